@@ -1,0 +1,57 @@
+"""The one way to write the audit log. Modules call `record` (or the
+helpers), never insert rows themselves."""
+
+from __future__ import annotations
+
+from flask import has_request_context, request
+from flask_login import current_user
+
+from app.extensions import db
+from app.models import AuditEntry
+
+CREATE, UPDATE, DELETE = "create", "update", "delete"
+LOGIN, LOGIN_FAILED, LOGOUT = "login", "login_failed", "logout"
+DENIED, EXPORT, ROLE_CHANGE = "denied", "export", "role_change"
+
+ACTIONS = (CREATE, UPDATE, DELETE, LOGIN, LOGIN_FAILED, LOGOUT, DENIED, EXPORT, ROLE_CHANGE)
+
+
+def _json_safe(value):
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_json_safe(v) for v in value]
+    return str(value)
+
+
+def record(action: str, obj=None, *, object_type: str | None = None, object_id=None,
+           summary: str = "", changes: dict | None = None, user=None, actor: str | None = None) -> AuditEntry:
+    """Add an entry to the session; the caller's commit saves it with the change."""
+    if obj is not None:
+        object_type = object_type or obj.__tablename__
+        object_id = object_id if object_id is not None else getattr(obj, "id", None)
+    if user is None and has_request_context() and current_user.is_authenticated:
+        user = current_user
+    entry = AuditEntry(
+        action=action,
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        summary=summary[:2000],
+        changes={k: [_json_safe(a), _json_safe(b)] for k, (a, b) in changes.items()} if changes else None,
+        user_id=getattr(user, "id", None),
+        actor=actor or getattr(user, "email", "") or "",
+        ip=request.remote_addr if has_request_context() else None,
+    )
+    db.session.add(entry)
+    return entry
+
+
+def diff(obj, fields: dict) -> dict:
+    """Apply `fields` to `obj` and return `{name: (old, new)}` for what changed."""
+    changed = {}
+    for name, value in fields.items():
+        old = getattr(obj, name)
+        if old != value:
+            changed[name] = (old, value)
+            setattr(obj, name, value)
+    return changed

@@ -1,0 +1,77 @@
+"""Server-side sign-in sessions.
+
+The signed cookie carries only a random token; the row in `core_user_session`
+is the truth. Logging out deletes the row, so a copied cookie is useless
+afterwards; an idle session expires after `SESSION_IDLE_MINUTES`
+("remember me" sessions after `REMEMBER_DAYS`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app, request, session
+from flask_login import login_user, logout_user
+
+from app.extensions import db, login_manager
+from app.models import User, UserSession
+from app.models.base import utcnow
+
+TOUCH_EVERY = timedelta(seconds=60)  # write last_seen_at at most this often
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _idle_limit(row: UserSession) -> timedelta:
+    if row.remember:
+        return timedelta(days=current_app.config["REMEMBER_DAYS"])
+    return timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
+
+
+def start(user: User, remember: bool) -> None:
+    """Sign `user` in with a fresh session (never reuse the old cookie)."""
+    session.clear()
+    token = secrets.token_urlsafe(32)
+    db.session.add(UserSession(
+        token=_digest(token), user_id=user.id, remember=remember,
+        ip=request.remote_addr, user_agent=(request.user_agent.string or "")[:255],
+    ))
+    user.last_login_at = utcnow()
+    db.session.commit()
+    user.session_token = token
+    login_user(user)
+    session.permanent = remember
+
+
+def end(user: User) -> None:
+    if user.session_token:
+        db.session.execute(db.delete(UserSession).where(UserSession.token == _digest(user.session_token)))
+        db.session.commit()
+    logout_user()
+    session.clear()
+
+
+def end_all(user: User) -> None:
+    """Sign a user out everywhere (password reset, deactivation)."""
+    db.session.execute(db.delete(UserSession).where(UserSession.user_id == user.id))
+
+
+@login_manager.user_loader
+def load_user(token: str) -> User | None:
+    row = db.session.get(UserSession, _digest(token))
+    if row is None:
+        return None
+    now = utcnow()
+    if now - row.last_seen_at > _idle_limit(row) or not row.user.active:
+        db.session.delete(row)
+        db.session.commit()
+        return None
+    if now - row.last_seen_at > TOUCH_EVERY:
+        row.last_seen_at = now
+        db.session.commit()
+    row.user.session_token = token
+    return row.user

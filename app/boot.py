@@ -1,0 +1,60 @@
+"""Wires the extensions, the core and the enabled modules into an app."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from app import ConfigError
+from app.extensions import csrf, db, login_manager, mail, migrate
+from app.registry import discover, resolve
+from app.state import StewardState
+
+
+def boot(app: Flask) -> None:
+    from app import database, models  # noqa: F401  (registers the core's tables)
+    from app.core_module import core
+
+    database.configure_engine(app)
+    db.init_app(app)
+    csrf.init_app(app)
+    mail.init_app(app)
+    login_manager.init_app(app)
+
+    installed = discover()
+    if "core" in installed:
+        raise ConfigError("steward: a module may not be called 'core'")
+    state = StewardState(installed=installed, enabled=[core, *resolve(installed, app.config["STEWARD_MODULES"])])
+    app.extensions["steward"] = state
+    _connect_redis(app, state)
+
+    for module in state.enabled:
+        module.import_models()
+    state.collect()
+
+    from app import migrations_config
+
+    migrate.init_app(app, db, directory=str(migrations_config.MIGRATIONS_DIR), render_as_batch=True)
+    migrations_config.register(migrate, state)
+
+    from app import hooks, limiter, views
+
+    limiter.init_app(app, state)
+    views.register_core(app)
+    for module in state.enabled[1:]:
+        blueprint = module.load_blueprint()
+        if blueprint is not None:
+            app.register_blueprint(blueprint, url_prefix=f"/{module.name}")
+        group = module.load_cli()
+        if group is not None:
+            app.cli.add_command(group, module.name)
+    hooks.register(app)
+
+    from app.cli import register_cli
+
+    register_cli(app)
+
+
+def _connect_redis(app: Flask, state: StewardState) -> None:
+    from app.redis_conn import connect
+
+    state.redis, state.redis_url = connect(app.config["REDIS_URL"], app.instance_path)

@@ -1,0 +1,113 @@
+"""The core's `flask` commands: users, modules, worker, and a module-aware
+`db upgrade`."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from flask_migrate.cli import db as db_group
+
+
+@click.group("users", help="Manage user accounts.")
+def users_group():
+    pass
+
+
+@users_group.command("create")
+@click.option("--email", required=True)
+@click.option("--password", required=True, help="At least 12 characters.")
+@click.option("--name", default="", help="Defaults to the part of the email before @.")
+@click.option("--role", default="admin", show_default=True,
+              help="admin, manager, staff, volunteer, or a custom role's name.")
+@with_appcontext
+def create_user(email: str, password: str, name: str, role: str):
+    """Create a user (the first administrator, headlessly)."""
+    from app import users
+    from app.auth.passwords import password_problem
+    from app.extensions import db
+    from app.models import Role
+
+    email = email.strip().lower()
+    if "@" not in email:
+        raise click.BadParameter("enter a valid email address", param_hint="--email")
+    if problem := password_problem(password, email):
+        raise click.BadParameter(problem, param_hint="--password")
+    if users.find_by_email(email):
+        raise click.ClickException(f"a user with email {email} already exists")
+    builtin = users.ensure_builtin_roles()
+    chosen = builtin.get(role) or db.session.scalar(db.select(Role).where(Role.name == role))
+    if chosen is None:
+        raise click.BadParameter(f"no role called {role!r}", param_hint="--role")
+    user = users.create_user(email, name or email.split("@")[0], password, chosen)
+    db.session.commit()
+    click.echo(f"Created {user.email} ({chosen.name}).")
+
+
+@click.group("modules", help="Installed modules.")
+def modules_group():
+    pass
+
+
+@modules_group.command("list")
+@with_appcontext
+def list_modules():
+    """Each installed module with its state, version and requirements."""
+    state = current_app.extensions["steward"]
+    enabled = {m.name for m in state.enabled}
+    rows = [("MODULE", "STATE", "VERSION", "REQUIRES", "TITLE")]
+    for name in sorted(state.installed):
+        module = state.installed[name]
+        rows.append((name, "enabled" if name in enabled else "disabled", module.version,
+                     ", ".join(module.requires) or "-", module.title))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    for row in rows:
+        click.echo("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4])
+    if len(rows) == 1:
+        click.echo("(no modules installed)")
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+@with_appcontext
+def worker(burst: bool):
+    """Run a background worker with the app and its modules loaded."""
+    from rq import Worker
+
+    from app.extensions import db
+    from app.jobs import queue, requeue_waiting
+
+    requeued = requeue_waiting()
+    if requeued:
+        click.echo(f"Re-queued {requeued} waiting job(s).")
+    db.session.remove()
+    db.engine.dispose()  # each job runs in a fork; do not share connections with it
+    w = Worker([queue()], connection=current_app.extensions["steward"].redis)
+    ok = w.work(burst=burst, with_scheduler=True, logging_level="INFO")
+    sys.exit(0 if ok or burst else 1)
+
+
+@click.command("upgrade")
+@click.argument("revision", required=False)
+@with_appcontext
+def upgrade(revision: str | None):
+    """Migrate the core and every enabled module to its head (or to REVISION)."""
+    from flask_migrate import upgrade as alembic_upgrade
+
+    from app.migrations_config import upgrade_enabled
+
+    if revision:
+        alembic_upgrade(revision=revision)
+    else:
+        branches = upgrade_enabled()
+        click.echo(f"Database is up to date: {', '.join(branches)}.")
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(users_group)
+    app.cli.add_command(modules_group)
+    app.cli.add_command(worker)
+    # Replace Flask-Migrate's `db upgrade` (which wants a single head) with ours.
+    db_group.add_command(upgrade)

@@ -1,0 +1,65 @@
+"""The core described with the same manifest as a module: its permissions,
+navigation, dashboard widgets, jobs and search. It is always enabled."""
+
+from __future__ import annotations
+
+from flask import render_template
+
+from app.registry import JobHandler, Module, NavItem, SearchProvider, Widget
+
+
+def _deliver_mail(job, ids):
+    from app.mail.delivery import deliver
+
+    return deliver(job, ids)
+
+
+def _search_users(query: str, limit: int):
+    from app.admin.users import search_users
+
+    return search_users(query, limit)
+
+
+def _getting_started() -> str:
+    from app.dashboard import getting_started_context
+
+    return render_template("dashboard/_getting_started.html", **getting_started_context())
+
+
+def _recent_activity() -> str:
+    from app.dashboard import recent_activity
+
+    return render_template("dashboard/_recent_activity.html", entries=recent_activity())
+
+
+core = Module(
+    name="core",
+    title="Core",
+    description="Users, roles, settings, jobs, mail and the audit log.",
+    permissions={
+        "core.dashboard": "See the dashboard",
+        "core.search": "Use the global search",
+        "admin.users": "Manage users and invitations",
+        "admin.roles": "Manage roles and their permissions",
+        "admin.settings": "Change organisation settings",
+        "admin.modules": "See which modules are enabled",
+        "admin.audit": "Read the audit log",
+        "admin.mail": "See the mail outbox and retry messages",
+        "admin.jobs": "See background jobs and retry failed ones",
+    },
+    role_defaults={
+        "core.dashboard": ("manager", "staff", "volunteer"),
+        "core.search": ("manager", "staff", "volunteer"),
+    },
+    nav=[
+        NavItem("Dashboard", "dashboard.index", "core.dashboard", order=0),
+        NavItem("Admin", "admin.index", "admin.*", order=1000),
+    ],
+    widgets=[
+        Widget("getting-started", "Getting started", "admin.settings", _getting_started, order=0),
+        Widget("recent-activity", "Recent activity", "admin.audit", _recent_activity, order=900),
+    ],
+    jobs=[JobHandler("core.deliver_mail", _deliver_mail)],
+    search=[SearchProvider("Users", "admin.users", _search_users)],
+    settings={"org_name": "Steward", "timezone": "UTC", "currency": "USD", "locale": "en"},
+)

@@ -1,0 +1,35 @@
+"""The dashboard: widgets contributed by the core and the enabled modules."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template
+from markupsafe import Markup
+
+from app import mail, settings
+from app.extensions import db
+from app.models import AuditEntry, Invitation, User
+from app.permissions import can, permission_required
+
+bp = Blueprint("dashboard", __name__)
+
+
+@bp.route("/")
+@permission_required("core.dashboard")
+def index():
+    state = current_app.extensions["steward"]
+    widgets = [(w, Markup(w.render())) for w in state.widgets if can(w.permission)]
+    return render_template("dashboard/index.html", widgets=widgets)
+
+
+def getting_started_context() -> dict:
+    org = settings.get_all("core")
+    return {
+        "named": org.get("org_name") not in (None, "", "Steward"),
+        "has_colleagues": db.session.execute(db.select(User.id).offset(1).limit(1)).first() is not None
+        or db.session.execute(db.select(Invitation.id).limit(1)).first() is not None,
+        "mail_on": mail.delivery_enabled(),
+    }
+
+
+def recent_activity(limit: int = 8) -> list[AuditEntry]:
+    return db.session.scalars(db.select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)).all()

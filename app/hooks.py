@@ -1,0 +1,132 @@
+"""Request hooks: first-run setup, default-deny permissions, security headers,
+error pages and template globals."""
+
+from __future__ import annotations
+
+from flask import Flask, abort, current_app, g, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from app import audit
+from app.extensions import db
+from app.htmx import is_htmx
+from app.permissions import PUBLIC, can, view_permission
+
+# Pages that stay reachable before the first administrator exists.
+SETUP_OPEN = {"static", "setup.index", "health.healthz"}
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def needs_setup() -> bool:
+    state = current_app.extensions["steward"]
+    if getattr(state, "has_users", False):
+        return False
+    from app.models import User
+
+    state.has_users = db.session.execute(db.select(User.id).limit(1)).first() is not None
+    return not state.has_users
+
+
+def _enforce():
+    endpoint = request.endpoint
+    if endpoint is None or endpoint == "static":
+        return None
+    if endpoint not in SETUP_OPEN and needs_setup():
+        return redirect(url_for("setup.index"))
+    permission = view_permission(current_app.view_functions[endpoint])
+    if permission is None:
+        current_app.logger.error("view %s declares no permission; refusing", endpoint)
+        abort(403)
+    if permission == PUBLIC:
+        return None
+    if not current_user.is_authenticated:
+        target = url_for("auth.login", next=request.full_path.rstrip("?"))
+        if is_htmx():
+            return "", 401, {"HX-Redirect": target}
+        return redirect(target)
+    if not can(permission):
+        audit.record(audit.DENIED, object_type="endpoint", object_id=endpoint,
+                     summary=f"{request.method} {request.path} needs {permission}")
+        db.session.commit()
+        abort(403)
+    return None
+
+
+def _headers(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    if request.endpoint != "static":
+        response.vary.add("HX-Request")
+        response.vary.add("Cookie")
+        headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _error(code: int, title: str, message: str):
+    template = "errors/_error.html" if is_htmx() else "errors/error.html"
+    return render_template(template, code=code, title=title, message=message), code
+
+
+def _aria(field) -> dict:
+    """aria attributes tying a form input to its hint and its errors."""
+    ids = [f"{field.id}-hint"] if field.description else []
+    ids += [f"{field.id}-error"] if field.errors else []
+    attrs = {"aria-describedby": " ".join(ids)} if ids else {}
+    if field.errors:
+        attrs["aria-invalid"] = "true"
+    return attrs
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.globals["aria"] = _aria
+    app.before_request(_enforce)
+    app.after_request(_headers)
+
+    @app.errorhandler(403)
+    def forbidden(_e):
+        return _error(403, "Not allowed", "Your role does not include this page. "
+                      "Ask an administrator if you need it.")
+
+    @app.errorhandler(404)
+    def not_found(_e):
+        return _error(404, "Not found", "There is nothing at this address.")
+
+    @app.errorhandler(429)
+    def too_many(_e):
+        return _error(429, "Too many attempts",
+                      "There were too many failed sign-ins from here or for this account. "
+                      "Wait a few minutes and try again, or reset your password.")
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(_e):
+        return _error(400, "The form expired",
+                      "This form was open too long or came from elsewhere. "
+                      "Go back, reload the page and try again.")
+
+    @app.errorhandler(500)
+    def server_error(_e):
+        db.session.rollback()
+        return _error(500, "Something went wrong",
+                      "The error has been logged. Try again in a moment.")
+
+    @app.context_processor
+    def globals_():
+        from app import settings
+
+        state = current_app.extensions["steward"]
+        nav = [item for item in state.nav if can(item.permission)] \
+            if current_user.is_authenticated else []
+        return {
+            "org": settings.get_all("core"),
+            "nav": nav,
+            "can": can,
+            "is_htmx": is_htmx(),
+        }

@@ -1,0 +1,30 @@
+"""Helpers for views that serve both a full page and an HTMX fragment."""
+
+from __future__ import annotations
+
+from flask import redirect, render_template, request
+
+
+def is_htmx() -> bool:
+    """True when HTMX asks for a fragment. Boosted links and forms, and
+    history restores, want the whole page."""
+    headers = request.headers
+    return (
+        headers.get("HX-Request") == "true"
+        and headers.get("HX-Boosted") != "true"
+        and headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
+def page_or_fragment(page: str, fragment: str, **context) -> str:
+    """The full page normally; only `fragment` when HTMX asks for it."""
+    return render_template(fragment if is_htmx() else page, **context)
+
+
+def redirect_after_post(location: str, trigger: str | None = None):
+    """Post/Redirect/Get; HTMX follows the 303 itself and `trigger` tells
+    listening parts of the page that something changed."""
+    response = redirect(location, code=303)
+    if trigger:
+        response.headers["HX-Trigger"] = trigger
+    return response

@@ -1,0 +1,56 @@
+"""Store messages in the outbox and queue their delivery."""
+
+from __future__ import annotations
+
+from email.utils import make_msgid
+
+from flask import current_app
+
+from app.extensions import db
+from app.jobs import enqueue
+from app.models import MailAttachment, MailMessage
+
+BATCH = 200  # messages per delivery job; one SMTP connection per job
+DELIVER = "core.deliver_mail"
+
+
+def delivery_enabled() -> bool:
+    return bool(current_app.config.get("MAIL_SERVER"))
+
+
+def _domain() -> str:
+    config = current_app.config
+    if config.get("MAIL_DOMAIN"):
+        return config["MAIL_DOMAIN"]
+    sender = config.get("MAIL_DEFAULT_SENDER") or "steward@localhost"
+    return sender.rsplit("@", 1)[-1].strip(">") or "localhost"
+
+
+def _message(recipient: str, subject: str, text: str, html: str | None, category: str,
+             attachments=()) -> MailMessage:
+    message = MailMessage(
+        recipient=recipient, subject=subject, text_body=text, html_body=html,
+        category=category, message_id=make_msgid(domain=_domain()),
+    )
+    for filename, content_type, data in attachments:
+        message.attachments.append(MailAttachment(filename=filename, content_type=content_type, data=data))
+    db.session.add(message)
+    return message
+
+
+def send(recipient: str, subject: str, text: str, html: str | None = None, *,
+         category: str = "", attachments=()) -> MailMessage:
+    """Store one message and queue its delivery when the caller commits."""
+    return send_many([(recipient, subject, text, html)], category=category,
+                     attachments=attachments)[0]
+
+
+def send_many(items, *, category: str = "", attachments=()) -> list[MailMessage]:
+    """Store `(recipient, subject, text, html)` messages; one job per batch."""
+    messages = [_message(r, s, t, h, category, attachments) for r, s, t, h in items]
+    db.session.flush()
+    if delivery_enabled():
+        for start in range(0, len(messages), BATCH):
+            ids = [m.id for m in messages[start:start + BATCH]]
+            enqueue(DELIVER, f"Deliver {len(ids)} message(s)", {"ids": ids})
+    return messages

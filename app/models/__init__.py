@@ -1,0 +1,20 @@
+"""The core's tables. Modules keep their own models in their packages."""
+
+from app.models.audit import AuditEntry
+from app.models.job import Job
+from app.models.mail import MailAttachment, MailMessage
+from app.models.setting import Setting
+from app.models.user import Invitation, Role, RolePermission, User, UserSession
+
+__all__ = [
+    "AuditEntry",
+    "Invitation",
+    "Job",
+    "MailAttachment",
+    "MailMessage",
+    "Role",
+    "RolePermission",
+    "Setting",
+    "User",
+    "UserSession",
+]

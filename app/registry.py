@@ -1,0 +1,160 @@
+"""The module contract: manifests, discovery through entry points, and
+resolution of `STEWARD_MODULES` into an ordered list of enabled modules."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from pathlib import Path
+
+ENTRY_POINT_GROUP = "steward.modules"
+
+
+class ModuleError(SystemExit):
+    """Start-up stops with this one-line message (SystemExit prints no traceback)."""
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    endpoint: str
+    permission: str
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class Widget:
+    """A dashboard card. `render()` returns HTML (usually `render_template`)."""
+
+    name: str
+    title: str
+    permission: str
+    render: Callable[[], str]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class JobHandler:
+    """A kind of background job. `run(job, **args)` does the work and may call
+    `job_progress(job, done, total)` as it goes."""
+
+    kind: str
+    run: Callable
+
+
+@dataclass(frozen=True)
+class SearchProvider:
+    """Global-search results: `search(query, limit)` returns a list of
+    `(label, url, detail)` tuples."""
+
+    title: str
+    permission: str
+    search: Callable[[str, int], list[tuple[str, str, str]]]
+
+
+@dataclass
+class Module:
+    """What a module declares. Only `name` and `title` are required."""
+
+    name: str
+    title: str
+    requires: tuple[str, ...] = ()
+    description: str = ""
+    permissions: dict[str, str] = field(default_factory=dict)
+    # Which built-in roles get a permission, when the suffix rule (see
+    # app.permissions.default_roles_for) does not fit.
+    role_defaults: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    blueprint: str | None = None  # "package.views:bp", imported only when enabled
+    models: str | None = None  # "package.models", imported only when enabled
+    migrations: str | None = None  # directory of this module's Alembic branch
+    nav: list[NavItem] = field(default_factory=list)
+    widgets: list[Widget] = field(default_factory=list)
+    jobs: list[JobHandler] = field(default_factory=list)
+    search: list[SearchProvider] = field(default_factory=list)
+    settings: dict[str, object] = field(default_factory=dict)
+    seed: Callable | None = None
+    cli: str | None = None  # "package.cli:group"
+    version: str = "0"
+    distribution: str = ""
+
+    def load_blueprint(self):
+        return _load_object(self.blueprint) if self.blueprint else None
+
+    def load_cli(self):
+        return _load_object(self.cli) if self.cli else None
+
+    def import_models(self) -> None:
+        if self.models:
+            importlib.import_module(self.models)
+
+
+def _load_object(spec: str):
+    module_name, _, attr = spec.partition(":")
+    obj = importlib.import_module(module_name)
+    for part in attr.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def migrations_dir(package_file: str) -> str:
+    """`migrations=migrations_dir(__file__)` in a manifest."""
+    return str(Path(package_file).resolve().parent / "migrations")
+
+
+def discover() -> dict[str, Module]:
+    """Every installed module, keyed by name, with its distribution's version."""
+    found: dict[str, Module] = {}
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        module = ep.load()
+        if not isinstance(module, Module):
+            raise ModuleError(
+                f"steward: entry point {ep.name!r} ({ep.value}) is not a Module manifest"
+            )
+        if module.name != ep.name:
+            raise ModuleError(
+                f"steward: entry point {ep.name!r} declares a module named {module.name!r}"
+            )
+        if ep.dist is not None:
+            module.version = ep.dist.version
+            module.distribution = ep.dist.name
+        found[ep.name] = module
+    return found
+
+
+def resolve(installed: dict[str, Module], wanted: Iterable[str] | None) -> list[Module]:
+    """Enabled modules in dependency order, or a ModuleError that says why not."""
+    names = list(installed) if wanted is None else list(dict.fromkeys(wanted))
+    unknown = [n for n in names if n not in installed]
+    if unknown:
+        have = ", ".join(sorted(installed)) or "none"
+        raise ModuleError(
+            f"steward: STEWARD_MODULES names unknown module(s): {', '.join(unknown)} "
+            f"(installed: {have})"
+        )
+    enabled = set(names)
+    for name in names:
+        missing = [r for r in installed[name].requires if r not in enabled]
+        if missing:
+            raise ModuleError(
+                f"steward: module {name!r} requires {', '.join(repr(m) for m in missing)}, "
+                f"which is not enabled; add it to STEWARD_MODULES"
+            )
+    ordered: list[Module] = []
+    visiting: set[str] = set()
+
+    def visit(name: str) -> None:
+        if any(m.name == name for m in ordered):
+            return
+        if name in visiting:
+            raise ModuleError(f"steward: modules require each other in a cycle at {name!r}")
+        visiting.add(name)
+        for dep in installed[name].requires:
+            visit(dep)
+        visiting.discard(name)
+        ordered.append(installed[name])
+
+    for name in sorted(names):
+        visit(name)
+    return ordered

@@ -1,0 +1,41 @@
+"""What the running app knows about its modules, kept in `app.extensions["steward"]`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from app.permissions import BUILTIN_ROLES, default_roles_for
+from app.registry import JobHandler, Module, NavItem, SearchProvider, Widget
+
+
+@dataclass
+class StewardState:
+    installed: dict[str, Module]
+    enabled: list[Module]  # the core first, then modules in dependency order
+    permissions: dict[str, tuple[str, str]] = field(default_factory=dict)
+    builtin_grants: dict[str, frozenset[str]] = field(default_factory=dict)
+    nav: list[NavItem] = field(default_factory=list)
+    widgets: list[Widget] = field(default_factory=list)
+    jobs: dict[str, JobHandler] = field(default_factory=dict)
+    search: list[SearchProvider] = field(default_factory=list)
+    redis: object = None
+    redis_url: str = ""
+
+    def collect(self) -> None:
+        grants: dict[str, set[str]] = {key: set() for key in BUILTIN_ROLES}
+        for module in self.enabled:
+            for perm, description in module.permissions.items():
+                self.permissions[perm] = (description, module.title)
+                for role in default_roles_for(perm, module):
+                    grants[role].add(perm)
+            self.nav.extend(module.nav)
+            self.widgets.extend(module.widgets)
+            self.search.extend(module.search)
+            for handler in module.jobs:
+                self.jobs[handler.kind] = handler
+        self.builtin_grants = {key: frozenset(perms) for key, perms in grants.items()}
+        self.nav.sort(key=lambda item: item.order)
+        self.widgets.sort(key=lambda widget: widget.order)
+
+    def module(self, name: str) -> Module | None:
+        return next((m for m in self.enabled if m.name == name), None)

@@ -1,0 +1,13 @@
+"""Registers the core's blueprints."""
+
+from flask import Flask
+
+
+def register_core(app: Flask) -> None:
+    from app import dashboard, health, search, setup_views
+    from app.admin import bp as admin_bp
+    from app.auth.views import bp as auth_bp
+
+    for blueprint in (health.bp, setup_views.bp, auth_bp, dashboard.bp, search.bp):
+        app.register_blueprint(blueprint)
+    app.register_blueprint(admin_bp, url_prefix="/admin")

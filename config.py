@@ -1,0 +1,72 @@
+"""Configuration read from the environment (and an optional `.env` file).
+
+Every setting has a default that suits development on one machine; the README
+lists them. `load_config()` returns a plain dict that `create_app` applies.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+BASE_DIR = Path(__file__).resolve().parent
+DEFAULT_INSTANCE = BASE_DIR / "instance"
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(value: str | None, default: int) -> int:
+    return int(value) if value not in (None, "") else default
+
+
+def load_config(instance_path: Path | None = None) -> dict:
+    """Read configuration from the process environment.
+
+    `.env` in the working directory is read first; real environment variables
+    win over it.
+    """
+    load_dotenv(BASE_DIR / ".env", override=False)
+    env = os.environ
+    instance = Path(env.get("STEWARD_INSTANCE", instance_path or DEFAULT_INSTANCE))
+    steward_env = env.get("STEWARD_ENV", "development").strip().lower()
+    production = steward_env == "production"
+    modules = env.get("STEWARD_MODULES")
+    return {
+        "STEWARD_ENV": steward_env,
+        "INSTANCE_PATH": str(instance),
+        "DEBUG": _bool(env.get("FLASK_DEBUG"), False),
+        "SECRET_KEY": env.get("SECRET_KEY") or None,
+        "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL")
+        or f"sqlite:///{instance / 'steward.db'}",
+        "REDIS_URL": env.get("REDIS_URL") or None,
+        "STEWARD_MODULES": [m.strip() for m in modules.split(",") if m.strip()]
+        if modules is not None and modules.strip()
+        else None,
+        "MAIL_SERVER": env.get("MAIL_SERVER") or None,
+        "MAIL_PORT": _int(env.get("MAIL_PORT"), 25),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
+        "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS")),
+        "MAIL_USE_SSL": _bool(env.get("MAIL_USE_SSL")),
+        "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "steward@localhost"),
+        "MAIL_DOMAIN": env.get("MAIL_DOMAIN") or None,
+        "MAIL_MAX_ATTEMPTS": _int(env.get("MAIL_MAX_ATTEMPTS"), 8),
+        "BASE_URL": env.get("BASE_URL") or None,
+        # How many reverse proxies (nginx) sit in front; their X-Forwarded-*
+        # headers are trusted for the client address and scheme.
+        "PROXY_HOPS": _int(env.get("PROXY_HOPS"), 0),
+        "SESSION_IDLE_MINUTES": _int(env.get("SESSION_IDLE_MINUTES"), 60),
+        "REMEMBER_DAYS": _int(env.get("REMEMBER_DAYS"), 30),
+        "LOGIN_LIMIT_ACCOUNT": env.get("LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes"),
+        "LOGIN_LIMIT_IP": env.get("LOGIN_LIMIT_IP", "20 per 15 minutes"),
+        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), production),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "MAX_CONTENT_LENGTH": _int(env.get("MAX_UPLOAD_MB"), 20) * 1024 * 1024,
+    }

