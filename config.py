@@ -56,6 +56,8 @@ def load_config(instance_path: Path | None = None) -> dict:
         "MAIL_USE_SSL": _bool(env.get("MAIL_USE_SSL")),
         "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "steward@localhost"),
         "MAIL_DOMAIN": env.get("MAIL_DOMAIN") or None,
+        # Delivery is off when MAIL_SERVER is unset; never silently drop mail otherwise.
+        "MAIL_SUPPRESS_SEND": False,
         "MAIL_MAX_ATTEMPTS": _int(env.get("MAIL_MAX_ATTEMPTS"), 8),
         "BASE_URL": env.get("BASE_URL") or None,
         # How many reverse proxies (nginx) sit in front; their X-Forwarded-*

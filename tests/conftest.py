@@ -17,7 +17,7 @@ from app.models import Role, User
 PASSWORD = "correct horse battery staple"
 
 
-def test_config(instance_path, **extra) -> dict:
+def app_config(instance_path, **extra) -> dict:
     """Overrides every test app uses; DATABASE_URL/REDIS_URL come from the environment."""
     config = {
         "INSTANCE_PATH": str(instance_path),
@@ -50,7 +50,7 @@ def instance_path(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def app(instance_path):
-    app = create_app(test_config(instance_path))
+    app = create_app(app_config(instance_path))
     _reset_schema(app)
     yield app
 
@@ -69,6 +69,14 @@ def empty_tables(app) -> None:
         db.session.commit()
         app.extensions["steward"].has_users = False
         app.extensions["steward"].redis.flushdb()
+
+
+@pytest.fixture(autouse=True)
+def _push_request_context():
+    """Overrides pytest-flask's fixture of this name, which keeps one request
+    context open for the whole test: every test-client request would then
+    share one `g` (cached permissions, CSRF tokens), unlike a real server."""
+    yield
 
 
 @pytest.fixture(autouse=True)

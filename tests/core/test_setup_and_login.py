@@ -149,6 +149,6 @@ def test_failed_logins_are_limited_per_address(app, admin):
         elsewhere = app.test_client()
         response = post_form(elsewhere, "/login", {"email": admin.email, "password": PASSWORD},
                              environ_base={"REMOTE_ADDR": "10.0.0.9"})
-        assert response.status_code == 303
+        assert response.status_code == 303, response.get_data(as_text=True)
     finally:
         app.config["LOGIN_LIMIT_IP"] = "20 per 15 minutes"

@@ -1,0 +1,43 @@
+# Steward: `make run` to try it, `make test` for the whole suite.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | cksum | cut -d' ' -f1)
+PLUGINS := build/test-plugins
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run demo test lint bench clean help
+
+help:
+	@echo "make run    install (first time), migrate, and serve on http://$(HOST):$(PORT) with a worker"
+	@echo "make test   run the whole test suite (browser tests included)"
+	@echo "make lint   ruff"
+
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+run: $(STAMP)
+	$(BIN)/flask db upgrade
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/python -m app.devserver
+
+# The test-only plugin distribution is installed beside the venv, not into
+# it, so the app `make run` serves never shows it.
+$(PLUGINS)/.installed: $(STAMP) $(shell find tests/plugin -type f -not -path '*/__pycache__/*' 2>/dev/null)
+	rm -rf $(PLUGINS)
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --target $(PLUGINS) ./tests/plugin
+	@touch $@
+
+test: $(STAMP) $(PLUGINS)/.installed
+	@bash scripts/ensure-chromium.sh
+	PYTHONPATH=$(PLUGINS) $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) build .pytest_cache

