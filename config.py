@@ -35,7 +35,6 @@ def load_config(instance_path: Path | None = None) -> dict:
     env = os.environ
     instance = Path(env.get("STEWARD_INSTANCE", instance_path or DEFAULT_INSTANCE))
     steward_env = env.get("STEWARD_ENV", "development").strip().lower()
-    production = steward_env == "production"
     modules = env.get("STEWARD_MODULES")
     return {
         "STEWARD_ENV": steward_env,
@@ -67,7 +66,8 @@ def load_config(instance_path: Path | None = None) -> dict:
         "REMEMBER_DAYS": _int(env.get("REMEMBER_DAYS"), 30),
         "LOGIN_LIMIT_ACCOUNT": env.get("LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes"),
         "LOGIN_LIMIT_IP": env.get("LOGIN_LIMIT_IP", "20 per 15 minutes"),
-        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), production),
+        # None: Secure in production only (decided in create_app).
+        "SESSION_COOKIE_SECURE": _bool(env["SESSION_COOKIE_SECURE"]) if env.get("SESSION_COOKIE_SECURE") else None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "MAX_CONTENT_LENGTH": _int(env.get("MAX_UPLOAD_MB"), 20) * 1024 * 1024,

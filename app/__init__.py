@@ -45,6 +45,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     _check_environment(config)
     Path(config["INSTANCE_PATH"]).mkdir(parents=True, exist_ok=True)
     config["SECRET_KEY"] = _secret_key(config)
+    if config["SESSION_COOKIE_SECURE"] is None:
+        config["SESSION_COOKIE_SECURE"] = config["STEWARD_ENV"] == "production"
 
     app = Flask(
         __name__,

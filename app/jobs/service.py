@@ -7,6 +7,8 @@ from datetime import timedelta
 
 from flask import current_app
 from rq import Queue
+from rq.exceptions import NoSuchJobError
+from rq.job import Job as RQJob
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -16,6 +18,7 @@ from app.models.base import utcnow
 
 QUEUE_NAME = "steward"
 _PENDING = "steward_pending_jobs"
+WAITING = {"queued", "scheduled", "deferred"}
 
 
 def queue() -> Queue:
@@ -37,6 +40,11 @@ def enqueue(kind: str, title: str, args: dict | None = None, *, user=None,
 def _push(job_id: int, delay: timedelta | None = None) -> None:
     q = queue()
     rq_id = f"steward-job-{job_id}"
+    try:
+        if RQJob.fetch(rq_id, connection=q.connection).get_status() in WAITING:
+            return  # already waiting in RQ; do not run it twice
+    except NoSuchJobError:
+        pass
     if delay:
         q.enqueue_in(delay, "app.jobs.service.run", job_id, job_id=rq_id)
     else:
