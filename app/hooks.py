@@ -3,7 +3,7 @@ error pages and template globals."""
 
 from __future__ import annotations
 
-from flask import Flask, abort, current_app, g, redirect, render_template, request, url_for
+from flask import Flask, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
