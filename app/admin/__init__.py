@@ -5,4 +5,15 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__)
 
-from app.admin import audit_log, index, jobs, modules, outbox, roles, settings, users  # noqa: E402,F401
+from app.admin import (  # noqa: E402,F401
+    audit_log,
+    helpers,
+    index,
+    invitations,
+    jobs,
+    modules,
+    outbox,
+    roles,
+    settings,
+    users,
+)

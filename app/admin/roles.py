@@ -1,1 +1,151 @@
-"""(being written)"""
+"""Admin: built-in and custom roles, and the permissions of custom roles."""
+
+from __future__ import annotations
+
+from flask import abort, flash, render_template, request, url_for
+from sqlalchemy import func
+
+from app import audit
+from app.admin import bp
+from app.admin.forms import RoleForm, choices
+from app.extensions import db
+from app.htmx import redirect_after_post
+from app.models import Invitation, Role, RolePermission, User
+from app.permissions import declared_permissions, role_permissions
+from app.permissions import permission_required as needs
+from app.users import ensure_builtin_roles
+
+
+def permission_groups() -> list[tuple[str, list[tuple[str, str]]]]:
+    """`[(module title, [(permission, description), ...]), ...]` in declaration order."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for perm, (description, title) in declared_permissions().items():
+        groups.setdefault(title, []).append((perm, description))
+    return list(groups.items())
+
+
+@bp.route("/roles")
+@needs("admin.roles")
+def roles():
+    ensure_builtin_roles()
+    db.session.commit()
+    all_roles = db.session.scalars(db.select(Role).order_by(Role.key.is_(None), Role.id)).all()
+    counts = dict(db.session.execute(db.select(User.role_id, func.count(User.id)).group_by(User.role_id)).all())
+    rows = [(role, counts.get(role.id, 0), len(role_permissions(role))) for role in all_roles]
+    return render_template("admin/roles.html", rows=rows, total=len(declared_permissions()))
+
+
+def _name_taken(name: str, role: Role | None) -> bool:
+    query = db.select(Role.id).where(func.lower(Role.name) == name.lower())
+    if role is not None:
+        query = query.where(Role.id != role.id)
+    return db.session.execute(query.limit(1)).first() is not None
+
+
+def _form(role: Role | None) -> RoleForm:
+    data = {} if role is None else {"name": role.name, "description": role.description,
+                                    "permissions": sorted(role_permissions(role))}
+    form = RoleForm(**data)
+    form.permissions.choices = choices((p, p) for p in declared_permissions())
+    return form
+
+
+def _set_permissions(role: Role, wanted: set[str]) -> tuple[list[str], list[str]]:
+    """Store exactly `wanted` (of the enabled modules' permissions); keep grants
+    of disabled modules untouched. Returns (added, removed)."""
+    declared = declared_permissions()
+    current = {g.permission for g in role.grants if g.permission in declared}
+    added, removed = sorted(wanted - current), sorted(current - wanted)
+    role.grants = [g for g in role.grants if g.permission not in removed]
+    role.grants.extend(RolePermission(permission=p) for p in added)
+    return added, removed
+
+
+def _audit_permissions(role: Role, added: list[str], removed: list[str]) -> None:
+    if added or removed:
+        parts = [f"added {', '.join(added)}" if added else "", f"removed {', '.join(removed)}" if removed else ""]
+        summary = f"Permissions of {role.name}: " + "; ".join(p for p in parts if p)
+        audit.record(audit.ROLE_CHANGE, role, summary=summary,
+                     changes={"added": (None, added), "removed": (None, removed)})
+
+
+def _render_form(form: RoleForm, role: Role | None):
+    return render_template("admin/role_form.html", form=form, role=role, groups=permission_groups(),
+                           chosen=set(form.permissions.data or ())), 422 if form.errors else 200
+
+
+@bp.route("/roles/new", methods=["GET", "POST"])
+@needs("admin.roles")
+def new_role():
+    form = _form(None)
+    if form.validate_on_submit():
+        if _name_taken(form.name.data, None):
+            form.name.errors.append("Another role already has this name.")
+        else:
+            role = Role(name=form.name.data, description=form.description.data or "")
+            db.session.add(role)
+            db.session.flush()
+            audit.record(audit.CREATE, role, summary=f"Created the role {role.name}")
+            _audit_permissions(role, *_set_permissions(role, set(form.permissions.data)))
+            db.session.commit()
+            flash(f"The role {role.name} is created.", "success")
+            return redirect_after_post(url_for("admin.roles"))
+    return _render_form(form, None)
+
+
+@bp.route("/roles/<int:role_id>", methods=["GET", "POST"])
+@needs("admin.roles")
+def edit_role(role_id: int):
+    role = db.get_or_404(Role, role_id)
+    if role.builtin:
+        if request.method == "POST":
+            abort(405)
+        return render_template("admin/role_builtin.html", role=role, groups=permission_groups(),
+                               granted=role_permissions(role))
+    form = _form(role)
+    if form.validate_on_submit():
+        if _name_taken(form.name.data, role):
+            form.name.errors.append("Another role already has this name.")
+        else:
+            changes = audit.diff(role, {"name": form.name.data, "description": form.description.data or ""})
+            if changes:
+                audit.record(audit.UPDATE, role, summary=f"Edited the role {role.name}", changes=changes)
+            _audit_permissions(role, *_set_permissions(role, set(form.permissions.data)))
+            db.session.commit()
+            flash(f"The role {role.name} is saved.", "success")
+            return redirect_after_post(url_for("admin.roles"))
+    return _render_form(form, role)
+
+
+def _delete_problem(role: Role) -> str | None:
+    if db.session.execute(db.select(User.id).where(User.role_id == role.id).limit(1)).first():
+        return f"The role {role.name} cannot be deleted while users have it. Give them another role first."
+    pending = db.session.scalars(db.select(Invitation).where(
+        Invitation.role_id == role.id, Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None)))
+    if any(i.status == "pending" for i in pending):
+        return f"The role {role.name} cannot be deleted while invitations with it are pending. Revoke them first."
+    return None
+
+
+@bp.route("/roles/<int:role_id>/delete", methods=["GET", "POST"])
+@needs("admin.roles")
+def delete_role(role_id: int):
+    role = db.get_or_404(Role, role_id)
+    if role.builtin:
+        abort(404)
+    problem = _delete_problem(role)
+    if problem:
+        flash(problem, "error")
+        return redirect_after_post(url_for("admin.edit_role", role_id=role.id))
+    if request.method == "GET":
+        return render_template("admin/confirm.html", title=f"Delete the role {role.name}?",
+                               question=f"Delete the role {role.name}? No user has it; this cannot be undone.",
+                               action=request.path, button="Delete role",
+                               cancel=url_for("admin.edit_role", role_id=role.id))
+    audit.record(audit.DELETE, role, summary=f"Deleted the role {role.name}",
+                 changes={"permissions": (sorted(g.permission for g in role.grants), None)})
+    db.session.execute(db.delete(Invitation).where(Invitation.role_id == role.id))  # closed ones only
+    db.session.delete(role)
+    db.session.commit()
+    flash(f"The role {role.name} is deleted.", "success")
+    return redirect_after_post(url_for("admin.roles"))

@@ -1,1 +1,32 @@
-"""(being written)"""
+"""Admin: the organisation's name, timezone, currency and locale."""
+
+from __future__ import annotations
+
+from flask import flash, render_template, url_for
+
+from app import audit
+from app import settings as store
+from app.admin import bp
+from app.admin.forms import COMMON_CURRENCIES, SettingsForm
+from app.extensions import db
+from app.htmx import redirect_after_post
+from app.permissions import permission_required
+
+FIELDS = ("org_name", "timezone", "currency", "locale")
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@permission_required("admin.settings")
+def settings():
+    current = store.get_all("core")
+    form = SettingsForm(**{name: current.get(name) for name in FIELDS})
+    if form.validate_on_submit():
+        changes = store.put("core", {name: getattr(form, name).data for name in FIELDS})
+        if changes:
+            audit.record(audit.UPDATE, object_type="core_setting", object_id="core",
+                         summary="Changed the organisation settings", changes=changes)
+        db.session.commit()
+        flash("The organisation settings are saved." if changes else "Nothing changed.", "success")
+        return redirect_after_post(url_for("admin.settings"))
+    return render_template("admin/settings.html", form=form, currencies=COMMON_CURRENCIES), \
+        422 if form.errors else 200

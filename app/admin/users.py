@@ -1,17 +1,104 @@
-"""Admin: users and invitations."""
+"""Admin: the list of users, editing one user, and the global-search provider."""
 
 from __future__ import annotations
 
+from flask import flash, render_template, url_for
+from flask_login import current_user
 from sqlalchemy import or_
 
+from app import audit
+from app.admin import bp
+from app.admin.forms import InviteForm, UserForm, choices
+from app.admin.helpers import keyset
+from app.auth import sessions
 from app.extensions import db
-from app.models import User
+from app.htmx import redirect_after_post
+from app.models import Invitation, Role, User
+from app.permissions import permission_required
+from app.users import ensure_builtin_roles
+
+INVITATIONS_SHOWN = 100
+
+
+def role_choices():
+    ensure_builtin_roles()
+    roles = db.session.scalars(db.select(Role).order_by(Role.key.is_(None), Role.id)).all()
+    return choices((str(r.id), r.name) for r in roles)
+
+
+def open_invitations() -> list[Invitation]:
+    """Invitations not accepted or revoked (pending or expired), newest first."""
+    return db.session.scalars(
+        db.select(Invitation).where(Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None))
+        .order_by(Invitation.id.desc()).limit(INVITATIONS_SHOWN)
+    ).all()
+
+
+def render_users_page(invite_form: InviteForm, status: int = 200):
+    listing = keyset(db.select(User), User.id, newest_first=False)
+    return render_template("admin/users.html", listing=listing, invite_form=invite_form,
+                           invitations=open_invitations()), status
+
+
+@bp.route("/users")
+@permission_required("admin.users")
+def users():
+    form = InviteForm()
+    form.role.choices = role_choices()
+    return render_users_page(form)
+
+
+def _active_admins_besides(user: User) -> bool:
+    return db.session.execute(
+        db.select(User.id).join(Role).where(Role.key == "admin", User.active.is_(True), User.id != user.id)
+        .limit(1)
+    ).first() is not None
+
+
+def _check(form: UserForm, user: User, new_role: Role) -> None:
+    """Refuse changes that would lock people out; errors go next to the field."""
+    if user.id == current_user.id and not form.active.data:
+        form.active.errors.append("You cannot deactivate your own account.")
+    stays_admin = new_role.key == "admin" and form.active.data
+    if user.role.key == "admin" and user.active and not stays_admin and not _active_admins_besides(user):
+        field = form.role if new_role.key != "admin" else form.active
+        field.errors.append(f"{user.name} is the last active Administrator. "
+                            "Make someone else an Administrator first.")
+
+
+def _save(user: User, form: UserForm, new_role: Role) -> None:
+    old_role = user.role
+    if new_role.id != old_role.id:
+        user.role = new_role
+        audit.record(audit.ROLE_CHANGE, user, summary=f"{user.email}: {old_role.name} → {new_role.name}",
+                     changes={"role": (old_role.name, new_role.name)})
+    changes = audit.diff(user, {"name": form.name.data, "active": form.active.data})
+    if changes:
+        audit.record(audit.UPDATE, user, summary=f"Edited user {user.email}", changes=changes)
+    if "active" in changes and not user.active:
+        sessions.end_all(user)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@permission_required("admin.users")
+def edit_user(user_id: int):
+    user = db.get_or_404(User, user_id)
+    form = UserForm(name=user.name, role=user.role_id, active=user.active)
+    form.role.choices = role_choices()
+    if form.validate_on_submit():
+        new_role = db.session.get(Role, form.role.data)
+        _check(form, user, new_role)
+        if not form.active.errors and not form.role.errors:
+            _save(user, form, new_role)
+            db.session.commit()
+            flash(f"{user.name} is saved.", "success")
+            return redirect_after_post(url_for("admin.users"))
+    return render_template("admin/user_edit.html", user=user, form=form), 422 if form.errors else 200
 
 
 def search_users(query: str, limit: int) -> list[tuple[str, str, str]]:
-    from flask import url_for
-
     like = f"%{query.lower()}%"
     rows = db.session.scalars(db.select(User).where(or_(User.email.like(like), User.name.ilike(like)))
                               .order_by(User.name).limit(limit))
-    return [(u.name, url_for("admin.users"), f"{u.email} · {u.role.name}") for u in rows]
+    return [(u.name, url_for("admin.edit_user", user_id=u.id), f"{u.email} · {u.role.name}") for u in rows]
+

@@ -1,0 +1,126 @@
+"""Forms of the admin pages."""
+
+from __future__ import annotations
+
+from zoneinfo import available_timezones
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+
+from app.forms import email_field
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """`[(value, label), ...]` or `{value: label}` as WTForms choices."""
+    items = pairs.items() if isinstance(pairs, dict) else pairs
+    return [SelectChoice(value, label) for value, label in items]
+
+
+class InviteForm(FlaskForm):
+    email = email_field()
+    name = StringField("Name", validators=[Optional(), Length(max=120)], filters=[_strip],
+                       description="Optional: they can change it when they accept.")
+    role = SelectField("Role", coerce=int, validators=[DataRequired("Choose a role.")])
+
+
+class UserForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired("Enter a name."), Length(max=120)], filters=[_strip])
+    role = SelectField("Role", coerce=int, validators=[DataRequired("Choose a role.")])
+    active = BooleanField("Active: may sign in",
+                          description="Turning this off signs them out everywhere at once.")
+
+
+class RoleForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired("Enter a name for the role."), Length(max=80)],
+                       filters=[_strip])
+    description = TextAreaField("Description", validators=[Length(max=2000)], filters=[_strip],
+                                description="What people with this role do; shown to admins only.")
+    permissions = SelectMultipleField("Permissions", validate_choice=True)
+
+
+COMMON_CURRENCIES = ("USD", "EUR", "GBP", "CAD", "AUD", "NZD", "CHF", "SEK", "NOK", "DKK", "JPY",
+                     "INR", "ZAR", "KES", "NGN", "BRL", "MXN")
+
+LOCALES = {
+    "en": "English", "en-GB": "English (United Kingdom)", "en-US": "English (United States)",
+    "en-CA": "English (Canada)", "en-AU": "English (Australia)", "fr": "Français",
+    "fr-CA": "Français (Canada)", "de": "Deutsch", "es": "Español", "nl": "Nederlands",
+    "it": "Italiano", "pt": "Português", "pt-BR": "Português (Brasil)", "sv": "Svenska",
+    "da": "Dansk", "nb": "Norsk bokmål", "pl": "Polski",
+}
+
+
+def timezone_choices() -> list[SelectChoice]:
+    return [SelectChoice(name) for name in sorted(available_timezones())]
+
+
+class SettingsForm(FlaskForm):
+    org_name = StringField("Organisation name", validators=[
+        DataRequired("Enter your organisation's name."), Length(max=120)], filters=[_strip])
+    timezone = SelectField("Timezone", description="Dates and times are shown in this timezone.")
+    currency = StringField("Currency", validators=[
+        DataRequired("Enter a currency code."),
+        Regexp(r"^[A-Z]{3}$", message="Use a three-letter ISO 4217 code, like USD, EUR or GBP."),
+    ], filters=[lambda v: v.strip().upper() if isinstance(v, str) else v],
+        description="The three-letter ISO 4217 code of the money you receive.",
+        render_kw={"list": "currency-codes", "maxlength": 3, "autocomplete": "off"})
+    locale = SelectField("Language and region", choices=choices(LOCALES),
+                         description="Used for the page language and number formats.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = timezone_choices()
+
+
+class FilterForm(FlaskForm):
+    """A GET filter form: read from the query string, no CSRF token in URLs."""
+
+    class Meta:
+        csrf = False
+
+    def __init__(self, formdata, **kwargs):
+        super().__init__(formdata=formdata, **kwargs)
+
+
+class AuditFilterForm(FilterForm):
+    action = SelectField("Action", validators=[Optional()])
+    actor = StringField("Who (email starts with)", validators=[Optional(), Length(max=254)], filters=[_strip])
+    object_type = StringField("Record type", validators=[Optional(), Length(max=60)], filters=[_strip],
+                              render_kw={"placeholder": "core_user"})
+    object_id = StringField("Record id", validators=[Optional(), Length(max=64)], filters=[_strip])
+    date_from = DateField("From", validators=[Optional()])
+    date_to = DateField("To", validators=[Optional()])
+
+    def __init__(self, formdata, actions, **kwargs):
+        super().__init__(formdata, **kwargs)
+        self.action.choices = choices([("", "Any action")] + [(a, a.replace("_", " ")) for a in actions])
+
+    def validate_date_to(self, field):
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError("Choose a day on or after the start day.")
+
+
+class OutboxFilterForm(FilterForm):
+    status = SelectField("Status", choices=choices({"": "Any status", "queued": "Queued", "sent": "Sent",
+                                                    "failed": "Failed"}), validators=[Optional()])
+    recipient = StringField("Recipient (starts with)", validators=[Optional(), Length(max=254)],
+                            filters=[lambda v: v.strip().lower() if isinstance(v, str) else v])
+
+
+class JobFilterForm(FilterForm):
+    status = SelectField("Status", choices=choices({"": "Any status", "queued": "Queued", "started": "Running",
+                                                    "finished": "Finished", "failed": "Failed"}),
+                         validators=[Optional()])
