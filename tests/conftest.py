@@ -159,6 +159,12 @@ def login(client, email="admin@example.org", password=PASSWORD, **extra):
     return response
 
 
+def logout(client):
+    response = client.post("/logout", data={"csrf_token": csrf_from(client, "/")})
+    assert response.status_code == 303
+    return response
+
+
 @pytest.fixture
 def admin_client(client, admin):
     login(client, admin.email)

@@ -11,7 +11,7 @@ from app import mail
 from app.extensions import db
 from app.jobs import queue, run
 from app.models import Job, MailMessage
-from tests.conftest import PASSWORD, login, post_form
+from tests.conftest import PASSWORD, login, logout, post_form
 from tests.smtp import SMTPServer, free_port
 
 
@@ -57,8 +57,7 @@ def test_reset_email_arrives_with_a_working_link(app, client, admin, smtp_config
     login(client, admin.email, new_password)
     # The link works once.
     assert client.get(link).status_code in (302, 410)
-    client.post("/logout", data={"csrf_token": re.search(r'csrf-token" content="([^"]+)',
-                                                          client.get("/").get_data(as_text=True)).group(1)})
+    logout(client)
     assert client.get(link).status_code == 410
 
 

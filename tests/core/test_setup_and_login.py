@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.extensions import db
 from app.models import AuditEntry, User, UserSession
-from tests.conftest import PASSWORD, csrf_from, login, make_user, post_form
+from tests.conftest import PASSWORD, login, logout, make_user, post_form
 
 
 def test_every_page_leads_to_setup_until_a_user_exists(client):
@@ -48,8 +48,7 @@ def test_login_logout_and_audit(app, client, admin):
     response = login(client, admin.email)
     assert response.headers["Location"].endswith("/")
     assert client.get("/").status_code == 200
-    token = csrf_from(client, "/")
-    assert client.post("/logout", data={"csrf_token": token}).status_code == 303
+    logout(client)
     assert client.get("/").status_code == 302
     with app.app_context():
         actions = [e.action for e in db.session.scalars(db.select(AuditEntry).order_by(AuditEntry.id))]
@@ -73,7 +72,7 @@ def test_login_redirects_back_but_never_off_site(client, admin):
     response = post_form(client, "/login?next=/admin/", {"email": admin.email, "password": PASSWORD},
                          page="/login")
     assert response.headers["Location"] == "/admin/"
-    client.post("/logout", data={"csrf_token": csrf_from(client, "/")})
+    logout(client)
     response = post_form(client, "/login?next=//evil.example/x", {"email": admin.email, "password": PASSWORD},
                          page="/login")
     assert response.headers["Location"] == "/"
@@ -88,7 +87,7 @@ def test_session_is_renewed_at_login_and_a_copied_cookie_dies_at_logout(app, cli
     thief = app.test_client()
     thief.set_cookie("session", after)
     assert thief.get("/").status_code == 200
-    client.post("/logout", data={"csrf_token": csrf_from(client, "/")})
+    logout(client)
     assert thief.get("/").status_code == 302
 
 
