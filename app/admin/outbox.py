@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, render_template, request, url_for
+from sqlalchemy.orm import lazyload
 
 from app import audit, mail
 from app.admin import bp
@@ -21,7 +22,7 @@ from app.permissions import permission_required
 def outbox():
     form = OutboxFilterForm(request.args)
     form.validate()
-    stmt = db.select(MailMessage)
+    stmt = db.select(MailMessage).options(lazyload(MailMessage.attachments))  # the list never shows them
     if form.status.data and not form.status.errors:
         stmt = stmt.where(MailMessage.status == form.status.data)
     if form.recipient.data and not form.recipient.errors:

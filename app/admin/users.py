@@ -14,7 +14,7 @@ from app.auth import sessions
 from app.extensions import db
 from app.htmx import redirect_after_post
 from app.models import Invitation, Role, User
-from app.permissions import permission_required
+from app.permissions import permission_required, role_permissions
 from app.users import ensure_builtin_roles
 
 INVITATIONS_SHOWN = 100
@@ -45,6 +45,7 @@ def render_users_page(invite_form: InviteForm, status: int = 200):
 def users():
     form = InviteForm()
     form.role.choices = role_choices()
+    form.role.data = ensure_builtin_roles()["staff"].id  # the everyday role, not Administrator
     return render_users_page(form)
 
 
@@ -92,6 +93,8 @@ def edit_user(user_id: int):
             _save(user, form, new_role)
             db.session.commit()
             flash(f"{user.name} is saved.", "success")
+            if user.id == current_user.id and "admin.users" not in role_permissions(new_role):
+                return redirect_after_post(url_for("dashboard.index"))  # they just left the admins
             return redirect_after_post(url_for("admin.users"))
     return render_template("admin/user_edit.html", user=user, form=form), 422 if form.errors else 200
 

@@ -150,7 +150,8 @@ def test_admins_cannot_lock_themselves_or_everyone_out(app, admin_client, admin)
     make_user(app, "second@example.org", "admin", "Second Admin")
     ok = post_form(admin_client, f"/admin/users/{admin.id}",
                    {"name": admin.name, "role": _role_id(app, "staff"), "active": "y"})
-    assert ok.status_code == 303
+    assert ok.status_code == 303 and ok.headers["Location"] == "/"  # no longer allowed on the users page
+    assert admin_client.get("/admin/users").status_code == 403
 
 
 def test_another_admin_can_be_deactivated_while_one_stays_active(app, admin_client, admin):
@@ -171,3 +172,11 @@ def test_users_pages_need_the_permission(app, client):
     assert client.post("/admin/users/invite", data={"csrf_token": token, "email": "x@example.org"}).status_code == 403
     with app.app_context():
         assert db.session.scalar(db.select(Invitation.id)) is None
+
+
+def test_global_search_finds_users_and_links_to_their_page(app, admin_client):
+    sam = make_user(app, "sam@example.org", "staff", "Samira Stone")
+    html = admin_client.get("/search?q=samira").get_data(as_text=True)
+    assert f'href="/admin/users/{sam.id}"' in html and "sam@example.org · Staff" in html
+    page = admin_client.get(f"/admin/users/{sam.id}").get_data(as_text=True)
+    assert "Samira Stone" in page and '<option selected value="' in page
