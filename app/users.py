@@ -6,7 +6,8 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import current_app, render_template, url_for
+from flask import current_app, has_request_context, render_template, url_for
+from flask_login import current_user
 
 from app import audit, mail
 from app.auth.passwords import hash_password
@@ -42,7 +43,10 @@ def create_user(email: str, name: str, password: str, role: Role) -> User:
                 role=role)
     db.session.add(user)
     db.session.flush()
-    audit.record(audit.CREATE, user, summary=f"User {user.email} ({role.name})")
+    # Nobody is signed in during setup or when an invitation is accepted: the
+    # new user is the one acting (from the CLI too, which the entry's IP shows).
+    by = current_user if has_request_context() and current_user.is_authenticated else user
+    audit.record(audit.CREATE, user, user=by, summary=f"User {user.email} ({role.name})")
     current_app.extensions["steward"].has_users = True
     return user
 
