@@ -78,10 +78,14 @@ def worker(burst: bool):
 
     from app.extensions import db
     from app.jobs import queue, requeue_waiting
+    from app.mail.service import release_held
 
     requeued = requeue_waiting()
     if requeued:
         click.echo(f"Re-queued {requeued} waiting job(s).")
+    released = release_held()
+    if released:
+        click.echo(f"Queued {released} message(s) stored while mail delivery was off.")
     db.session.remove()
     db.engine.dispose()  # each job runs in a fork; do not share connections with it
     w = Worker([queue()], connection=current_app.extensions["steward"].redis)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, render_template, url_for
 from markupsafe import Markup
 
 from app import mail, settings
@@ -20,6 +20,16 @@ def index():
     # Widgets return HTML rendered by their own (autoescaped) templates.
     widgets = [(w, Markup(w.render())) for w in state.widgets if can(w.permission)]  # noqa: S704
     return render_template("dashboard/index.html", widgets=widgets)
+
+
+def home_url() -> str:
+    """Where a signed-in user lands: the dashboard, or else the first page
+    their role opens (a custom role may leave the dashboard out)."""
+    if can("core.dashboard"):
+        return url_for("dashboard.index")
+    state = current_app.extensions["steward"]
+    item = next((item for item in state.nav if can(item.permission)), None)
+    return url_for(item.endpoint) if item else url_for("auth.account")
 
 
 def getting_started_context() -> dict:

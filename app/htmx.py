@@ -16,8 +16,9 @@ def is_htmx() -> bool:
     )
 
 
-def page_or_fragment(page: str, fragment: str, **context) -> str:
-    """The full page normally; only `fragment` when HTMX asks for it."""
+def page_or_fragment(page: str, fragment: str, /, **context) -> str:
+    """The full page normally; only `fragment` when HTMX asks for it. The two
+    names are positional-only, so `page=` (a pager, say) can be passed as context."""
     return render_template(fragment if is_htmx() else page, **context)
 
 

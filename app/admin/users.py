@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, render_template, url_for
+from flask import abort, flash, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import or_
 
@@ -11,19 +11,26 @@ from app.admin import bp
 from app.admin.forms import InviteForm, UserForm, choices
 from app.admin.helpers import keyset
 from app.auth import sessions
+from app.dashboard import home_url
 from app.extensions import db
 from app.htmx import redirect_after_post
 from app.models import Invitation, Role, User
-from app.permissions import permission_required, role_permissions
+from app.permissions import permission_required, role_permissions, user_permissions
 from app.users import ensure_builtin_roles
 
 INVITATIONS_SHOWN = 100
 
 
+def grantable(role: Role) -> bool:
+    """Nobody hands out more than they hold: a user manager who is not an
+    administrator cannot make anyone an administrator (or themselves one)."""
+    return role_permissions(role) <= user_permissions()
+
+
 def role_choices():
     ensure_builtin_roles()
     roles = db.session.scalars(db.select(Role).order_by(Role.key.is_(None), Role.id)).all()
-    return choices((str(r.id), r.name) for r in roles)
+    return choices((str(r.id), r.name) for r in roles if grantable(r))
 
 
 def open_invitations() -> list[Invitation]:
@@ -84,6 +91,8 @@ def _save(user: User, form: UserForm, new_role: Role) -> None:
 @permission_required("admin.users")
 def edit_user(user_id: int):
     user = db.get_or_404(User, user_id)
+    if not grantable(user.role):
+        abort(403)  # editing someone with more rights than oneself
     form = UserForm(name=user.name, role=user.role_id, active=user.active)
     form.role.choices = role_choices()
     if form.validate_on_submit():
@@ -94,7 +103,7 @@ def edit_user(user_id: int):
             db.session.commit()
             flash(f"{user.name} is saved.", "success")
             if user.id == current_user.id and "admin.users" not in role_permissions(new_role):
-                return redirect_after_post(url_for("dashboard.index"))  # they just left the admins
+                return redirect_after_post(home_url())  # they just left the admins
             return redirect_after_post(url_for("admin.users"))
     return render_template("admin/user_edit.html", user=user, form=form), 422 if form.errors else 200
 

@@ -60,6 +60,12 @@ def end_all(user: User) -> None:
     db.session.execute(db.delete(UserSession).where(UserSession.user_id == user.id))
 
 
+def end_others(user: User) -> None:
+    """Sign a user out on every other device (after a password change)."""
+    db.session.execute(db.delete(UserSession).where(
+        UserSession.user_id == user.id, UserSession.token != _digest(user.session_token or "")))
+
+
 @login_manager.user_loader
 def load_user(token: str) -> User | None:
     row = db.session.get(UserSession, _digest(token))

@@ -11,6 +11,7 @@ from app import audit, mail, users
 from app.auth import reset, sessions
 from app.auth.forms import AcceptInvitationForm, AccountForm, ForgotPasswordForm, LoginForm, ResetPasswordForm
 from app.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
+from app.dashboard import home_url
 from app.extensions import db
 from app.limiter import limiter, login_account_limit, login_ip_limit
 from app.permissions import public, signed_in
@@ -22,7 +23,7 @@ def _safe_next(target: str | None) -> str:
     """Only same-site paths, so the login page cannot bounce users elsewhere."""
     if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
         return target
-    return url_for("dashboard.index")
+    return home_url()
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -114,7 +115,7 @@ def accept_invitation(token: str):
         db.session.commit()
         sessions.start(user, remember=False)
         flash(f"Welcome to Steward, {user.name}.", "success")
-        return redirect(url_for("dashboard.index"), code=303)
+        return redirect(home_url(), code=303)
     return render_template("auth/accept.html", form=form, invitation=invitation), 200 if not form.errors else 422
 
 
@@ -132,6 +133,7 @@ def account():
                 form.password.errors.append(problem)
             else:
                 user.password_hash = hash_password(form.password.data)
+                sessions.end_others(user)
                 changes["password"] = ("***", "***")
         if not form.errors:
             if changes:

@@ -9,6 +9,7 @@ from flask import current_app
 from app.extensions import db
 from app.jobs import enqueue
 from app.models import MailAttachment, MailMessage
+from app.models.base import utcnow
 
 BATCH = 200  # messages per delivery job; one SMTP connection per job
 DELIVER = "core.deliver_mail"
@@ -50,7 +51,30 @@ def send_many(items, *, category: str = "", attachments=()) -> list[MailMessage]
     messages = [_message(r, s, t, h, category, attachments) for r, s, t, h in items]
     db.session.flush()
     if delivery_enabled():
-        for start in range(0, len(messages), BATCH):
-            ids = [m.id for m in messages[start:start + BATCH]]
-            enqueue(DELIVER, f"Deliver {len(ids)} message(s)", {"ids": ids})
+        _schedule(messages)
     return messages
+
+
+def _schedule(messages: list[MailMessage]) -> None:
+    """Queue delivery jobs. A queued message without `next_attempt_at` is
+    held: it was stored while delivery was off and no job carries it."""
+    now = utcnow()
+    for message in messages:
+        message.next_attempt_at = now
+    for start in range(0, len(messages), BATCH):
+        ids = [m.id for m in messages[start:start + BATCH]]
+        enqueue(DELIVER, f"Deliver {len(ids)} message(s)", {"ids": ids})
+
+
+def release_held() -> int:
+    """Queue the messages stored while delivery was off (a worker calls this
+    when it starts, so setting MAIL_SERVER and restarting sends them)."""
+    if not delivery_enabled():
+        return 0
+    held = db.session.scalars(
+        db.select(MailMessage).where(MailMessage.status == MailMessage.QUEUED,
+                                     MailMessage.next_attempt_at.is_(None)).order_by(MailMessage.id)
+    ).all()
+    _schedule(held)
+    db.session.commit()
+    return len(held)

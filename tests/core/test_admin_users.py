@@ -180,3 +180,29 @@ def test_global_search_finds_users_and_links_to_their_page(app, admin_client):
     assert f'href="/admin/users/{sam.id}"' in html and "sam@example.org · Staff" in html
     page = admin_client.get(f"/admin/users/{sam.id}").get_data(as_text=True)
     assert "Samira Stone" in page and '<option selected value="' in page
+
+
+def test_user_managers_cannot_grant_more_than_they_hold(app, client):
+    from app.extensions import db
+    from app.models import Role, RolePermission, User
+    from tests.conftest import login, make_user, post_form
+
+    with app.app_context():
+        role = Role(name="User manager", description="")
+        role.grants = [RolePermission(permission=p) for p in ("core.dashboard", "admin.users")]
+        db.session.add(role)
+        db.session.commit()
+        db.session.refresh(role)
+        db.session.expunge(role)
+        admin_role_id = db.session.scalar(db.select(Role.id).where(Role.key == "admin"))
+    manager = make_user(app, "um@example.org", role=role, name="Uma Manager")
+    chief = make_user(app, "chief@example.org", "admin", "Chief")
+    login(client, manager.email)
+    page = client.get("/admin/users").get_data(as_text=True)
+    assert ">Administrator</option>" not in page and ">Staff</option>" not in page
+    assert client.get(f"/admin/users/{chief.id}").status_code == 403
+    response = post_form(client, f"/admin/users/{manager.id}",
+                         {"name": "Uma Manager", "role": str(admin_role_id), "active": "y"})
+    assert response.status_code == 422
+    with app.app_context():
+        assert db.session.get(User, manager.id).role_id == role.id

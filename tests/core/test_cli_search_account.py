@@ -68,3 +68,30 @@ def test_account_page_changes_name_and_password(app, client, admin):
         assert db.session.get(User, admin.id).name == "Ada L."
     logout(client)
     login(client, admin.email, "another long passphrase")
+
+
+def test_a_role_without_the_dashboard_lands_on_a_page_it_may_open(app, client):
+    from app.models import Role, RolePermission
+
+    with app.app_context():
+        role = Role(name="Auditor", description="")
+        role.grants = [RolePermission(permission="admin.audit")]
+        db.session.add(role)
+        db.session.commit()
+        db.session.refresh(role)
+        db.session.expunge(role)
+    make_user(app, "auditor@example.org", role=role, name="Audrey")
+    response = login(client, "auditor@example.org")
+    assert response.headers["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200
+
+
+def test_changing_the_password_signs_out_other_devices(app, admin):
+    laptop, phone = app.test_client(), app.test_client()
+    login(laptop, admin.email)
+    login(phone, admin.email)
+    response = post_form(laptop, "/account", {"name": "Ada Admin", "current_password": PASSWORD,
+                                              "password": "a different passphrase"})
+    assert response.status_code == 303
+    assert laptop.get("/").status_code == 200
+    assert phone.get("/").status_code == 302

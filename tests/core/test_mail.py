@@ -139,3 +139,17 @@ def test_attachments_are_delivered(app, smtp_config):
     parts = [p for p in smtp.messages[0].iter_attachments()]
     assert [p.get_filename() for p in parts] == ["receipt.pdf"]
     assert parts[0].get_content() == b"%PDF-1.4 test"
+
+
+def test_mail_stored_while_delivery_was_off_goes_out_when_a_worker_starts_with_smtp(app, smtp_config):
+    with app.app_context():
+        mail.send("held@example.org", "Waiting", "Stored while delivery was off.")
+        db.session.commit()
+    with SMTPServer() as smtp:
+        smtp_config(smtp.port)
+        result = app.test_cli_runner().invoke(args=["worker", "--burst"])
+        assert result.exit_code == 0, result.output
+        assert "Queued 1 message(s) stored while mail delivery was off." in result.output
+        assert [m["To"] for m in smtp.messages] == ["held@example.org"]
+        again = app.test_cli_runner().invoke(args=["worker", "--burst"])
+        assert "stored while" not in again.output and len(smtp.messages) == 1
