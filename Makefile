@@ -28,7 +28,7 @@ run: $(STAMP)
 # The test-only plugin distribution is installed beside the venv, not into
 # it, so the app `make run` serves never shows it.
 $(PLUGINS)/.installed: $(STAMP) $(shell find tests/plugin -type f -not -path '*/__pycache__/*' 2>/dev/null)
-	rm -rf $(PLUGINS)
+	rm -rf $(PLUGINS) tests/plugin/build
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --target $(PLUGINS) ./tests/plugin
 	@touch $@
 
