@@ -24,7 +24,7 @@ CSP = (
 
 def needs_setup() -> bool:
     state = current_app.extensions["steward"]
-    if getattr(state, "has_users", False):
+    if state.has_users:
         return False
     from app.models import User
 

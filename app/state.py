@@ -20,6 +20,7 @@ class StewardState:
     search: list[SearchProvider] = field(default_factory=list)
     redis: object = None
     redis_url: str = ""
+    has_users: bool = False  # once True, first-run setup is over for this process
 
     def collect(self) -> None:
         grants: dict[str, set[str]] = {key: set() for key in BUILTIN_ROLES}
