@@ -76,6 +76,11 @@ class Module:
     settings: dict[str, object] = field(default_factory=dict)
     seed: Callable | None = None
     cli: str | None = None  # "package.cli:group"
+    # What this module adds to another module's extension points, keyed by
+    # that module's name: `extends={"contacts": ContactHooks(...)}`. The core
+    # does not look inside; the named module collects these from the enabled
+    # modules (see modules/contacts/hooks.py).
+    extends: dict[str, object] = field(default_factory=dict)
     version: str = "0"
     distribution: str = ""
 

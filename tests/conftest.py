@@ -8,6 +8,7 @@ import os
 import re
 
 import pytest
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import text
 
 from app import create_app
@@ -88,6 +89,10 @@ def empty_tables(app) -> None:
                 db.session.execute(table.delete().where(table.c.key.is_(None)))
             else:
                 db.session.execute(table.delete())
+        # Search indexes live outside the models (FTS5 / tsvector tables).
+        for name in sa_inspect(db.engine).get_table_names():
+            if name.endswith("_fts"):
+                db.session.execute(text(f"DELETE FROM {name}"))
         db.session.commit()
         app.extensions["steward"].has_users = False
         app.extensions["steward"].redis.flushdb()

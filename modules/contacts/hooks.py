@@ -1,0 +1,88 @@
+"""The contacts module's extension points.
+
+Another module (that `requires` contacts) adds to the contact page, the
+timeline, the filter builder, merges and privacy requests by declaring
+`extends={"contacts": ContactHooks(...)}` in its manifest. Contacts uses the
+same hooks for its own parts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import current_app
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A card on the contact page; `render(contact)` returns HTML."""
+
+    name: str
+    title: str
+    permission: str
+    render: Callable
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    kind: str  # "note", "call", "gift", "ticket", ...
+    title: str
+    body: str = ""
+    url: str | None = None
+    by: str = ""
+    # Set for entries the contacts module owns, so the page can offer edit/delete.
+    activity_id: int | None = None
+
+
+@dataclass(frozen=True)
+class FilterSpec:
+    """One criterion of the filter builder.
+
+    `apply(op, value)` returns a SQL condition on `Contact` (usually
+    `Contact.id.in_(subquery)`); `ops` maps operator keys to labels; `input`
+    says what the value is ("text", "date", "number", "choice", "none",
+    "date_range", "number_range"); `choices()` lists `(value, label)` pairs.
+    """
+
+    key: str
+    label: str
+    ops: dict[str, str]
+    apply: Callable
+    input: str = "text"
+    choices: Callable | None = None
+    permission: str = "contacts.view"
+    group: str = "Contacts"
+
+
+@dataclass
+class ContactHooks:
+    panels: list[Panel] = field(default_factory=list)
+    # timeline(contact_id, before, limit) -> list[TimelineEntry], newest first
+    timeline: Callable | None = None
+    filters: list[FilterSpec] = field(default_factory=list)
+    # merge(survivor_id, merged_id): move this module's records to the survivor
+    merge: Callable | None = None
+    # export(contact_id) -> dict of what this module holds about the contact
+    export: Callable | None = None
+    # erase(contact_id): remove personal data, keep what must stay (amounts)
+    erase: Callable | None = None
+    # A short name for the export file's sections; defaults to the module name.
+    section: str = ""
+
+
+def all_hooks() -> list[tuple[str, ContactHooks]]:
+    """`(module name, hooks)` for every enabled module that extends contacts."""
+    state = current_app.extensions["steward"]
+    return [(m.name, m.extends["contacts"]) for m in state.enabled if "contacts" in m.extends]
+
+
+def filter_specs() -> dict[str, FilterSpec]:
+    return {spec.key: spec for _, hooks in all_hooks() for spec in hooks.filters}
+
+
+def panels() -> list[Panel]:
+    return sorted((p for _, hooks in all_hooks() for p in hooks.panels), key=lambda p: p.order)

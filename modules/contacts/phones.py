@@ -1,0 +1,43 @@
+"""Phone numbers: parsed and formatted with `phonenumbers`."""
+
+from __future__ import annotations
+
+import phonenumbers
+
+
+def default_region() -> str:
+    """The organisation's country for numbers typed without +code."""
+    from app import settings
+
+    locale = settings.get("core", "locale") or "en"
+    region = locale.split("-")[1] if "-" in locale else ""
+    return (settings.get("contacts", "default_country") or region or "US").upper()
+
+
+def normalise(raw: str, region: str | None = None) -> str | None:
+    """E.164 (+441632960001), or None when the text is not a possible number."""
+    text = (raw or "").strip()
+    if not text:
+        return None
+    try:
+        parsed = phonenumbers.parse(text, region or default_region())
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(parsed):
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def display(number: str, region: str | None = None) -> str:
+    """National format for numbers of the home country, international otherwise."""
+    if not number or not number.startswith("+"):
+        return number or ""
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return number
+    home = region or default_region()
+    fmt = (phonenumbers.PhoneNumberFormat.NATIONAL
+           if phonenumbers.region_code_for_number(parsed) == home
+           else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return phonenumbers.format_number(parsed, fmt)

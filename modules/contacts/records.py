@@ -1,0 +1,231 @@
+"""Creating, changing and deleting contacts: the logic views, imports, the
+CLI and other modules share. Every change is audited, appears on the
+timeline, and keeps the derived columns and the search index in step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from app import audit
+from app.extensions import db
+from app.models.base import utcnow
+from modules.contacts import search, signals
+from modules.contacts.models import (
+    HOUSEHOLD,
+    KINDS,
+    ORGANISATION,
+    PERSON,
+    Activity,
+    ConsentEntry,
+    Contact,
+    ContactAddress,
+    ContactEmail,
+    ContactPhone,
+)
+
+PERSON_FIELDS = ("prefix", "first_name", "middle_name", "last_name", "suffix", "preferred_name",
+                 "birth_date", "pronouns", "preferred_language", "household_id")
+COMMON_FIELDS = ("notes", "source", "owner_id", "do_not_email", "do_not_phone", "do_not_mail")
+GROUP_FIELDS = ("name",)
+LABELS = {
+    "first_name": "first name", "middle_name": "middle name", "last_name": "last name",
+    "preferred_name": "preferred name", "birth_date": "birth date", "preferred_language": "language",
+    "household_id": "household", "owner_id": "owner", "do_not_email": "do not email",
+    "do_not_phone": "do not phone", "do_not_mail": "do not mail", "email_opt_in": "email opt-in",
+}
+
+
+@dataclass
+class Details:
+    """The repeating parts of a contact as a form or an import gives them."""
+
+    emails: list[dict] = field(default_factory=list)  # {"email", "label", "is_primary"}
+    phones: list[dict] = field(default_factory=list)  # {"number", "label", "is_primary"}
+    addresses: list[dict] = field(default_factory=list)  # address columns + label, is_primary
+
+
+def load(contact_id: int, *, deleted: bool = False) -> Contact | None:
+    """A contact with its emails, phones, addresses and tags (one query each)."""
+    query = db.select(Contact).where(Contact.id == contact_id).options(
+        selectinload(Contact.emails), selectinload(Contact.phones), selectinload(Contact.addresses),
+        selectinload(Contact.tags))
+    contact = db.session.scalar(query)
+    if contact is None or (contact.deleted_at is not None and not deleted):
+        return None
+    return contact
+
+
+def names(contact: Contact) -> tuple[str, str]:
+    """(display name, sort key)."""
+    if contact.kind != PERSON:
+        name = (contact.name or "").strip() or "(no name)"
+        return name, search.fold(name)
+    prefix, first, middle, last, suffix, preferred = (
+        (getattr(contact, f) or "").strip()
+        for f in ("prefix", "first_name", "middle_name", "last_name", "suffix", "preferred_name"))
+    display = " ".join(p for p in (prefix, preferred or first, last, suffix) if p) or "(no name)"
+    key = " ".join(p for p in (last, first, middle) if p)
+    return display, search.fold(key or display)
+
+
+def _primary(rows):
+    return next((r for r in rows if r.is_primary), rows[0] if rows else None)
+
+
+def refresh_derived(contact: Contact) -> None:
+    contact.display_name, contact.sort_name = names(contact)
+    email, phone, address = _primary(contact.emails), _primary(contact.phones), _primary(contact.addresses)
+    contact.email = email.email if email else None
+    contact.phone = phone.number if phone else None
+    contact.city = (address.city or None) if address else None
+    contact.postcode = (address.postcode.upper() or None) if address else None
+    contact.country = (address.country.upper() or None) if address else None
+
+
+def _one_primary(rows) -> None:
+    if rows and not any(r.is_primary for r in rows):
+        rows[0].is_primary = True
+    seen = False
+    for row in rows:
+        row.is_primary, seen = (row.is_primary and not seen), seen or row.is_primary
+
+
+def _replace(collection, model, rows: list[dict], key: str) -> str | None:
+    """Make `collection` hold `rows`; a short description when it changed."""
+    before = [(getattr(r, key), r.label, r.is_primary) for r in collection]
+    collection.clear()
+    for row in rows:
+        collection.append(model(**row))
+    _one_primary(collection)
+    after = [(getattr(r, key), r.label, r.is_primary) for r in collection]
+    if before != after:
+        return ", ".join(str(v[0]) for v in after) or "none"
+    return None
+
+
+def _address_text(row: ContactAddress) -> str:
+    return ", ".join(p for p in (row.line1, row.line2, row.city, row.region, row.postcode, row.country) if p)
+
+
+def apply(contact: Contact, values: dict, details: Details | None) -> dict:
+    """Set fields and details; returns `{field: (old, new)}` of what changed."""
+    allowed = set(COMMON_FIELDS) | set(PERSON_FIELDS if contact.kind == PERSON else GROUP_FIELDS)
+    changes = audit.diff(contact, {k: v for k, v in values.items() if k in allowed})
+    if details is not None:
+        for label, collection, model, rows, key in (
+            ("emails", contact.emails, ContactEmail, details.emails, "email"),
+            ("phones", contact.phones, ContactPhone, details.phones, "number"),
+        ):
+            described = _replace(collection, model, rows, key)
+            if described is not None:
+                changes[label] = ("", described)
+        before = [_address_text(a) for a in contact.addresses]
+        _replace(contact.addresses, ContactAddress, details.addresses, "line1")
+        after = [_address_text(a) for a in contact.addresses]
+        if before != after:
+            changes["addresses"] = ("; ".join(before), "; ".join(after))
+    refresh_derived(contact)
+    return changes
+
+
+def _actor():
+    return current_user._get_current_object() if current_user and current_user.is_authenticated else None
+
+
+def _summary(changes: dict) -> str:
+    return "Changed " + ", ".join(LABELS.get(k, k.replace("_", " ")) for k in changes)
+
+
+def index(contacts: list[Contact]) -> None:
+    search.reindex([(c.id, search.document(c, c.emails, c.phones)) for c in contacts])
+
+
+def create(kind: str, values: dict, details: Details | None = None, *, user=None) -> Contact:
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind of contact: {kind!r}")
+    user = user or _actor()
+    contact = Contact(kind=kind, created_by_id=getattr(user, "id", None), emails=[], phones=[], addresses=[],
+                      owner_id=values.get("owner_id", getattr(user, "id", None)))
+    db.session.add(contact)
+    apply(contact, values, details or Details())
+    db.session.flush()
+    index([contact])
+    audit.record(audit.CREATE, contact, user=user, summary=f"Created {kind} {contact.display_name}")
+    db.session.add(Activity(contact_id=contact.id, kind="change", subject=f"Created {kind}",
+                            user_id=getattr(user, "id", None)))
+    signals.contact_created.send(contact)
+    return contact
+
+
+def update(contact: Contact, values: dict, details: Details | None = None, *, user=None) -> dict:
+    user = user or _actor()
+    changes = apply(contact, values, details)
+    if changes:
+        contact.updated_at = utcnow()
+        index([contact])
+        audit.record(audit.UPDATE, contact, user=user, summary=f"Edited {contact.display_name}",
+                     changes=changes)
+        db.session.add(Activity(contact_id=contact.id, kind="change", subject=_summary(changes),
+                                user_id=getattr(user, "id", None)))
+        signals.contact_updated.send(contact, changes=changes)
+    return changes
+
+
+def set_opt_in(contact: Contact, status: str, source: str, wording: str = "", *, user=None) -> bool:
+    """Record an email consent decision with its source and wording."""
+    user = user or _actor()
+    if status == contact.email_opt_in:
+        return False
+    old = contact.email_opt_in
+    contact.email_opt_in = status
+    db.session.add(ConsentEntry(contact_id=contact.id, status=status, source=source, wording=wording,
+                                user_id=getattr(user, "id", None)))
+    audit.record(audit.UPDATE, contact, user=user, summary=f"Email opt-in: {status} ({source})",
+                 changes={"email_opt_in": (old, status)})
+    db.session.add(Activity(contact_id=contact.id, kind="change", user_id=getattr(user, "id", None),
+                            subject=f"Email opt-in changed to {status.replace('_', ' ')}", body=source))
+    return True
+
+
+def trash(contacts: list[Contact], *, user=None) -> int:
+    user, now = user or _actor(), utcnow()
+    live = [c for c in contacts if c.deleted_at is None]
+    for contact in live:
+        contact.deleted_at = now
+        audit.record(audit.DELETE, contact, user=user, summary=f"Moved {contact.display_name} to the trash")
+    search.unindex([c.id for c in live])
+    signals.contacts_trashed.send([c.id for c in live])
+    return len(live)
+
+
+def restore(contacts: list[Contact], *, user=None) -> int:
+    user = user or _actor()
+    dead = [c for c in contacts if c.deleted_at is not None]
+    for contact in dead:
+        contact.deleted_at = None
+        audit.record(audit.UPDATE, contact, user=user, summary=f"Restored {contact.display_name} from the trash",
+                     changes={"deleted": (True, False)})
+    db.session.flush()
+    index([load(c.id) for c in dead])
+    signals.contacts_restored.send([c.id for c in dead])
+    return len(dead)
+
+
+def purge(contacts: list[Contact], *, user=None) -> int:
+    """Delete trashed contacts for good (administrators only)."""
+    user = user or _actor()
+    dead = [c for c in contacts if c.deleted_at is not None]
+    ids = [c.id for c in dead]
+    signals.contacts_purged.send(ids)
+    for contact in dead:
+        audit.record(audit.DELETE, object_type="contacts_contact", object_id=contact.id, user=user,
+                     summary=f"Purged {contact.display_name} for good")
+        db.session.delete(contact)
+    search.unindex(ids)
+    return len(dead)
+
+
+KIND_LABELS = {PERSON: "Person", HOUSEHOLD: "Household", ORGANISATION: "Organisation"}
