@@ -1,7 +1,41 @@
 """Contacts: people, households and organisations, and everything that
 hangs on them. Every other module builds on this one."""
 
-from app.registry import Module, migrations_dir
+from app.registry import Module, NavItem, SearchProvider, Widget, migrations_dir
+from modules.contacts.hooks import ContactHooks
+
+
+# The manifest is imported even when the module is disabled, so everything
+# it points at is imported lazily.
+def _added_this_month():
+    from modules.contacts.views.listing import added_this_month_widget
+
+    return added_this_month_widget()
+
+
+def _tasks_due():
+    from modules.contacts.views.tasks import tasks_due_widget
+
+    return tasks_due_widget()
+
+
+def _search(query, limit):
+    from modules.contacts.views.listing import global_search_results
+
+    return global_search_results(query, limit)
+
+
+def _filters():
+    from modules.contacts.filters import FILTERS
+
+    return FILTERS
+
+
+def _timeline(contact_id, before, limit):
+    from modules.contacts.timeline import activity_entries
+
+    return activity_entries(contact_id, before, limit)
+
 
 module = Module(
     name="contacts",
@@ -15,7 +49,18 @@ module = Module(
         "contacts.export": "Export contacts to files",
         "contacts.admin": "Manage custom fields, tags, relationship types; purge the trash",
     },
+    blueprint="modules.contacts.views:bp",
     models="modules.contacts.models",
     migrations=migrations_dir(__file__),
     settings={"default_country": ""},
+    nav=[
+        NavItem("Contacts", "contacts.index", "contacts.view", order=10),
+        NavItem("My tasks", "contacts.my_tasks", "contacts.view", order=20),
+    ],
+    widgets=[
+        Widget("contacts-tasks-due", "Tasks due", "contacts.view", _tasks_due, order=10),
+        Widget("contacts-added", "Contacts added this month", "contacts.view", _added_this_month, order=20),
+    ],
+    search=[SearchProvider("Contacts", "contacts.view", _search)],
+    extends={"contacts": ContactHooks(filters=_filters, timeline=_timeline)},
 )

@@ -60,10 +60,13 @@ class FilterSpec:
 
 @dataclass
 class ContactHooks:
-    panels: list[Panel] = field(default_factory=list)
+    """`panels` and `filters` may be lists or functions returning lists, so
+    that a manifest can point at them without importing them."""
+
+    panels: list[Panel] | Callable = field(default_factory=list)
     # timeline(contact_id, before, limit) -> list[TimelineEntry], newest first
     timeline: Callable | None = None
-    filters: list[FilterSpec] = field(default_factory=list)
+    filters: list[FilterSpec] | Callable = field(default_factory=list)
     # merge(survivor_id, merged_id): move this module's records to the survivor
     merge: Callable | None = None
     # export(contact_id) -> dict of what this module holds about the contact
@@ -80,9 +83,17 @@ def all_hooks() -> list[tuple[str, ContactHooks]]:
     return [(m.name, m.extends["contacts"]) for m in state.enabled if "contacts" in m.extends]
 
 
+def _items(value) -> list:
+    return value() if callable(value) else value
+
+
 def filter_specs() -> dict[str, FilterSpec]:
-    return {spec.key: spec for _, hooks in all_hooks() for spec in hooks.filters}
+    return {spec.key: spec for _, hooks in all_hooks() for spec in _items(hooks.filters)}
 
 
 def panels() -> list[Panel]:
-    return sorted((p for _, hooks in all_hooks() for p in hooks.panels), key=lambda p: p.order)
+    return sorted((p for _, hooks in all_hooks() for p in _items(hooks.panels)), key=lambda p: p.order)
+
+
+def timeline_providers() -> list:
+    return [hooks.timeline for _, hooks in all_hooks() if hooks.timeline is not None]

@@ -1,0 +1,7 @@
+"""The contacts blueprint, mounted at /contacts/. Each file holds one area."""
+
+from flask import Blueprint
+
+bp = Blueprint("contacts", __name__, template_folder="../templates")
+
+from modules.contacts.views import admin, contact, listing, tasks, timeline  # noqa: E402,F401

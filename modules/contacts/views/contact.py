@@ -1,0 +1,1 @@
+"""Being written in this session; see modules/contacts/views/__init__.py."""
