@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import render_template
 
-from app.registry import JobHandler, Module, NavItem, SearchProvider, Widget
+from app.registry import AdminLink, JobHandler, Module, NavItem, SearchProvider, Widget
 
 
 def _deliver_mail(job, ids):
@@ -54,6 +54,15 @@ core = Module(
     nav=[
         NavItem("Dashboard", "dashboard.index", "core.dashboard", order=0),
         NavItem("Admin", "admin.index", "admin.*", order=1000),
+    ],
+    admin=[
+        AdminLink("Users", "admin.users", "admin.users", "Who can sign in, their roles, invitations.", 10),
+        AdminLink("Roles", "admin.roles", "admin.roles", "What each role may see and do.", 20),
+        AdminLink("Organisation", "admin.settings", "admin.settings", "Name, timezone, currency and locale.", 30),
+        AdminLink("Modules", "admin.modules", "admin.modules", "Which modules are enabled.", 40),
+        AdminLink("Audit log", "admin.audit", "admin.audit", "Who did what, and when.", 50),
+        AdminLink("Outbox", "admin.outbox", "admin.mail", "Every email Steward sent or will send.", 60),
+        AdminLink("Jobs", "admin.jobs", "admin.jobs", "Background work, its progress and failures.", 70),
     ],
     widgets=[
         Widget("getting-started", "Getting started", "admin.settings", _getting_started, order=0),

@@ -25,6 +25,17 @@ class NavItem:
 
 
 @dataclass(frozen=True)
+class AdminLink:
+    """A section on the Admin page (the page itself needs an `admin.*` permission)."""
+
+    label: str
+    endpoint: str
+    permission: str
+    description: str = ""
+    order: int = 100
+
+
+@dataclass(frozen=True)
 class Widget:
     """A dashboard card. `render()` returns HTML (usually `render_template`)."""
 
@@ -70,6 +81,7 @@ class Module:
     models: str | None = None  # "package.models", imported only when enabled
     migrations: str | None = None  # directory of this module's Alembic branch
     nav: list[NavItem] = field(default_factory=list)
+    admin: list[AdminLink] = field(default_factory=list)
     widgets: list[Widget] = field(default_factory=list)
     jobs: list[JobHandler] = field(default_factory=list)
     search: list[SearchProvider] = field(default_factory=list)

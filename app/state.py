@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from app.permissions import BUILTIN_ROLES, default_roles_for
-from app.registry import JobHandler, Module, NavItem, SearchProvider, Widget
+from app.registry import AdminLink, JobHandler, Module, NavItem, SearchProvider, Widget
 
 
 @dataclass
@@ -15,6 +15,7 @@ class StewardState:
     permissions: dict[str, tuple[str, str]] = field(default_factory=dict)
     builtin_grants: dict[str, frozenset[str]] = field(default_factory=dict)
     nav: list[NavItem] = field(default_factory=list)
+    admin: list[tuple[str, AdminLink]] = field(default_factory=list)  # (module title, link)
     widgets: list[Widget] = field(default_factory=list)
     jobs: dict[str, JobHandler] = field(default_factory=dict)
     search: list[SearchProvider] = field(default_factory=list)
@@ -30,12 +31,14 @@ class StewardState:
                 for role in default_roles_for(perm, module):
                     grants[role].add(perm)
             self.nav.extend(module.nav)
+            self.admin.extend((module.title, link) for link in module.admin)
             self.widgets.extend(module.widgets)
             self.search.extend(module.search)
             for handler in module.jobs:
                 self.jobs[handler.kind] = handler
         self.builtin_grants = {key: frozenset(perms) for key, perms in grants.items()}
         self.nav.sort(key=lambda item: item.order)
+        self.admin.sort(key=lambda pair: pair[1].order)
         self.widgets.sort(key=lambda widget: widget.order)
 
     def module(self, name: str) -> Module | None:
