@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import abort, flash, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import or_
+from sqlalchemy import and_, or_
 
 from app import audit
 from app.admin import bp
@@ -15,6 +17,7 @@ from app.dashboard import home_url
 from app.extensions import db
 from app.htmx import redirect_after_post
 from app.models import Invitation, Role, User
+from app.models.base import utcnow
 from app.permissions import permission_required, role_permissions, user_permissions
 from app.users import ensure_builtin_roles
 
@@ -34,10 +37,14 @@ def role_choices():
 
 
 def open_invitations() -> list[Invitation]:
-    """Invitations not accepted or revoked (pending or expired), newest first."""
+    """Invitations still open (pending or expired) and those accepted in the
+    last fortnight, so the admin sees who joined; newest first."""
+    recent = utcnow() - timedelta(days=14)
     return db.session.scalars(
-        db.select(Invitation).where(Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None))
-        .order_by(Invitation.id.desc()).limit(INVITATIONS_SHOWN)
+        db.select(Invitation).where(or_(
+            and_(Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None)),
+            Invitation.accepted_at >= recent,
+        )).order_by(Invitation.id.desc()).limit(INVITATIONS_SHOWN)
     ).all()
 
 
