@@ -55,6 +55,11 @@ def app_config(instance_path, **extra) -> dict:
     return config
 
 
+# Rows the migrations insert (built-in roles, relationship types, ...), put
+# back after each test so every test starts from a freshly migrated database.
+_seeded: dict[str, list[dict]] = {}
+
+
 def _reset_schema(app) -> None:
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
@@ -64,6 +69,11 @@ def _reset_schema(app) -> None:
         from app.migrations_config import upgrade_enabled
 
         upgrade_enabled()
+        for table in db.metadata.sorted_tables:
+            rows = [dict(r._mapping) for r in db.session.execute(table.select())]
+            if rows:
+                _seeded[table.name] = rows
+        db.session.remove()
 
 
 @pytest.fixture(scope="session")
@@ -82,17 +92,16 @@ def empty_tables(app) -> None:
     with app.app_context():
         db.session.remove()
         keep = {"alembic_version"}
-        for table in reversed(db.metadata.sorted_tables):
-            if table.name in keep:
-                continue
-            if table.name == "core_role":
-                db.session.execute(table.delete().where(table.c.key.is_(None)))
-            else:
-                db.session.execute(table.delete())
+        tables = [t for t in db.metadata.sorted_tables if t.name not in keep]
+        for table in reversed(tables):
+            db.session.execute(table.delete())
         # Search indexes live outside the models (FTS5 / tsvector tables).
         for name in sa_inspect(db.engine).get_table_names():
             if name.endswith("_fts"):
                 db.session.execute(text(f"DELETE FROM {name}"))
+        for table in tables:
+            if table.name in _seeded:
+                db.session.execute(table.insert(), _seeded[table.name])
         db.session.commit()
         app.extensions["steward"].has_users = False
         app.extensions["steward"].redis.flushdb()
