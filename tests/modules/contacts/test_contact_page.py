@@ -1,0 +1,151 @@
+"""The contact page: the whole picture, escaped, bounded queries."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import date
+
+from markupsafe import Markup
+from sqlalchemy import event
+
+from app.extensions import db
+from modules.contacts import hooks, records, relations
+from modules.contacts.hooks import Panel
+from modules.contacts.models import CustomField, CustomValue, RelationshipType, Tag
+from modules.contacts.records import Details
+from tests.conftest import login, make_user
+
+
+def make_contact(app, n: int = 1, **values) -> int:
+    """A person with `n` emails, phones, addresses, tags and a relationship or two."""
+    with app.app_context():
+        details = Details(
+            emails=[{"email": f"p{i}@example.org", "label": "home", "is_primary": i == 0} for i in range(n)],
+            phones=[{"number": f"+4416329600{i:02d}", "label": "", "is_primary": i == 0} for i in range(n)],
+            addresses=[{"line1": f"{i} High St", "line2": "", "city": "Leeds", "region": "",
+                        "postcode": "LS1 1AA", "country": "GB", "label": "", "is_primary": i == 0}
+                       for i in range(n)])
+        contact = records.create("person", {"first_name": "Ann", "last_name": "Smith", **values}, details)
+        rtype = db.session.scalar(db.select(RelationshipType).where(RelationshipType.key == "sibling"))
+        if rtype is None:
+            rtype = RelationshipType(key="sibling", a_to_b="sibling of", b_to_a="sibling of")
+            db.session.add(rtype)
+            db.session.flush()
+        for i in range(n):
+            tag = Tag(name=f"tag-{contact.id}-{i}", colour="green")
+            relations.add_tag(contact, tag)
+            other = records.create("person", {"first_name": f"Sib{i}", "last_name": "Smith"})
+            db.session.flush()
+            relations.add_relationship(contact, f"{rtype.id}:a", other)
+        db.session.commit()
+        return contact.id
+
+
+@contextmanager
+def counting(app):
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def test_the_page_shows_the_whole_picture(app, admin_client):
+    with app.app_context():
+        household = records.create("household", {"name": "The Smith Family"})
+        db.session.flush()
+        field = CustomField(key="shoe", label="Shoe size", type="number", kinds=["person"], choices=[],
+                            position=0, active=True)
+        hidden = CustomField(key="old", label="Retired field", type="text", kinds=["person"], choices=[],
+                             position=1, active=False)
+        db.session.add_all([field, hidden])
+        db.session.commit()
+        household_id, field_id, hidden_id = household.id, field.id, hidden.id
+    cid = make_contact(app, 2, preferred_name="Annie", pronouns="she/her", birth_date=date(1980, 5, 1),
+                       preferred_language="en", source="Gala 2024", household_id=household_id)
+    with app.app_context():
+        db.session.add_all([CustomValue(contact_id=cid, field_id=field_id, value_number=9),
+                            CustomValue(contact_id=cid, field_id=hidden_id, value_text="gone")])
+        records.set_opt_in(records.load(cid), "opted_in", "Web form", "Send me the newsletter")
+        db.session.commit()
+    html = admin_client.get(f"/contacts/{cid}").get_data(as_text=True)
+    assert '<h1 id="contact-name">Annie Smith</h1>' in html
+    for text in ("she/her", "01 May 1980", "Gala 2024", "Ada Admin", "The Smith Family",
+                 'href="mailto:p0@example.org"', 'href="tel:+441632960000"', "1 High St",
+                 "Shoe size", "Opted in", "Send me the newsletter", "Web form", 'class="badge tag-chip'):
+        assert text in html, text
+    assert "Retired field" not in html
+    assert html.index("p0@example.org") < html.index("p1@example.org")  # primary first
+    household_page = admin_client.get(f"/contacts/{household_id}").get_data(as_text=True)
+    assert f'<a href="/contacts/{cid}">Annie Smith</a>' in household_page
+
+
+def test_names_and_notes_are_text(app, admin_client):
+    cid = make_contact(app, first_name="<script>alert(1)</script>",
+                       notes="<script>alert('notes')</script>\nsecond line")
+    html = admin_client.get(f"/contacts/{cid}").get_data(as_text=True)
+    assert "&lt;script&gt;" in html
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&#39;notes&#39;)&lt;/script&gt;\nsecond line" in html
+    edit = admin_client.get(f"/contacts/{cid}/edit").get_data(as_text=True)
+    assert "<script>alert" not in edit and "&lt;script&gt;" in edit
+
+
+def test_a_trashed_contact_is_not_found_and_others_are_404(app, admin_client):
+    cid = make_contact(app)
+    with app.app_context():
+        records.trash([records.load(cid)])
+        db.session.commit()
+    assert admin_client.get(f"/contacts/{cid}").status_code == 404
+    assert admin_client.get("/contacts/999999").status_code == 404
+
+
+def test_panels_from_other_modules_respect_permissions(app, admin_client, monkeypatch):
+    cid = make_contact(app)
+    monkeypatch.setattr(hooks, "panels", lambda: [
+        Panel("gifts", "Giving", "contacts.view", lambda c: Markup("<p>Gave £10</p>")),
+        Panel("secret", "Secret things", "contacts.admin", lambda c: Markup("<p>hidden</p>")),
+    ])
+    html = admin_client.get(f"/contacts/{cid}").get_data(as_text=True)
+    assert "Giving" in html and "<p>Gave £10</p>" in html and "Secret things" in html
+    make_user(app, "vol@example.org", "volunteer", "Val Volunteer")
+    volunteer = app.test_client()
+    login(volunteer, "vol@example.org")
+    html = volunteer.get(f"/contacts/{cid}").get_data(as_text=True)
+    assert "Giving" in html and "Secret things" not in html
+
+
+def test_the_timeline_region_loads_when_the_timeline_exists(app, admin_client):
+    cid = make_contact(app)
+    html = admin_client.get(f"/contacts/{cid}").get_data(as_text=True)
+    if "contacts.timeline" in app.view_functions:
+        with app.test_request_context():
+            from flask import url_for
+
+            url = url_for("contacts.timeline", contact_id=cid)
+        assert '<section id="timeline"' in html and f'hx-get="{url}"' in html
+        assert f'<a href="{url}">' in html  # for readers without JavaScript
+    else:
+        assert 'id="timeline"' not in html
+
+
+def test_query_count_does_not_grow_with_details(app, admin_client):
+    one, ten = make_contact(app, 1), make_contact(app, 10)
+    admin_client.get(f"/contacts/{one}")  # warm up (settings, permissions)
+    counts = []
+    for cid in (one, ten):
+        with counting(app) as statements:
+            response = admin_client.get(f"/contacts/{cid}")
+        assert response.status_code == 200
+        counts.append(len(statements))
+    assert counts[0] == counts[1], counts
+    html = admin_client.get(f"/contacts/{ten}").get_data(as_text=True)
+    assert "p9@example.org" in html and html.count('class="badge tag-chip') == 10
+    assert html.count("Sibling of") == 10
