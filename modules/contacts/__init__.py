@@ -1,7 +1,7 @@
 """Contacts: people, households and organisations, and everything that
 hangs on them. Every other module builds on this one."""
 
-from app.registry import Module, migrations_dir  # NavItem, SearchProvider, Widget as pages land
+from app.registry import JobHandler, Module, NavItem, SearchProvider, Widget, migrations_dir
 from modules.contacts.hooks import ContactHooks
 
 
@@ -26,9 +26,15 @@ def _search(query, limit):
 
 
 def _filters():
-    from modules.contacts.filters import FILTERS
+    from modules.contacts.filters import filters
 
-    return FILTERS
+    return filters()
+
+
+def _bulk_job(job, **args):
+    from modules.contacts.bulk import run_job
+
+    return run_job(job, **args)
 
 
 def _timeline(contact_id, before, limit):
@@ -54,13 +60,11 @@ module = Module(
     migrations=migrations_dir(__file__),
     settings={"default_country": ""},
     # Entries are added here as the pages they point at are built:
-    #   NavItem("Contacts", "contacts.index", "contacts.view", order=10)
     #   NavItem("My tasks", "contacts.my_tasks", "contacts.view", order=20)
     #   Widget("contacts-tasks-due", "Tasks due", "contacts.view", _tasks_due, order=10)
-    #   Widget("contacts-added", "Contacts added this month", "contacts.view", _added_this_month, order=20)
-    #   SearchProvider("Contacts", "contacts.view", _search)
-    nav=[],
-    widgets=[],
-    search=[],
+    nav=[NavItem("Contacts", "contacts.index", "contacts.view", order=10)],
+    widgets=[Widget("contacts-added", "Contacts added this month", "contacts.view", _added_this_month, order=20)],
+    search=[SearchProvider("Contacts", "contacts.view", _search)],
+    jobs=[JobHandler("contacts.bulk", _bulk_job)],
     extends={"contacts": ContactHooks(filters=_filters, timeline=_timeline)},
 )

@@ -1,0 +1,246 @@
+"""Bulk actions on a selection of contacts or on a whole filtered list: add
+or remove a tag, assign an owner, move to the trash, export to CSV.
+
+Work goes in chunks of CHUNK ids, walked by id (keyset), so no more than a
+chunk of rows is in memory; a whole-list action re-evaluates the filter as
+it runs. Every contact touched gets an audit entry and a timeline entry.
+More than BACKGROUND_OVER contacts run as a background job ("contacts.bulk")
+with progress on its page.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import selectinload
+
+from app import audit
+from app.extensions import db
+from app.models import User
+from app.models.base import utcnow
+from modules.contacts import hooks, queries, records
+from modules.contacts.models import KINDS, Activity, Contact, ContactTag, Tag
+from modules.contacts.phones import display as phone_display
+
+CHUNK = 500
+BACKGROUND_OVER = 2_000
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class Action:
+    key: str
+    label: str  # "Add tag"
+    permission: str
+    needs: str = ""  # "tag" or "owner": the confirmation asks for it
+
+
+ACTIONS = {a.key: a for a in (
+    Action("tag_add", "Add a tag", "contacts.edit", "tag"),
+    Action("tag_remove", "Remove a tag", "contacts.edit", "tag"),
+    Action("owner", "Assign an owner", "contacts.edit", "owner"),
+    Action("export", "Export to CSV", "contacts.export"),
+    Action("trash", "Move to the trash", "contacts.delete"),
+)}
+
+
+@dataclass
+class Selection:
+    """What an action applies to: chosen ids, or everything the list query
+    matches (re-evaluated when the action runs)."""
+
+    scope: str  # "selected" or "all"
+    ids: list[int]
+    lq: queries.ListQuery
+
+    def ids_select(self, specs):
+        if self.scope == "all":
+            return queries.ids_select(self.lq, specs)
+        return select(Contact.id).where(Contact.id.in_(self.ids), Contact.deleted_at.is_(None))
+
+    def to_args(self) -> dict:
+        return {"scope": self.scope, "ids": self.ids if self.scope != "all" else [],
+                "query": self.lq.to_json()}
+
+
+def read_ids(values) -> list[int]:
+    return sorted({int(v) for v in values if str(v).isdigit()})[:10_000]
+
+
+def count(selection: Selection, specs) -> int:
+    """The exact number of contacts the action will touch (one query)."""
+    sub = selection.ids_select(specs).subquery()
+    return db.session.scalar(select(db.func.count()).select_from(sub)) or 0
+
+
+def chunks(ids_select) -> Iterator[list[int]]:
+    """The ids of `ids_select` in chunks, walked by id; re-runs the query per
+    chunk so rows that stop matching (trashed, say) simply drop out."""
+    last = 0
+    while True:
+        ids = list(db.session.scalars(ids_select.where(Contact.id > last).order_by(Contact.id).limit(CHUNK)))
+        if not ids:
+            return
+        yield ids
+        last = ids[-1]
+
+
+def _names(ids: list[int]) -> dict[int, str]:
+    return dict(db.session.execute(select(Contact.id, Contact.display_name).where(Contact.id.in_(ids))).all())
+
+
+def _log(ids: list[int], subject: str, summary: str, user, changes: dict | None = None) -> None:
+    """An audit entry and a timeline entry for each contact in `ids`."""
+    if not ids:
+        return
+    names = _names(ids)
+    user_id = getattr(user, "id", None)
+    for cid in ids:
+        audit.record(audit.UPDATE, object_type="contacts_contact", object_id=cid, user=user,
+                     summary=summary.format(name=names.get(cid, f"#{cid}")), changes=changes)
+    now = utcnow()
+    db.session.execute(insert(Activity), [
+        {"contact_id": cid, "kind": "change", "subject": subject, "body": "", "occurred_at": now,
+         "created_at": now, "user_id": user_id} for cid in ids])
+    db.session.execute(update(Contact).where(Contact.id.in_(ids)).values(updated_at=now))
+
+
+def _tag_add(ids, tag: Tag, user) -> int:
+    have = set(db.session.scalars(select(ContactTag.contact_id).where(
+        ContactTag.tag_id == tag.id, ContactTag.contact_id.in_(ids))))
+    new = [cid for cid in ids if cid not in have]
+    if new:
+        db.session.execute(insert(ContactTag), [{"contact_id": cid, "tag_id": tag.id} for cid in new])
+        _log(new, f"Tagged “{tag.name}”", f"Added the tag “{tag.name}” to {{name}}", user,
+             {"tags": ("", f"+{tag.name}")})
+    return len(new)
+
+
+def _tag_remove(ids, tag: Tag, user) -> int:
+    had = list(db.session.scalars(select(ContactTag.contact_id).where(
+        ContactTag.tag_id == tag.id, ContactTag.contact_id.in_(ids))))
+    if had:
+        db.session.execute(delete(ContactTag).where(ContactTag.tag_id == tag.id, ContactTag.contact_id.in_(had)))
+        _log(had, f"Untagged “{tag.name}”", f"Removed the tag “{tag.name}” from {{name}}", user,
+             {"tags": (f"-{tag.name}", "")})
+    return len(had)
+
+
+def _owner(ids, owner: User, user) -> int:
+    rows = db.session.execute(select(Contact.id, Contact.owner_id).where(
+        Contact.id.in_(ids), (Contact.owner_id != owner.id) | Contact.owner_id.is_(None))).all()
+    changed = [cid for cid, _ in rows]
+    if changed:
+        db.session.execute(update(Contact).where(Contact.id.in_(changed)).values(owner_id=owner.id))
+        _log(changed, f"Owner set to {owner.name}", f"Made {owner.name} the owner of {{name}}", user,
+             {"owner": ("", owner.name)})
+    return len(changed)
+
+
+def _trash(ids, user) -> int:
+    contacts = list(db.session.scalars(select(Contact).where(Contact.id.in_(ids))))
+    done = records.trash(contacts, user=user)
+    now = utcnow()
+    db.session.execute(insert(Activity), [
+        {"contact_id": c.id, "kind": "change", "subject": "Moved to the trash", "body": "", "occurred_at": now,
+         "created_at": now, "user_id": getattr(user, "id", None)} for c in contacts])
+    return done
+
+
+def target(action: str, param: str | int | None):
+    """The tag or user an action needs, or None when it is missing."""
+    needs = ACTIONS[action].needs
+    if not needs:
+        return True
+    if not str(param or "").isdigit():
+        return None
+    return db.session.get(Tag if needs == "tag" else User, int(param))
+
+
+def run(action: str, selection: Selection, param, user, *, specs=None, progress=None) -> int:
+    """Apply `action` to the selection, committing after each chunk. Returns
+    how many contacts it changed. `progress(done)` is called per chunk."""
+    specs = specs if specs is not None else hooks.filter_specs()
+    thing = target(action, param)
+    if thing is None:
+        raise LookupError("The tag or owner for this action no longer exists.")
+    ids_select = selection.ids_select(specs)
+    if selection.scope == "all" and selection.lq.errors:
+        raise ValueError("Some filter rules cannot be read: " + "; ".join(r.error for r in selection.lq.errors))
+    changed = seen = 0
+    for ids in chunks(ids_select):
+        if action == "tag_add":
+            changed += _tag_add(ids, thing, user)
+        elif action == "tag_remove":
+            changed += _tag_remove(ids, thing, user)
+        elif action == "owner":
+            changed += _owner(ids, thing, user)
+        elif action == "trash":
+            changed += _trash(ids, user)
+        db.session.commit()
+        seen += len(ids)
+        if progress:
+            progress(seen)
+    return changed
+
+
+def run_job(job, *, action, param, selection, user_id, **_ignored) -> dict:
+    """The "contacts.bulk" job: the same work, with progress on the job."""
+    from app.jobs import job_progress
+
+    user = db.session.get(User, user_id) if user_id else None
+    specs = hooks.filter_specs()
+    sel = Selection(selection["scope"], list(selection.get("ids") or []),
+                    queries.ListQuery.from_json(selection.get("query"), specs))
+    total = count(sel, specs)
+    job_progress(job, 0, total, ACTIONS[action].label)
+    changed = run(action, sel, param, user, specs=specs, progress=lambda done: job_progress(job, done, total))
+    return {"contacts": total, "changed": changed}
+
+
+# Export ---------------------------------------------------------------------
+
+COLUMNS = ("Name", "Kind", "Email", "Phone", "Town or city", "Postcode", "Country", "Tags", "Owner",
+           "Added", "Updated")
+
+
+def safe_cell(value) -> str:
+    """Spreadsheet formula neutralisation: a cell that starts like a formula
+    gets a leading quote, so it stays text in Excel and LibreOffice."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def _row(c: Contact) -> list[str]:
+    kinds = dict(zip(KINDS, ("Person", "Household", "Organisation"), strict=True))
+    return [safe_cell(v) for v in (
+        c.display_name, kinds.get(c.kind, c.kind), c.email, phone_display(c.phone or ""), c.city, c.postcode,
+        c.country, ", ".join(t.name for t in c.tags), c.owner.name if c.owner else "",
+        c.created_at.date().isoformat() if c.created_at else "",
+        c.updated_at.date().isoformat() if c.updated_at else "")]
+
+
+def export_csv(selection: Selection, specs) -> Iterator[str]:
+    """CSV text, chunk by chunk (tags and owners loaded per chunk)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(COLUMNS)
+    yield "\ufeff" + buffer.getvalue()
+    for ids in chunks(selection.ids_select(specs)):
+        buffer.seek(0)
+        buffer.truncate()
+        contacts = db.session.scalars(select(Contact).where(Contact.id.in_(ids)).order_by(Contact.id)
+                                      .options(selectinload(Contact.tags), selectinload(Contact.owner)))
+        writer.writerows(_row(c) for c in contacts)
+        yield buffer.getvalue()
+
+
+def record_export(n: int, selection: Selection, user) -> None:
+    where = "the whole filtered list" if selection.scope == "all" else "a selection"
+    audit.record(audit.EXPORT, object_type="contacts_contact", user=user,
+                 summary=f"Exported {n:,} contacts to CSV ({where})",
+                 changes={"query": ("", str(selection.lq.to_json()))} if selection.scope == "all" else None)
