@@ -59,11 +59,10 @@ module = Module(
     models="modules.contacts.models",
     migrations=migrations_dir(__file__),
     settings={"default_country": ""},
-    # Entries are added here as the pages they point at are built:
-    #   NavItem("My tasks", "contacts.my_tasks", "contacts.view", order=20)
-    #   Widget("contacts-tasks-due", "Tasks due", "contacts.view", _tasks_due, order=10)
-    nav=[NavItem("Contacts", "contacts.index", "contacts.view", order=10)],
-    widgets=[Widget("contacts-added", "Contacts added this month", "contacts.view", _added_this_month, order=20)],
+    nav=[NavItem("Contacts", "contacts.index", "contacts.view", order=10),
+         NavItem("My tasks", "contacts.my_tasks", "contacts.view", order=20)],
+    widgets=[Widget("contacts-tasks-due", "Tasks due", "contacts.view", _tasks_due, order=10),
+             Widget("contacts-added", "Contacts added this month", "contacts.view", _added_this_month, order=20)],
     search=[SearchProvider("Contacts", "contacts.view", _search)],
     jobs=[JobHandler("contacts.bulk", _bulk_job)],
     extends={"contacts": ContactHooks(filters=_filters, timeline=_timeline)},
