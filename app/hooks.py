@@ -75,6 +75,15 @@ def _error(code: int, title: str, message: str):
     return render_template(template, code=code, title=title, message=message), code
 
 
+def _current_nav(nav) -> str | None:
+    """The menu entry for this page: its own endpoint, else the first entry of its blueprint."""
+    endpoint = request.endpoint or ""
+    if any(item.endpoint == endpoint for item in nav):
+        return endpoint
+    blueprint = endpoint.split(".")[0]
+    return next((item.endpoint for item in nav if item.endpoint.split(".")[0] == blueprint), None)
+
+
 def _aria(field) -> dict:
     """aria attributes tying a form input to its hint and its errors."""
     ids = [f"{field.id}-hint"] if field.description else []
@@ -130,6 +139,7 @@ def register(app: Flask) -> None:
         return {
             "org": settings.get_all("core"),
             "nav": nav,
+            "current_nav": _current_nav(nav),
             "can": can,
             "is_htmx": is_htmx(),
         }

@@ -1,7 +1,7 @@
 """Contacts: people, households and organisations, and everything that
 hangs on them. Every other module builds on this one."""
 
-from app.registry import JobHandler, Module, NavItem, SearchProvider, Widget, migrations_dir
+from app.registry import AdminLink, JobHandler, Module, NavItem, SearchProvider, Widget, migrations_dir
 from modules.contacts.hooks import ContactHooks
 
 
@@ -59,6 +59,12 @@ module = Module(
     models="modules.contacts.models",
     migrations=migrations_dir(__file__),
     settings={"default_country": ""},
+    admin=[
+        AdminLink("Contacts settings", "contacts.admin_index", "contacts.admin",
+                  "Custom fields, tags and relationship types.", order=100),
+        AdminLink("Trash", "contacts.trash_list", "contacts.delete",
+                  "Deleted contacts: restore them, or purge them for good.", order=110),
+    ],
     nav=[NavItem("Contacts", "contacts.index", "contacts.view", order=10),
          NavItem("My tasks", "contacts.my_tasks", "contacts.view", order=20)],
     widgets=[Widget("contacts-tasks-due", "Tasks due", "contacts.view", _tasks_due, order=10),
