@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from wtforms import EmailField, PasswordField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from app.auth.passwords import password_problem
@@ -34,3 +35,9 @@ def new_password_fields() -> tuple[PasswordField, PasswordField]:
             DataRequired("Repeat the password."), EqualTo("password", "The passwords do not match."),
         ], render_kw={"autocomplete": "new-password"}),
     )
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """`[(value, label), ...]` or `{value: label}` as WTForms choices."""
+    items = pairs.items() if isinstance(pairs, dict) else pairs
+    return [SelectChoice(value, label) for value, label in items]

@@ -96,9 +96,11 @@ def _aria(field) -> dict:
 
 def register(app: Flask) -> None:
     from app.dashboard import home_url
+    from app.dates import when
 
     app.jinja_env.globals["aria"] = _aria
     app.jinja_env.globals["home_url"] = home_url
+    app.jinja_env.globals["when"] = when
     app.before_request(_enforce)
     app.after_request(_headers)
 

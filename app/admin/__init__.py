@@ -7,7 +7,6 @@ bp = Blueprint("admin", __name__)
 
 from app.admin import (  # noqa: E402,F401
     audit_log,
-    helpers,
     index,
     invitations,
     jobs,

@@ -9,10 +9,11 @@ from flask import request
 from app import audit
 from app.admin import bp
 from app.admin.forms import AuditFilterForm
-from app.admin.helpers import day_start, keyset, prefix_like
+from app.dates import day_start
 from app.extensions import db
 from app.htmx import page_or_fragment
 from app.models import AuditEntry
+from app.paging import keyset, prefix_like
 from app.permissions import permission_required
 
 

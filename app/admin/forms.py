@@ -16,17 +16,11 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
-from app.forms import email_field
+from app.forms import choices, email_field
 
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
-
-
-def choices(pairs) -> list[SelectChoice]:
-    """`[(value, label), ...]` or `{value: label}` as WTForms choices."""
-    items = pairs.items() if isinstance(pairs, dict) else pairs
-    return [SelectChoice(value, label) for value, label in items]
 
 
 class InviteForm(FlaskForm):

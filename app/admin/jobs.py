@@ -8,10 +8,10 @@ from app import audit
 from app import jobs as service
 from app.admin import bp
 from app.admin.forms import JobFilterForm
-from app.admin.helpers import keyset
 from app.extensions import db
 from app.htmx import page_or_fragment, redirect_after_post
 from app.models import Job
+from app.paging import keyset
 from app.permissions import permission_required
 
 

@@ -8,12 +8,12 @@ from sqlalchemy.orm import lazyload
 from app import audit, mail
 from app.admin import bp
 from app.admin.forms import OutboxFilterForm
-from app.admin.helpers import keyset, prefix_like
 from app.extensions import db
 from app.htmx import page_or_fragment, redirect_after_post
 from app.jobs import enqueue
 from app.mail.service import DELIVER
 from app.models import MailMessage
+from app.paging import keyset, prefix_like
 from app.permissions import permission_required
 
 

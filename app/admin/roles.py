@@ -7,8 +7,9 @@ from sqlalchemy import func
 
 from app import audit
 from app.admin import bp
-from app.admin.forms import RoleForm, choices
+from app.admin.forms import RoleForm
 from app.extensions import db
+from app.forms import choices
 from app.htmx import redirect_after_post
 from app.models import Invitation, Role, RolePermission, User
 from app.permissions import declared_permissions, role_permissions

@@ -10,14 +10,15 @@ from sqlalchemy import and_, or_
 
 from app import audit
 from app.admin import bp
-from app.admin.forms import InviteForm, UserForm, choices
-from app.admin.helpers import keyset
+from app.admin.forms import InviteForm, UserForm
 from app.auth import sessions
 from app.dashboard import home_url
 from app.extensions import db
+from app.forms import choices
 from app.htmx import redirect_after_post
 from app.models import Invitation, Role, User
 from app.models.base import utcnow
+from app.paging import keyset
 from app.permissions import permission_required, role_permissions, user_permissions
 from app.users import ensure_builtin_roles
 

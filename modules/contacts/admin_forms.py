@@ -19,7 +19,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from app.admin.forms import choices as select_choices
+from app.forms import choices as select_choices
 from modules.contacts.models import KINDS, CustomField
 
 FIELD_TYPES = {

@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 from flask_login import current_user
 from sqlalchemy import and_, or_, select
 
-from app.admin.helpers import day_start
+from app.dates import day_start
 from app.extensions import db
 from app.models import User
 from modules.contacts.hooks import FilterSpec

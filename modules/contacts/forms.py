@@ -28,8 +28,8 @@ from wtforms import (
 from wtforms.validators import Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.admin.forms import choices
 from app.extensions import db
+from app.forms import choices
 from app.models import User
 from modules.contacts import custom_fields, phones
 from modules.contacts.models import OPT_IN, OPT_OUT, PERSON, Contact, CustomField

@@ -27,7 +27,7 @@ from datetime import UTC, date, datetime, timedelta
 from markupsafe import Markup
 
 from app import audit
-from app.admin.helpers import org_zone
+from app.dates import org_zone
 from app.extensions import db
 from app.models import User
 from app.permissions import can

@@ -15,11 +15,12 @@ from sqlalchemy import and_, func, literal, or_
 from sqlalchemy.orm import aliased
 
 from app import audit
-from app.admin.helpers import PER_PAGE, when
+from app.dates import when
 from app.extensions import db
 from app.htmx import redirect_after_post
 from app.models import AuditEntry
 from app.models.base import utcnow
+from app.paging import PER_PAGE
 from app.permissions import can, permission_required
 from modules.contacts import records
 from modules.contacts.admin_forms import (

@@ -7,9 +7,9 @@ from __future__ import annotations
 from flask import abort, current_app, flash, make_response, render_template, request, url_for
 from markupsafe import Markup
 
-from app.admin.forms import choices
 from app.dashboard import home_url
 from app.extensions import db
+from app.forms import choices
 from app.htmx import is_htmx, redirect_after_post
 from app.models import User
 from app.permissions import can, permission_required
@@ -36,7 +36,7 @@ INLINE_SECTIONS = ("identity", "details", "preferences", "custom")
 
 # ---------------------------------------------------------------- helpers
 def _when(value, empty: str = "—"):
-    from app.admin.helpers import when
+    from app.dates import when
 
     return when(value, empty)
 

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app import audit
-from app.admin.helpers import day_start, org_zone
+from app.dates import day_start, org_zone
 from app.extensions import db
 from app.htmx import is_htmx, page_or_fragment, redirect_after_post
 from app.models import Job, User

@@ -15,6 +15,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
 from app.extensions import db
+from app.forms import choices as select_choices
 from app.htmx import is_htmx, page_or_fragment, redirect_after_post
 from app.permissions import can, permission_required
 from modules.contacts import search, tasks_service
@@ -41,7 +42,7 @@ class TaskForm(FlaskForm):
                 "contact_id": contact.id if contact else None}
 
 
-def _assignee_choices(current_id: int | None = None) -> list[tuple[int, str]]:
+def _assignee_choices(current_id: int | None = None):
     choices = tasks_service.active_users()
     if current_id and all(uid != current_id for uid, _ in choices):
         from app.models import User
@@ -49,7 +50,7 @@ def _assignee_choices(current_id: int | None = None) -> list[tuple[int, str]]:
         former = db.session.get(User, current_id)
         if former is not None:
             choices.append((former.id, f"{former.name} (inactive)"))
-    return [(0, "Nobody yet"), *choices]
+    return select_choices([(0, "Nobody yet"), *choices])
 
 
 def new_task_form(formdata=None, contact: Contact | None = None) -> TaskForm:

@@ -17,8 +17,9 @@ from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from app.admin.helpers import org_zone
+from app.dates import org_zone
 from app.extensions import db
+from app.forms import choices
 from app.htmx import is_htmx, page_or_fragment, redirect_after_post
 from app.models.base import utcnow
 from app.permissions import can, permission_required
@@ -30,7 +31,7 @@ TIMELINE_CHANGED = "timeline-changed"
 
 
 class EntryForm(FlaskForm):
-    kind = SelectField("Kind", choices=[(k, timeline.KIND_LABELS[k]) for k in timeline.WRITTEN_KINDS])
+    kind = SelectField("Kind", choices=choices((k, timeline.KIND_LABELS[k]) for k in timeline.WRITTEN_KINDS))
     occurred_at = DateTimeLocalField("When", format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"], tz=org_zone,
                                      validators=[InputRequired("Enter the date and time it happened.")])
     subject = StringField("Subject", validators=[Optional(), Length(max=200)])

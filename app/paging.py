@@ -1,17 +1,11 @@
-"""Helpers the admin pages share: keyset pagination and dates in the
-organisation's timezone."""
+"""Keyset pagination for lists, and a literal prefix match."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import request, url_for
-from markupsafe import Markup, escape
 
-from app import settings
-from app.admin import bp
 from app.extensions import db
 
 PER_PAGE = 50
@@ -75,33 +69,7 @@ def keyset(stmt, column, *, newest_first: bool, per_page: int = PER_PAGE) -> Pag
     )
 
 
-def org_zone() -> ZoneInfo:
-    try:
-        return ZoneInfo(settings.get("core", "timezone") or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
-def day_start(day: date) -> datetime:
-    """Midnight of `day` in the organisation's timezone, as an aware datetime."""
-    return datetime.combine(day, time.min, tzinfo=org_zone())
-
-
-def when(value: datetime | None, empty: str = "—") -> Markup:
-    """A <time> element showing `value` in the organisation's timezone."""
-    if value is None:
-        return escape(empty)
-    local = value.astimezone(org_zone())
-    return Markup('<time datetime="{}">{}</time>').format(
-        value.isoformat(), local.strftime("%d %b %Y %H:%M ") + (local.tzname() or ""))
-
-
 def prefix_like(column, text: str):
     """`column LIKE 'text%'` with the wildcards in `text` taken literally."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return column.like(escaped + "%", escape="\\")
-
-
-@bp.context_processor
-def _admin_globals():
-    return {"when": when}
