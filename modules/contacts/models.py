@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     String,
     Text,
@@ -42,6 +43,7 @@ class Contact(db.Model):
         Index("ix_contacts_contact_country", "country"),
         Index("ix_contacts_contact_email", "email"),
         Index("ix_contacts_contact_household", "household_id"),
+        Index("ix_contacts_contact_opt_in", "email_opt_in", "deleted_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -290,3 +292,72 @@ class Segment(db.Model):
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ImportMapping(db.Model):
+    """A saved column mapping, reused for files with the same headers."""
+
+    __tablename__ = "contacts_import_mapping"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    columns: Mapped[dict] = mapped_column(JSON, default=dict)  # {header: field key}
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ImportRun(db.Model):
+    """One import, from upload to summary. The file itself is kept in the
+    database so that a worker on another host can read it."""
+
+    __tablename__ = "contacts_import"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(20), default="uploaded")
+    encoding: Mapped[str | None] = mapped_column(String(40))
+    delimiter: Mapped[str | None] = mapped_column(String(4))
+    headers: Mapped[list] = mapped_column(JSON, default=list)
+    mapping: Mapped[dict] = mapped_column(JSON, default=dict)  # {header: field key}
+    match_rule: Mapped[str] = mapped_column(String(20), default="email")  # email, name_postcode, none
+    on_match: Mapped[str] = mapped_column(String(20), default="update")  # update, skip
+    on_new: Mapped[str] = mapped_column(String(20), default="create")  # create, skip
+    rows_total: Mapped[int] = mapped_column(Integer, default=0)
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    failures_csv: Mapped[bytes | None] = mapped_column(LargeBinary)  # the rows that failed, and why
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("core_job.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ImportChange(db.Model):
+    """What an import did to one contact, so that it can be undone: created
+    contacts are removed, updated ones get `before` back."""
+
+    __tablename__ = "contacts_import_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("contacts_import.id", ondelete="CASCADE"), index=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts_contact.id", ondelete="SET NULL"),
+                                                   index=True)
+    action: Mapped[str] = mapped_column(String(20))  # created, updated
+    before: Mapped[dict | None] = mapped_column(JSON)
+
+
+class DuplicateDismissal(db.Model):
+    """A pair a reviewer marked "not a duplicate" (lower id first)."""
+
+    __tablename__ = "contacts_duplicate_dismissal"
+
+    contact_a_id: Mapped[int] = mapped_column(ForeignKey("contacts_contact.id", ondelete="CASCADE"),
+                                              primary_key=True)
+    contact_b_id: Mapped[int] = mapped_column(ForeignKey("contacts_contact.id", ondelete="CASCADE"),
+                                              primary_key=True, index=True)
+    dismissed_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
+    dismissed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
