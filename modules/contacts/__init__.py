@@ -37,6 +37,12 @@ def _bulk_job(job, **args):
     return run_job(job, **args)
 
 
+def _find_duplicates(job, **args):
+    from modules.contacts.duplicates import run_job
+
+    return run_job(job, **args)
+
+
 def _timeline(contact_id, before, limit):
     from modules.contacts.timeline import activity_entries
 
@@ -70,6 +76,7 @@ module = Module(
     widgets=[Widget("contacts-tasks-due", "Tasks due", "contacts.view", _tasks_due, order=10),
              Widget("contacts-added", "Contacts added this month", "contacts.view", _added_this_month, order=20)],
     search=[SearchProvider("Contacts", "contacts.view", _search)],
-    jobs=[JobHandler("contacts.bulk", _bulk_job)],
+    jobs=[JobHandler("contacts.bulk", _bulk_job),
+          JobHandler("contacts.find_duplicates", _find_duplicates)],
     extends={"contacts": ContactHooks(filters=_filters, timeline=_timeline)},
 )
