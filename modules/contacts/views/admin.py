@@ -17,6 +17,7 @@ from sqlalchemy.orm import aliased
 from app import audit
 from app.dates import when
 from app.extensions import db
+from app.forms import choices
 from app.htmx import redirect_after_post
 from app.models import AuditEntry
 from app.models.base import utcnow
@@ -304,7 +305,7 @@ def admin_tag_merge(tag_id: int):
     tag = db.get_or_404(Tag, tag_id)
     others = db.session.scalars(db.select(Tag).where(Tag.id != tag.id).order_by(func.lower(Tag.name))).all()
     form = TagMergeForm()
-    form.target.choices = [(0, "Choose a tag…")] + [(t.id, t.name) for t in others]
+    form.target.choices = choices([(0, "Choose a tag…")] + [(t.id, t.name) for t in others])
     count = _tag_count(tag)
     if form.validate_on_submit():
         target = db.session.get(Tag, form.target.data)
@@ -314,10 +315,11 @@ def admin_tag_merge(tag_id: int):
             other = aliased(ContactTag)
             has_target = db.select(other.contact_id).where(other.tag_id == target.id,
                                                            other.contact_id == ContactTag.contact_id)
-            moved = db.session.execute(db.insert(ContactTag).from_select(
-                ["contact_id", "tag_id"],
-                db.select(ContactTag.contact_id, literal(target.id))
-                .where(ContactTag.tag_id == tag.id, ~has_target.exists()))).rowcount
+            newly = db.select(ContactTag.contact_id, literal(target.id)).where(
+                ContactTag.tag_id == tag.id, ~has_target.exists())
+            # Counted first: not every driver reports rowcount for INSERT ... SELECT.
+            moved = db.session.scalar(db.select(func.count()).select_from(newly.subquery()))
+            db.session.execute(db.insert(ContactTag).from_select(["contact_id", "tag_id"], newly))
             db.session.execute(db.delete(ContactTag).where(ContactTag.tag_id == tag.id))
             audit.record(audit.UPDATE, target, summary=f"Merged the tag {tag.name} into {target.name}: "
                                                        f"{_plural(count, 'contact')} had it, "
