@@ -43,6 +43,12 @@ def _find_duplicates(job, **args):
     return run_job(job, **args)
 
 
+def _export_job(job, **args):
+    from modules.contacts.export import run_job
+
+    return run_job(job, **args)
+
+
 def _timeline(contact_id, before, limit):
     from modules.contacts.timeline import activity_entries
 
@@ -77,6 +83,7 @@ module = Module(
              Widget("contacts-added", "Contacts added this month", "contacts.view", _added_this_month, order=20)],
     search=[SearchProvider("Contacts", "contacts.view", _search)],
     jobs=[JobHandler("contacts.bulk", _bulk_job),
-          JobHandler("contacts.find_duplicates", _find_duplicates)],
+          JobHandler("contacts.find_duplicates", _find_duplicates),
+          JobHandler("contacts.export", _export_job)],
     extends={"contacts": ContactHooks(filters=_filters, timeline=_timeline)},
 )

@@ -1,5 +1,6 @@
 """Bulk actions on a selection of contacts or on a whole filtered list: add
-or remove a tag, assign an owner, move to the trash, export to CSV.
+or remove a tag, assign an owner, move to the trash, export (through
+modules/contacts/export.py, as CSV or XLSX).
 
 Work goes in chunks of CHUNK ids, walked by id (keyset), so no more than a
 chunk of rows is in memory; a whole-list action re-evaluates the filter as
@@ -10,25 +11,21 @@ with progress on its page.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import delete, insert, select, update
-from sqlalchemy.orm import selectinload
 
 from app import audit
 from app.extensions import db
 from app.models import User
 from app.models.base import utcnow
-from modules.contacts import hooks, queries, records
-from modules.contacts.models import KINDS, Activity, Contact, ContactTag, Tag
-from modules.contacts.phones import display as phone_display
+from modules.contacts import export, hooks, queries, records
+from modules.contacts.export import safe_cell  # noqa: F401 (kept for callers of bulk.safe_cell)
+from modules.contacts.models import Activity, Contact, ContactTag, Tag
 
 CHUNK = 500
 BACKGROUND_OVER = 2_000
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -43,7 +40,7 @@ ACTIONS = {a.key: a for a in (
     Action("tag_add", "Add a tag", "contacts.edit", "tag"),
     Action("tag_remove", "Remove a tag", "contacts.edit", "tag"),
     Action("owner", "Assign an owner", "contacts.edit", "owner"),
-    Action("export", "Export to CSV", "contacts.export"),
+    Action("export", "Export (CSV or XLSX)", "contacts.export"),
     Action("trash", "Move to the trash", "contacts.delete"),
 )}
 
@@ -202,45 +199,11 @@ def run_job(job, *, action, param, selection, user_id, **_ignored) -> dict:
     return {"contacts": total, "changed": changed}
 
 
-# Export ---------------------------------------------------------------------
+# Export -----------------------------------------------------------------------
+# The one implementation is modules/contacts/export.py; a bulk "export" hands
+# its selection over as an export.Source.
 
-COLUMNS = ("Name", "Kind", "Email", "Phone", "Town or city", "Postcode", "Country", "Tags", "Owner",
-           "Added", "Updated")
-
-
-def safe_cell(value) -> str:
-    """Spreadsheet formula neutralisation: a cell that starts like a formula
-    gets a leading quote, so it stays text in Excel and LibreOffice."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
-def _row(c: Contact) -> list[str]:
-    kinds = dict(zip(KINDS, ("Person", "Household", "Organisation"), strict=True))
-    return [safe_cell(v) for v in (
-        c.display_name, kinds.get(c.kind, c.kind), c.email, phone_display(c.phone or ""), c.city, c.postcode,
-        c.country, ", ".join(t.name for t in c.tags), c.owner.name if c.owner else "",
-        c.created_at.date().isoformat() if c.created_at else "",
-        c.updated_at.date().isoformat() if c.updated_at else "")]
-
-
-def export_csv(selection: Selection, specs) -> Iterator[str]:
-    """CSV text, chunk by chunk (tags and owners loaded per chunk)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
-    yield "\ufeff" + buffer.getvalue()
-    for ids in chunks(selection.ids_select(specs)):
-        buffer.seek(0)
-        buffer.truncate()
-        contacts = db.session.scalars(select(Contact).where(Contact.id.in_(ids)).order_by(Contact.id)
-                                      .options(selectinload(Contact.tags), selectinload(Contact.owner)))
-        writer.writerows(_row(c) for c in contacts)
-        yield buffer.getvalue()
-
-
-def record_export(n: int, selection: Selection, user) -> None:
-    where = "the whole filtered list" if selection.scope == "all" else "a selection"
-    audit.record(audit.EXPORT, object_type="contacts_contact", user=user,
-                 summary=f"Exported {n:,} contacts to CSV ({where})",
-                 changes={"query": ("", str(selection.lq.to_json()))} if selection.scope == "all" else None)
+def export_source(selection: Selection) -> export.Source:
+    if selection.scope == "all":
+        return export.Source("list", lq=selection.lq, label="the whole filtered list")
+    return export.Source("selected", ids=list(selection.ids))

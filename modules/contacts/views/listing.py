@@ -10,14 +10,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import (
-    Response,
     abort,
     flash,
     make_response,
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_login import current_user
@@ -336,14 +334,10 @@ def bulk_run():
         return redirect_after_post(url_for("contacts.bulk_confirm", **{
             k: v for k, v in request.form.lists() if k != "csrf_token"}))
     user = current_user._get_current_object()
-    if action.key == "export":
-        queries.conditions(selection.lq, specs)
-        n = bulk.count(selection, specs)
-        bulk.record_export(n, selection, user)
-        db.session.commit()
-        stamp = datetime.now(org_zone()).strftime("%Y-%m-%d")
-        return Response(stream_with_context(bulk.export_csv(selection, specs)), mimetype="text/csv",
-                        headers={"Content-Disposition": f'attachment; filename="contacts-{stamp}.csv"'})
+    if action.key == "export":  # one export implementation: modules/contacts/export.py
+        from modules.contacts.views.exports import respond
+
+        return respond(bulk.export_source(selection), request.form.get("format"), specs, list_url(selection.lq))
     n = bulk.count(selection, specs)
     if n > bulk.BACKGROUND_OVER:
         from app import jobs
