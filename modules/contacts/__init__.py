@@ -49,6 +49,12 @@ def _export_job(job, **args):
     return run_job(job, **args)
 
 
+def _import_job(job, **args):
+    from modules.contacts.importer.run import job as run_job
+
+    return run_job(job, **args)
+
+
 def _timeline(contact_id, before, limit):
     from modules.contacts.timeline import activity_entries
 
@@ -84,6 +90,8 @@ module = Module(
     search=[SearchProvider("Contacts", "contacts.view", _search)],
     jobs=[JobHandler("contacts.bulk", _bulk_job),
           JobHandler("contacts.find_duplicates", _find_duplicates),
-          JobHandler("contacts.export", _export_job)],
+          JobHandler("contacts.export", _export_job),
+          JobHandler("contacts.import", _import_job)],
+    cli="modules.contacts.cli:group",
     extends={"contacts": ContactHooks(filters=_filters, timeline=_timeline)},
 )

@@ -1,0 +1,17 @@
+"""Importing contacts from CSV and XLSX files, in five steps:
+
+1. upload (`reading.inspect`: encoding, delimiter, headers; the bytes are kept
+   on the `ImportRun` row so a worker on another host can read them);
+2. map columns to fields (`mapping`: automatic guesses from headers and
+   synonyms, saved mappings);
+3. preview (`plan.preview`: every row of files up to `plan.PREVIEW_LIMIT`
+   rows is checked in the request; a bigger file's preview checks its first
+   `PREVIEW_LIMIT` rows, and the job checks every row before writing it —
+   rows with problems are never written and go to the failed-rows file);
+4. match rules (`matching`: by email, by name and postcode, or none; then
+   update or skip matches, create or skip new rows);
+5. run (`run`: the "contacts.import" job, chunked bulk inserts, progress,
+   summary, failed rows as CSV) and undo (`undo`).
+
+The CLI (`flask contacts import`) runs the same pipeline without a job.
+"""

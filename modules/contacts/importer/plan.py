@@ -1,0 +1,125 @@
+"""Reading, checking and matching a file's rows, chunk by chunk: what the
+preview shows and what the job then does. Nothing here writes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from modules.contacts.importer import mapping, matching, reading
+from modules.contacts.importer.validate import Row, RowReader
+from modules.contacts.models import ImportRun
+
+CHUNK = 1000
+# The preview checks every row of files up to this size in the request; a
+# bigger file's preview checks (and shows the outcome of) its first
+# PREVIEW_LIMIT rows, and the job checks every row before writing it: rows
+# with problems are never written and land in the failed-rows file.
+PREVIEW_LIMIT = 5_000
+SHOWN = 100
+CREATE, UPDATE, SKIP_MATCH, SKIP_NEW, FAIL = "create", "update", "skip_match", "skip_new", "fail"
+ACTION_LABELS = {CREATE: "New contact", UPDATE: "Update match", SKIP_MATCH: "Skip (matches a contact)",
+                 SKIP_NEW: "Skip (new)", FAIL: "Problem: not imported"}
+
+
+@dataclass
+class Planned:
+    row: Row
+    action: str
+    contact_id: int | None = None
+
+
+class Planner:
+    """One file, one mapping, one set of match rules."""
+
+    def __init__(self, run: ImportRun):
+        self.run = run
+        self.fields = mapping.custom_fields()
+        self.reader = RowReader(run.headers or [], run.mapping or {}, self.fields)
+        self.seen = matching.Seen(run.match_rule)
+
+    def lines(self) -> Iterator[tuple[int, list[str]]]:
+        return reading.rows(self.run.data, self.run.encoding, self.run.delimiter, len(self.run.headers or []))
+
+    def chunks(self, limit: int | None = None, size: int = CHUNK) -> Iterator[list[tuple[int, list[str]]]]:
+        batch, count = [], 0
+        for item in self.lines():
+            batch.append(item)
+            count += 1
+            if len(batch) >= size:
+                yield batch
+                batch = []
+            if limit is not None and count >= limit:
+                break
+        if batch:
+            yield batch
+
+    def plan(self, batch: list[tuple[int, list[str]]], *, lookup: bool = True) -> list[Planned]:
+        """Read and check the rows, then decide what happens to each; `lookup`
+        False only records in-file keys (resuming past rows already done)."""
+        rows = [self.reader.read(line, cells) for line, cells in batch]
+        _erased_guard(rows, self.reader.header_of.get("email", ""))
+        for row in rows:
+            if row.ok:
+                self.seen.check(row, self.reader.header_of)
+        if not lookup:
+            return []
+        good = [r for r in rows if r.ok]
+        found = matching.existing(good, self.run.match_rule)
+        matched = {id(good[i]): cid for i, cid in found.items()}
+        out = []
+        for row in rows:
+            if not row.ok:
+                out.append(Planned(row, FAIL))
+            elif id(row) in matched:
+                action = UPDATE if self.run.on_match == "update" else SKIP_MATCH
+                out.append(Planned(row, action, matched[id(row)]))
+            else:
+                out.append(Planned(row, CREATE if self.run.on_new == "create" else SKIP_NEW))
+        return out
+
+
+def _erased_guard(rows: list[Row], column: str) -> None:
+    """An erased person must not come back with the next spreadsheet
+    (modules/contacts/privacy.py keeps a keyed hash of their addresses)."""
+    from modules.contacts.privacy import erased_ids_for_emails
+
+    erased = erased_ids_for_emails({e for row in rows if row.ok for e in row.emails})
+    for row in rows:
+        if row.ok and any(e in erased for e in row.emails):
+            row.problems.append((column, "This address belonged to a contact whose personal data was erased; "
+                                         "it is not imported again."))
+
+
+@dataclass
+class Preview:
+    checked: int = 0
+    total: int = 0
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ACTION_LABELS, 0))
+    shown: list[Planned] = field(default_factory=list)
+    problems: list[Planned] = field(default_factory=list)
+    problem_rows: int = 0
+
+    @property
+    def complete(self) -> bool:
+        return self.checked >= self.total
+
+    @property
+    def valid(self) -> int:
+        return self.checked - self.counts[FAIL]
+
+
+def preview(run: ImportRun, limit: int = PREVIEW_LIMIT, shown: int = SHOWN, problems: int = 200) -> Preview:
+    planner = Planner(run)
+    out = Preview(total=run.rows_total)
+    for batch in planner.chunks(limit=limit):
+        for planned in planner.plan(batch):
+            out.checked += 1
+            out.counts[planned.action] += 1
+            if len(out.shown) < shown:
+                out.shown.append(planned)
+            if planned.action == FAIL:
+                out.problem_rows += 1
+                if len(out.problems) < problems:
+                    out.problems.append(planned)
+    return out

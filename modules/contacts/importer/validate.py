@@ -1,0 +1,297 @@
+"""Checking and converting one row: `RowReader(mapping, headers).read(line, cells)`
+gives a `Row` with the values ready to store and its problems (column, message).
+
+The reader is built once per file (field lookups, the phone region, the date
+order, custom field choices), so reading a row is cheap.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from app import settings
+from modules.contacts import custom_fields, phones
+from modules.contacts.models import HOUSEHOLD, OPT_IN, OPT_OUT, OPT_UNKNOWN, ORGANISATION, PERSON, CustomField
+from modules.contacts.search import fold
+
+# The common shape of an address, checked quickly; anything else goes
+# through email-validator (internationalised addresses, quoted parts...).
+_SIMPLE_EMAIL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+                           r"@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}")
+_SPLIT_LIST = re.compile(r"\s*[,;]\s*")
+
+LIMITS = {"prefix": 40, "first_name": 100, "middle_name": 100, "last_name": 100, "suffix": 40,
+          "preferred_name": 100, "name": 200, "pronouns": 40, "preferred_language": 20, "source": 100,
+          "notes": 10_000, "address_line1": 200, "address_line2": 200, "city": 100, "region": 100,
+          "postcode": 20}
+TEXT_FIELDS = ("prefix", "first_name", "middle_name", "last_name", "suffix", "preferred_name", "name",
+               "pronouns", "preferred_language", "source", "notes")
+FLAGS = ("do_not_email", "do_not_phone", "do_not_mail")
+PHONES = {"phone": "", "mobile": "mobile", "phone_2": ""}
+ADDRESS = {"address_line1": "line1", "address_line2": "line2", "city": "city", "region": "region",
+           "postcode": "postcode", "country": "country"}
+KIND_WORDS = {"person": PERSON, "people": PERSON, "individual": PERSON, "individuals": PERSON,
+              "household": HOUSEHOLD, "family": HOUSEHOLD, "organisation": ORGANISATION,
+              "organization": ORGANISATION, "org": ORGANISATION, "company": ORGANISATION,
+              "business": ORGANISATION}
+YES = {"yes", "y", "true", "1", "x", "on", "t"}
+NO = {"no", "n", "false", "0", "off", "f"}
+OPT_WORDS = {**{w: OPT_IN for w in ("yes", "y", "true", "1", "opted in", "opted_in", "opt in", "in", "subscribed")},
+             **{w: OPT_OUT for w in ("no", "n", "false", "0", "opted out", "opted_out", "opt out", "out",
+                                     "unsubscribed")},
+             "unknown": OPT_UNKNOWN}
+COUNTRY_NAMES = {"united kingdom": "GB", "uk": "GB", "great britain": "GB", "england": "GB", "scotland": "GB",
+                 "wales": "GB", "northern ireland": "GB", "united states": "US", "usa": "US",
+                 "united states of america": "US", "america": "US", "ireland": "IE", "france": "FR",
+                 "germany": "DE", "deutschland": "DE", "canada": "CA", "australia": "AU", "new zealand": "NZ",
+                 "spain": "ES", "italy": "IT", "netherlands": "NL", "belgium": "BE", "india": "IN"}
+MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
+                                      "nov", "dec"), start=1)}
+NAME_KEYS = ("first_name", "last_name", "full_name", "preferred_name", "middle_name")
+
+
+@dataclass
+class Row:
+    line: int
+    cells: list[str]
+    kind: str = PERSON
+    values: dict = field(default_factory=dict)  # contact columns, non-empty only
+    emails: list[str] = field(default_factory=list)
+    phones: list[tuple[str, str, str]] = field(default_factory=list)  # (E.164, label, search digits)
+    address: dict | None = None
+    tags: list[str] = field(default_factory=list)
+    custom: dict[int, object] = field(default_factory=dict)  # field id -> parsed value
+    opt_in: str | None = None
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (header, message)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def problem_text(self) -> str:
+        return "; ".join(f"{column}: {message}" if column else message for column, message in self.problems)
+
+
+def parse_email(text: str) -> str | None:
+    if len(text) <= 254 and _SIMPLE_EMAIL.fullmatch(text):
+        return text.lower()
+    try:
+        return validate_email(text, check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        return None
+
+
+def _year(text: str) -> int:
+    year = int(text)
+    if len(text) == 2:
+        year += 2000 if year <= date.today().year % 100 else 1900
+    return year
+
+
+def parse_date(text: str, day_first: bool = True) -> date | None:
+    """ISO dates (and date-times), Y/M/D, D/M/Y or M/D/Y (by the organisation's
+    locale, unless the numbers only fit one way), "3 March 1980", "March 3, 1980"."""
+    text = text.strip()
+    if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}([ T][\d:.]+)?", text):
+        y, m, d = (int(p) for p in text.split()[0].split("T")[0].split("-"))
+        return _make(y, m, d)
+    match = re.fullmatch(r"(\d{4})[/.](\d{1,2})[/.](\d{1,2})", text)
+    if match:
+        return _make(int(match[1]), int(match[2]), int(match[3]))
+    match = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})", text)
+    if match:
+        a, b, year = int(match[1]), int(match[2]), _year(match[3])
+        if a > 12 >= b:
+            return _make(year, b, a)
+        if b > 12 >= a:
+            return _make(year, a, b)
+        return _make(year, b, a) if day_first else _make(year, a, b)
+    words = fold(text).split()
+    if len(words) == 3:
+        if words[0].isdigit() and words[1][:3] in MONTHS and words[2].isdigit():  # 3 March 1980
+            return _make(_year(words[2]), MONTHS[words[1][:3]], int(words[0]))
+        if words[0][:3] in MONTHS and words[1].isdigit() and words[2].isdigit():  # March 3, 1980
+            return _make(_year(words[2]), MONTHS[words[0][:3]], int(words[1]))
+    return None
+
+
+def _make(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+class RowReader:
+    """Reads rows of one file with one mapping."""
+
+    def __init__(self, headers: list[str], mapping: dict[str, str], fields: list[CustomField]):
+        self.headers = headers
+        self.columns: list[tuple[int, str, str]] = [  # (index, header, key)
+            (i, h, mapping.get(h, "")) for i, h in enumerate(headers) if mapping.get(h)]
+        self.header_of = {key: header for _, header, key in self.columns}
+        self.custom = {f"custom:{f.key}": f for f in fields}
+        self.region = phones.default_region()
+        locale = (settings.get("core", "locale") or "en").upper()
+        self.day_first = not locale.endswith(("-US", "_US", "-PH", "_PH"))
+        self.today = date.today()
+
+    def phone(self, raw: str, region: str) -> tuple[str, str] | None:
+        """What `phones.normalise` gives (E.164, or None when not a possible
+        number), parsed once; with the digits search knows it by (E.164 and,
+        for numbers of the home country, the national form `phones.display` shows)."""
+        try:
+            parsed = phonenumbers.parse(raw, region)
+        except phonenumbers.NumberParseException:
+            return None
+        if not phonenumbers.is_possible_number(parsed):
+            return None
+        e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+        digits = e164[1:]
+        if phonenumbers.is_valid_number_for_region(parsed, self.region):
+            national = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+            digits += " " + "".join(ch for ch in national if ch.isdigit())
+        return e164, digits
+
+    def date(self, text: str) -> date | None:
+        return parse_date(text, self.day_first)
+
+    def read(self, line: int, cells: list[str]) -> Row:
+        row = Row(line=line, cells=cells)
+        raw: dict[str, str] = {}
+        problems = row.problems
+        for index, _header, key in self.columns:
+            value = cells[index] if index < len(cells) else ""
+            if value:
+                raw[key] = value
+        for key, limit in LIMITS.items():
+            if key in raw and len(raw[key]) > limit:
+                problems.append((self.header_of[key], f"Too long: keep it under {limit} characters."))
+                raw[key] = raw[key][:limit]
+        values = row.values
+        for key in TEXT_FIELDS:
+            if key in raw:
+                values[key] = raw[key]
+        # kind and name
+        if "kind" in raw:
+            kind = KIND_WORDS.get(fold(raw["kind"]))
+            if kind is None:
+                problems.append((self.header_of["kind"],
+                                 f"“{raw['kind']}” is not a kind of contact: use person, household or organisation."))
+                kind = PERSON
+        elif any(k in raw for k in NAME_KEYS):
+            kind = PERSON
+        else:
+            kind = ORGANISATION if "name" in raw else PERSON
+        row.kind = kind
+        full = raw.get("full_name", "")
+        if kind == PERSON:
+            if full and not (values.get("first_name") or values.get("last_name")):
+                first, _, last = full.rpartition(" ") if " " in full else ("", "", full)
+                if first:
+                    values["first_name"] = first[:100]
+                values["last_name"] = last[:100]
+            values.pop("name", None)
+            if not any(values.get(k) for k in ("first_name", "last_name", "preferred_name", "middle_name")):
+                problems.append(("", "No name: a person needs a first or last name."))
+        else:
+            if not values.get("name") and full:
+                values["name"] = full[:200]
+            for key in ("prefix", "first_name", "middle_name", "last_name", "suffix", "preferred_name"):
+                values.pop(key, None)
+            if not values.get("name"):
+                problems.append(("", f"No name: a {kind} needs a name."))
+        # emails
+        for key in ("email", "email_2"):
+            if key in raw:
+                email = parse_email(raw[key])
+                if email is None:
+                    problems.append((self.header_of[key], f"“{raw[key]}” is not a valid email address."))
+                elif email not in row.emails:
+                    row.emails.append(email)
+        # address (its country also tells how to read the phone numbers)
+        address = {part: raw[key] for key, part in ADDRESS.items() if key in raw}
+        region = self.region
+        if "country" in address:
+            code = address["country"].upper() if len(address["country"]) == 2 else \
+                COUNTRY_NAMES.get(fold(address["country"]), "")
+            if not code.isalpha() or len(code) != 2:
+                problems.append((self.header_of["country"],
+                                 f"“{address['country']}” is not a country code: use two letters, like GB or US."))
+                address.pop("country")
+            else:
+                address["country"] = region = code
+        if address:
+            if "postcode" in address:
+                address["postcode"] = " ".join(address["postcode"].upper().split())
+            row.address = address
+        for key, label in PHONES.items():
+            if key in raw:
+                number = self.phone(raw[key], region)
+                if number is None:
+                    problems.append((self.header_of[key], f"“{raw[key]}” does not look like a phone number."))
+                elif all(number[0] != n for n, _, _ in row.phones):
+                    row.phones.append((number[0], label, number[1]))
+        if "birth_date" in raw:
+            born = self.date(raw["birth_date"])
+            if born is None:
+                problems.append((self.header_of["birth_date"],
+                                 f"“{raw['birth_date']}” is not a date: use YYYY-MM-DD, like 1980-03-31."))
+            elif born > self.today:
+                problems.append((self.header_of["birth_date"], "A birth date cannot be in the future."))
+            elif kind == PERSON:
+                values["birth_date"] = born
+        for key in FLAGS:
+            if key in raw:
+                word = fold(raw[key])
+                if word in YES:
+                    values[key] = True
+                elif word in NO:
+                    values[key] = False
+                else:
+                    problems.append((self.header_of[key], f"“{raw[key]}” is not yes or no."))
+        if "email_opt_in" in raw:
+            status = OPT_WORDS.get(fold(raw["email_opt_in"]).replace("_", " "), OPT_WORDS.get(
+                raw["email_opt_in"].strip().lower()))
+            if status is None:
+                problems.append((self.header_of["email_opt_in"],
+                                 f"“{raw['email_opt_in']}” is not an opt-in answer: use yes, no or unknown."))
+            elif status != OPT_UNKNOWN:
+                row.opt_in = status
+        if "tags" in raw:
+            row.tags = list(dict.fromkeys(t[:60] for t in _SPLIT_LIST.split(raw["tags"]) if t))
+        for key, custom in self.custom.items():
+            if key in raw:
+                try:
+                    value = self._custom(custom, raw[key], kind)
+                except ValueError as error:
+                    problems.append((self.header_of[key], f"“{raw[key]}”: {error}"))
+                else:
+                    if value is not None:
+                        row.custom[custom.id] = value
+        return row
+
+    def _custom(self, custom: CustomField, text: str, kind: str):
+        if kind not in (custom.kinds or []):
+            return None  # the field does not apply to this kind of contact
+        if custom.type == "date":
+            parsed = self.date(text)
+            if parsed is None:
+                raise ValueError("not a date: use YYYY-MM-DD.")
+            return parsed
+        if custom.type == "choice":
+            by_lower = {c.lower(): c for c in custom.choices}
+            text = by_lower.get(text.lower(), text)
+            if text not in custom.choices:
+                raise ValueError("not one of the choices (" + ", ".join(custom.choices) + ").")
+        if custom.type == "multi_choice":
+            by_lower = {c.lower(): c for c in custom.choices}
+            items = [by_lower.get(i.lower(), i) for i in _SPLIT_LIST.split(text) if i]
+            return custom_fields.parse(custom, items)
+        return custom_fields.parse(custom, text)
+
