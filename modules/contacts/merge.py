@@ -10,9 +10,10 @@ transaction (the view commits once):
   combined (the survivor's value wins for a single-value field);
 - every row that references the merged contact moves: relationships (those
   that would link the survivor to itself, or repeat a link it has, are
-  dropped), timeline activities, tasks, consent history, import changes,
-  household members (when two households merge); "not a duplicate" marks
-  of the merged contact are removed;
+  dropped), timeline activities, tasks, consent history, household members
+  (when two households merge); "not a duplicate" marks of the merged contact
+  are removed, and imports let go of it (undoing one must not touch the
+  survivor);
 - every enabled module's `ContactHooks.merge(survivor_id, merged_id)` moves
   that module's records;
 - the survivor's derived columns and search entry are refreshed; the merged
@@ -358,10 +359,14 @@ def _move_custom(survivor_id: int, merged_id: int) -> None:
 
 def _move_rows(survivor_id: int, merged_id: int) -> None:
     for model, column in ((Activity, Activity.contact_id), (Task, Task.contact_id),
-                          (ConsentEntry, ConsentEntry.contact_id), (ImportChange, ImportChange.contact_id),
-                          (Contact, Contact.household_id)):
+                          (ConsentEntry, ConsentEntry.contact_id), (Contact, Contact.household_id)):
         db.session.execute(db.update(model).where(column == merged_id).values({column.key: survivor_id})
                            .execution_options(synchronize_session=False))
+    # An import's record of the merged contact must not follow it to the
+    # survivor: undoing that import would then delete or roll back the
+    # survivor. The import simply no longer owns this contact.
+    db.session.execute(db.update(ImportChange).where(ImportChange.contact_id == merged_id)
+                       .values(contact_id=None).execution_options(synchronize_session=False))
     D = DuplicateDismissal
     db.session.execute(db.delete(D).where(or_(D.contact_a_id == merged_id, D.contact_b_id == merged_id))
                        .execution_options(synchronize_session=False))

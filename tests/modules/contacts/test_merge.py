@@ -162,11 +162,12 @@ def test_merge_moves_everything_and_applies_the_choices(app, admin_client):
         rels = db.session.scalars(db.select(Relationship)).all()
         assert sorted((r.type.key, r.contact_a_id, r.contact_b_id) for r in rels) == sorted(
             [("sibling", ann, ids["sib"]), ("parent", ann, ids["kid"])])
-        # Timeline, tasks, imports, consent: all on the survivor now.
+        # Timeline, tasks, consent: all on the survivor now.
         subjects = db.session.scalars(db.select(Activity.subject).where(Activity.contact_id == ann)).all()
         assert "Met at the gala" in subjects and f"Merged with Anne Smith (#{anne})" in subjects
         assert db.session.scalar(db.select(Task.contact_id).where(Task.title == "Send thanks")) == ann
-        assert db.session.scalar(db.select(ImportChange.contact_id)) == ann
+        # The import no longer owns the merged contact, so undoing it cannot touch the survivor.
+        assert db.session.scalar(db.select(ImportChange.contact_id)) is None
         consent = db.session.scalars(db.select(ConsentEntry).where(ConsentEntry.contact_id == ann)).all()
         assert {c.source for c in consent} == {"Web form", f"Merged from #{anne}"}  # moved, and the choice
         assert db.session.scalar(db.select(db.func.count()).select_from(DuplicateDismissal)) == 0
