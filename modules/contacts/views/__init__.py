@@ -4,4 +4,18 @@ from flask import Blueprint
 
 bp = Blueprint("contacts", __name__, template_folder="../templates")
 
-from modules.contacts.views import admin, contact, duplicates, exports, imports, listing, privacy, tasks, timeline  # noqa: E402,F401
+from modules.contacts.views import (  # noqa: E402,F401
+    admin,
+    admin_fields,
+    admin_tags,
+    admin_types,
+    contact,
+    duplicates,
+    exports,
+    imports,
+    listing,
+    privacy,
+    tasks,
+    timeline,
+    trash,
+)

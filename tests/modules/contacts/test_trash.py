@@ -78,7 +78,7 @@ def test_lists_only_trashed_contacts_newest_deleted_first_with_who(app, admin_cl
 
 
 def test_trash_is_keyset_paged_by_deleted_at_and_id(app, admin_client, monkeypatch):
-    from modules.contacts.views import admin as views
+    from modules.contacts.views import trash as views
 
     names = [f"P{i:02d}" for i in range(7)]
     ids = make_people(app, *names)  # one trash call: all share one deleted_at, ordered by id
