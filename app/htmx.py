@@ -29,3 +29,11 @@ def redirect_after_post(location: str, trigger: str | None = None):
     if trigger:
         response.headers["HX-Trigger"] = trigger
     return response
+
+
+def confirm_page(title: str, question: str, button: str, cancel: str, *, action: str | None = None,
+                 hidden: dict | None = None, names=None, safe: bool = False, status: int = 200):
+    """A page that asks before an action runs (the no-JavaScript side of
+    `hx-confirm`): a POST form to `action` (default: this URL) and a Cancel link."""
+    return render_template("confirm.html", title=title, question=question, button=button, cancel=cancel,
+                           action=action or request.path, hidden=hidden, names=names, safe=safe), status

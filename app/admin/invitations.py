@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, render_template, request, url_for
+from flask import abort, flash, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -11,7 +11,7 @@ from app.admin import bp
 from app.admin.forms import InviteForm
 from app.admin.users import render_users_page, role_choices
 from app.extensions import db
-from app.htmx import redirect_after_post
+from app.htmx import confirm_page, redirect_after_post
 from app.models import Invitation, MailMessage, Role
 from app.models.base import utcnow
 from app.permissions import permission_required
@@ -78,11 +78,9 @@ def resend_invitation(invitation_id: int):
 def revoke_invitation(invitation_id: int):
     invitation = _open_invitation(invitation_id)
     if request.method == "GET":
-        return render_template("admin/confirm.html", title="Revoke the invitation?",
-                               question=f"Revoke the invitation for {invitation.email}? "
-                                        "Its link will stop working at once.",
-                               action=request.path, button="Revoke invitation",
-                               cancel=url_for("admin.users"))
+        return confirm_page("Revoke the invitation?",
+                            f"Revoke the invitation for {invitation.email}? Its link will stop working at once.",
+                            "Revoke invitation", url_for("admin.users"))
     invitation.revoked_at = utcnow()
     audit.record(audit.UPDATE, invitation, summary=f"Revoked the invitation for {invitation.email}",
                  changes={"status": ("pending", "revoked")})

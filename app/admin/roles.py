@@ -10,7 +10,7 @@ from app.admin import bp
 from app.admin.forms import RoleForm
 from app.extensions import db
 from app.forms import choices
-from app.htmx import redirect_after_post
+from app.htmx import confirm_page, redirect_after_post
 from app.models import Invitation, Role, RolePermission, User
 from app.permissions import declared_permissions, role_permissions
 from app.permissions import permission_required as needs
@@ -139,10 +139,9 @@ def delete_role(role_id: int):
         flash(problem, "error")
         return redirect_after_post(url_for("admin.edit_role", role_id=role.id))
     if request.method == "GET":
-        return render_template("admin/confirm.html", title=f"Delete the role {role.name}?",
-                               question=f"Delete the role {role.name}? No user has it; this cannot be undone.",
-                               action=request.path, button="Delete role",
-                               cancel=url_for("admin.edit_role", role_id=role.id))
+        return confirm_page(f"Delete the role {role.name}?",
+                            f"Delete the role {role.name}? No user has it; this cannot be undone.",
+                            "Delete role", url_for("admin.edit_role", role_id=role.id))
     audit.record(audit.DELETE, role, summary=f"Deleted the role {role.name}",
                  changes={"permissions": (sorted(g.permission for g in role.grants), None)})
     db.session.execute(db.delete(Invitation).where(Invitation.role_id == role.id))  # closed ones only

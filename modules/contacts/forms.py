@@ -276,6 +276,9 @@ def _rows(form: ContactForm, name: str) -> list[dict]:
                 entry.form.line1.errors.append("Enter at least a street, a city or a postcode.")
         data["is_primary"] = index == primary
         rows.append(data)
+    # FieldList keeps the errors it saw in validate(): show these too (form.errors, the form's alert).
+    entries = getattr(form, name)
+    entries.errors = [entry.errors for entry in entries.entries] if any(e.errors for e in entries.entries) else []
     return rows
 
 

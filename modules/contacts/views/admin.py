@@ -6,8 +6,9 @@ deleted (and `hx-confirm` when htmx is on)."""
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import render_template
 
+from app.htmx import confirm_page
 from app.permissions import permission_required
 from modules.contacts import records
 from modules.contacts.admin_forms import (
@@ -26,8 +27,7 @@ def render(template: str, status: int = 200, **context):
 
 
 def confirm(title: str, question: str, button: str, cancel: str, hidden: dict | None = None, status: int = 200):
-    return render("contacts/admin_confirm.html", status, title=title, question=question, button=button,
-                   cancel=cancel, action=request.path, hidden=hidden or {})
+    return confirm_page(title, question, button, cancel, hidden=hidden, status=status)
 
 
 def plural(n: int, one: str, many: str | None = None) -> str:

@@ -10,7 +10,7 @@ from markupsafe import Markup
 from app.dashboard import home_url
 from app.extensions import db
 from app.forms import choices
-from app.htmx import is_htmx, redirect_after_post
+from app.htmx import confirm_page, is_htmx, redirect_after_post
 from app.models import User
 from app.permissions import can, permission_required
 from modules.contacts import custom_fields, forms, hooks, phones, records, relations
@@ -343,9 +343,9 @@ def remove_relationship(contact_id: int, relationship_id: int):
     contact = _contact_or_404(contact_id)
     rel = _relationship_of(contact, relationship_id)
     if request.method == "GET":
-        return _render("contacts/contact_confirm.html", title="Remove the relationship",
-                       question=f"Remove “{relations.describe(rel)}”? Both contacts keep everything else.",
-                       button="Remove the relationship", action=request.path, cancel=_page_url(contact))
+        return confirm_page("Remove the relationship",
+                            f"Remove “{relations.describe(rel)}”? Both contacts keep everything else.",
+                            "Remove the relationship", _page_url(contact))
     relations.remove_relationship(rel)
     db.session.commit()
     return _after(contact, "Relationship removed.", "contact-relations")
@@ -422,10 +422,10 @@ def _list_url() -> str:
 def trash(contact_id: int):
     contact = _contact_or_404(contact_id)
     if request.method == "GET":
-        return _render("contacts/contact_confirm.html", title=f"Move {contact.display_name} to the trash",
-                       question=f"Move {contact.display_name} to the trash? It disappears from lists and "
-                                "search; it can be restored from the trash.",
-                       button="Move to the trash", action=request.path, cancel=_page_url(contact))
+        return confirm_page(f"Move {contact.display_name} to the trash",
+                            f"Move {contact.display_name} to the trash? It disappears from lists and "
+                            "search; it can be restored from the trash.",
+                            "Move to the trash", _page_url(contact))
     records.trash([contact])
     db.session.commit()
     # An autoescaped template, so the flash can carry the Undo link.
@@ -443,9 +443,8 @@ def restore(contact_id: int):
     if request.method == "GET":
         if contact.deleted_at is None:
             return redirect_after_post(_page_url(contact))
-        return _render("contacts/contact_confirm.html", title=f"Restore {contact.display_name}",
-                       question=f"Bring {contact.display_name} back from the trash?",
-                       button="Restore", action=request.path, cancel=_list_url(), safe=True)
+        return confirm_page(f"Restore {contact.display_name}", f"Bring {contact.display_name} back from the trash?",
+                            "Restore", _list_url(), safe=True)
     records.restore([contact])
     db.session.commit()
     flash(f"{contact.display_name} is back.", "success")

@@ -16,7 +16,7 @@ from wtforms.widgets import HiddenInput
 
 from app.extensions import db
 from app.forms import choices as select_choices
-from app.htmx import is_htmx, page_or_fragment, redirect_after_post
+from app.htmx import confirm_page, is_htmx, page_or_fragment, redirect_after_post
 from app.permissions import can, permission_required
 from modules.contacts import search, tasks_service
 from modules.contacts.models import Contact, Task
@@ -228,10 +228,8 @@ def delete_task(task_id: int):
         abort(403)
     back = safe_next(url_for("contacts.my_tasks"))
     if request.method == "GET":
-        return render_template("contacts/timeline_confirm.html", title="Delete this task?",
-                               question=f"Delete the task “{task.title}”? This cannot be undone.",
-                               action=url_for("contacts.delete_task", task_id=task.id, next=back),
-                               button="Delete task", cancel=back)
+        return confirm_page("Delete this task?", f"Delete the task “{task.title}”? This cannot be undone.",
+                            "Delete task", back, action=url_for("contacts.delete_task", task_id=task.id, next=back))
     title = task.title
     tasks_service.delete(task, user=current_user)
     db.session.commit()

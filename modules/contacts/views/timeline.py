@@ -20,7 +20,7 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from app.dates import org_zone
 from app.extensions import db
 from app.forms import choices
-from app.htmx import is_htmx, page_or_fragment, redirect_after_post
+from app.htmx import confirm_page, is_htmx, page_or_fragment, redirect_after_post
 from app.models.base import utcnow
 from app.permissions import can, permission_required
 from modules.contacts import tasks_service, timeline
@@ -193,10 +193,10 @@ def delete_entry(activity_id: int):
     activity = _own_activity(activity_id)
     back = url_for("contacts.timeline", contact_id=activity.contact_id)
     if request.method == "GET":
-        return render_template("contacts/timeline_confirm.html", title="Delete this entry?",
-                               question=f"Delete the {timeline.KIND_LABELS[activity.kind].lower()} "
-                                        f"“{activity.subject or activity.body[:60]}”? This cannot be undone.",
-                               action=request.path, button="Delete entry", cancel=back)
+        return confirm_page("Delete this entry?",
+                            f"Delete the {timeline.KIND_LABELS[activity.kind].lower()} "
+                            f"“{activity.subject or activity.body[:60]}”? This cannot be undone.",
+                            "Delete entry", back)
     timeline.delete(activity, user=current_user)
     db.session.commit()
     return _changed(safe_next(back))

@@ -10,7 +10,7 @@ from sqlalchemy import and_, func, or_
 
 from app import audit
 from app.extensions import db
-from app.htmx import redirect_after_post
+from app.htmx import confirm_page, redirect_after_post
 from app.models import AuditEntry
 from app.models.base import utcnow
 from app.paging import PER_PAGE
@@ -191,11 +191,9 @@ def trash_purge_selected():
         return redirect_after_post(url_for("contacts.trash_list"))
     count = plural(len(contacts), "contact")
     if request.form.get("confirm") != "1":
-        return render("contacts/admin_confirm.html", title=f"Purge {count}?",
-                       question=f"Purge {count} for good? {PERMANENT}", button=f"Purge {count} for good",
-                       cancel=url_for("contacts.trash_list"), action=request.path,
-                       hidden={"ids": [c.id for c in contacts], "confirm": "1"},
-                       names=[c.display_name for c in contacts])
+        return confirm_page(f"Purge {count}?", f"Purge {count} for good? {PERMANENT}", f"Purge {count} for good",
+                            url_for("contacts.trash_list"), hidden={"ids": [c.id for c in contacts], "confirm": "1"},
+                            names=[c.display_name for c in contacts])
     return _purge_and_report(contacts)
 
 
