@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import os
 import re
+from contextlib import contextmanager
 
 import pytest
+from sqlalchemy import event, text
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy import text
 
 from app import create_app
 from app.extensions import db
@@ -149,6 +150,24 @@ def make_user(app, email="admin@example.org", role_key="admin", name="Ada Admin"
 @pytest.fixture
 def admin(app):
     return make_user(app)
+
+
+@contextmanager
+def counted_queries(app):
+    """Collects the SQL statements run inside the block (to assert a page's
+    query count does not grow with its rows)."""
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
 
 
 CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')

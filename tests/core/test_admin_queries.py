@@ -2,33 +2,14 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import event
 
 from app import audit, mail
 from app.extensions import db
 from app.jobs import enqueue
 from app.models import Invitation, Role
 from app.models.base import utcnow
-from tests.conftest import make_user
-
-
-@contextmanager
-def counted(app):
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+from tests.conftest import counted_queries, make_user
 
 
 def _add_rows(app, n: int, start: int) -> None:
@@ -49,10 +30,10 @@ def _add_rows(app, n: int, start: int) -> None:
 def test_list_pages_use_the_same_number_of_queries_for_5_or_60_rows(app, admin_client, path):
     _add_rows(app, 5, 0)
     admin_client.get(path)  # warm up caches of the app, not of the request
-    with counted(app) as few:
+    with counted_queries(app) as few:
         assert admin_client.get(path).status_code == 200
     _add_rows(app, 55, 5)
-    with counted(app) as many:
+    with counted_queries(app) as many:
         html = admin_client.get(path).get_data(as_text=True)
     assert len(many) == len(few), "\n".join(many)
     assert len(many) <= 15

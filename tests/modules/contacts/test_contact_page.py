@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import date
 
 from markupsafe import Markup
-from sqlalchemy import event
 
 from app.extensions import db
 from modules.contacts import hooks, records, relations
 from modules.contacts.hooks import Panel
 from modules.contacts.models import CustomField, CustomValue, RelationshipType, Tag
 from modules.contacts.records import Details
-from tests.conftest import login, make_user
+from tests.conftest import counted_queries, login, make_user
 
 
 def make_contact(app, n: int = 1, **values) -> int:
@@ -39,22 +37,6 @@ def make_contact(app, n: int = 1, **values) -> int:
             relations.add_relationship(contact, f"{rtype.id}:a", other)
         db.session.commit()
         return contact.id
-
-
-@contextmanager
-def counting(app):
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def test_the_page_shows_the_whole_picture(app, admin_client):
@@ -141,7 +123,7 @@ def test_query_count_does_not_grow_with_details(app, admin_client):
     admin_client.get(f"/contacts/{one}")  # warm up (settings, permissions)
     counts = []
     for cid in (one, ten):
-        with counting(app) as statements:
+        with counted_queries(app) as statements:
             response = admin_client.get(f"/contacts/{cid}")
         assert response.status_code == 200
         counts.append(len(statements))

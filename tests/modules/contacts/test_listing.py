@@ -8,13 +8,12 @@ import html
 import re
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import event
-
 from app.extensions import db
 from app.models import User
 from modules.contacts import queries, records
 from modules.contacts.models import Contact, ContactTag, Tag
 from modules.contacts.records import Details
+from tests.conftest import counted_queries
 
 ROW = re.compile(r'<a id="c\d+" href="/contacts/(\d+)">([^<]*)</a>')
 
@@ -172,18 +171,8 @@ def test_names_with_html_appear_as_text(app, admin_client):
 
 
 def _count_queries(app, client, url: str) -> int:
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with counted_queries(app) as statements:
         response = client.get(url)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     assert response.status_code == 200
     return len(statements)
 

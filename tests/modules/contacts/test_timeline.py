@@ -8,7 +8,6 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from app.extensions import db
 from app.models import AuditEntry
@@ -16,7 +15,7 @@ from app.registry import Module
 from modules.contacts import records, timeline
 from modules.contacts.hooks import ContactHooks, TimelineEntry
 from modules.contacts.models import Activity, Task
-from tests.conftest import csrf_from, login, logout, make_user, post_form
+from tests.conftest import counted_queries, csrf_from, login, logout, make_user, post_form
 
 TITLE_RE = re.compile(r'class="badge tl-badge">([^<]+)</span>\s*(?:<span class="tl-title">([^<]*)</span>)?')
 ENTRY_ID_RE = re.compile(r'id="entry-(\d+)"')
@@ -340,22 +339,6 @@ def test_missing_or_trashed_contacts_answer_404(app, admin_client):
     assert admin_client.get(f"/contacts/{cid}/timeline").status_code == 404
 
 
-@contextmanager
-def counted(app):
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
 def _fill(app, cid, n, users):
     add_activities(app, cid, n, start=datetime(2023, 1, 1, tzinfo=UTC), user_ids=users)
     with app.app_context():
@@ -373,9 +356,9 @@ def test_the_timeline_uses_as_many_queries_for_50_entries_as_for_5(app, admin_cl
     _fill(app, few, 5, users[:2])
     _fill(app, many, 50, users)
     admin_client.get(f"/contacts/{few}/timeline", headers=headers)  # warm up
-    with counted(app) as small:
+    with counted_queries(app) as small:
         assert admin_client.get(f"/contacts/{few}/timeline", headers=headers).status_code == 200
-    with counted(app) as large:
+    with counted_queries(app) as large:
         html = admin_client.get(f"/contacts/{many}/timeline", headers=headers).get_data(as_text=True)
     assert html.count('<li class="tl-entry') == timeline.PER_PAGE and "Task done: Done 49" in html
     assert "Open 0" in html  # the Tasks box
