@@ -80,8 +80,8 @@ class CustomFieldForm(FlaskForm):
         Optional(), Length(max=60),
         Regexp(r"^[a-z][a-z0-9_]*$", message="Use lower-case letters, digits and underscores, starting with a letter."),
     ], filters=[lambda v: v.strip().lower() if isinstance(v, str) else v],
-        description="Imports and exports name the field by its key. Left blank, it is made from the label. "
-                    "It cannot change later.",
+        description="Exports head the column with the label; imports accept the label or this key. "
+                    "Left blank, it is made from the label. It cannot change later.",
         render_kw={"autocomplete": "off", "spellcheck": "false"})
     type = SelectField("Type", choices=select_choices(FIELD_TYPES))
     kinds = SelectMultipleField("Applies to", choices=select_choices(KIND_NAMES), validate_choice=True)

@@ -55,7 +55,7 @@ from pathlib import Path
 
 from flask import current_app
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, WriteOnlyCell
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -113,8 +113,12 @@ def unneutralise(value: str) -> str:
     return value
 
 
-def _xlsx_cell(text: str) -> str:
-    return ILLEGAL_CHARACTERS_RE.sub("", text)[:XLSX_CELL_MAX]
+def _xlsx_cell(sheet, text: str) -> WriteOnlyCell:
+    """A cell typed as text: a spreadsheet never evaluates it, so the value
+    needs no apostrophe in front (which XLSX would show as part of the text)."""
+    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", unneutralise(text))[:XLSX_CELL_MAX])
+    cell.data_type = "s"
+    return cell
 
 
 def _yes(value: bool) -> str:
@@ -289,7 +293,7 @@ def write_xlsx(ids_select, fileobj, progress: Callable[[int], None] | None = Non
     done = 0
     for rows in row_chunks(ids_select, lay):
         for row in rows:
-            sheet.append([_xlsx_cell(v) for v in row])
+            sheet.append([_xlsx_cell(sheet, v) for v in row])
         done += len(rows)
         if progress:
             progress(done)

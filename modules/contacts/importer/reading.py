@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from modules.contacts.export import unneutralise
+
 DELIMITERS = (",", ";", "\t", "|")
 XLSX = "xlsx"
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe", XLSX: "Excel workbook"}
@@ -104,7 +106,7 @@ def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
     try:
         sheet = book.worksheets[0]
         for values in sheet.iter_rows(values_only=True):
-            yield [_cell(v) for v in values[:MAX_COLUMNS]]
+            yield [unneutralise(_cell(v)) for v in values[:MAX_COLUMNS]]
     finally:
         book.close()
 
@@ -116,7 +118,7 @@ def _csv_rows(data: bytes, encoding: str, delimiter: str) -> Iterator[list[str]]
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         for row in reader:
-            yield [c.strip() for c in row[:MAX_COLUMNS]]
+            yield [unneutralise(c.strip()) for c in row[:MAX_COLUMNS]]
     except csv.Error as error:
         raise FileProblem(f"The file is not valid CSV near line {reader.line_num}: {error}.") from None
 

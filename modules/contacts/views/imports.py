@@ -278,7 +278,8 @@ def _safe_name(stem: str) -> str:
 @permission_required("contacts.import")
 def import_undo(import_id: int):
     run = _run_or_404(import_id)
-    if run.status != "finished" or run.undone_at is not None:
+    # A stopped import committed whole chunks; what it did so far can be undone too.
+    if run.status not in ("finished", "failed") or run.undone_at is not None:
         flash("This import cannot be undone now.", "warning")
         return redirect(url_for("contacts.import_status", import_id=run.id))
     if request.method == "GET":

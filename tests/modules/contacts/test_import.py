@@ -478,3 +478,26 @@ def test_an_erased_person_is_not_imported_again(app, admin_client):
         run = db.session.get(ImportRun, rid)
         assert (run.created, run.failed) == (1, 1)
         assert b"personal data was erased" in run.failures_csv
+
+
+def test_an_import_that_stopped_can_be_undone(app, admin_client):
+    setup_org(app)
+    rid = run_id(upload(admin_client, "messy.csv", (FILES / "messy.csv").read_bytes()))
+    page = admin_client.get(f"/contacts/import/{rid}/map").get_data(as_text=True)
+    post(admin_client, f"/contacts/import/{rid}/map", {**mapping_form(page), "action": "continue"})
+    post(admin_client, f"/contacts/import/{rid}/match", {"match_rule": "email", "on_match": "update",
+                                                          "on_new": "create", "action": "start"})
+    work(app)
+    with app.app_context():
+        run = db.session.get(ImportRun, rid)
+        run.status = "failed"  # as if the worker had died after its first chunk
+        db.session.commit()
+        created = db.session.scalars(db.select(ImportChange.contact_id).where(
+            ImportChange.import_id == rid, ImportChange.action == "created")).all()
+    status = admin_client.get(f"/contacts/import/{rid}").get_data(as_text=True)
+    assert "The import stopped with an error" in status and "Undo this import" in status
+    response = post(admin_client, f"/contacts/import/{rid}/undo", {}, page=f"/contacts/import/{rid}/undo")
+    assert response.status_code == 303
+    with app.app_context():
+        assert created and all(db.session.get(Contact, cid) is None for cid in created)
+        assert db.session.get(ImportRun, rid).status == "undone"

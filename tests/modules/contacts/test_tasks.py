@@ -13,8 +13,8 @@ from app.extensions import db
 from app.models import AuditEntry
 from modules.contacts import records, tasks_service, timeline
 from modules.contacts.models import Activity, Task
-from tests.conftest import csrf_from, login, logout, make_user, post_form
-from tests.modules.contacts.test_timeline import counted, make_contact
+from tests.conftest import counted_queries, csrf_from, login, logout, make_user, post_form
+from tests.modules.contacts.test_timeline import make_contact
 
 ROW_RE = re.compile(r'<li class="task-row[^"]*" id="task-(\d+)"')
 
@@ -321,10 +321,10 @@ def test_my_tasks_uses_as_many_queries_for_50_tasks_as_for_5(app, admin_client, 
     fill(5, 0)
     url = "/contacts/tasks?who=all"
     admin_client.get(url, headers=headers)
-    with counted(app) as few:
+    with counted_queries(app) as few:
         assert admin_client.get(url, headers=headers).status_code == 200
     fill(45, 5)
-    with counted(app) as many:
+    with counted_queries(app) as many:
         html = admin_client.get(url, headers=headers).get_data(as_text=True)
     assert len(ROW_RE.findall(html)) > 30
     assert len(many) == len(few), "\n".join(many)
