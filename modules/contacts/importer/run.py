@@ -19,6 +19,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import selectinload
 
 from app import audit
+from app.database import insert_returning_ids
 from app.extensions import db
 from app.models import User
 from app.models.base import utcnow
@@ -125,9 +126,7 @@ class Writer:
                 "do_not_email": v.get("do_not_email", False), "do_not_phone": v.get("do_not_phone", False),
                 "do_not_mail": v.get("do_not_mail", False), "email_opt_in": row.opt_in or "unknown",
                 "created_at": now, "updated_at": now, "created_by_id": self.user_id, "deleted_at": None})
-        table = Contact.__table__
-        ids = db.session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
-                                 rows).scalars().all()
+        ids = insert_returning_ids(Contact.__table__, rows)
         emails, phones, addresses, tags, custom, consent, activity, changes, docs, entries = (
             [], [], [], [], [], [], [], [], [], [])
         for contact_id, item, shape in zip(ids, planned, shapes, strict=True):
