@@ -229,42 +229,30 @@ def decode_cursor(token: str | None) -> tuple[str, object] | None:
     return (stage, key) if stage in STAGES else None
 
 
-def _email_blocks(after, limit: int):
-    key = func.lower(ContactEmail.email)
-    stmt = (db.select(key).join(Contact, Contact.id == ContactEmail.contact_id)
-            .where(Contact.deleted_at.is_(None)).group_by(key)
-            .having(func.count(func.distinct(ContactEmail.contact_id)) > 1).order_by(key).limit(limit))
+def _shared_blocks(model, key, after, limit: int):
+    """Values of `key` (an email or phone column of `model`) that two or more
+    live contacts share, after `after`, each with its contacts."""
+    live = db.select(key).join(Contact, Contact.id == model.contact_id).where(Contact.deleted_at.is_(None))
+    stmt = live.group_by(key).having(func.count(func.distinct(model.contact_id)) > 1).order_by(key).limit(limit)
     if after is not None:
         stmt = stmt.where(key > str(after))
     keys = db.session.scalars(stmt).all()
     if not keys:
         return []
     members = defaultdict(list)
-    for contact_id, email in db.session.execute(
-            db.select(ContactEmail.contact_id, key).join(Contact, Contact.id == ContactEmail.contact_id)
-            .where(key.in_(keys), Contact.deleted_at.is_(None))):
-        if len(members[email]) < BLOCK_MAX and contact_id not in members[email]:
-            members[email].append(contact_id)
+    for contact_id, value in db.session.execute(live.with_only_columns(model.contact_id, key)
+                                                .where(key.in_(keys))):
+        if len(members[value]) < BLOCK_MAX and contact_id not in members[value]:
+            members[value].append(contact_id)
     return [(k, members[k]) for k in keys]
+
+
+def _email_blocks(after, limit: int):
+    return _shared_blocks(ContactEmail, func.lower(ContactEmail.email), after, limit)
 
 
 def _phone_blocks(after, limit: int):
-    key = ContactPhone.number
-    stmt = (db.select(key).join(Contact, Contact.id == ContactPhone.contact_id)
-            .where(Contact.deleted_at.is_(None)).group_by(key)
-            .having(func.count(func.distinct(ContactPhone.contact_id)) > 1).order_by(key).limit(limit))
-    if after is not None:
-        stmt = stmt.where(key > str(after))
-    keys = db.session.scalars(stmt).all()
-    if not keys:
-        return []
-    members = defaultdict(list)
-    for contact_id, number in db.session.execute(
-            db.select(ContactPhone.contact_id, key).join(Contact, Contact.id == ContactPhone.contact_id)
-            .where(key.in_(keys), Contact.deleted_at.is_(None))):
-        if len(members[number]) < BLOCK_MAX and contact_id not in members[number]:
-            members[number].append(contact_id)
-    return [(k, members[k]) for k in keys]
+    return _shared_blocks(ContactPhone, ContactPhone.number, after, limit)
 
 
 def _column_blocks(column, after, limit: int):
