@@ -6,11 +6,13 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | cksum
 PLUGINS := build/test-plugins
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+DEMO_CONTACTS ?= 300
 
 .PHONY: run demo test lint bench clean help
 
 help:
 	@echo "make run    install (first time), migrate, and serve on http://$(HOST):$(PORT) with a worker"
+	@echo "make demo   the same, with $(DEMO_CONTACTS) demo contacts added to an empty database"
 	@echo "make test   run the whole test suite (browser tests included)"
 	@echo "make lint   ruff"
 
@@ -24,6 +26,11 @@ $(STAMP): requirements.txt pyproject.toml
 run: $(STAMP)
 	$(BIN)/flask db upgrade
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/python -m app.devserver
+
+demo: $(STAMP)
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed --contacts $(DEMO_CONTACTS) --if-empty
+	@$(MAKE) --no-print-directory run
 
 # The test-only plugin distribution is installed beside the venv, not into
 # it, so the app `make run` serves never shows it.

@@ -1,5 +1,5 @@
-"""The core's `flask` commands: users, modules, worker, and a module-aware
-`db upgrade`."""
+"""The core's `flask` commands: users, modules, worker, seed (app/seed.py),
+and a module-aware `db upgrade`."""
 
 from __future__ import annotations
 
@@ -110,8 +110,11 @@ def upgrade(revision: str | None):
 
 
 def register_cli(app: Flask) -> None:
+    from app.seed import seed_command
+
     app.cli.add_command(users_group)
     app.cli.add_command(modules_group)
     app.cli.add_command(worker)
+    app.cli.add_command(seed_command)
     # Replace Flask-Migrate's `db upgrade` (which wants a single head) with ours.
     db_group.add_command(upgrade)

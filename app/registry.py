@@ -67,7 +67,16 @@ class SearchProvider:
 
 @dataclass
 class Module:
-    """What a module declares. Only `name` and `title` are required."""
+    """What a module declares. Only `name` and `title` are required.
+
+    `seed(n, rng, progress)` adds demo/benchmark data for `flask seed
+    --contacts N` (app/seed.py), called in dependency order after the modules
+    this one requires: `n` is the number of contacts asked for (a module scales
+    its own data to it), `rng` a `random.Random` seeded from `--seed` and the
+    module's name (draw every random choice from it, and seed Faker from it, so
+    the same seed gives the same data), and `progress(done, total, what="")`
+    reports how far it got. Insert in chunks and commit after each; the hook
+    is imported lazily, like the other callables."""
 
     name: str
     title: str
@@ -86,7 +95,7 @@ class Module:
     jobs: list[JobHandler] = field(default_factory=list)
     search: list[SearchProvider] = field(default_factory=list)
     settings: dict[str, object] = field(default_factory=dict)
-    seed: Callable | None = None
+    seed: Callable | None = None  # seed(n, rng, progress): see above
     cli: str | None = None  # "package.cli:group"
     # What this module adds to another module's extension points, keyed by
     # that module's name: `extends={"contacts": ContactHooks(...)}`. The core

@@ -61,6 +61,12 @@ def _timeline(contact_id, before, limit):
     return activity_entries(contact_id, before, limit)
 
 
+def _seed(n, rng, progress):
+    from modules.contacts.seed import seed
+
+    seed(n, rng, progress)
+
+
 module = Module(
     name="contacts",
     title="Contacts",
@@ -92,6 +98,7 @@ module = Module(
           JobHandler("contacts.find_duplicates", _find_duplicates),
           JobHandler("contacts.export", _export_job),
           JobHandler("contacts.import", _import_job)],
+    seed=_seed,
     cli="modules.contacts.cli:group",
     extends={"contacts": ContactHooks(filters=_filters, timeline=_timeline)},
 )

@@ -1,0 +1,85 @@
+"""`flask seed`: demo and benchmark data from every enabled module.
+
+Each enabled module with a `seed` hook is called in dependency order (so
+contacts exist before the modules that hang things on them) as
+`seed(n, rng, progress)`; see `app.registry.Module`. Every module gets its own
+`random.Random`, derived from `--seed` and its name, so the same seed gives the
+same data, and enabling another module does not change what this one makes.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import func, select
+
+
+def existing_contacts() -> int:
+    """How many contacts the database holds (0 when the contacts module is off)."""
+    from app.extensions import db
+
+    table = db.metadata.tables.get("contacts_contact")
+    if table is None:
+        return 0
+    return db.session.scalar(select(func.count()).select_from(table)) or 0
+
+
+def module_rng(seed: int, name: str) -> random.Random:
+    return random.Random(f"steward-seed:{seed}:{name}")
+
+
+def run(contacts: int, seed: int = 1, *, echo=click.echo) -> dict[str, float]:
+    """Call every enabled module's seed hook; returns seconds per module."""
+    from app.extensions import db
+
+    timings: dict[str, float] = {}
+    for module in current_app.extensions["steward"].enabled:
+        if module.seed is None:
+            continue
+        started = time.perf_counter()
+        last = [0.0]
+
+        def progress(done: int, total: int, what: str = "", *, _name=module.name, _last=last,
+                     _started=started) -> None:
+            now = time.perf_counter()
+            if done >= total or now - _last[0] >= 1:  # at most one line a second
+                _last[0] = now
+                echo(f"  {_name}: {' '.join(filter(None, (f'{done:,}/{total:,}', what)))}"
+                     f" ({now - _started:.1f} s)")
+
+        echo(f"Seeding {module.title}…")
+        module.seed(contacts, module_rng(seed, module.name), progress)
+        db.session.commit()
+        timings[module.name] = time.perf_counter() - started
+    return timings
+
+
+@click.command("seed")
+@click.option("--contacts", "count", type=click.IntRange(min=1), required=True,
+              help="How many contacts to create; other modules scale their data to it.")
+@click.option("--seed", "seed", type=int, default=1, show_default=True,
+              help="The same seed gives the same data.")
+@click.option("--append", is_flag=True, help="Add to a database that already has contacts.")
+@click.option("--if-empty", is_flag=True,
+              help="Do nothing, successfully, when the database already has contacts (make demo).")
+@with_appcontext
+def seed_command(count: int, seed: int, append: bool, if_empty: bool):
+    """Fill the database with realistic demo data (Faker)."""
+    have = existing_contacts()
+    if have and if_empty:
+        click.echo(f"The database already has {have:,} contacts; no demo data added.")
+        return
+    if have and not append:
+        raise click.ClickException(
+            f"the database already has {have:,} contacts; use --append to add more anyway")
+    started = time.perf_counter()
+    timings = run(count, seed)
+    elapsed = time.perf_counter() - started
+    if not timings:
+        click.echo("No enabled module has demo data.")
+    parts = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in timings.items())
+    click.echo(f"Seeded {count:,} contacts (seed {seed}) in {elapsed:.1f} s" + (f" ({parts})." if parts else "."))
