@@ -1,10 +1,10 @@
 """Running an import: the "contacts.import" job, and the same work for the CLI.
 
 Chunks of CHUNK rows; per chunk, new contacts and their details go in with
-multi-row INSERTs (no ORM object per row), derived columns come from
-`records.refresh_derived`, search documents from `search.document` and
-`search.reindex`, and audit entries from `audit.record_many`. Matched
-contacts are updated through the ORM (fewer, and each needs its `before`).
+multi-row INSERTs (no ORM object per row), derived columns and search
+documents as `records.refresh_derived` and `search.document` make them
+(`documents`), through `search.reindex`, and audit entries from
+`audit.record_many`. Matched contacts are updated table by table too (`updates`).
 Each chunk commits with the run's counts and the job's progress, so a job
 that stops can be run again and carries on after the last chunk it finished.
 """
@@ -15,20 +15,18 @@ import csv
 import io
 from types import SimpleNamespace
 
-from sqlalchemy import delete, insert, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import insert, select
 
 from app import audit
 from app.database import insert_returning_ids
 from app.extensions import db
 from app.models import User
 from app.models.base import utcnow
-from modules.contacts import records, search
+from modules.contacts import search
 from modules.contacts.bulk import safe_cell
-from modules.contacts.importer import snapshot
+from modules.contacts.importer import documents, updates
 from modules.contacts.importer.plan import CREATE, FAIL, SKIP_MATCH, SKIP_NEW, UPDATE, Planned, Planner
 from modules.contacts.models import (
-    PERSON,
     Activity,
     ConsentEntry,
     Contact,
@@ -42,6 +40,7 @@ from modules.contacts.models import (
     ImportRun,
     Tag,
 )
+from modules.contacts.phones import default_region
 
 CONTACT_TEXT = ("prefix", "first_name", "middle_name", "last_name", "suffix", "preferred_name", "name",
                 "pronouns", "preferred_language", "notes", "source")
@@ -76,6 +75,7 @@ class Writer:
         self.fields = {f.id: f for f in fields}
         self.tags = {t.name.lower(): t.id for t in db.session.scalars(select(Tag))}
         self.subject = activity_subject(run)
+        self.home = default_region()
 
     # tags and custom values ---------------------------------------------------
 
@@ -116,7 +116,7 @@ class Writer:
                 phones=[SimpleNamespace(number=n, is_primary=i == 0) for i, (n, _, _) in enumerate(row.phones)],
                 addresses=[SimpleNamespace(is_primary=True, **{p: (row.address or {}).get(p, "") for p in
                                                                ADDRESS_PARTS})] if row.address else [])
-            records.refresh_derived(shape)
+            documents.refresh_derived(shape)
             shapes.append(shape)
             rows.append({
                 "kind": row.kind, **{k: v.get(k, "") for k in CONTACT_TEXT},
@@ -150,7 +150,7 @@ class Writer:
             changes.append({"import_id": self.run.id, "contact_id": contact_id, "action": "created",
                             "before": None})
             # the phones' search digits were worked out when the row was read
-            docs.append((contact_id, search.document(shape, shape.emails, (), extra=[d for _, _, d in row.phones])))
+            docs.append((contact_id, documents.document(shape, shape.emails, [d for _, _, d in row.phones])))
             entries.append((contact_id, f"Created {row.kind} {shape.display_name} (import #{self.run.id})", None))
         for model, values in ((ContactEmail, emails), (ContactPhone, phones), (ContactAddress, addresses),
                               (ContactTag, tags), (CustomValue, custom), (ConsentEntry, consent),
@@ -165,119 +165,7 @@ class Writer:
 
     def update(self, planned: list[Planned]) -> tuple[int, int]:
         """Apply non-empty cells to the matched contacts: (updated, unchanged)."""
-        if not planned:
-            return 0, 0
-        ids = list({p.contact_id for p in planned})
-        contacts = {c.id: c for c in db.session.scalars(
-            select(Contact).where(Contact.id.in_(ids)).options(
-                selectinload(Contact.emails), selectinload(Contact.phones), selectinload(Contact.addresses),
-                selectinload(Contact.tags)))}
-        field_ids = {fid for p in planned for fid in p.row.custom}
-        current: dict[tuple[int, int], list[CustomValue]] = {}
-        if field_ids:
-            for value in db.session.scalars(select(CustomValue).where(
-                    CustomValue.contact_id.in_(ids), CustomValue.field_id.in_(field_ids)).order_by(CustomValue.id)):
-                current.setdefault((value.contact_id, value.field_id), []).append(value)
-        now, source = utcnow(), f"Import: {self.run.filename}"[:100]
-        updated, unchanged, touched, entries = 0, 0, [], []
-        self.pending_tags, self.pending_custom = [], []
-        done: set[int] = set()
-        for item in planned:
-            contact = contacts.get(item.contact_id)
-            if contact is None or contact.id in done:  # two rows for one contact: the first wins
-                unchanged += 1
-                continue
-            done.add(contact.id)
-            row = item.row
-            before = snapshot.take(contact, current, row.custom)
-            changes = self._apply(contact, row, current, now, source)
-            if not changes:
-                unchanged += 1
-                continue
-            updated += 1
-            contact.updated_at = now
-            records.refresh_derived(contact)
-            touched.append(contact)
-            before = snapshot.mark(before, changes, {fid: f.label for fid, f in self.fields.items()})
-            db.session.add(ImportChange(import_id=self.run.id, contact_id=contact.id, action="updated",
-                                        before=before))
-            db.session.add(Activity(contact_id=contact.id, kind="change", subject=self.subject,
-                                    body="Changed " + ", ".join(records.LABELS.get(k, k.replace("_", " "))
-                                                                for k in changes)[:1000],
-                                    occurred_at=now, user_id=self.user_id))
-            entries.append((contact.id, f"Updated {contact.display_name} (import #{self.run.id})", changes))
-        db.session.flush()
-        if self.pending_tags:
-            db.session.execute(insert(ContactTag.__table__), self.pending_tags)
-        by_field: dict[int, list[int]] = {}
-        rows = []
-        for contact_id, field_id, value in self.pending_custom:
-            by_field.setdefault(field_id, []).append(contact_id)
-            rows += self.custom_rows(contact_id, {field_id: value})
-        for field_id, contact_ids in by_field.items():
-            db.session.execute(delete(CustomValue.__table__).where(CustomValue.field_id == field_id,
-                                                                   CustomValue.contact_id.in_(contact_ids)))
-        if rows:
-            db.session.execute(insert(CustomValue.__table__), rows)
-        records.index(touched)
-        audit.record_many(audit.UPDATE, "contacts_contact", entries, user=self.user)
-        return updated, unchanged
-
-    def _apply(self, contact: Contact, row, current, now, source) -> dict:
-        allowed = set(records.COMMON_FIELDS) | set(
-            records.PERSON_FIELDS if contact.kind == PERSON else records.GROUP_FIELDS)
-        values = {k: v for k, v in row.values.items() if k in allowed and v not in ("", None)}
-        changes = audit.diff(contact, values)
-        have = {e.email.lower() for e in contact.emails}
-        added = [e for e in row.emails if e not in have]
-        for email in added:
-            contact.emails.append(ContactEmail(email=email, label="", is_primary=not contact.emails))
-        if added:
-            changes["emails"] = ("", ", ".join(added))
-        numbers = {p.number for p in contact.phones}
-        added = [(n, label) for n, label, _ in row.phones if n not in numbers]
-        for number, label in added:
-            contact.phones.append(ContactPhone(number=number, label=label, is_primary=not contact.phones))
-        if added:
-            changes["phones"] = ("", ", ".join(n for n, _ in added))
-        if row.address:
-            primary = next((a for a in contact.addresses if a.is_primary), None) or (
-                contact.addresses[0] if contact.addresses else None)
-            if primary is None:
-                contact.addresses.append(ContactAddress(label="", is_primary=True, **{
-                    p: row.address.get(p, "") for p in ADDRESS_PARTS}))
-                changes["addresses"] = ("", ", ".join(v for v in row.address.values() if v))
-            else:
-                moved = audit.diff(primary, {p: v for p, v in row.address.items() if v})
-                if moved:
-                    changes["addresses"] = (", ".join(str(a) for a, _ in moved.values()),
-                                            ", ".join(str(b) for _, b in moved.values()))
-        if row.tags:
-            have_tags = {t.id for t in contact.tags}
-            new = [t for t in self.tag_ids(row.tags) if t not in have_tags]
-            if new:
-                self.pending_tags += [{"contact_id": contact.id, "tag_id": t} for t in new]
-                changes["tags"] = ("", "+" + ", +".join(n for n in row.tags if self.tags[n.lower()] in new))
-        for field_id, value in row.custom.items():
-            field = self.fields[field_id]
-            old = current.get((contact.id, field_id), [])
-            old_values = [_typed(field, v) for v in old]
-            new_values = value if field.type == "multi_choice" else [value]
-            if old_values == list(new_values):
-                continue
-            self.pending_custom.append((contact.id, field_id, value))
-            changes[field.label] = (", ".join(map(str, old_values)), ", ".join(map(str, new_values)))
-        if row.opt_in and row.opt_in != contact.email_opt_in:
-            changes["email_opt_in"] = (contact.email_opt_in, row.opt_in)
-            contact.email_opt_in = row.opt_in
-            db.session.add(ConsentEntry(contact_id=contact.id, status=row.opt_in, source=source, at=now,
-                                        user_id=self.user_id))
-        return changes
-
-
-def _typed(field: CustomField, value: CustomValue):
-    return {"number": value.value_number, "date": value.value_date, "yes_no": value.value_bool}.get(
-        field.type, value.value_text)
+        return updates.apply(self, planned, self.home)
 
 
 def execute(run: ImportRun, user=None, *, progress=None) -> ImportRun:

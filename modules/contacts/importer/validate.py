@@ -11,11 +11,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from app import settings
 from modules.contacts import custom_fields, phones
+from modules.contacts.importer import numbers
 from modules.contacts.models import HOUSEHOLD, OPT_IN, OPT_OUT, OPT_UNKNOWN, ORGANISATION, PERSON, CustomField
 from modules.contacts.search import fold
 
@@ -62,7 +62,7 @@ class Row:
     kind: str = PERSON
     values: dict = field(default_factory=dict)  # contact columns, non-empty only
     emails: list[str] = field(default_factory=list)
-    phones: list[tuple[str, str, str]] = field(default_factory=list)  # (E.164, label, search digits)
+    phones: list[tuple[str, str, tuple[str, str]]] = field(default_factory=list)  # (E.164, label, search digits)
     address: dict | None = None
     tags: list[str] = field(default_factory=list)
     custom: dict[int, object] = field(default_factory=dict)  # field id -> parsed value
@@ -141,22 +141,9 @@ class RowReader:
         self.day_first = not locale.endswith(("-US", "_US", "-PH", "_PH"))
         self.today = date.today()
 
-    def phone(self, raw: str, region: str) -> tuple[str, str] | None:
-        """What `phones.normalise` gives (E.164, or None when not a possible
-        number), parsed once; with the digits search knows it by (E.164 and,
-        for numbers of the home country, the national form `phones.display` shows)."""
-        try:
-            parsed = phonenumbers.parse(raw, region)
-        except phonenumbers.NumberParseException:
-            return None
-        if not phonenumbers.is_possible_number(parsed):
-            return None
-        e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-        digits = e164[1:]
-        if phonenumbers.is_valid_number_for_region(parsed, self.region):
-            national = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
-            digits += " " + "".join(ch for ch in national if ch.isdigit())
-        return e164, digits
+    def phone(self, raw: str, region: str) -> tuple[str, tuple[str, str]] | None:
+        """(E.164, the digits search knows it by), or None when not a possible number."""
+        return numbers.read(raw, region, self.region)
 
     def date(self, text: str) -> date | None:
         return parse_date(text, self.day_first)
