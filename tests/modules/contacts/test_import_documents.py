@@ -34,7 +34,10 @@ def _file() -> bytes:
 
 
 def _document(contact_id: int) -> str:
-    return db.session.execute(text("SELECT document FROM contacts_fts WHERE rowid = :id"), {"id": contact_id}).scalar()
+    """The indexed text: keyed by rowid in SQLite's FTS5 table, by contact_id in PostgreSQL's."""
+    key = "contact_id" if db.session.get_bind().dialect.name == "postgresql" else "rowid"
+    return db.session.execute(text(f"SELECT document FROM contacts_fts WHERE {key} = :id"),
+                              {"id": contact_id}).scalar()
 
 
 def test_created_and_updated_contacts_get_search_documents_as_an_edit_would(app):
