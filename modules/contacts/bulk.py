@@ -11,7 +11,6 @@ with progress on its page.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import delete, insert, select, update
@@ -21,7 +20,6 @@ from app.extensions import db
 from app.models import User
 from app.models.base import utcnow
 from modules.contacts import export, hooks, queries, records
-from modules.contacts.export import safe_cell  # noqa: F401 (kept for callers of bulk.safe_cell)
 from modules.contacts.models import Activity, Contact, ContactTag, Tag
 
 CHUNK = 500
@@ -72,18 +70,6 @@ def count(selection: Selection, specs) -> int:
     """The exact number of contacts the action will touch (one query)."""
     sub = selection.ids_select(specs).subquery()
     return db.session.scalar(select(db.func.count()).select_from(sub)) or 0
-
-
-def chunks(ids_select) -> Iterator[list[int]]:
-    """The ids of `ids_select` in chunks, walked by id; re-runs the query per
-    chunk so rows that stop matching (trashed, say) simply drop out."""
-    last = 0
-    while True:
-        ids = list(db.session.scalars(ids_select.where(Contact.id > last).order_by(Contact.id).limit(CHUNK)))
-        if not ids:
-            return
-        yield ids
-        last = ids[-1]
 
 
 def _names(ids: list[int]) -> dict[int, str]:
@@ -169,7 +155,7 @@ def run(action: str, selection: Selection, param, user, *, specs=None, progress=
     if selection.scope == "all" and selection.lq.errors:
         raise ValueError("Some filter rules cannot be read: " + "; ".join(r.error for r in selection.lq.errors))
     changed = seen = 0
-    for ids in chunks(ids_select):
+    for ids in export.id_chunks(ids_select, CHUNK):
         if action == "tag_add":
             changed += _tag_add(ids, thing, user)
         elif action == "tag_remove":

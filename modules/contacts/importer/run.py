@@ -23,9 +23,10 @@ from app.extensions import db
 from app.models import User
 from app.models.base import utcnow
 from modules.contacts import search
-from modules.contacts.bulk import safe_cell
+from modules.contacts.export import safe_cell
 from modules.contacts.importer import documents, updates
 from modules.contacts.importer.plan import CREATE, FAIL, SKIP_MATCH, SKIP_NEW, UPDATE, Planned, Planner
+from modules.contacts.importer.updates import ADDRESS_PARTS
 from modules.contacts.models import (
     Activity,
     ConsentEntry,
@@ -44,7 +45,6 @@ from modules.contacts.phones import default_region
 
 CONTACT_TEXT = ("prefix", "first_name", "middle_name", "last_name", "suffix", "preferred_name", "name",
                 "pronouns", "preferred_language", "notes", "source")
-ADDRESS_PARTS = ("line1", "line2", "city", "region", "postcode", "country")
 
 
 def activity_subject(run: ImportRun) -> str:

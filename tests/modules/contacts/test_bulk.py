@@ -8,7 +8,7 @@ import io
 
 from app.extensions import db
 from app.models import AuditEntry, Job, User
-from modules.contacts import bulk
+from modules.contacts import bulk, export
 from modules.contacts.models import Activity, Contact, ContactTag, Tag
 from tests.conftest import csrf_from, login, make_user
 from tests.modules.contacts.test_listing import names, person
@@ -129,7 +129,7 @@ def test_csv_export_neutralises_formulas_and_is_audited(app, admin_client):
     with app.app_context():
         entry = db.session.scalar(db.select(AuditEntry).where(AuditEntry.action == "export"))
         assert entry.summary == "Exported 2 contacts to CSV (the whole filtered list)"
-    assert bulk.safe_cell("plain") == "plain" and bulk.safe_cell(None) == ""
+    assert export.safe_cell("plain") == "plain" and export.safe_cell(None) == ""
 
 
 def test_actions_need_their_permission(app, client):
