@@ -1,0 +1,328 @@
+"""The pipeline & giving module's tables.
+
+Pipelines of opportunities (stages, stage history, lost reasons) and the
+giving record (funds, appeals, gifts with soft credits and tributes, pledges
+with their installments, recurring gifts, receipt templates and the record of
+what was acknowledged). Amounts are `Money` (exact Decimals, see money.py).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.base import UTCDateTime, utcnow
+from modules.pipeline.money import Money
+
+OPEN, WON, LOST = "open", "won", "lost"
+OUTCOMES = (OPEN, WON, LOST)
+
+
+class Pipeline(db.Model):
+    __tablename__ = "pipeline_pipeline"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    # A won opportunity in a "giving" pipeline (major gifts, grants) offers
+    # to record the gift or pledge; a "sales" pipeline does not.
+    records_gifts: Mapped[bool] = mapped_column(Boolean, default=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    stages: Mapped[list[Stage]] = relationship(
+        back_populates="pipeline", order_by="Stage.position", cascade="all, delete-orphan")
+
+
+class Stage(db.Model):
+    __tablename__ = "pipeline_stage"
+    __table_args__ = (UniqueConstraint("pipeline_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pipeline_id: Mapped[int] = mapped_column(ForeignKey("pipeline_pipeline.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    probability: Mapped[int] = mapped_column(Integer, default=0)  # percent, 0-100
+    outcome: Mapped[str] = mapped_column(String(10), default=OPEN)  # open, won, lost
+
+    pipeline: Mapped[Pipeline] = relationship(back_populates="stages")
+
+
+class LostReason(db.Model):
+    __tablename__ = "pipeline_lost_reason"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Opportunity(db.Model):
+    __tablename__ = "pipeline_opportunity"
+    __table_args__ = (
+        # The board: a stage's cards, biggest first; the list: by close date.
+        Index("ix_pipeline_opportunity_board", "stage_id", "amount", "id"),
+        Index("ix_pipeline_opportunity_pipeline_close", "pipeline_id", "expected_close", "id"),
+        Index("ix_pipeline_opportunity_owner_close", "owner_id", "expected_close", "id"),
+        Index("ix_pipeline_opportunity_contact", "contact_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pipeline_id: Mapped[int] = mapped_column(ForeignKey("pipeline_pipeline.id", ondelete="CASCADE"))
+    stage_id: Mapped[int] = mapped_column(ForeignKey("pipeline_stage.id", ondelete="RESTRICT"))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts_contact.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    currency: Mapped[str] = mapped_column(String(3))
+    expected_close: Mapped[date | None] = mapped_column(Date)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
+    next_step: Mapped[str] = mapped_column(String(200), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    # Set when the stage's outcome is won/lost; cleared when it reopens.
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    lost_reason_id: Mapped[int | None] = mapped_column(ForeignKey("pipeline_lost_reason.id", ondelete="SET NULL"))
+    lost_note: Mapped[str] = mapped_column(Text, default="")
+    stage_entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
+
+    pipeline: Mapped[Pipeline] = relationship()
+    stage: Mapped[Stage] = relationship()
+    contact = relationship("Contact")
+    owner = relationship("User", foreign_keys=[owner_id])
+    lost_reason: Mapped[LostReason | None] = relationship()
+
+
+class StageChange(db.Model):
+    """One move of an opportunity; the first row has no `from_stage_id`.
+    Time in a stage is the gap to the next change."""
+
+    __tablename__ = "pipeline_stage_change"
+    __table_args__ = (Index("ix_pipeline_stage_change_opportunity", "opportunity_id", "at", "id"),
+                      Index("ix_pipeline_stage_change_contact", "contact_id", "at", "id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opportunity_id: Mapped[int] = mapped_column(ForeignKey("pipeline_opportunity.id", ondelete="CASCADE"))
+    # Copied from the opportunity so the contact's timeline needs no join.
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts_contact.id", ondelete="CASCADE"))
+    from_stage_id: Mapped[int | None] = mapped_column(ForeignKey("pipeline_stage.id", ondelete="SET NULL"))
+    to_stage_id: Mapped[int | None] = mapped_column(ForeignKey("pipeline_stage.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
+
+    from_stage: Mapped[Stage | None] = relationship(foreign_keys=[from_stage_id])
+    to_stage: Mapped[Stage | None] = relationship(foreign_keys=[to_stage_id])
+    user = relationship("User")
+
+
+class Fund(db.Model):
+    """Where money goes: a fund or designation ("General", "Building fund")."""
+
+    __tablename__ = "pipeline_fund"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    code: Mapped[str] = mapped_column(String(40), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Appeal(db.Model):
+    """What asked for it: a campaign or appeal ("Spring 2026 letter")."""
+
+    __tablename__ = "pipeline_appeal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    code: Mapped[str] = mapped_column(String(40), default="")
+    starts_on: Mapped[date | None] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+PAYMENT_METHODS = {"cash": "Cash", "cheque": "Cheque", "card": "Card", "bank": "Bank transfer",
+                   "direct_debit": "Direct debit", "online": "Online", "stock": "Stock", "other": "Other"}
+TRIBUTE_KINDS = {"honour": "In honour of", "memory": "In memory of"}
+FREQUENCIES = {"monthly": "Monthly", "quarterly": "Quarterly", "yearly": "Yearly"}
+
+
+class Pledge(db.Model):
+    """A promise to give `amount` over an installment schedule; gifts with
+    `pledge_id` pay it."""
+
+    __tablename__ = "pipeline_pledge"
+    __table_args__ = (Index("ix_pipeline_pledge_contact", "contact_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts_contact.id", ondelete="CASCADE"))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(3))
+    pledged_on: Mapped[date] = mapped_column(Date)
+    fund_id: Mapped[int | None] = mapped_column(ForeignKey("pipeline_fund.id", ondelete="SET NULL"))
+    appeal_id: Mapped[int | None] = mapped_column(ForeignKey("pipeline_appeal.id", ondelete="SET NULL"))
+    opportunity_id: Mapped[int | None] = mapped_column(ForeignKey("pipeline_opportunity.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open, fulfilled, cancelled
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
+
+    contact = relationship("Contact")
+    fund: Mapped[Fund | None] = relationship()
+    appeal: Mapped[Appeal | None] = relationship()
+    installments: Mapped[list[PledgeInstallment]] = relationship(
+        back_populates="pledge", order_by="PledgeInstallment.due_on", cascade="all, delete-orphan")
+
+
+class PledgeInstallment(db.Model):
+    __tablename__ = "pipeline_pledge_installment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pledge_id: Mapped[int] = mapped_column(ForeignKey("pipeline_pledge.id", ondelete="CASCADE"), index=True)
+    due_on: Mapped[date] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(Money)
+
+    pledge: Mapped[Pledge] = relationship(back_populates="installments")
+
+
+class RecurringGift(db.Model):
+    """A standing order: `amount` every period from `starts_on`; gifts with
+    `recurring_id` are the installments received."""
+
+    __tablename__ = "pipeline_recurring"
+    __table_args__ = (Index("ix_pipeline_recurring_contact", "contact_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts_contact.id", ondelete="CASCADE"))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(3))
+    frequency: Mapped[str] = mapped_column(String(20))  # monthly, quarterly, yearly
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    fund_id: Mapped[int | None] = mapped_column(ForeignKey("pipeline_fund.id", ondelete="SET NULL"))
+    appeal_id: Mapped[int | None] = mapped_column(ForeignKey("pipeline_appeal.id", ondelete="SET NULL"))
+    payment_method: Mapped[str] = mapped_column(String(20), default="direct_debit")
+    reference: Mapped[str] = mapped_column(String(100), default="")
+    status: Mapped[str] = mapped_column(String(20), default="active")  # active, paused, ended
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
+
+    contact = relationship("Contact")
+    fund: Mapped[Fund | None] = relationship()
+    appeal: Mapped[Appeal | None] = relationship()
+
+
+class Gift(db.Model):
+    __tablename__ = "pipeline_gift"
+    __table_args__ = (
+        # The donor's giving panel and "gave in a date range" filters.
+        Index("ix_pipeline_gift_contact_date", "contact_id", "received_on"),
+        # Reports and LYBUNT/SYBUNT: gifts in a period, by donor.
+        Index("ix_pipeline_gift_date_contact", "received_on", "contact_id"),
+        Index("ix_pipeline_gift_fund_date", "fund_id", "received_on"),
+        Index("ix_pipeline_gift_appeal_date", "appeal_id", "received_on"),
+        Index("ix_pipeline_gift_unacknowledged", "acknowledged_at", "received_on"),
+        Index("ix_pipeline_gift_pledge", "pledge_id"),
+        Index("ix_pipeline_gift_recurring", "recurring_id", "received_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts_contact.id", ondelete="CASCADE"))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(3))
+    received_on: Mapped[date] = mapped_column(Date)
+    fund_id: Mapped[int | None] = mapped_column(ForeignKey("pipeline_fund.id", ondelete="SET NULL"))
+    appeal_id: Mapped[int | None] = mapped_column(ForeignKey("pipeline_appeal.id", ondelete="SET NULL"))
+    payment_method: Mapped[str] = mapped_column(String(20), default="")
+    reference: Mapped[str] = mapped_column(String(100), default="")
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    in_kind: Mapped[bool] = mapped_column(Boolean, default=False)
+    in_kind_description: Mapped[str] = mapped_column(Text, default="")
+    # A tribute: in honour or in memory of someone; `tribute_notify_id` is
+    # the contact told about it (a family member), who gets a letter.
+    tribute_kind: Mapped[str] = mapped_column(String(10), default="")  # "", honour, memory
+    tribute_name: Mapped[str] = mapped_column(String(200), default="")
+    tribute_notify_id: Mapped[int | None] = mapped_column(ForeignKey("contacts_contact.id", ondelete="SET NULL"))
+    tribute_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pledge_id: Mapped[int | None] = mapped_column(ForeignKey("pipeline_pledge.id", ondelete="SET NULL"))
+    recurring_id: Mapped[int | None] = mapped_column(ForeignKey("pipeline_recurring.id", ondelete="SET NULL"))
+    opportunity_id: Mapped[int | None] = mapped_column(ForeignKey("pipeline_opportunity.id", ondelete="SET NULL"))
+    # The gift import that created it, for undo.
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("contacts_import.id", ondelete="SET NULL"), index=True)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
+
+    contact = relationship("Contact", foreign_keys=[contact_id])
+    tribute_notify = relationship("Contact", foreign_keys=[tribute_notify_id])
+    fund: Mapped[Fund | None] = relationship()
+    appeal: Mapped[Appeal | None] = relationship()
+    pledge: Mapped[Pledge | None] = relationship()
+    recurring: Mapped[RecurringGift | None] = relationship()
+    soft_credits: Mapped[list[SoftCredit]] = relationship(
+        back_populates="gift", cascade="all, delete-orphan", order_by="SoftCredit.id")
+
+
+class SoftCredit(db.Model):
+    """Recognition of a gift for someone who did not pay it: a spouse, the
+    household, the board member who asked. Not counted in the donor's totals."""
+
+    __tablename__ = "pipeline_soft_credit"
+    __table_args__ = (UniqueConstraint("gift_id", "contact_id"),
+                      Index("ix_pipeline_soft_credit_contact", "contact_id"))
+
+    ROLES = {"spouse": "Spouse", "household": "Household", "solicitor": "Solicitor", "other": "Other"}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    gift_id: Mapped[int] = mapped_column(ForeignKey("pipeline_gift.id", ondelete="CASCADE"))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts_contact.id", ondelete="CASCADE"))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    role: Mapped[str] = mapped_column(String(20), default="other")
+
+    gift: Mapped[Gift] = relationship(back_populates="soft_credits")
+    contact = relationship("Contact")
+
+
+class ReceiptTemplate(db.Model):
+    """A letter administrators edit: `kind` is thank_you (one gift),
+    statement (a donor's year) or tribute (to the person notified). `body`
+    is HTML rendered in the sandboxed Jinja environment."""
+
+    __tablename__ = "pipeline_receipt_template"
+
+    KINDS = {"thank_you": "Thank-you letter", "statement": "Year-end statement", "tribute": "Tribute notification"}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    subject: Mapped[str] = mapped_column(String(200), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Acknowledgement(db.Model):
+    """A letter produced: for one gift (thank-you, tribute) or a donor's
+    year (statement, `year` set). `channel` is email or download."""
+
+    __tablename__ = "pipeline_acknowledgement"
+    __table_args__ = (Index("ix_pipeline_acknowledgement_contact", "contact_id", "created_at"),
+                      Index("ix_pipeline_acknowledgement_gift", "gift_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts_contact.id", ondelete="CASCADE"))
+    gift_id: Mapped[int | None] = mapped_column(ForeignKey("pipeline_gift.id", ondelete="CASCADE"))
+    year: Mapped[int | None] = mapped_column(Integer)
+    template_id: Mapped[int | None] = mapped_column(ForeignKey("pipeline_receipt_template.id", ondelete="SET NULL"))
+    channel: Mapped[str] = mapped_column(String(20))
+    mail_id: Mapped[int | None] = mapped_column(ForeignKey("core_mail_message.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
