@@ -2,10 +2,66 @@
 (gifts, pledges, recurring gifts, receipts), with donor insight on the
 contact page. Builds on contacts."""
 
-from app.registry import Module, migrations_dir
+from app.registry import Module, Widget, migrations_dir
+from modules.contacts.hooks import ContactHooks
 
 # The manifest is imported even when the module is disabled, so everything
 # it points at is imported lazily (see modules/contacts/__init__.py).
+
+# Donor insight (contact page, timeline, filters, merge/privacy, widgets, seed).
+def _panels():
+    from modules.pipeline.contact_hooks import panels
+
+    return panels()
+
+
+def _timeline(contact_id, before, limit):
+    from modules.pipeline.contact_hooks import timeline
+
+    return timeline(contact_id, before, limit)
+
+
+def _giving_filters():
+    from modules.pipeline.giving_filters import filters
+
+    return filters()
+
+
+def _merge(survivor_id, merged_id):
+    from modules.pipeline.contact_records import merge
+
+    merge(survivor_id, merged_id)
+
+
+def _export(contact_id):
+    from modules.pipeline.contact_records import export
+
+    return export(contact_id)
+
+
+def _erase(contact_id):
+    from modules.pipeline.contact_records import erase
+
+    erase(contact_id)
+
+
+def _giving_widget():
+    from modules.pipeline.widgets import giving_by_month
+
+    return giving_by_month()
+
+
+def _pipeline_widget():
+    from modules.pipeline.widgets import pipeline_value
+
+    return pipeline_value()
+
+
+def _seed(n, rng, progress):
+    from modules.pipeline.seed import seed
+
+    seed(n, rng, progress)
+
 
 module = Module(
     name="pipeline",
@@ -29,6 +85,13 @@ module = Module(
     migrations=migrations_dir(__file__),
     nav=[],
     admin=[],
-    widgets=[],
+    widgets=[Widget("pipeline-giving-by-month", "Giving this year and last", "giving.view", _giving_widget,
+                    order=30),
+             Widget("pipeline-open-value", "Open pipeline by stage", "pipeline.view", _pipeline_widget, order=40)],
     jobs=[],
+    # The month fiscal years start on (1 = calendar years): donor status,
+    # LYBUNT/SYBUNT and the giving widget all count years from it.
+    settings={"fiscal_year_start_month": 1},
+    extends={"contacts": ContactHooks(panels=_panels, timeline=_timeline, filters=_giving_filters, merge=_merge,
+                                      export=_export, erase=_erase)},
 )

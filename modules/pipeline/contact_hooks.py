@@ -1,0 +1,160 @@
+"""What pipeline & giving adds to the contact page: the Giving and
+Opportunities panels and the timeline entries (gifts, soft credits, pledges,
+stage changes). Merge, export and erase live in contact_records.py."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from flask import current_app, render_template, url_for
+from sqlalchemy import select
+
+from app.dates import org_zone
+from app.extensions import db
+from app.permissions import can
+from modules.contacts.hooks import Panel, TimelineEntry
+from modules.contacts.models import Contact
+from modules.contacts.timeline import local_today
+from modules.pipeline import insight
+from modules.pipeline.models import (
+    FREQUENCIES,
+    TRIBUTE_KINDS,
+    Appeal,
+    Fund,
+    Gift,
+    Opportunity,
+    Pledge,
+    SoftCredit,
+    Stage,
+    StageChange,
+)
+from modules.pipeline.money import format_money
+
+
+def link(endpoint: str, **values) -> str | None:
+    """The URL of `endpoint`, or None while no view serves it (another
+    engineer's area not built yet, or left out)."""
+    if endpoint not in current_app.view_functions:
+        return None
+    return url_for(endpoint, **values)
+
+
+def day(value: date | None) -> str:
+    return value.strftime("%-d %b %Y") if value else ""
+
+
+# Panels ------------------------------------------------------------------------------
+
+def giving_panel(contact: Contact) -> str:
+    data = insight.summary(contact, local_today())
+    return render_template("pipeline/insight_giving.html", contact=contact, s=data, money=format_money, day=day,
+                           link=link, frequencies=FREQUENCIES)
+
+
+def opportunities_panel(contact: Contact) -> str:
+    rows = insight.open_opportunities(contact.id)
+    more = len(rows) > insight.PANEL_ROWS
+    return render_template("pipeline/insight_opportunities.html", contact=contact, rows=rows[:insight.PANEL_ROWS],
+                           more=more, money=format_money, day=day, link=link)
+
+
+def panels() -> list[Panel]:
+    return [Panel("giving", "Giving", "giving.view", giving_panel, order=50),
+            Panel("opportunities", "Opportunities", "pipeline.view", opportunities_panel, order=60)]
+
+
+# Timeline ----------------------------------------------------------------------------
+
+def _at(day_: date) -> datetime:
+    """A dated record's place on the timeline: the start of its day, in the
+    organisation's timezone."""
+    return datetime.combine(day_, time.min, tzinfo=org_zone())
+
+
+def _days_before(column, before: datetime | None):
+    """`column` (a date) whose day starts strictly before `before`."""
+    if before is None:
+        return None
+    local = before.astimezone(org_zone())
+    last = local.date() if local.time() != time.min else local.date() - timedelta(days=1)
+    return column <= last
+
+
+def _where(query, condition):
+    return query if condition is None else query.where(condition)
+
+
+def _gift_text(gift: Gift, fund: str | None, appeal: str | None) -> str:
+    parts = [p for p in (fund, appeal and f"appeal: {appeal}") if p]
+    if gift.tribute_kind:
+        parts.append(f"{TRIBUTE_KINDS.get(gift.tribute_kind, 'For')} {gift.tribute_name}")
+    if gift.in_kind:
+        parts.append("in kind")
+    return "; ".join(parts)
+
+
+def _gifts(contact_id: int, before, limit: int) -> list[TimelineEntry]:
+    query = (select(Gift, Fund.name, Appeal.name).outerjoin(Fund, Fund.id == Gift.fund_id)
+             .outerjoin(Appeal, Appeal.id == Gift.appeal_id).where(Gift.contact_id == contact_id)
+             .order_by(Gift.received_on.desc(), Gift.id.desc()).limit(limit))
+    return [TimelineEntry(at=_at(g.received_on), kind="gift", title=f"Gift of {format_money(g.amount, g.currency)}",
+                          body=_gift_text(g, fund, appeal), url=link("pipeline.gift", gift_id=g.id))
+            for g, fund, appeal in db.session.execute(_where(query, _days_before(Gift.received_on, before)))]
+
+
+def _soft_credits(contact_id: int, before, limit: int) -> list[TimelineEntry]:
+    query = (select(SoftCredit, Gift, Contact.display_name).join(Gift, Gift.id == SoftCredit.gift_id)
+             .join(Contact, Contact.id == Gift.contact_id).where(SoftCredit.contact_id == contact_id)
+             .order_by(Gift.received_on.desc(), Gift.id.desc()).limit(limit))
+    entries = []
+    for credit, gift, donor in db.session.execute(_where(query, _days_before(Gift.received_on, before))):
+        role = SoftCredit.ROLES.get(credit.role, credit.role).lower()
+        entries.append(TimelineEntry(
+            at=_at(gift.received_on), kind="soft_credit",
+            title=f"Soft credit of {format_money(credit.amount, gift.currency)}",
+            body=f"As {role}, for a gift from {'an anonymous donor' if gift.anonymous else donor}",
+            url=link("pipeline.gift", gift_id=gift.id)))
+    return entries
+
+
+def _pledges(contact_id: int, before, limit: int) -> list[TimelineEntry]:
+    query = (select(Pledge, Fund.name).outerjoin(Fund, Fund.id == Pledge.fund_id)
+             .where(Pledge.contact_id == contact_id).order_by(Pledge.pledged_on.desc(), Pledge.id.desc()).limit(limit))
+    return [TimelineEntry(at=_at(p.pledged_on), kind="pledge",
+                          title=f"Pledged {format_money(p.amount, p.currency)}",
+                          body="; ".join(filter(None, (fund, {"open": "", "fulfilled": "fulfilled",
+                                                              "cancelled": "cancelled"}.get(p.status, p.status)))),
+                          url=link("pipeline.pledge", pledge_id=p.id))
+            for p, fund in db.session.execute(_where(query, _days_before(Pledge.pledged_on, before)))]
+
+
+def _stage_changes(contact_id: int, before, limit: int) -> list[TimelineEntry]:
+    to_stage = db.aliased(Stage)
+    from_stage = db.aliased(Stage)
+    query = (select(StageChange, Opportunity.name, from_stage.name, to_stage.name)
+             .join(Opportunity, Opportunity.id == StageChange.opportunity_id)
+             .outerjoin(from_stage, from_stage.id == StageChange.from_stage_id)
+             .outerjoin(to_stage, to_stage.id == StageChange.to_stage_id)
+             .where(StageChange.contact_id == contact_id)
+             .order_by(StageChange.at.desc(), StageChange.id.desc()).limit(limit))
+    if before is not None:
+        query = query.where(StageChange.at < before)
+    entries = []
+    for change, name, old, new in db.session.execute(query):
+        title = f"{name}: {old} → {new}" if old else f"{name}: opened in {new}"
+        entries.append(TimelineEntry(at=change.at, kind="opportunity", title=title,
+                                     url=link("pipeline.opportunity", opportunity_id=change.opportunity_id)))
+    return entries
+
+
+def timeline(contact_id: int, before: datetime | None, limit: int) -> list[TimelineEntry]:
+    """At most `limit` entries, newest first, from four bounded queries (only
+    the kinds the viewer may see: giving.view, pipeline.view)."""
+    entries: list[TimelineEntry] = []
+    if can("giving.view"):
+        entries += _gifts(contact_id, before, limit) + _soft_credits(contact_id, before, limit)
+        entries += _pledges(contact_id, before, limit)
+    if can("pipeline.view"):
+        entries += _stage_changes(contact_id, before, limit)
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return entries[:limit]
