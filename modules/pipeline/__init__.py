@@ -2,7 +2,7 @@
 (gifts, pledges, recurring gifts, receipts), with donor insight on the
 contact page. Builds on contacts."""
 
-from app.registry import Module, Widget, migrations_dir
+from app.registry import AdminLink, Module, NavItem, Widget, migrations_dir
 from modules.contacts.hooks import ContactHooks
 
 # The manifest is imported even when the module is disabled, so everything
@@ -83,8 +83,9 @@ module = Module(
     blueprint="modules.pipeline.views:bp",
     models="modules.pipeline.models",
     migrations=migrations_dir(__file__),
-    nav=[],
-    admin=[],
+    nav=[NavItem("Pipeline", "pipeline.board", "pipeline.view", order=30)],
+    admin=[AdminLink("Pipelines", "pipeline.admin_pipelines", "pipeline.admin",
+                     "Pipelines and their stages (probability, won and lost), and lost reasons.", order=280)],
     widgets=[Widget("pipeline-giving-by-month", "Giving this year and last", "giving.view", _giving_widget,
                     order=30),
              Widget("pipeline-open-value", "Open pipeline by stage", "pipeline.view", _pipeline_widget, order=40)],

@@ -6,3 +6,8 @@ from flask import Blueprint
 bp = Blueprint("pipeline", __name__, template_folder="../templates")
 
 # One line per area, so that each can be added on its own.
+from modules.pipeline.views import board  # noqa: E402,F401
+from modules.pipeline.views import opportunities  # noqa: E402,F401
+from modules.pipeline.views import opportunity_list  # noqa: E402,F401
+from modules.pipeline.views import forecast  # noqa: E402,F401
+from modules.pipeline.views import admin_pipelines  # noqa: E402,F401

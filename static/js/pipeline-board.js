@@ -1,0 +1,56 @@
+// The pipeline board: move a card by dragging it to another column (HTML5
+// drag and drop). The drop fills in the card's own stage selector and submits
+// its form, so the move takes the same path as a keyboard user's (choose the
+// stage, press Move): htmx posts it and swaps the board, or without htmx the
+// browser posts the form. Listeners sit on the document, so boards swapped
+// in later need nothing more.
+(() => {
+  let dragged = null;
+
+  const columnOf = (node) => (node instanceof Element ? node.closest(".board-column") : null);
+  const clearTargets = () => document.querySelectorAll(".board-column.is-target")
+    .forEach((column) => column.classList.remove("is-target"));
+
+  document.addEventListener("dragstart", (event) => {
+    const card = event.target instanceof Element ? event.target.closest(".board-card[draggable=true]") : null;
+    if (!card) return;
+    dragged = card;
+    event.dataTransfer.effectAllowed = "move";
+    event.dataTransfer.setData("text/plain", card.dataset.opportunity);
+    card.classList.add("is-dragging");
+  });
+
+  document.addEventListener("dragend", () => {
+    if (dragged) dragged.classList.remove("is-dragging");
+    dragged = null;
+    clearTargets();
+  });
+
+  document.addEventListener("dragover", (event) => {
+    const column = columnOf(event.target);
+    if (!dragged || !column) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = "move";
+    if (!column.classList.contains("is-target")) {
+      clearTargets();
+      column.classList.add("is-target");
+    }
+  });
+
+  document.addEventListener("drop", (event) => {
+    const column = columnOf(event.target);
+    if (!dragged || !column) return;
+    event.preventDefault();
+    clearTargets();
+    const card = dragged;
+    dragged = null;
+    card.classList.remove("is-dragging");
+    if (columnOf(card) === column) return;
+    const form = card.querySelector("form.board-move");
+    const select = form && form.querySelector("select[name=stage]");
+    if (!select) return;
+    select.value = column.dataset.stageId;
+    card.classList.add("is-moving");
+    form.requestSubmit();
+  });
+})();
