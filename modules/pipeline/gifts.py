@@ -122,3 +122,62 @@ def refresh_pledge_status(pledge: Pledge) -> None:
     if pledge.status == "cancelled":
         return
     pledge.status = "fulfilled" if pledge_paid(pledge.id) >= pledge.amount else "open"
+
+
+def update_gift(gift: Gift, values: dict, soft_credits: Iterable[tuple[int, Decimal, str]] | None = None,
+                *, user=None) -> dict:
+    """Apply `values` (Gift columns) and, when given, replace the soft
+    credits; audit the diff. Returns `{field: (old, new)}`."""
+    old_pledge_id = gift.pledge_id
+    before_credits = sorted((c.contact_id, c.amount, c.role) for c in gift.soft_credits)
+    changes = audit.diff(gift, values)
+    if "currency" in changes:
+        gift.currency = (gift.currency or default_currency()).upper()
+    if gift.in_kind and not (gift.in_kind_description or "").strip():
+        raise GiftError("Describe what was given in kind.", "in_kind_description")
+    if gift.tribute_kind and not (gift.tribute_name or "").strip():
+        raise GiftError("Name the person the tribute is for.", "tribute_name")
+    pledge = db.session.get(Pledge, gift.pledge_id) if gift.pledge_id else None
+    if pledge is not None and pledge.contact_id != gift.contact_id:
+        raise GiftError("That pledge belongs to another donor.", "pledge_id")
+    if soft_credits is not None:
+        credits = list(soft_credits)
+        after = sorted((cid, amount, role or "other") for cid, amount, role in credits)
+        if after != before_credits:
+            # Old rows go first: a credit kept for the same person would
+            # otherwise meet the unique (gift, contact) constraint.
+            gift.soft_credits = []
+            db.session.flush()
+            set_soft_credits(gift, credits)
+            changes["soft_credits"] = (_credit_text(before_credits), _credit_text(after))
+    for credit in gift.soft_credits:
+        if credit.contact_id == gift.contact_id:
+            raise GiftError("The donor cannot also be soft-credited for their own gift.", "soft_credits")
+        if credit.amount > gift.amount:
+            raise GiftError("A soft credit is more than zero and at most the gift's amount.", "soft_credits")
+    db.session.flush()
+    for pledge_id in {old_pledge_id, gift.pledge_id} - {None}:
+        other = db.session.get(Pledge, pledge_id)
+        if other is not None:
+            refresh_pledge_status(other)
+    if changes:
+        audit.record(audit.UPDATE, gift, user=user, changes=changes,
+                     summary=f"Gift {format_money(gift.amount, gift.currency)} on {gift.received_on.isoformat()}")
+    return changes
+
+
+def _credit_text(credits) -> str:
+    return ", ".join(f"#{cid} {amount} ({role})" for cid, amount, role in credits)
+
+
+def delete_gift(gift: Gift, *, user=None) -> None:
+    """Remove a gift (its soft credits and acknowledgements go with it)."""
+    pledge_id = gift.pledge_id
+    audit.record(audit.DELETE, gift, user=user,
+                 summary=f"Deleted gift {format_money(gift.amount, gift.currency)} on "
+                         f"{gift.received_on.isoformat()}")
+    db.session.delete(gift)
+    db.session.flush()
+    pledge = db.session.get(Pledge, pledge_id) if pledge_id else None
+    if pledge is not None:
+        refresh_pledge_status(pledge)

@@ -147,7 +147,14 @@ def _in(op: str, ids):
 
 # The criteria ----------------------------------------------------------------------------
 
-def filters(today: Callable[[], date] = local_today) -> list[FilterSpec]:
+def _local_today() -> date:
+    return local_today()
+
+
+def filters(today: Callable[[], date] | None = None) -> list[FilterSpec]:
+    """The Giving criteria; `today()` gives the reference date (the
+    organisation's local date unless a test or report pins it)."""
+    today = today or _local_today
     def gave(op, value):
         return _in(op, gave_between(*date_range(value)))
 

@@ -11,3 +11,7 @@ from modules.pipeline.views import opportunities  # noqa: E402,F401
 from modules.pipeline.views import opportunity_list  # noqa: E402,F401
 from modules.pipeline.views import forecast  # noqa: E402,F401
 from modules.pipeline.views import admin_pipelines  # noqa: E402,F401
+from modules.pipeline.views import gifts  # noqa: E402,F401
+from modules.pipeline.views import pledges  # noqa: E402,F401
+from modules.pipeline.views import recurring  # noqa: E402,F401
+from modules.pipeline.views import admin_funds  # noqa: E402,F401

@@ -1,0 +1,253 @@
+"""Gifts: the list (filters, SQL totals, keyset pages), a gift's page, the
+new/edit form (donor and tribute contacts picked by search, soft-credit rows)
+and delete. Gifts are written through modules.pipeline.gifts."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, make_response, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.htmx import confirm_page, is_htmx, page_or_fragment, redirect_after_post
+from app.permissions import permission_required
+from modules.pipeline import gift_queries, gifts
+from modules.pipeline.giving_forms import GiftForm, credit_rows, credit_values, find_contacts, picker, today
+from modules.pipeline.models import (
+    FREQUENCIES,
+    PAYMENT_METHODS,
+    TRIBUTE_KINDS,
+    Acknowledgement,
+    Appeal,
+    Fund,
+    Gift,
+    Pledge,
+    RecurringGift,
+    SoftCredit,
+)
+from modules.pipeline.money import format_money
+from modules.pipeline.views import bp
+
+
+def giving_context(tab: str) -> dict:
+    """What every giving page's sub-navigation needs."""
+    return {"giving_tab": tab, "format_money": format_money,
+            "has_receipts": "pipeline.receipts" in current_app.view_functions,
+            "has_opportunity": "pipeline.opportunity" in current_app.view_functions,
+            "has_imports": "pipeline.gift_imports" in current_app.view_functions,
+            "payment_methods": PAYMENT_METHODS, "tribute_kinds": TRIBUTE_KINDS, "frequencies": FREQUENCIES,
+            "credit_roles": SoftCredit.ROLES}
+
+
+@bp.get("/gifts/", endpoint="gifts")
+@permission_required("giving.view")
+def gifts_list():
+    f = gift_queries.parse(request.args)
+    result = gift_queries.page(f, after=request.args.get("after"), before=request.args.get("before"))
+    args = dict(f.args)
+    context = {
+        "f": f, "page": result, "totals": gift_queries.totals(f),
+        "older_url": url_for("pipeline.gifts", **args, after=result.older) if result.older else None,
+        "newer_url": url_for("pipeline.gifts", **args, before=result.newer) if result.newer else None,
+        "funds": db.session.execute(select(Fund.id, Fund.name).order_by(Fund.position, Fund.name).limit(500)).all(),
+        "appeals": db.session.execute(select(Appeal.id, Appeal.name).order_by(Appeal.name).limit(500)).all(),
+        **giving_context("gifts"),
+    }
+    response = make_response(page_or_fragment("pipeline/gifts_list.html", "pipeline/gift_results.html", **context))
+    response.headers["Vary"] = "HX-Request"
+    if is_htmx():
+        response.headers["HX-Push-Url"] = url_for("pipeline.gifts", **args)
+    return response
+
+
+def _gift_or_404(gift_id: int) -> Gift:
+    gift = db.session.scalar(
+        select(Gift).where(Gift.id == gift_id)
+        .options(selectinload(Gift.soft_credits).joinedload(SoftCredit.contact)))
+    if gift is None:
+        abort(404)
+    return gift
+
+
+@bp.get("/gifts/<int:gift_id>")
+@permission_required("giving.view")
+def gift(gift_id: int):
+    g = _gift_or_404(gift_id)
+    acks = db.session.scalars(select(Acknowledgement).where(Acknowledgement.gift_id == g.id)
+                              .order_by(Acknowledgement.created_at.desc()).limit(50)).all()
+    return render_template("pipeline/gift_page.html", gift=g, acks=acks, **giving_context("gifts"))
+
+
+@bp.get("/gifts/contact-search")
+@permission_required("giving.edit")
+def giving_contact_search():
+    """Radio buttons for the contacts matching what is typed in a picker
+    (HTMX asks for them as you type; without JavaScript the Find button
+    posts the whole form)."""
+    name = request.args.get("field", "")
+    if not name or len(name) > 40 or not name.replace("-", "").replace("_", "").isalnum():
+        abort(404)
+    q = (request.args.get(f"{name}_q") or "").strip()[:100]
+    results = find_contacts(q) if q else []
+    return render_template("pipeline/giving_picker_results.html", name=name, results=results, q=q)
+
+
+# The form ----------------------------------------------------------------------
+
+def _link_choices(form: GiftForm, donor_id: int | None, pledge_id: int | None, recurring_id: int | None) -> None:
+    """Pledges and recurring gifts of the donor that a gift can pay."""
+    pledges, recurring = [], []
+    if donor_id or pledge_id:
+        pledges = db.session.scalars(select(Pledge).where(
+            or_(Pledge.id == pledge_id, (Pledge.contact_id == donor_id) & (Pledge.status == "open")))
+            .order_by(Pledge.pledged_on.desc()).limit(50)).all()
+    if donor_id or recurring_id:
+        recurring = db.session.scalars(select(RecurringGift).where(
+            or_(RecurringGift.id == recurring_id,
+                (RecurringGift.contact_id == donor_id) & (RecurringGift.status != "ended")))
+            .order_by(RecurringGift.starts_on.desc()).limit(50)).all()
+    form.pledge_id.choices = [("", "No pledge")] + [
+        (str(p.id), f"Pledge of {format_money(p.amount, p.currency)} on {p.pledged_on.isoformat()}")
+        for p in pledges]
+    form.recurring_id.choices = [("", "Not a recurring gift")] + [
+        (str(r.id), f"{format_money(r.amount, r.currency)} {FREQUENCIES.get(r.frequency, r.frequency).lower()} "
+                    f"from {r.starts_on.isoformat()}") for r in recurring]
+
+
+def _prefill(form: GiftForm) -> int | None:
+    """A new gift's starting values from ?contact=, ?pledge= or ?recurring=; the donor's id."""
+    form.received_on.data = today()
+    donor_id = request.args.get("contact", type=int)
+    pledge = db.session.get(Pledge, request.args.get("pledge", type=int) or 0)
+    if pledge is not None and pledge.status != "cancelled":
+        from modules.pipeline.pledges import allocation
+
+        donor_id = pledge.contact_id
+        form.pledge_id.data = pledge.id
+        form.fund_id.data, form.appeal_id.data = pledge.fund_id, pledge.appeal_id
+        plan = allocation(pledge)
+        due = plan.next_due_amount
+        if due:
+            form.amount.data = str(due)
+        form.currency.data = pledge.currency
+    recurring = db.session.get(RecurringGift, request.args.get("recurring", type=int) or 0)
+    if recurring is not None:
+        donor_id = recurring.contact_id
+        form.recurring_id.data = recurring.id
+        form.amount.data = str(recurring.amount)
+        form.currency.data = recurring.currency
+        form.fund_id.data, form.appeal_id.data = recurring.fund_id, recurring.appeal_id
+        form.payment_method.data = recurring.payment_method
+        form.reference.data = recurring.reference
+    return donor_id
+
+
+def _form_page(gift: Gift | None):
+    posted = request.method == "POST"
+    source = request.form if posted else {}
+    form = GiftForm(obj=gift) if gift is not None and not posted else GiftForm()
+    donor_initial = gift.contact_id if gift is not None else None
+    if gift is None and not posted:
+        donor_initial = _prefill(form)
+    removing = request.form.get("remove_credit", type=int) if posted else None
+    adding = posted and "add_credit" in request.form
+    donor = picker("contact_id", "Donor", source, initial=donor_initial,
+                   hint="A person, household or organisation.")
+    notify = picker("tribute_notify_id", "Who to notify of the tribute", source,
+                    initial=gift.tribute_notify_id if gift is not None else None,
+                    hint="Optional: a relative or friend who receives a tribute letter.")
+    rows = credit_rows(source, initial=gift.soft_credits if gift is not None else (),
+                       adding=adding, removing=removing)
+    current_fund = gift.fund_id if gift is not None else None
+    current_appeal = gift.appeal_id if gift is not None else None
+    form.set_choices(current_fund, current_appeal)
+    _link_choices(form, donor.value, form.pledge_id.data if not posted else request.form.get("pledge_id", type=int),
+                  form.recurring_id.data if not posted else request.form.get("recurring_id", type=int))
+    status = 200
+    if posted and not adding and removing is None and "find" not in request.form:
+        saved = _save(gift, form, donor, notify, rows)
+        if saved is not None:
+            return saved
+        status = 422
+    action = url_for("pipeline.gift_edit", gift_id=gift.id) if gift is not None else url_for("pipeline.gift_new")
+    return render_template("pipeline/gift_form.html", form=form, gift=gift, donor=donor, notify=notify,
+                           rows=rows, action=action, **giving_context("gifts")), status
+
+
+def _save(gift, form, donor, notify, rows):
+    """Validate and write; a redirect, or None after putting the errors on the form."""
+    valid = form.validate_on_submit()
+    if not donor.selected:
+        donor.error = donor.error or ("Choose the donor from the search results." if donor.q
+                                      else "Search for the donor and choose them.")
+        valid = False
+    if form.tribute_kind.data and not form.tribute_name.data:
+        form.tribute_name.errors = [*form.tribute_name.errors, "Name the person the tribute is for."]
+        valid = False
+    if form.in_kind.data and not form.in_kind_description.data:
+        form.in_kind_description.errors = [*form.in_kind_description.errors, "Describe what was given in kind."]
+        valid = False
+    credits = credit_values(rows, getattr(form.amount, "amount", None))
+    if credits is None or not valid:
+        return None
+    values = form.values()
+    values["tribute_notify_id"] = notify.value if values["tribute_kind"] else None
+    user = current_user._get_current_object()
+    try:
+        if gift is None:
+            gift = gifts.record_gift(contact_id=donor.value, soft_credits=credits, user=user, **values)
+            message = "Recorded the gift."
+        else:
+            values["contact_id"] = donor.value
+            values["currency"] = values["currency"] or gift.currency
+            changes = gifts.update_gift(gift, values, credits, user=user)
+            message = "Saved the gift." if changes else "Nothing changed."
+    except gifts.GiftError as error:
+        db.session.rollback()
+        _place_error(form, donor, rows, error)
+        return None
+    db.session.commit()
+    flash(message, "success")
+    return redirect_after_post(url_for("pipeline.gift", gift_id=gift.id), trigger="gifts-changed")
+
+
+def _place_error(form, donor, rows, error) -> None:
+    name = error.field or ""
+    if name == "soft_credits":
+        target = next((r for r in rows if not r.blank), None)
+        if target is not None:
+            target.errors.append(str(error))
+            return
+    if name in form._fields:
+        form[name].errors = [*form[name].errors, str(error)]
+    else:
+        donor.error = str(error)
+
+
+@bp.route("/gifts/new", methods=["GET", "POST"])
+@permission_required("giving.edit")
+def gift_new():
+    return _form_page(None)
+
+
+@bp.route("/gifts/<int:gift_id>/edit", methods=["GET", "POST"])
+@permission_required("giving.edit")
+def gift_edit(gift_id: int):
+    return _form_page(_gift_or_404(gift_id))
+
+
+@bp.route("/gifts/<int:gift_id>/delete", methods=["GET", "POST"])
+@permission_required("giving.edit")
+def gift_delete(gift_id: int):
+    g = _gift_or_404(gift_id)
+    what = f"{format_money(g.amount, g.currency)} from {g.contact.display_name} on {g.received_on.isoformat()}"
+    if request.method == "POST":
+        gifts.delete_gift(g, user=current_user._get_current_object())
+        db.session.commit()
+        flash(f"Deleted the gift of {what}.", "success")
+        return redirect_after_post(url_for("pipeline.gifts"), trigger="gifts-changed")
+    return confirm_page("Delete this gift?",
+                        f"Delete the gift of {what}? Its soft credits and the record of its "
+                        "acknowledgements are deleted with it. This cannot be undone.",
+                        "Delete gift", url_for("pipeline.gift", gift_id=g.id))

@@ -1,0 +1,141 @@
+"""Recurring gifts: the list (with a "missed last installment" flag from one
+GROUP BY), a recurring gift's page (expected against received, period by
+period), new/edit, pause/resume/end."""
+
+from __future__ import annotations
+
+from flask import abort, flash, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from app.extensions import db
+from app.htmx import confirm_page, redirect_after_post
+from app.paging import keyset
+from app.permissions import permission_required
+from modules.pipeline import recurring as service
+from modules.pipeline.giving_forms import RecurringForm, picker, today
+from modules.pipeline.models import FREQUENCIES, RecurringGift
+from modules.pipeline.money import format_money
+from modules.pipeline.views import bp
+from modules.pipeline.views.gifts import giving_context
+
+SHOWN_PERIODS = 36
+
+
+@bp.get("/recurring/", endpoint="recurring_list")
+@permission_required("giving.view")
+def recurring_list():
+    status = request.args.get("status", "active")
+    stmt = select(RecurringGift).options(joinedload(RecurringGift.contact))
+    if status in service.STATUSES:
+        stmt = stmt.where(RecurringGift.status == status)
+    else:
+        status = ""
+    contact_id = request.args.get("contact", type=int)
+    if contact_id:
+        stmt = stmt.where(RecurringGift.contact_id == contact_id)
+    page = keyset(stmt, RecurringGift.id, newest_first=True)
+    last = service.last_received([r.id for r in page.items])
+    now = today()
+    missed = {r.id: service.missed_last(r, last.get(r.id), now) for r in page.items}
+    return render_template("pipeline/recurring_list.html", page=page, last=last, missed=missed, status=status,
+                           statuses=service.STATUSES, **giving_context("recurring"))
+
+
+def _recurring_or_404(recurring_id: int) -> RecurringGift:
+    rg = db.session.scalar(select(RecurringGift).where(RecurringGift.id == recurring_id)
+                           .options(joinedload(RecurringGift.contact), joinedload(RecurringGift.fund),
+                                    joinedload(RecurringGift.appeal)))
+    if rg is None:
+        abort(404)
+    return rg
+
+
+@bp.get("/recurring/<int:recurring_id>")
+@permission_required("giving.view")
+def recurring(recurring_id: int):
+    rg = _recurring_or_404(recurring_id)
+    result = service.standing(rg, today())
+    periods = list(reversed(result.periods))[:SHOWN_PERIODS]
+    return render_template("pipeline/recurring_page.html", rg=rg, result=result, periods=periods,
+                           more_periods=max(len(result.periods) - SHOWN_PERIODS, 0),
+                           statuses=service.STATUSES, **giving_context("recurring"))
+
+
+def _values(form: RecurringForm) -> dict:
+    return {"amount": form.amount.amount, "currency": form.currency.data or None,
+            "frequency": form.frequency.data, "starts_on": form.starts_on.data, "ends_on": form.ends_on.data,
+            "fund_id": form.fund_id.data, "appeal_id": form.appeal_id.data,
+            "payment_method": form.payment_method.data, "reference": form.reference.data or ""}
+
+
+def _form_page(rg: RecurringGift | None):
+    posted = request.method == "POST"
+    form = RecurringForm(obj=rg) if rg is not None and not posted else RecurringForm()
+    form.set_choices(rg.fund_id if rg else None, rg.appeal_id if rg else None)
+    if rg is None and not posted:
+        form.starts_on.data = today()
+    donor = picker("contact_id", "Donor", request.form if posted else {},
+                   initial=rg.contact_id if rg else request.args.get("contact", type=int))
+    status = 200
+    if posted and "find" not in request.form:
+        valid = form.validate_on_submit()
+        if not donor.selected:
+            donor.error = donor.error or "Search for the donor and choose them."
+            valid = False
+        if valid:
+            user = current_user._get_current_object()
+            values = _values(form)
+            if rg is None:
+                rg = service.create(contact_id=donor.value, user=user, **values)
+                message = "Added the recurring gift."
+            else:
+                values["contact_id"] = donor.value
+                message = "Saved the recurring gift." if service.update(rg, values, user=user) else "Nothing changed."
+            db.session.commit()
+            flash(message, "success")
+            return redirect_after_post(url_for("pipeline.recurring", recurring_id=rg.id))
+        status = 422
+    action = (url_for("pipeline.recurring_edit", recurring_id=rg.id) if rg is not None
+              else url_for("pipeline.recurring_new"))
+    return render_template("pipeline/recurring_form.html", form=form, rg=rg, donor=donor, action=action,
+                           **giving_context("recurring")), status
+
+
+@bp.route("/recurring/new", methods=["GET", "POST"])
+@permission_required("giving.edit")
+def recurring_new():
+    return _form_page(None)
+
+
+@bp.route("/recurring/<int:recurring_id>/edit", methods=["GET", "POST"])
+@permission_required("giving.edit")
+def recurring_edit(recurring_id: int):
+    return _form_page(_recurring_or_404(recurring_id))
+
+
+ACTIONS = {"pause": ("paused", "Paused"), "resume": ("active", "Resumed"), "end": ("ended", "Ended")}
+
+
+@bp.route("/recurring/<int:recurring_id>/<any(pause, resume, end):action>", methods=["GET", "POST"])
+@permission_required("giving.edit")
+def recurring_status(recurring_id: int, action: str):
+    rg = _recurring_or_404(recurring_id)
+    status, verb = ACTIONS[action]
+    back = url_for("pipeline.recurring", recurring_id=rg.id)
+    what = f"{rg.contact.display_name}’s {format_money(rg.amount, rg.currency)} " \
+           f"{FREQUENCIES.get(rg.frequency, rg.frequency).lower()} gift"
+    if request.method == "POST":
+        service.set_status(rg, status, today(), user=current_user._get_current_object())
+        db.session.commit()
+        flash(f"{verb} {what}.", "success")
+        return redirect_after_post(back)
+    questions = {
+        "pause": f"Pause {what}? Missed installments are not flagged while it is paused.",
+        "resume": f"Resume {what}?",
+        "end": f"End {what}? No more gifts will be expected after today; gifts received stay recorded.",
+    }
+    return confirm_page(f"{action.capitalize()} this recurring gift?", questions[action],
+                        f"{action.capitalize()} recurring gift", back, safe=action != "end")
+
