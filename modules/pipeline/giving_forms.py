@@ -17,7 +17,7 @@ from decimal import Decimal
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app.dates import org_zone
 from app.extensions import db
@@ -137,7 +137,7 @@ class PledgeForm(FlaskForm, _Designation):
                            render_kw={"maxlength": 3, "size": 4})
     pledged_on = DateField("Date pledged", validators=[DataRequired("Enter the date of the pledge.")])
     installments = IntegerField("Number of installments", default=1, validators=[
-        DataRequired("Enter how many installments (1 for a single payment)."),
+        InputRequired("Enter how many installments (1 for a single payment)."),
         NumberRange(1, 120, "Between 1 and 120 installments.")])
     frequency = SelectField("Installments fall due", choices=choices(FREQUENCIES), default="monthly")
     first_due = DateField("First installment due",
