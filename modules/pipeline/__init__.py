@@ -2,7 +2,7 @@
 (gifts, pledges, recurring gifts, receipts), with donor insight on the
 contact page. Builds on contacts."""
 
-from app.registry import AdminLink, Module, NavItem, Widget, migrations_dir
+from app.registry import AdminLink, JobHandler, Module, NavItem, Widget, migrations_dir
 from modules.contacts.hooks import ContactHooks
 
 # The manifest is imported even when the module is disabled, so everything
@@ -63,6 +63,19 @@ def _seed(n, rng, progress):
     seed(n, rng, progress)
 
 
+# Receipts and acknowledgements (letters, statements, batch runs).
+def _receipts_job(job, **args):
+    from modules.pipeline.receipts.batch import run_job
+
+    return run_job(job, **args)
+
+
+def _unacknowledged_widget():
+    from modules.pipeline.views.receipts import unacknowledged_widget
+
+    return unacknowledged_widget()
+
+
 module = Module(
     name="pipeline",
     title="Pipeline & giving",
@@ -85,17 +98,27 @@ module = Module(
     migrations=migrations_dir(__file__),
     nav=[NavItem("Giving", "pipeline.gifts", "giving.view", order=40),
          NavItem("Pipeline", "pipeline.board", "pipeline.view", order=30)],
-    admin=[AdminLink("Funds & appeals", "pipeline.admin_funds", "pipeline.admin",
+    admin=[AdminLink("Receipt templates", "pipeline.receipt_templates", "giving.receipts",
+                     "Thank-you letters, year-end statements and tribute notifications; the address and "
+                     "paper size they print with.", order=300),
+           AdminLink("Funds & appeals", "pipeline.admin_funds", "pipeline.admin",
                      "Funds and designations gifts go to; appeals and campaigns that raise them.", order=290),
            AdminLink("Pipelines", "pipeline.admin_pipelines", "pipeline.admin",
                      "Pipelines and their stages (probability, won and lost), and lost reasons.", order=280)],
-    widgets=[Widget("pipeline-giving-by-month", "Giving this year and last", "giving.view", _giving_widget,
+    widgets=[Widget("pipeline-unacknowledged", "Gifts waiting for acknowledgement", "giving.view",
+                    _unacknowledged_widget, order=35),
+             Widget("pipeline-giving-by-month", "Giving this year and last", "giving.view", _giving_widget,
                     order=30),
              Widget("pipeline-open-value", "Open pipeline by stage", "pipeline.view", _pipeline_widget, order=40)],
-    jobs=[],
+    jobs=[JobHandler("pipeline.receipts", _receipts_job),
+          ],
     # The month fiscal years start on (1 = calendar years): donor status,
     # LYBUNT/SYBUNT and the giving widget all count years from it.
-    settings={"fiscal_year_start_month": 1},
+    settings={"fiscal_year_start_month": 1,
+              # Receipts: the letterhead's address and registration number,
+              # who signs, and the paper size ("auto": from the locale).
+              "receipts_org_address": "", "receipts_registration": "", "receipts_signature": "",
+              "receipts_paper": "auto"},
     extends={"contacts": ContactHooks(panels=_panels, timeline=_timeline, filters=_giving_filters, merge=_merge,
                                       export=_export, erase=_erase)},
 )

@@ -190,7 +190,7 @@ def weighted_amount(value) -> Decimal:
 
 def stage_totals(pipeline_id: int) -> dict[int, list[Total]]:
     """{stage_id: [Total per currency]}: count, amount and weighted amount,
-    from one GROUP BY query."""
+    from one GROUP BY query; the organisation's currency first."""
     rows = db.session.execute(
         db.select(Opportunity.stage_id, Opportunity.currency, func.count(Opportunity.id),
                   func.sum(type_coerce(Opportunity.amount, BigInteger)), weighted_cents())
@@ -201,6 +201,9 @@ def stage_totals(pipeline_id: int) -> dict[int, list[Total]]:
     totals: dict[int, list[Total]] = {}
     for stage_id, currency, count, amount, weighted in rows:
         totals.setdefault(stage_id, []).append(Total(currency, count, cents(amount), weighted_amount(weighted)))
+    home = default_currency()
+    for lines in totals.values():  # the organisation's currency first
+        lines.sort(key=lambda t: (t.currency != home, t.currency))
     return totals
 
 

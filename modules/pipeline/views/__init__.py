@@ -15,3 +15,5 @@ from modules.pipeline.views import gifts  # noqa: E402,F401
 from modules.pipeline.views import pledges  # noqa: E402,F401
 from modules.pipeline.views import recurring  # noqa: E402,F401
 from modules.pipeline.views import admin_funds  # noqa: E402,F401
+from modules.pipeline.views import receipts  # noqa: E402,F401
+from modules.pipeline.views import admin_templates  # noqa: E402,F401

@@ -172,7 +172,8 @@ def admin_stage_edit(stage_id: int):
     return _render_pipeline(stage.pipeline, stage_errors={stage.id: form}, status=422)
 
 
-@bp.route("/admin/stages/<int:stage_id>/move/<any(up, down):direction>", methods=["POST"])
+@bp.route("/admin/stages/<int:stage_id>/up", methods=["POST"], defaults={"direction": "up"})
+@bp.route("/admin/stages/<int:stage_id>/down", methods=["POST"], defaults={"direction": "down"})
 @permission_required(ADMIN)
 def admin_stage_move(stage_id: int, direction: str):
     stage = db.get_or_404(Stage, stage_id)

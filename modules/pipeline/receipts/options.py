@@ -1,0 +1,59 @@
+"""The settings receipts read: the organisation's postal address and
+registration number (core settings hold only its name), the paper size and
+the date style. Stored as the pipeline module's settings."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from app import settings
+
+# The manifest's defaults for these keys (modules/pipeline/__init__.py).
+DEFAULTS = {"receipts_org_address": "", "receipts_registration": "", "receipts_paper": "auto",
+            "receipts_signature": ""}
+PAPERS = {"auto": "From the organisation's locale", "A4": "A4 (210 × 297 mm)", "Letter": "US Letter (8.5 × 11 in)"}
+# Regions that use US Letter; everyone else uses A4.
+LETTER_REGIONS = {"US", "CA", "MX", "PH", "CL", "CO", "VE", "GT", "CR", "PA", "DO", "PR"}
+LETTER_CURRENCIES = {"USD", "CAD"}
+
+
+def get(key: str) -> str:
+    value = settings.get("pipeline", key)
+    return DEFAULTS.get(key, "") if value is None else str(value)
+
+
+def _region() -> str:
+    locale = (settings.get("core", "locale") or "en").replace("_", "-")
+    return locale.split("-", 1)[1].upper() if "-" in locale else ""
+
+
+def paper_size() -> str:
+    """"A4" or "Letter": the setting, or worked out from the locale's region
+    (en-US, fr-CA: Letter); a bare language ("en") goes by the currency."""
+    chosen = get("receipts_paper")
+    if chosen in ("A4", "Letter"):
+        return chosen
+    region = _region()
+    if region:
+        return "Letter" if region in LETTER_REGIONS else "A4"
+    currency = (settings.get("core", "currency") or "USD").upper()
+    return "Letter" if currency in LETTER_CURRENCIES else "A4"
+
+
+def month_first() -> bool:
+    """US style dates ("March 14, 2026") where Letter paper is the rule."""
+    region = _region()
+    if region:
+        return region == "US"
+    return (settings.get("core", "currency") or "USD").upper() == "USD"
+
+
+def long_date(day: date | None) -> str:
+    if day is None:
+        return ""
+    month = day.strftime("%B")
+    return f"{month} {day.day}, {day.year}" if month_first() else f"{day.day} {month} {day.year}"
+
+
+def org_address_lines() -> list[str]:
+    return [line.strip() for line in get("receipts_org_address").splitlines() if line.strip()]

@@ -1,0 +1,230 @@
+"""Receipt templates: the list, the editor (merge fields beside it, checked
+on save, previewed as the real PDF with a sample or a real gift), the
+default of each kind, and the receipt settings (address, registration
+number, signature, paper size)."""
+
+from __future__ import annotations
+
+from flask import Response, flash, render_template, request, url_for
+from sqlalchemy import func, select, update
+
+from app import audit, settings
+from app.extensions import db
+from app.htmx import confirm_page, redirect_after_post
+from app.permissions import permission_required
+from modules.contacts.timeline import local_today
+from modules.pipeline.models import Acknowledgement, ReceiptTemplate
+from modules.pipeline.receipt_forms import ReceiptSettingsForm, TemplateForm
+from modules.pipeline.receipts import fields, letters, options, pdf, sandbox
+from modules.pipeline.views import bp
+
+PERM = "giving.receipts"
+
+
+def _list_page(settings_form: ReceiptSettingsForm, status: int = 200):
+    templates = db.session.scalars(select(ReceiptTemplate).order_by(ReceiptTemplate.kind,
+                                                                    ReceiptTemplate.is_default.desc(),
+                                                                    ReceiptTemplate.name)).all()
+    return render_template("pipeline/admin_templates.html", templates=templates, kinds=ReceiptTemplate.KINDS,
+                           settings_form=settings_form, paper=options.paper_size()), status
+
+
+@bp.get("/receipts/templates/")
+@permission_required(PERM)
+def receipt_templates():
+    form = ReceiptSettingsForm(org_address=options.get("receipts_org_address"),
+                               registration=options.get("receipts_registration"),
+                               signature=options.get("receipts_signature"), paper=options.get("receipts_paper"))
+    return _list_page(form)
+
+
+@bp.post("/receipts/templates/settings")
+@permission_required(PERM)
+def receipt_settings():
+    form = ReceiptSettingsForm()
+    if not form.validate_on_submit():
+        return _list_page(form, 422)
+    address = "\n".join(line.strip() for line in (form.org_address.data or "").splitlines() if line.strip())
+    changed = settings.put("pipeline", {
+        "receipts_org_address": address, "receipts_registration": form.registration.data,
+        "receipts_signature": form.signature.data, "receipts_paper": form.paper.data})
+    if changed:
+        audit.record(audit.UPDATE, object_type="core_setting", object_id="pipeline",
+                     summary="Changed the receipt settings", changes=changed)
+    db.session.commit()
+    flash("The receipt settings are saved." if changed else "Nothing changed.", "success")
+    return redirect_after_post(url_for("pipeline.receipt_templates"))
+
+
+def _name_taken(name: str, template: ReceiptTemplate | None) -> bool:
+    query = select(ReceiptTemplate.id).where(func.lower(ReceiptTemplate.name) == name.lower())
+    if template is not None:
+        query = query.where(ReceiptTemplate.id != template.id)
+    return db.session.execute(query.limit(1)).first() is not None
+
+
+def _check(form: TemplateForm, template: ReceiptTemplate | None) -> bool:
+    """Form rules plus the template checks; errors land on their fields."""
+    ok = form.validate_on_submit()
+    if form.name.data and _name_taken(form.name.data, template):
+        form.name.errors.append(f"Another template is named “{form.name.data}”.")
+        ok = False
+    sample = fields.sample(form.kind.data, local_today())
+    for f in (form.subject, form.body):
+        if f.data:
+            found = sandbox.problems(f.data, form.kind.data, sample)
+            if found:
+                f.errors.extend(found)
+                ok = False
+    return ok
+
+
+def _editor(form: TemplateForm, template: ReceiptTemplate | None, status: int = 200):
+    return render_template("pipeline/admin_templates_form.html", form=form, template=template,
+                           field_groups=fields.FIELDS, kinds=ReceiptTemplate.KINDS), status
+
+
+def _make_default(template: ReceiptTemplate) -> None:
+    db.session.execute(update(ReceiptTemplate).where(ReceiptTemplate.kind == template.kind,
+                                                     ReceiptTemplate.id != template.id).values(is_default=False))
+    template.is_default = True
+
+
+def _only_of_kind(template: ReceiptTemplate) -> bool:
+    return db.session.scalar(select(func.count(ReceiptTemplate.id))
+                             .where(ReceiptTemplate.kind == template.kind)) <= 1
+
+
+@bp.route("/receipts/templates/new", methods=["GET", "POST"])
+@permission_required(PERM)
+def receipt_template_new():
+    form = TemplateForm()
+    if request.method == "GET":
+        kind = request.args.get("kind")
+        if kind in ReceiptTemplate.KINDS:
+            form.kind.data = kind
+            base = db.session.scalar(select(ReceiptTemplate).where(ReceiptTemplate.kind == kind)
+                                     .order_by(ReceiptTemplate.is_default.desc()).limit(1))
+            if base is not None:  # start from the default rather than a blank page
+                form.subject.data, form.body.data = base.subject, base.body
+        return _editor(form, None)
+    if not _check(form, None):
+        return _editor(form, None, 422)
+    template = ReceiptTemplate(kind=form.kind.data, name=form.name.data, subject=form.subject.data,
+                               body=form.body.data, is_default=False)
+    db.session.add(template)
+    db.session.flush()
+    if form.is_default.data or _only_of_kind(template):
+        _make_default(template)
+    audit.record(audit.CREATE, template, summary=f"Added the receipt template {template.name}")
+    db.session.commit()
+    flash(f"The template {template.name} is saved.", "success")
+    return redirect_after_post(url_for("pipeline.receipt_template_edit", template_id=template.id))
+
+
+@bp.route("/receipts/templates/<int:template_id>", methods=["GET", "POST"])
+@permission_required(PERM)
+def receipt_template_edit(template_id: int):
+    template = db.get_or_404(ReceiptTemplate, template_id)
+    form = TemplateForm(obj=template)
+    if request.method == "GET":
+        return _editor(form, template)
+    if not _check(form, template):
+        return _editor(form, template, 422)
+    changes = audit.diff(template, {"name": form.name.data, "kind": form.kind.data, "subject": form.subject.data,
+                                    "body": form.body.data})
+    if form.is_default.data and not template.is_default:
+        _make_default(template)
+        changes["is_default"] = (False, True)
+    if "body" in changes:
+        changes["body"] = (f"{len(changes['body'][0])} characters", f"{len(changes['body'][1])} characters")
+    if changes:
+        audit.record(audit.UPDATE, template, summary=f"Edited the receipt template {template.name}",
+                     changes=changes)
+    db.session.commit()
+    flash(f"The template {template.name} is saved." if changes else "Nothing changed.", "success")
+    return redirect_after_post(url_for("pipeline.receipt_template_edit", template_id=template.id))
+
+
+def _preview_context(form: TemplateForm, kind: str):
+    """Merge fields for a preview: of the gift named in the form, or made up."""
+    number = form.preview_gift.data
+    today = local_today()
+    if not number:
+        return fields.sample(kind, today)
+    found = letters.load_gifts([number])
+    if not found:
+        form.preview_gift.errors.append(f"There is no gift number {number}.")
+        return None
+    gift = found[0]
+    if kind == letters.THANK_YOU:
+        return fields.thank_you(gift, today)
+    if kind == letters.TRIBUTE:
+        if gift.tribute_notify is None:
+            form.preview_gift.errors.append("That gift names nobody to tell about a tribute; choose one that does.")
+            return None
+        return fields.tribute(gift, today)
+    year = gift.received_on.year
+    gifts = letters.year_gifts([gift.contact_id], year)[gift.contact_id]
+    return fields.year_statement(gift.contact, year, gifts, today)
+
+
+@bp.post("/receipts/templates/preview")
+@permission_required(PERM)
+def receipt_template_preview():
+    """The posted (unsaved) template as the PDF donors would get."""
+    template_id = request.args.get("template_id", type=int)
+    template = db.session.get(ReceiptTemplate, template_id) if template_id else None
+    form = TemplateForm()
+    if not _check(form, template):
+        return _editor(form, template, 422)
+    context = _preview_context(form, form.kind.data)
+    if context is None:
+        return _editor(form, template, 422)
+    draft = ReceiptTemplate(kind=form.kind.data, name=form.name.data, subject=form.subject.data, body=form.body.data)
+    try:
+        subject, body = letters.render(draft, context)
+    except sandbox.TemplateProblem as problem:
+        form.preview_gift.errors.append(f"With that gift: {problem}")
+        return _editor(form, template, 422)
+    person = context.get("notify") if form.kind.data == letters.TRIBUTE else context["donor"]
+    document = pdf.letters_pdf([{"to_name": person["name"], "to_lines": person["address_lines"],
+                                 "date": context["today"], "body": body, "subject": subject}])
+    return Response(document, mimetype="application/pdf", headers={
+        "Content-Disposition": 'inline; filename="preview.pdf"', "Cache-Control": "no-store"})
+
+
+@bp.post("/receipts/templates/<int:template_id>/default")
+@permission_required(PERM)
+def receipt_template_default(template_id: int):
+    template = db.get_or_404(ReceiptTemplate, template_id)
+    if not template.is_default:
+        _make_default(template)
+        audit.record(audit.UPDATE, template, summary=f"Made {template.name} the default "
+                                                     f"{ReceiptTemplate.KINDS[template.kind].lower()} template",
+                     changes={"is_default": (False, True)})
+        db.session.commit()
+    flash(f"{template.name} is now the default {ReceiptTemplate.KINDS[template.kind].lower()}.", "success")
+    return redirect_after_post(url_for("pipeline.receipt_templates"))
+
+
+@bp.route("/receipts/templates/<int:template_id>/delete", methods=["GET", "POST"])
+@permission_required(PERM)
+def receipt_template_delete(template_id: int):
+    template = db.get_or_404(ReceiptTemplate, template_id)
+    back = url_for("pipeline.receipt_template_edit", template_id=template.id)
+    if template.is_default:
+        flash("This is the default template of its kind: make another one the default first.", "error")
+        return redirect_after_post(back)
+    used = db.session.scalar(select(func.count(Acknowledgement.id)).where(Acknowledgement.template_id == template.id))
+    if request.method == "GET":
+        note = f" {used:,} letter(s) were made with it; their records stay." if used else ""
+        return confirm_page(f"Delete the template {template.name}?",
+                            f"Delete the template {template.name}?{note} This cannot be undone.",
+                            "Delete the template", back)
+    audit.record(audit.DELETE, template, summary=f"Deleted the receipt template {template.name}",
+                 changes={"name": (template.name, None)})
+    db.session.delete(template)
+    db.session.commit()
+    flash(f"The template {template.name} is deleted.", "success")
+    return redirect_after_post(url_for("pipeline.receipt_templates"))
