@@ -15,6 +15,7 @@ help:
 	@echo "make demo   the same, with $(DEMO_CONTACTS) demo contacts added to an empty database"
 	@echo "make test   run the whole test suite (browser tests included)"
 	@echo "make lint   ruff"
+	@echo "make bench  benchmark: seed BENCH_CONTACTS (100000), serve with gunicorn, drive with wrk (docs/benchmarks.md)"
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +43,12 @@ $(PLUGINS)/.installed: $(STAMP) $(shell find tests/plugin -type f -not -path '*/
 test: $(STAMP) $(PLUGINS)/.installed
 	@bash scripts/ensure-chromium.sh
 	PYTHONPATH=$(PLUGINS) $(BIN)/pytest $(PYTEST_ARGS)
+
+# Options in the environment: BENCH_CONTACTS, BENCH_DURATION, DATABASE_URL,
+# BENCH_RESET, BENCH_PROFILE ... (docs/benchmarks.md).
+bench: $(STAMP)
+	@bash bench/ensure-wrk.sh
+	$(BIN)/python -m bench
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

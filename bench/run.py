@@ -1,0 +1,191 @@
+"""One `make bench` run, start to end.
+
+1. seed (or reuse) the database; 2. find the pages to request; 3. start
+Redis (embedded unless REDIS_URL), the RQ worker and gunicorn as in
+production, and sign in; 4. idle memory, list page size; 5. the hello app,
+then every page under wrk with peak memory sampled; 6. server-side
+percentiles from the access log; 7. optional profiles; 8. stop the servers
+and time a CSV import from the command line; 9. write the reports.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import shutil
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+
+from bench import accesslog, database, import_csv, machine, measure, memory, report, scenarios, servers, wrk
+from bench.markdown import DB_NAMES, section
+from bench.session import fetch, sign_in
+from bench.settings import BUILD, ROOT, WRK_CONNECTIONS, WRK_THREADS, Settings, load
+from bench.targets import latency_check, other_checks, tier
+
+
+def _discover(env: dict, settings: Settings, run_dir) -> dict:
+    out = run_dir / "discovered.json"
+    wanted = import_csv.rows_to_match(settings.import_rows)
+    done = subprocess.run([sys.executable, "-m", "bench.discover", str(out), str(wanted)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"bench.discover failed:\n{(done.stdout + done.stderr)[-3000:]}")
+    return json.loads(out.read_text())
+
+
+def _check_pages(base_url: str, cookie: str, pages: list[scenarios.Scenario]) -> int:
+    """Every page answers 200 before it is measured; returns the list page's HTML size."""
+    for scenario in pages:
+        for path in dict.fromkeys(scenario.paths[:3]):
+            status, _ = fetch(base_url, path, cookie, scenario.headers)
+            if status != 200:
+                raise RuntimeError(f"{scenario.title}: GET {path} answered {status}, expected 200")
+    status, body = fetch(base_url, "/contacts/", cookie)
+    return len(body)
+
+
+def _hello(settings: Settings, run_dir) -> dict:
+    env = {k: v for k, v in servers.app_env(instance=run_dir, redis_url="", secret_key="", database_url=None,
+                                            modules=None).items()
+           if not k.startswith(("STEWARD_", "SECRET_KEY", "REDIS_URL", "FLASK_APP"))}
+    hello = servers.Gunicorn("bench.hello:app", env, run_dir, "hello")
+    try:
+        hello.wait_ready("/")
+        page = scenarios.Scenario("hello", "Hello (bare Flask)", ["/"])
+        client = measure.drive(hello.base_url, page, "", settings, run_dir)
+    finally:
+        hello.stop()
+    return {"client": client, "server": measure.server_side(accesslog.read(hello.access_log), "hello")}
+
+
+def _profile(env: dict, cookie: str, pages: list[scenarios.Scenario], run_dir) -> None:
+    spec = run_dir / "profile.json"
+    spec.write_text(json.dumps([{"key": s.key, "path": s.paths[0], "headers": s.headers, "cookie": cookie}
+                                for s in pages]))
+    subprocess.run([sys.executable, "-m", "bench.profile", str(spec), str(BUILD)], cwd=ROOT, env=env, check=True)
+
+
+def _import(settings: Settings, found: dict, seed: dict, env: dict, log) -> dict:
+    csv_path = BUILD / "import" / f"{seed['key']}-{settings.import_rows}.csv"
+    shape_path = csv_path.with_suffix(".json")
+    if not shape_path.exists():
+        shape = import_csv.write(csv_path, settings.import_rows, found["import_matches"], settings.seed)
+        shape_path.write_text(json.dumps(shape))
+    shape = json.loads(shape_path.read_text())
+    print(f"bench: importing {shape['rows']:,} rows ({shape['matching_rows']:,} matching) from the command line…",
+          flush=True)
+    result = import_csv.run(csv_path, env, log, shape["rows"])
+    print(f"bench: import {result['rows_per_s']:,} rows/s ({result['seconds']} s)", flush=True)
+    return {**shape, **result}
+
+
+def _scenario_result(s: scenarios.Scenario, client: dict | None, parsed: dict, limits: dict,
+                     hello_rps: float) -> dict:
+    out = {"key": s.key, "title": s.title, "available": s.available, "note": s.note, "group": s.group,
+           "paths": s.paths[:3], "headers": s.headers}
+    if not s.available or client is None:
+        return out
+    server = measure.server_side(parsed, s.key)
+    out.update(client=client, server=server, ratio_to_hello=round(client["rps"] / hello_rps, 3) if hello_rps else None,
+               target=latency_check(limits, s.group, server["p95"]))
+    bad = {k: v for k, v in server["statuses"].items() if k != "200"}
+    if bad or client["errors"]:
+        out["problems"] = {"statuses": bad, "wrk_errors": client["errors"]}
+        if out["target"]:
+            out["target"]["pass"] = False
+    return out
+
+
+def main() -> None:
+    settings = load()
+    wrk.require()
+    if settings.dialect == "other":
+        raise SystemExit("bench: DATABASE_URL must be a postgresql:// URL (or unset for SQLite)")
+    about = machine.describe()
+    started = datetime.now(UTC)
+    run_dir = BUILD / "run"
+    shutil.rmtree(run_dir, ignore_errors=True)
+    run_dir.mkdir(parents=True)
+    log = run_dir / "commands.log"
+    secret = secrets.token_urlsafe(48)
+    redis = None if settings.redis_url else servers.EmbeddedRedis(run_dir / "redis")
+    redis_url = settings.redis_url or redis.url
+    web = worker = None
+    try:
+        def env_for(instance):
+            return servers.app_env(instance=instance, redis_url=redis_url, secret_key=secret,
+                                   database_url=settings.database_url, modules=settings.modules)
+
+        instance = run_dir / "instance"
+        instance.mkdir()
+        env = env_for(instance)
+        if settings.dialect == "sqlite":
+            seed = database.prepare_sqlite(settings, env_for, instance, log)
+        else:
+            seed = database.prepare_postgresql(settings, env, log)
+        found = _discover(env, settings, run_dir)
+        pages = scenarios.build(found)
+        available = [s for s in pages if s.available]
+
+        worker = servers.start_worker(env, run_dir / "worker.log")
+        web = servers.Gunicorn("wsgi:app", env, run_dir, "steward")
+        web.wait_ready("/healthz")
+        cookie = sign_in(web.base_url, database.ADMIN_EMAIL, database.ADMIN_PASSWORD)
+        html_bytes = _check_pages(web.base_url, cookie, available)
+        groups = {"web": (web.pid, True), "rq": (worker.pid, True), "redis": (servers.redis_pid(redis_url), False)}
+        time.sleep(2)
+        idle = memory.snapshot(groups)
+        print(f"bench: idle memory {idle['total']['pss']} MB PSS ({idle['total']['rss']} MB RSS)", flush=True)
+
+        hello = _hello(settings, run_dir)
+        clients = {}
+        with memory.PeakSampler(groups) as sampler:
+            for s in available:
+                clients[s.key] = measure.drive(web.base_url, s, cookie, settings, run_dir)
+        time.sleep(0.5)  # the last access-log lines
+        parsed = accesslog.read(web.access_log)
+        if settings.profile:
+            _profile(env, cookie, available, run_dir)
+        web.stop()
+        servers.stop(worker)
+        imported = _import(settings, found, seed, env, log) if settings.import_rows else None
+    finally:
+        if web is not None:
+            web.stop()
+        servers.stop(worker)
+        if redis is not None:
+            redis.stop()
+
+    tier_found = tier(settings.dialect, found["contacts"])
+    limits = tier_found[1] if tier_found else {}
+    hello_rps = hello["client"]["rps"]
+    result = {
+        "date": started.strftime("%Y-%m-%d %H:%M UTC"),
+        "database": settings.dialect,
+        "contacts": settings.contacts,
+        "note": settings.note,
+        "machine": about,
+        "run": {"wrk_threads": WRK_THREADS, "wrk_connections": WRK_CONNECTIONS, "duration": settings.duration,
+                "warmup": settings.warmup,
+                "gunicorn": " ".join(servers.PRODUCTION_ARGS) + " (sync workers, as in docs/deploy.md)",
+                "steward_env": "production", "modules": found["modules"]},
+        "targets_tier": (f"the {tier_found[0]:,}-contact tier for {DB_NAMES[settings.dialect]}"
+                         if tier_found else "none"),
+        "seed": {k: v for k, v in seed.items() if k != "output"},
+        "search_terms": found["search"],
+        "hello": hello,
+        "scenarios": [_scenario_result(s, clients.get(s.key), parsed, limits, hello_rps) for s in pages],
+        "import": imported,
+        "memory": {"idle": idle, "load": sampler.peak},
+        "list_html_bytes": html_bytes,
+    }
+    result["checks"] = other_checks(result)
+    written = report.write(result)
+    print("\n" + section(result) + "\n")
+    for path in written:
+        print(f"bench: wrote {path.relative_to(ROOT)}")
+    problems = [s["title"] for s in result["scenarios"] if s.get("problems")]
+    if problems:
+        raise SystemExit(f"bench: some requests failed (see build/bench/run/): {', '.join(problems)}")
