@@ -119,6 +119,7 @@ module = Module(
               # who signs, and the paper size ("auto": from the locale).
               "receipts_org_address": "", "receipts_registration": "", "receipts_signature": "",
               "receipts_paper": "auto"},
+    seed=_seed,
     extends={"contacts": ContactHooks(panels=_panels, timeline=_timeline, filters=_giving_filters, merge=_merge,
                                       export=_export, erase=_erase)},
 )
