@@ -56,7 +56,7 @@ def _line_of(error: Exception) -> str:
 
 def _friendly(error: Exception) -> str:
     if isinstance(error, TemplateSyntaxError):
-        return f"{error.message}{_line_of(error)}."
+        return f"{(error.message or 'Syntax error').rstrip('.')}{_line_of(error)}."
     if isinstance(error, UndefinedError):
         text = str(error.message or error)
         match = re.match(r"'(?:dict object|[^']*)' has no attribute '([^']+)'", text)

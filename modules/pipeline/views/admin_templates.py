@@ -63,10 +63,11 @@ def _name_taken(name: str, template: ReceiptTemplate | None) -> bool:
     return db.session.execute(query.limit(1)).first() is not None
 
 
-def _check(form: TemplateForm, template: ReceiptTemplate | None) -> bool:
-    """Form rules plus the template checks; errors land on their fields."""
+def _check(form: TemplateForm, template: ReceiptTemplate | None, *, saving: bool = True) -> bool:
+    """Form rules plus the template checks; errors land on their fields.
+    A preview saves nothing, so the name need not be free."""
     ok = form.validate_on_submit()
-    if form.name.data and _name_taken(form.name.data, template):
+    if saving and form.name.data and _name_taken(form.name.data, template):
         form.name.errors.append(f"Another template is named “{form.name.data}”.")
         ok = False
     sample = fields.sample(form.kind.data, local_today())
@@ -131,6 +132,7 @@ def receipt_template_edit(template_id: int):
         return _editor(form, template)
     if not _check(form, template):
         return _editor(form, template, 422)
+    old_name = template.name
     changes = audit.diff(template, {"name": form.name.data, "kind": form.kind.data, "subject": form.subject.data,
                                     "body": form.body.data})
     if form.is_default.data and not template.is_default:
@@ -139,7 +141,8 @@ def receipt_template_edit(template_id: int):
     if "body" in changes:
         changes["body"] = (f"{len(changes['body'][0])} characters", f"{len(changes['body'][1])} characters")
     if changes:
-        audit.record(audit.UPDATE, template, summary=f"Edited the receipt template {template.name}",
+        renamed = f" (was {old_name})" if old_name != template.name else ""
+        audit.record(audit.UPDATE, template, summary=f"Edited the receipt template {template.name}{renamed}",
                      changes=changes)
     db.session.commit()
     flash(f"The template {template.name} is saved." if changes else "Nothing changed.", "success")
@@ -176,7 +179,7 @@ def receipt_template_preview():
     template_id = request.args.get("template_id", type=int)
     template = db.session.get(ReceiptTemplate, template_id) if template_id else None
     form = TemplateForm()
-    if not _check(form, template):
+    if not _check(form, template, saving=False):
         return _editor(form, template, 422)
     context = _preview_context(form, form.kind.data)
     if context is None:
