@@ -76,6 +76,13 @@ def _unacknowledged_widget():
     return unacknowledged_widget()
 
 
+# Giving record (gift import).
+def _import_gifts_job(job, **args):
+    from modules.pipeline.gift_import.run import job as run_job
+
+    return run_job(job, **args)
+
+
 module = Module(
     name="pipeline",
     title="Pipeline & giving",
@@ -110,7 +117,8 @@ module = Module(
              Widget("pipeline-giving-by-month", "Giving this year and last", "giving.view", _giving_widget,
                     order=30),
              Widget("pipeline-open-value", "Open pipeline by stage", "pipeline.view", _pipeline_widget, order=40)],
-    jobs=[JobHandler("pipeline.receipts", _receipts_job),
+    jobs=[JobHandler("pipeline.import_gifts", _import_gifts_job),
+          JobHandler("pipeline.receipts", _receipts_job),
           ],
     # The month fiscal years start on (1 = calendar years): donor status,
     # LYBUNT/SYBUNT and the giving widget all count years from it.
@@ -120,6 +128,7 @@ module = Module(
               "receipts_org_address": "", "receipts_registration": "", "receipts_signature": "",
               "receipts_paper": "auto"},
     seed=_seed,
+    cli="modules.pipeline.cli:group",
     extends={"contacts": ContactHooks(panels=_panels, timeline=_timeline, filters=_giving_filters, merge=_merge,
                                       export=_export, erase=_erase)},
 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -217,6 +217,37 @@ class RecurringGift(db.Model):
     appeal: Mapped[Appeal | None] = relationship()
 
 
+class GiftImport(db.Model):
+    """One gift import, from upload to summary (and undo). The file is kept
+    in the database so a worker on another host can read it; the contacts it
+    created are listed so that undo removes them with the gifts."""
+
+    __tablename__ = "pipeline_gift_import"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    # uploaded, queued, running, finished, failed, undone
+    status: Mapped[str] = mapped_column(String(20), default="uploaded")
+    encoding: Mapped[str | None] = mapped_column(String(40))
+    delimiter: Mapped[str | None] = mapped_column(String(4))
+    headers: Mapped[list] = mapped_column(JSON, default=list)
+    mapping: Mapped[dict] = mapped_column(JSON, default=dict)  # {header: field key}
+    match_rule: Mapped[str] = mapped_column(String(20), default="email")  # email, name_postcode
+    create_donors: Mapped[bool] = mapped_column(Boolean, default=False)
+    rows_total: Mapped[int] = mapped_column(Integer, default=0)
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    donors_created: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    created_contact_ids: Mapped[list] = mapped_column(JSON, default=list)
+    failures_csv: Mapped[bytes | None] = mapped_column(LargeBinary)
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("core_job.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class Gift(db.Model):
     __tablename__ = "pipeline_gift"
     __table_args__ = (
@@ -253,7 +284,8 @@ class Gift(db.Model):
     recurring_id: Mapped[int | None] = mapped_column(ForeignKey("pipeline_recurring.id", ondelete="SET NULL"))
     opportunity_id: Mapped[int | None] = mapped_column(ForeignKey("pipeline_opportunity.id", ondelete="SET NULL"))
     # The gift import that created it, for undo.
-    import_id: Mapped[int | None] = mapped_column(ForeignKey("contacts_import.id", ondelete="SET NULL"), index=True)
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("pipeline_gift_import.id", ondelete="SET NULL"),
+                                                  index=True)
     notes: Mapped[str] = mapped_column(Text, default="")
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

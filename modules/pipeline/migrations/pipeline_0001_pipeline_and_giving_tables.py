@@ -192,6 +192,35 @@ def upgrade():
         batch_op.create_index('ix_pipeline_stage_change_contact', ['contact_id', 'at', 'id'], unique=False)
         batch_op.create_index('ix_pipeline_stage_change_opportunity', ['opportunity_id', 'at', 'id'], unique=False)
 
+    op.create_table('pipeline_gift_import',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('filename', sa.String(length=255), nullable=False),
+    sa.Column('data', sa.LargeBinary(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('encoding', sa.String(length=40), nullable=True),
+    sa.Column('delimiter', sa.String(length=4), nullable=True),
+    sa.Column('headers', sa.JSON(), nullable=False),
+    sa.Column('mapping', sa.JSON(), nullable=False),
+    sa.Column('match_rule', sa.String(length=20), nullable=False),
+    sa.Column('create_donors', sa.Boolean(), nullable=False),
+    sa.Column('rows_total', sa.Integer(), nullable=False),
+    sa.Column('created', sa.Integer(), nullable=False),
+    sa.Column('donors_created', sa.Integer(), nullable=False),
+    sa.Column('failed', sa.Integer(), nullable=False),
+    sa.Column('created_contact_ids', sa.JSON(), nullable=False),
+    sa.Column('failures_csv', sa.LargeBinary(), nullable=True),
+    sa.Column('job_id', sa.Integer(), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('finished_at', sa.DateTime(), nullable=True),
+    sa.Column('undone_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['core_user.id'], name=op.f('fk_pipeline_gift_import_created_by_id_core_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['job_id'], ['core_job.id'], name=op.f('fk_pipeline_gift_import_job_id_core_job'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pipeline_gift_import'))
+    )
+    with op.batch_alter_table('pipeline_gift_import', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pipeline_gift_import_created_at'), ['created_at'], unique=False)
+
     op.create_table('pipeline_gift',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('contact_id', sa.Integer(), nullable=False),
@@ -222,7 +251,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['contact_id'], ['contacts_contact.id'], name=op.f('fk_pipeline_gift_contact_id_contacts_contact'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['created_by_id'], ['core_user.id'], name=op.f('fk_pipeline_gift_created_by_id_core_user'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['fund_id'], ['pipeline_fund.id'], name=op.f('fk_pipeline_gift_fund_id_pipeline_fund'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['import_id'], ['contacts_import.id'], name=op.f('fk_pipeline_gift_import_id_contacts_import'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['import_id'], ['pipeline_gift_import.id'], name=op.f('fk_pipeline_gift_import_id_pipeline_gift_import'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['opportunity_id'], ['pipeline_opportunity.id'], name=op.f('fk_pipeline_gift_opportunity_id_pipeline_opportunity'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['pledge_id'], ['pipeline_pledge.id'], name=op.f('fk_pipeline_gift_pledge_id_pipeline_pledge'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['recurring_id'], ['pipeline_recurring.id'], name=op.f('fk_pipeline_gift_recurring_id_pipeline_recurring'), ondelete='SET NULL'),
@@ -340,6 +369,10 @@ def downgrade():
         batch_op.drop_index('ix_pipeline_gift_appeal_date')
 
     op.drop_table('pipeline_gift')
+    with op.batch_alter_table('pipeline_gift_import', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pipeline_gift_import_created_at'))
+
+    op.drop_table('pipeline_gift_import')
     with op.batch_alter_table('pipeline_stage_change', schema=None) as batch_op:
         batch_op.drop_index('ix_pipeline_stage_change_opportunity')
         batch_op.drop_index('ix_pipeline_stage_change_contact')

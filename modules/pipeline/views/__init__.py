@@ -17,3 +17,4 @@ from modules.pipeline.views import recurring  # noqa: E402,F401
 from modules.pipeline.views import admin_funds  # noqa: E402,F401
 from modules.pipeline.views import receipts  # noqa: E402,F401
 from modules.pipeline.views import admin_templates  # noqa: E402,F401
+from modules.pipeline.views import gift_imports  # noqa: E402,F401

@@ -1,0 +1,74 @@
+"""`flask pipeline ...`: the pipeline & giving module's commands."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from app.extensions import db
+
+
+@click.group(help="Pipeline & giving: import gifts.")
+def group():
+    pass
+
+
+MATCH = {"email": "email", "name+postcode": "name_postcode"}
+
+
+@group.command("import-gifts")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--match", "match", type=click.Choice(list(MATCH)), default="email", show_default=True,
+              help="How to find each gift's donor among the contacts.")
+@click.option("--create-donors", is_flag=True, help="Create a donor who is not found as a new contact "
+                                                    "(otherwise the row fails).")
+@click.option("--dry-run", is_flag=True, help="Check every row and find the donors; change nothing.")
+@with_appcontext
+def import_gifts(file: Path, match: str, create_donors: bool, dry_run: bool):
+    """Import gifts from a CSV or XLSX FILE; columns are recognised by their
+    headers (email, first name, last name, postcode, amount, date, fund,
+    appeal, payment method, reference, anonymous, notes)."""
+    from modules.contacts.importer.reading import FileProblem
+    from modules.pipeline.gift_import import fields, run
+
+    try:
+        imp = run.new_import(file.read_bytes(), file.name)
+    except FileProblem as problem:
+        raise click.ClickException(str(problem)) from None
+    imp.match_rule, imp.create_donors = MATCH[match], create_donors
+    problems = fields.problems(imp.mapping, imp.match_rule)
+    if problems:
+        db.session.rollback()
+        raise click.ClickException(" ".join(problems))
+    mapped = ", ".join(f"{h} → {fields.LABELS[k]}" for h, k in imp.mapping.items() if k)
+    click.echo(f"Columns: {mapped}")
+    if dry_run:
+        result = run.preview(imp, limit=None, keep_rows=False)
+        db.session.rollback()
+        click.echo(f"Dry run: {result.ok} row(s) ready ({result.matched} with a matching contact, "
+                   f"{result.new_donors} with a new donor), {result.problems} with problems. Nothing was changed.")
+        _echo_problems(result.rows)
+        return
+    with click.progressbar(length=imp.rows_total, label="Importing gifts", file=sys.stderr) \
+            as bar:
+        state = {"done": 0}
+
+        def progress(done, total):
+            db.session.commit()
+            bar.update(done - state["done"])
+            state["done"] = done
+
+        run.execute(imp, progress=progress)
+    db.session.commit()
+    click.echo(f"Imported {imp.created} gift(s), created {imp.donors_created} donor(s); {imp.failed} row(s) "
+               f"failed. Import #{imp.id}: see it, download the failed rows or undo it under Giving → Import gifts.")
+
+
+def _echo_problems(rows, limit: int = 20) -> None:
+    for row in rows[:limit]:
+        click.echo(f"  row {row.line}: {'; '.join(row.problems)}")
+    if len(rows) > limit:
+        click.echo(f"  … and {len(rows) - limit} more")

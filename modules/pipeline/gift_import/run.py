@@ -1,0 +1,213 @@
+"""Running a gift import (as the "pipeline.import_gifts" job, or from the
+CLI), its preview, and undo.
+
+The job is safe to run twice: a run that stopped half-way is first undone
+(its gifts and created donors removed) and then run again from the start.
+Rows go through `modules.pipeline.gifts.record_gift` in chunks of CHUNK,
+committing after each chunk with the progress.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, select
+
+from app import audit
+from app.extensions import db
+from app.models.base import utcnow
+from modules.contacts import records
+from modules.contacts.export import safe_cell
+from modules.contacts.importer import reading
+from modules.contacts.models import Contact
+from modules.pipeline import gifts
+from modules.pipeline.gift_import import check
+from modules.pipeline.models import Gift, GiftImport, SoftCredit
+
+CHUNK = 200
+PREVIEW_ROWS = 200
+
+
+def new_import(data: bytes, filename: str, *, user=None) -> GiftImport:
+    """Inspect the file (reading.FileProblem for one that cannot be read) and
+    keep it with a guessed mapping."""
+    from modules.pipeline.gift_import.fields import guess_mapping
+
+    found = reading.inspect(data, filename)
+    run = GiftImport(filename=(filename or "gifts.csv")[:255], data=data, encoding=found.encoding,
+                     delimiter=found.delimiter, headers=found.headers, mapping=guess_mapping(found.headers),
+                     rows_total=found.rows, created_by_id=getattr(user, "id", None), created_contact_ids=[])
+    db.session.add(run)
+    db.session.flush()
+    return run
+
+
+def _rows(run: GiftImport):
+    return reading.rows(run.data, run.encoding, run.delimiter, len(run.headers))
+
+
+def _chunks(run: GiftImport, size: int, limit: int | None = None):
+    lookups = check.Lookups()
+    chunk = []
+    for n, (line, cells) in enumerate(_rows(run)):
+        if limit is not None and n >= limit:
+            break
+        chunk.append(check.read_row(line, cells, run.headers, run.mapping, lookups))
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _donor_problems(rows: list[check.GiftRow], run: GiftImport) -> None:
+    check.match_donors(rows, run.match_rule)
+    for row in rows:
+        if row.contact_id is None and not (run.create_donors and check.can_create(row)):
+            row.problems.append(f"Donor not found ({check.donor_label(row)})"
+                                + ("; a new donor needs a first or last name." if run.create_donors else "."))
+
+
+@dataclass
+class Preview:
+    rows: list[check.GiftRow] = field(default_factory=list)  # the rows checked
+    ok: int = 0
+    matched: int = 0
+    new_donors: int = 0
+    problems: int = 0
+
+
+def preview(run: GiftImport, limit: int | None = PREVIEW_ROWS, keep_rows: bool = True) -> Preview:
+    """Check the first `limit` rows (None: all) without writing anything."""
+    out = Preview()
+    for rows in _chunks(run, CHUNK, limit):
+        _donor_problems(rows, run)
+        for row in rows:
+            if keep_rows or row.problems:
+                out.rows.append(row)
+            if row.problems:
+                out.problems += 1
+            else:
+                out.ok += 1
+                out.matched += row.contact_id is not None
+                out.new_donors += row.contact_id is None
+    return out
+
+
+def _create_donor(row: check.GiftRow, run: GiftImport, user, cache: dict) -> int:
+    """A new contact for the row's donor; later rows of the same donor reuse it."""
+    d = row.values["donor"]
+    key = d["email"].lower() or f"{d['first_name'].lower()}|{d['last_name'].lower()}|{d['postcode'].upper()}"
+    if key in cache:
+        return cache[key]
+    details = records.Details(
+        emails=[{"email": d["email"].lower(), "label": "", "is_primary": True}] if d["email"] else [],
+        addresses=[{"line1": "", "line2": "", "city": "", "region": "", "postcode": d["postcode"], "country": "",
+                    "label": "", "is_primary": True}] if d["postcode"] else [])
+    contact = records.create("person", {"first_name": d["first_name"], "last_name": d["last_name"],
+                                        "source": f"Gift import {run.id}"}, details, user=user)
+    cache[key] = contact.id
+    run.created_contact_ids = [*run.created_contact_ids, contact.id]
+    run.donors_created += 1
+    return contact.id
+
+
+def execute(run: GiftImport, *, user=None, progress: Callable[[int, int], None] | None = None) -> GiftImport:
+    """Import every row; failed rows (and why) go to `run.failures_csv`.
+    (`preview(run, limit=None)` is the dry run: it checks every row and writes nothing.)"""
+    remove(run, user=user)  # a run that stopped half-way starts again
+    run.status, run.created, run.donors_created, run.failed = "running", 0, 0, 0
+    run.created_contact_ids = []
+    failures = io.StringIO()
+    writer = csv.writer(failures)
+    writer.writerow(["Row", "Problem", *run.headers])
+    done, cache = 0, {}
+    for rows in _chunks(run, CHUNK):
+        _donor_problems(rows, run)
+        for row in rows:
+            if not row.problems:
+                try:
+                    contact_id = row.contact_id or _create_donor(row, run, user, cache)
+                    v = row.values
+                    gift = gifts.record_gift(
+                        contact_id=contact_id, amount=v["amount"], received_on=v["received_on"], user=user,
+                        fund_id=v.get("fund_id"), appeal_id=v.get("appeal_id"),
+                        payment_method=v.get("payment_method", ""), reference=v["reference"],
+                        anonymous=v.get("anonymous", False), notes=v["notes"], import_id=run.id)
+                    run.created += gift is not None
+                except gifts.GiftError as error:
+                    row.problems.append(str(error))
+            if row.problems:
+                run.failed += 1
+                writer.writerow([row.line, "; ".join(row.problems), *(safe_cell(c) for c in row.cells)])
+        done += len(rows)
+        db.session.flush()
+        if progress is not None:
+            progress(done, run.rows_total)
+    run.failures_csv = failures.getvalue().encode("utf-8-sig") if run.failed else None
+    run.status, run.finished_at = "finished", utcnow()
+    audit.record(audit.CREATE, run, user=user,
+                 summary=f"Imported {run.created} gift(s) from {run.filename}"
+                         f" ({run.donors_created} new donor(s), {run.failed} row(s) failed)")
+    return run
+
+
+def remove(run: GiftImport, *, user=None) -> tuple[int, int]:
+    """Delete the gifts the import created and the contacts it created;
+    (gifts, contacts) removed."""
+    gift_ids = list(db.session.scalars(select(Gift.id).where(Gift.import_id == run.id)))
+    for start in range(0, len(gift_ids), 1000):
+        ids = gift_ids[start:start + 1000]
+        db.session.execute(delete(SoftCredit).where(SoftCredit.gift_id.in_(ids)))
+        db.session.execute(delete(Gift).where(Gift.id.in_(ids)))
+    removed = 0
+    contact_ids = list(run.created_contact_ids or [])
+    for start in range(0, len(contact_ids), 500):
+        contacts = list(db.session.scalars(select(Contact).where(Contact.id.in_(contact_ids[start:start + 500]))))
+        for contact in contacts:
+            if contact.deleted_at is None:
+                contact.deleted_at = utcnow()
+        db.session.flush()
+        removed += records.purge(contacts, user=user)
+    run.created_contact_ids = []
+    return len(gift_ids), removed
+
+
+def undo(run: GiftImport, *, user=None) -> tuple[int, int]:
+    gifts_removed, contacts_removed = remove(run, user=user)
+    run.status, run.undone_at = "undone", utcnow()
+    audit.record(audit.DELETE, run, user=user,
+                 summary=f"Undid the gift import of {run.filename}: removed {gifts_removed} gift(s) and "
+                         f"{contacts_removed} contact(s) it created")
+    return gifts_removed, contacts_removed
+
+
+def job(job_row, import_id: int, user_id: int | None = None) -> dict:
+    """The "pipeline.import_gifts" job handler."""
+    from app.jobs import job_progress
+    from app.models import User
+
+    run = db.session.get(GiftImport, import_id)
+    if run is None or run.status in ("finished", "undone"):
+        return {"skipped": True}
+    user = db.session.get(User, user_id) if user_id else None
+    run.job_id = job_row.id
+    job_progress(job_row, 0, run.rows_total, "Importing gifts")
+
+    def progress(done, total):
+        db.session.commit()
+        job_progress(job_row, done, total)
+
+    try:
+        execute(run, user=user, progress=progress)
+    except Exception:
+        db.session.rollback()
+        run = db.session.get(GiftImport, import_id)
+        run.status = "failed"
+        db.session.commit()
+        raise
+    db.session.commit()
+    return {"created": run.created, "donors_created": run.donors_created, "failed": run.failed}
