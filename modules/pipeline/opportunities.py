@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 from app import audit
 from app.dates import org_zone
 from app.extensions import db
+from app.models import User
 from app.models.base import utcnow
 from modules.pipeline.gifts import default_currency
 from modules.pipeline.models import LOST, OPEN, WON, LostReason, Opportunity, Pipeline, Stage, StageChange
@@ -145,11 +146,17 @@ def delete(opp: Opportunity, *, user=None) -> None:
 
 # --- Reading ----------------------------------------------------------------------
 
+def owner_name():
+    """Load an opportunity's owner for showing their name: just the name, not
+    their role and its permissions."""
+    return joinedload(Opportunity.owner).load_only(User.id, User.name).lazyload(User.role)
+
+
 def load(opportunity_id: int) -> Opportunity | None:
     return db.session.scalar(
         db.select(Opportunity).where(Opportunity.id == opportunity_id)
         .options(joinedload(Opportunity.stage), joinedload(Opportunity.pipeline),
-                 joinedload(Opportunity.contact), joinedload(Opportunity.owner),
+                 joinedload(Opportunity.contact), owner_name(),
                  joinedload(Opportunity.lost_reason)))
 
 
@@ -229,7 +236,7 @@ class Cursor:
 def stage_cards(stage_id: int, limit: int, after: Cursor | None = None) -> tuple[list[Opportunity], Cursor | None]:
     """A column's cards, biggest amount first, and the cursor for more (or None)."""
     query = (db.select(Opportunity).where(Opportunity.stage_id == stage_id)
-             .options(joinedload(Opportunity.contact), joinedload(Opportunity.owner))
+             .options(joinedload(Opportunity.contact), owner_name())
              .order_by(Opportunity.amount.desc(), Opportunity.id.desc()).limit(limit + 1))
     if after is not None:
         query = query.where(or_(Opportunity.amount < after.amount,

@@ -40,7 +40,7 @@ def _int_arg(name: str) -> int | None:
 @permission_required("pipeline.view")
 def opportunities():
     stmt = select(Opportunity).options(joinedload(Opportunity.stage), joinedload(Opportunity.pipeline),
-                                       joinedload(Opportunity.contact), joinedload(Opportunity.owner))
+                                       joinedload(Opportunity.contact), service.owner_name())
     filters = {k: _int_arg(k) for k in ("pipeline", "stage", "owner", "contact")}
     status = request.args.get("status", "")
     close_from, from_error = _date_arg("close_from")

@@ -142,3 +142,31 @@ def test_the_list_filters_and_pages(app, admin_client):
     assert "Enter a date like 2026-12-31." in html
     only = admin_client.get(f"/pipeline/opportunities/?stage={stage_ids[1]}", headers=HTMX).get_data(as_text=True)
     assert re.findall(r'href="/pipeline/opportunities/(\d+)"', only) == [str(other[0])]
+
+
+def test_the_list_and_the_forecast_run_a_fixed_number_of_queries(app, admin_client):
+    from tests.conftest import make_user
+
+    pipeline_id, stage_ids = major_gifts(app)
+    fill(app, stage_ids[0], ["10"] * 2)
+    owners = [make_user(app, f"owner{i}@example.org", "staff", f"Owner {i}").id for i in range(3)]
+    urls = ("/pipeline/opportunities/", "/pipeline/forecast")
+    few = {}
+    for url in urls:
+        admin_client.get(url)
+        with counted_queries(app) as statements:
+            assert admin_client.get(url).status_code == 200
+        few[url] = statements
+    with app.app_context():
+        stage = db.session.get(Stage, stage_ids[1])
+        for owner_id in owners:
+            contact = make_contact()
+            for _ in range(20):
+                service.create(stage=stage, contact_id=contact.id, name="More", amount=Decimal("5"),
+                               owner_id=owner_id, expected_close=service.today())
+        db.session.commit()
+    for url in urls:
+        with counted_queries(app) as many:
+            html = admin_client.get(url).get_data(as_text=True)
+        assert "Owner 2" in html
+        assert len(many) == len(few[url]), (url, [m[:60] for m in many], [f[:60] for f in few[url]])
