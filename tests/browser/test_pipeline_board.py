@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DESKTOP, PHONE, describe_violations, run_axe, settle, sign_in
+from tests.browser.conftest import DESKTOP, PHONE, describe_violations, run_axe, screenshot, settle, sign_in
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.browser
@@ -150,6 +150,8 @@ def test_moving_cards_with_javascript_by_drag_and_by_the_stage_selector(app, pag
         assert response.status == 200, path
         settle(page)
         problems[path] = blocking(run_axe(page))
+        if path == f"/pipeline/opportunities/{hopper}":
+            shot(page, "pipeline-opportunity")
     page.goto("/pipeline/forecast")
     shot(page, "pipeline-forecast", full_page=True)
     report = "\n\n".join(describe_violations(p, v) for p, v in problems.items() if v)
@@ -195,6 +197,7 @@ def test_winning_an_opportunity_records_the_gift(app, new_page, live_url, js):
     gift_form.get_by_label("Date received").fill(date.today().isoformat())
     gift_form.get_by_label("Payment method").select_option(label="Bank transfer")
     if js:
+        screenshot(page, "pipeline-won-step")
         problems = blocking(run_axe(page))
         assert not problems, describe_violations("won step", problems)
     gift_form.get_by_role("button", name="Record the gift").click()
