@@ -79,20 +79,23 @@ def _edit(kind: str, item):
     return render_template("pipeline/admin_funds_form.html", form=form, item=item, kind=kind, noun=noun), status
 
 
-@bp.route("/admin/<any(funds, appeals):kind>/new", methods=["GET", "POST"])
+@bp.route("/admin/funds/new", methods=["GET", "POST"], defaults={"kind": "funds"})
+@bp.route("/admin/appeals/new", methods=["GET", "POST"], defaults={"kind": "appeals"})
 @permission_required(ADMIN)
 def admin_fund_new(kind: str):
     return _edit(kind, None)
 
 
-@bp.route("/admin/<any(funds, appeals):kind>/<int:item_id>/edit", methods=["GET", "POST"])
+@bp.route("/admin/funds/<int:item_id>/edit", methods=["GET", "POST"], defaults={"kind": "funds"})
+@bp.route("/admin/appeals/<int:item_id>/edit", methods=["GET", "POST"], defaults={"kind": "appeals"})
 @permission_required(ADMIN)
 def admin_fund_edit(kind: str, item_id: int):
     model = _kind(kind)[0]
     return _edit(kind, db.get_or_404(model, item_id))
 
 
-@bp.route("/admin/<any(funds, appeals):kind>/<int:item_id>/delete", methods=["GET", "POST"])
+@bp.route("/admin/funds/<int:item_id>/delete", methods=["GET", "POST"], defaults={"kind": "funds"})
+@bp.route("/admin/appeals/<int:item_id>/delete", methods=["GET", "POST"], defaults={"kind": "appeals"})
 @permission_required(ADMIN)
 def admin_fund_delete(kind: str, item_id: int):
     model, _, noun = _kind(kind)

@@ -118,7 +118,9 @@ def recurring_edit(recurring_id: int):
 ACTIONS = {"pause": ("paused", "Paused"), "resume": ("active", "Resumed"), "end": ("ended", "Ended")}
 
 
-@bp.route("/recurring/<int:recurring_id>/<any(pause, resume, end):action>", methods=["GET", "POST"])
+@bp.route("/recurring/<int:recurring_id>/pause", methods=["GET", "POST"], defaults={"action": "pause"})
+@bp.route("/recurring/<int:recurring_id>/resume", methods=["GET", "POST"], defaults={"action": "resume"})
+@bp.route("/recurring/<int:recurring_id>/end", methods=["GET", "POST"], defaults={"action": "end"})
 @permission_required("giving.edit")
 def recurring_status(recurring_id: int, action: str):
     rg = _recurring_or_404(recurring_id)
