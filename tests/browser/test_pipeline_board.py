@@ -88,6 +88,7 @@ def test_an_administrator_sets_up_a_pipeline_with_stages(app, page, live_url, sh
         settle(page)
         expect(page.locator(".flash-success")).to_contain_text(f"The stage {name} is added.")
     expect(page.locator(".admin-stage")).to_have_count(4)
+    shot(page, "pipeline-admin-stages")
     problems = {"/pipeline/admin/pipelines/<id>": blocking(run_axe(page))}
     page.get_by_role("button", name="Up Declined").click()
     settle(page)
@@ -152,6 +153,8 @@ def test_moving_cards_with_javascript_by_drag_and_by_the_stage_selector(app, pag
         problems[path] = blocking(run_axe(page))
         if path == f"/pipeline/opportunities/{hopper}":
             shot(page, "pipeline-opportunity")
+        elif path == "/pipeline/opportunities/":
+            shot(page, "pipeline-list")
     page.goto("/pipeline/forecast")
     shot(page, "pipeline-forecast", full_page=True)
     report = "\n\n".join(describe_violations(p, v) for p, v in problems.items() if v)

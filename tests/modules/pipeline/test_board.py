@@ -170,3 +170,13 @@ def test_the_list_and_the_forecast_run_a_fixed_number_of_queries(app, admin_clie
             html = admin_client.get(url).get_data(as_text=True)
         assert "Owner 2" in html
         assert len(many) == len(few[url]), (url, [m[:60] for m in many], [f[:60] for f in few[url]])
+
+
+def test_a_pipeline_without_stages_says_so(app, admin_client):
+    with app.app_context():
+        pipeline = Pipeline(name="Volunteers", description="", records_gifts=False, position=9)
+        db.session.add(pipeline)
+        db.session.commit()
+        pid = pipeline.id
+    html = admin_client.get(f"/pipeline/{pid}/board").get_data(as_text=True)
+    assert "This pipeline has no stages yet." in html and f"/pipeline/admin/pipelines/{pid}" in html
