@@ -241,3 +241,27 @@ def test_losing_an_opportunity_asks_for_the_reason(app, new_page, live_url, js):
         assert (opp.stage_id, opp.lost_reason.name, opp.lost_note) == (lost_id, "Budget",
                                                                        "Their budget moved to next year.")
         db.session.remove()
+
+
+def test_a_new_opportunity_from_the_board(app, any_page, live_url):
+    page = any_page
+    make_user(app)
+    seed_board(app)
+    sign_in(page)
+    page.goto("/pipeline/")
+    page.get_by_role("link", name="New opportunity").click()
+    settle(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("New opportunity")
+    page.get_by_label("Name, email or phone").fill("lovel")
+    if not page.steward_js:
+        page.get_by_role("button", name="Find").click()
+    page.get_by_role("link", name="Ada Lovelace").click()
+    settle(page)
+    page.get_by_label("Name", exact=True).fill("Lovelace endowed chair")
+    page.get_by_label("Amount").fill("2,000,000")
+    page.get_by_label("Expected close date").fill("2027-06-30")
+    page.get_by_role("button", name="Create the opportunity").click()
+    settle(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Lovelace endowed chair")
+    expect(page.locator(".opportunity-details")).to_contain_text("$2,000,000.00")
+    expect(page.locator(".flash-success")).to_contain_text("is created in")

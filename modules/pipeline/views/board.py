@@ -91,7 +91,7 @@ def opportunity_move(opportunity_id: int):
     if not form.validate_on_submit():
         message = "; ".join(e for errors in form.errors.values() for e in errors)
         if is_htmx():
-            return render_template("pipeline/_board.html", pipelines=service.pipelines(),
+            return render_template("pipeline/_board_moved.html", pipelines=service.pipelines(),
                                    **board_context(opp.pipeline, f"Not moved: {message}")), 422
         flash(f"{opp.name} was not moved: {message}", "error")
         return redirect_after_post(_back_url(opp, back))
@@ -106,7 +106,7 @@ def opportunity_move(opportunity_id: int):
         return _full_page_redirect(url) if is_htmx() else redirect(url, code=303)
     message = f"{opp.name} moved to {stage.name}." if moved else f"{opp.name} is already in {stage.name}."
     if is_htmx() and back == "board":
-        response = make_response(render_template("pipeline/_board.html", pipelines=service.pipelines(),
+        response = make_response(render_template("pipeline/_board_moved.html", pipelines=service.pipelines(),
                                                  **board_context(opp.pipeline, message)))
         response.headers["HX-Trigger"] = json.dumps({"pipeline:moved": {"id": opp.id, "stage": stage.id}})
         return response
