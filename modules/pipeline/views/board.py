@@ -11,6 +11,7 @@ from flask import abort, flash, make_response, redirect, render_template, reques
 
 from app.extensions import db
 from app.htmx import is_htmx, redirect_after_post
+from app.models.base import utcnow
 from app.permissions import can, permission_required
 from modules.pipeline import opportunities as service
 from modules.pipeline.models import LOST, WON, Opportunity, Pipeline, Stage
@@ -25,7 +26,8 @@ def board_context(pipeline: Pipeline, announce: str = "") -> dict:
     stages = list(pipeline.stages)
     return {"pipeline": pipeline, "stages": stages, "totals": service.stage_totals(pipeline.id),
             "columns": service.board_cards(stages, CARDS_PER_COLUMN), "announce": announce,
-            "format_money": format_money, "can_edit": can("pipeline.edit"), "won": WON, "lost": LOST}
+            "format_money": format_money, "can_edit": can("pipeline.edit"), "won": WON, "lost": LOST,
+            "now": utcnow()}
 
 
 def _full_page_redirect(url: str):
@@ -69,7 +71,8 @@ def board_stage(stage_id: int):
     cards, cursor = service.stage_cards(stage.id, CARDS_PER_COLUMN if is_htmx() else 100, after)
     context = {"stage": stage, "pipeline": stage.pipeline, "stages": list(stage.pipeline.stages), "cards": cards,
                "cursor": cursor, "format_money": format_money, "can_edit": can("pipeline.edit"),
-               "totals": service.stage_totals(stage.pipeline_id).get(stage.id, []), "won": WON, "lost": LOST}
+               "totals": service.stage_totals(stage.pipeline_id).get(stage.id, []), "won": WON, "lost": LOST,
+               "now": utcnow()}
     if is_htmx():
         return render_template("pipeline/_board_cards.html", **context)
     return render_template("pipeline/board_stage.html", current_nav="pipeline.board", **context)

@@ -180,3 +180,16 @@ def test_a_pipeline_without_stages_says_so(app, admin_client):
         pid = pipeline.id
     html = admin_client.get(f"/pipeline/{pid}/board").get_data(as_text=True)
     assert "This pipeline has no stages yet." in html and f"/pipeline/admin/pipelines/{pid}" in html
+
+
+def test_cards_show_how_long_they_have_been_in_their_stage(app, admin_client):
+    from datetime import timedelta
+
+    opp_id = make_opportunity(app)
+    with app.app_context():
+        opp = db.session.get(Opportunity, opp_id)
+        opp.stage_entered_at = opp.stage_entered_at - timedelta(days=9, hours=1)
+        db.session.commit()
+    html = admin_client.get("/pipeline/").get_data(as_text=True)
+    card = html.split(f'id="card-{opp_id}"')[1].split("</li>")[0]
+    assert "9 days in stage" in card
