@@ -243,9 +243,17 @@ def decode_cursor(raw: str | None, sort_key: str):
     return value, int(ident)
 
 
+def _fetch(query) -> list:
+    """Contact objects for a SELECT of Contact; rows for a SELECT of columns."""
+    result = db.session.execute(query)
+    entity = len(query.column_descriptions) == 1 and query.column_descriptions[0]["expr"] is Contact
+    return result.scalars().all() if entity else result.all()
+
+
 def page(stmt, lq: ListQuery, *, after: str | None = None, before: str | None = None,
          per_page: int = PER_PAGE) -> Page:
-    """One page of `stmt` (a SELECT of Contact) in the list's sort order,
+    """One page of `stmt` (a SELECT of Contact, or of Contact's columns including
+    `id` and the sort columns, as the list reads them) in the list's sort order,
     after or before a cursor. Never OFFSET: (sort value, id) comparisons the
     (deleted_at, sort column, id) indexes serve. One query for the rows and
     one to see whether there is anything on the other side."""
@@ -268,14 +276,13 @@ def page(stmt, lq: ListQuery, *, after: str | None = None, before: str | None = 
 
     after_c, before_c = decode_cursor(after, lq.sort_key), decode_cursor(before, lq.sort_key)
     if before_c is not None and after_c is None:
-        rows = db.session.scalars(stmt.where(beyond(before_c, False)).order_by(*order(False))
-                                  .limit(per_page + 1)).all()
+        rows = _fetch(stmt.where(beyond(before_c, False)).order_by(*order(False)).limit(per_page + 1))
         more_back = len(rows) > per_page
         rows = list(reversed(rows[:per_page]))
         more_forward = bool(rows) and exists(beyond(cursor_of(rows[-1]), True))
     else:
         query = stmt if after_c is None else stmt.where(beyond(after_c, True))
-        rows = db.session.scalars(query.order_by(*order(True)).limit(per_page + 1)).all()
+        rows = _fetch(query.order_by(*order(True)).limit(per_page + 1))
         more_forward = len(rows) > per_page
         rows = list(rows[:per_page])
         more_back = after_c is not None and bool(rows) and exists(beyond(cursor_of(rows[0]), False))

@@ -8,6 +8,7 @@ The list's query-string format is documented in modules/contacts/queries.py.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
 from flask import (
     abort,
@@ -20,7 +21,6 @@ from flask import (
 )
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from app import audit
 from app.dates import day_start, org_zone
@@ -29,11 +29,29 @@ from app.htmx import is_htmx, page_or_fragment, redirect_after_post
 from app.models import Job, User
 from app.permissions import can, permission_required
 from modules.contacts import bulk, hooks, queries, search, segments
-from modules.contacts.models import Contact, Segment, Tag
+from modules.contacts.models import Contact, ContactTag, Segment, Tag
+from modules.contacts.phones import default_region
 from modules.contacts.phones import display as phone_display
 from modules.contacts.views import bp
 
 KIND_SHORT = {"person": "Person", "household": "Household", "organisation": "Org"}
+# What a list row shows (and the keyset cursor needs), read as plain rows with
+# the owner's name joined in: building 50 Contact objects with their tags and
+# owners through the ORM cost ~2.5 ms of CPU a page, plain rows ~0.5 ms.
+LIST_COLUMNS = (Contact.id, Contact.kind, Contact.display_name, Contact.sort_name, Contact.email, Contact.phone,
+                Contact.city, Contact.postcode, Contact.created_at, Contact.updated_at)
+
+
+def _tags_of(ids: list[int]) -> dict[int, list[tuple[str, str]]]:
+    """{contact id: [(tag name, colour), ...]} in name order, one query."""
+    tags: dict[int, list[tuple[str, str]]] = {}
+    if ids:
+        rows = db.session.execute(
+            select(ContactTag.contact_id, Tag.name, Tag.colour).join(Tag, Tag.id == ContactTag.tag_id)
+            .where(ContactTag.contact_id.in_(ids)).order_by(Tag.name))
+        for cid, name, colour in rows:
+            tags.setdefault(cid, []).append((name, colour))
+    return tags
 
 
 def _specs() -> dict:
@@ -95,7 +113,8 @@ def index():
     if from_form and not is_htmx():
         return redirect(list_url(lq))  # the canonical, bookmarkable f=KEY:OP:VALUE form
     where = queries.conditions(lq, specs)
-    stmt = select(Contact).where(*where).options(selectinload(Contact.tags), selectinload(Contact.owner))
+    stmt = select(*LIST_COLUMNS, User.name.label("owner_name")).outerjoin(User, User.id == Contact.owner_id) \
+        .where(*where)
     page = queries.page(stmt, lq, after=request.args.get("after"), before=request.args.get("before"))
     total, capped = queries.capped_count(where)
     segment_id = _segment_arg()
@@ -105,6 +124,7 @@ def index():
     context = {
         "lq": lq,
         "page": page,
+        "tags": _tags_of([row.id for row in page.items]),
         "total": total,
         "capped": capped,
         "count_label": queries.count_label(total, capped),
@@ -116,8 +136,8 @@ def index():
         "save_url": url_for("contacts.segment_new", **lq.args()),
         "zone": org_zone(),
         "local_date": _local_date,
-        "phone_display": phone_display,
-        "contact_url": contact_url,
+        "phone_display": partial(phone_display, region=default_region()),  # the setting read once, not per row
+        "contacts_base": url_for("contacts.index"),  # rows link to base + id: one url_for, not 50
         "kind_short": KIND_SHORT,
         "bulk_actions": [a for a in bulk.ACTIONS.values() if can(a.permission)],
         "after": request.args.get("after"),
