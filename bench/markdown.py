@@ -44,8 +44,14 @@ def _scenario_row(s: dict) -> str:
     limit = f"≤ {target['limit_ms']:g} ms" if target else ""
     ok = verdict(target["pass"]) if target else ""
     rps = f"{s['client']['rps']:,.0f}" if s.get("client") else "—"
+    note = s["note"]
+    if s.get("problems"):
+        problems = s["problems"]
+        failed = [f"{n:,} × HTTP {code}" for code, n in problems["statuses"].items()]
+        failed += [f"{n:,} × {kind} error" for kind, n in problems["wrk_errors"].items() if kind != "status"]
+        note += (" " if note else "") + f"**failed: {', '.join(failed) or 'see the JSON report'}**"
     return (f"| {s['title']} | {_ms(s.get('server'))} | {_ms(s.get('client'))} | {rps} | "
-            f"{_pct(s.get('ratio_to_hello'))} | {limit} {ok} | {s['note']} |")
+            f"{_pct(s.get('ratio_to_hello'))} | {limit} {ok} | {note} |")
 
 
 def section(report: dict) -> str:

@@ -11,6 +11,7 @@ and time a CSV import from the command line; 9. write the reports.
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import shutil
 import subprocess
@@ -47,14 +48,12 @@ def _check_pages(base_url: str, cookie: str, pages: list[scenarios.Scenario]) ->
 
 
 def _hello(settings: Settings, run_dir) -> dict:
-    env = {k: v for k, v in servers.app_env(instance=run_dir, redis_url="", secret_key="", database_url=None,
-                                            modules=None).items()
-           if not k.startswith(("STEWARD_", "SECRET_KEY", "REDIS_URL", "FLASK_APP"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("STEWARD_", "BENCH_", "FLASK_"))}
     hello = servers.Gunicorn("bench.hello:app", env, run_dir, "hello")
     try:
         hello.wait_ready("/")
         page = scenarios.Scenario("hello", "Hello (bare Flask)", ["/"])
-        client = measure.drive(hello.base_url, page, "", settings, run_dir)
+        client = measure.drive(page, "", settings, run_dir, hello)
     finally:
         hello.stop()
     return {"client": client, "server": measure.server_side(accesslog.read(hello.access_log), "hello")}
@@ -68,7 +67,7 @@ def _profile(env: dict, cookie: str, pages: list[scenarios.Scenario], run_dir) -
 
 
 def _import(settings: Settings, found: dict, seed: dict, env: dict, log) -> dict:
-    csv_path = BUILD / "import" / f"{seed['key']}-{settings.import_rows}.csv"
+    csv_path = BUILD / "import" / f"{seed['key']}-{settings.import_rows}-v{import_csv.VERSION}.csv"
     shape_path = csv_path.with_suffix(".json")
     if not shape_path.exists():
         shape = import_csv.write(csv_path, settings.import_rows, found["import_matches"], settings.seed)
@@ -96,6 +95,37 @@ def _scenario_result(s: scenarios.Scenario, client: dict | None, parsed: dict, l
         if out["target"]:
             out["target"]["pass"] = False
     return out
+
+
+def _result(settings: Settings, about: dict, started: datetime, seed: dict, found: dict,
+            pages: list[scenarios.Scenario], measured: dict) -> dict:
+    """The report: what ran where, and every figure with its target."""
+    tier_found = tier(settings.dialect, found["contacts"])
+    limits = tier_found[1] if tier_found else {}
+    hello_rps = measured["hello"]["client"]["rps"]
+    result = {
+        "date": started.strftime("%Y-%m-%d %H:%M UTC"),
+        "database": settings.dialect,
+        "contacts": settings.contacts,
+        "note": settings.note,
+        "machine": about,
+        "run": {"wrk_threads": WRK_THREADS, "wrk_connections": WRK_CONNECTIONS, "duration": settings.duration,
+                "warmup": settings.warmup,
+                "gunicorn": " ".join(servers.PRODUCTION_ARGS) + " (sync workers, as in docs/deploy.md)",
+                "steward_env": "production", "modules": found["modules"]},
+        "targets_tier": (f"the {tier_found[0]:,}-contact tier for {DB_NAMES[settings.dialect]}"
+                         if tier_found else "none"),
+        "seed": {k: v for k, v in seed.items() if k != "output"},
+        "search_terms": found["search"],
+        "hello": measured["hello"],
+        "scenarios": [_scenario_result(s, measured["clients"].get(s.key), measured["parsed"], limits, hello_rps)
+                      for s in pages],
+        "import": measured["import"],
+        "memory": {"idle": measured["idle"], "load": measured["peak"]},
+        "list_html_bytes": measured["html_bytes"],
+    }
+    result["checks"] = other_checks(result)
+    return result
 
 
 def main() -> None:
@@ -143,8 +173,7 @@ def main() -> None:
         clients = {}
         with memory.PeakSampler(groups) as sampler:
             for s in available:
-                clients[s.key] = measure.drive(web.base_url, s, cookie, settings, run_dir)
-        time.sleep(0.5)  # the last access-log lines
+                clients[s.key] = measure.drive(s, cookie, settings, run_dir, web)
         parsed = accesslog.read(web.access_log)
         if settings.profile:
             _profile(env, cookie, available, run_dir)
@@ -158,30 +187,9 @@ def main() -> None:
         if redis is not None:
             redis.stop()
 
-    tier_found = tier(settings.dialect, found["contacts"])
-    limits = tier_found[1] if tier_found else {}
-    hello_rps = hello["client"]["rps"]
-    result = {
-        "date": started.strftime("%Y-%m-%d %H:%M UTC"),
-        "database": settings.dialect,
-        "contacts": settings.contacts,
-        "note": settings.note,
-        "machine": about,
-        "run": {"wrk_threads": WRK_THREADS, "wrk_connections": WRK_CONNECTIONS, "duration": settings.duration,
-                "warmup": settings.warmup,
-                "gunicorn": " ".join(servers.PRODUCTION_ARGS) + " (sync workers, as in docs/deploy.md)",
-                "steward_env": "production", "modules": found["modules"]},
-        "targets_tier": (f"the {tier_found[0]:,}-contact tier for {DB_NAMES[settings.dialect]}"
-                         if tier_found else "none"),
-        "seed": {k: v for k, v in seed.items() if k != "output"},
-        "search_terms": found["search"],
-        "hello": hello,
-        "scenarios": [_scenario_result(s, clients.get(s.key), parsed, limits, hello_rps) for s in pages],
-        "import": imported,
-        "memory": {"idle": idle, "load": sampler.peak},
-        "list_html_bytes": html_bytes,
-    }
-    result["checks"] = other_checks(result)
+    measured = {"hello": hello, "clients": clients, "parsed": parsed, "idle": idle, "peak": sampler.peak,
+                "html_bytes": html_bytes, "import": imported}
+    result = _result(settings, about, started, seed, found, pages, measured)
     written = report.write(result)
     print("\n" + section(result) + "\n")
     for path in written:

@@ -22,24 +22,20 @@ def require() -> str:
     return path
 
 
+def _figures(raw: dict) -> dict:
+    """Client figures in ms and req/s from the raw (microsecond) result."""
+    seconds = raw["duration_us"] / 1e6
+    done = raw["requests"] > 0  # with none completed, wrk's percentiles are zeros, not figures
+    ms = {key: round(raw[f"{key}_us"] / 1000, 2) if done else None for key in ("p50", "p95", "p99", "mean", "max")}
+    return {"requests": raw["requests"], "rps": round(raw["requests"] / seconds, 1) if seconds else 0.0, **ms,
+            "bytes": raw["bytes"], "errors": {k: v for k, v in raw["errors"].items() if v}}
+
+
 def parse(output: str) -> dict:
-    """The JSON of the BENCH_RESULT line, with client figures in ms and req/s."""
+    """The figures of the BENCH_RESULT line report.lua prints."""
     for line in output.splitlines():
         if line.startswith("BENCH_RESULT "):
-            raw = json.loads(line.removeprefix("BENCH_RESULT "))
-            seconds = raw["duration_us"] / 1e6
-            errors = raw["errors"]
-            return {
-                "requests": raw["requests"],
-                "rps": round(raw["requests"] / seconds, 1) if seconds else 0.0,
-                "p50": round(raw["p50_us"] / 1000, 2),
-                "p95": round(raw["p95_us"] / 1000, 2),
-                "p99": round(raw["p99_us"] / 1000, 2),
-                "mean": round(raw["mean_us"] / 1000, 2),
-                "max": round(raw["max_us"] / 1000, 2),
-                "bytes": raw["bytes"],
-                "errors": {k: v for k, v in errors.items() if v},
-            }
+            return _figures(json.loads(line.removeprefix("BENCH_RESULT ")))
     raise RuntimeError("wrk printed no BENCH_RESULT line:\n" + output[-2000:])
 
 

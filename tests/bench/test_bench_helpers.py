@@ -59,3 +59,12 @@ def test_docs_section_replaced_in_place_or_appended():
     assert appended.startswith(replaced.rstrip("\n"))
     assert appended.endswith("\n\n<!-- bench:postgresql-100 -->\n## pg\n<!-- /bench:postgresql-100 -->\n")
     assert markdown.replace_section(appended, "sqlite-100", "## again").count("bench:sqlite-100 -->") == 2
+
+
+def test_wrk_result_without_completed_requests_has_no_percentiles():
+    output = ('BENCH_RESULT {"requests":0,"duration_us":10000000,"bytes":0,"p50_us":0,"p95_us":0,"p99_us":0,'
+              '"mean_us":0.0,"max_us":0,"errors":{"connect":0,"read":0,"write":0,"status":0,"timeout":16}}\n')
+    result = wrk.parse(output)
+    assert result["rps"] == 0.0
+    assert result["p95"] is None
+    assert result["errors"] == {"timeout": 16}
