@@ -86,6 +86,9 @@ def worker(burst: bool):
     released = release_held()
     if released:
         click.echo(f"Queued {released} message(s) stored while mail delivery was off.")
+    from app.dbstats import refresh_statistics
+
+    refresh_statistics()  # the planner needs them; cheap (docs/deploy.md)
     db.session.remove()
     db.engine.dispose()  # each job runs in a fork; do not share connections with it
     w = Worker([queue()], connection=current_app.extensions["steward"].redis)
@@ -107,6 +110,9 @@ def upgrade(revision: str | None):
     else:
         branches = upgrade_enabled()
         click.echo(f"Database is up to date: {', '.join(branches)}.")
+    from app.dbstats import refresh_statistics
+
+    refresh_statistics()
 
 
 def register_cli(app: Flask) -> None:

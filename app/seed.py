@@ -79,6 +79,9 @@ def seed_command(count: int, seed: int, append: bool, if_empty: bool):
     started = time.perf_counter()
     timings = run(count, seed)
     elapsed = time.perf_counter() - started
+    from app.dbstats import refresh_statistics
+
+    refresh_statistics()  # a freshly filled database needs planner statistics (app/dbstats.py)
     if not timings:
         click.echo("No enabled module has demo data.")
     parts = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in timings.items())

@@ -76,6 +76,10 @@ def job_progress(job: Job, done: int, total: int | None = None, message: str | N
     db.session.commit()
 
 
+# A job that ran this long (an import, a bulk action) refreshes the planner's statistics.
+REFRESH_STATISTICS_AFTER = timedelta(seconds=2)
+
+
 def run(job_id: int) -> str:
     """Entry point RQ calls. Runs the handler of the job's kind."""
     job = db.session.get(Job, job_id)
@@ -101,9 +105,14 @@ def run(job_id: int) -> str:
         current_app.logger.exception("job %s (%s) failed", job_id, job.kind)
         return job.status
     job.status, job.finished_at = Job.FINISHED, utcnow()
+    long_job = job.finished_at - job.started_at >= REFRESH_STATISTICS_AFTER
     if isinstance(result, dict):
         job.result = result
     db.session.commit()
+    if long_job:
+        from app.dbstats import refresh_statistics
+
+        refresh_statistics()  # an import or bulk action may have changed the data's shape
     return job.status
 
 
