@@ -203,3 +203,55 @@ def test_the_dashboard_shows_gifts_waiting_for_a_thank_you(app, staff_client):
     assert "<strong>4</strong> gifts waiting for a thank-you" in text
     assert "$100.00 in all · the oldest received 1 June 2024" in text
     assert "/pipeline/receipts/?kind=thank_you&amp;only_new=y&amp;use_email=y" in text
+
+
+def test_a_tribute_run_writes_to_the_family_once(app, ctx):
+    settings.put("core", {"org_name": "Riverside Food Bank"})
+    donor = make_donor("Ada", "Lovelace", "ada@example.org")
+    family = make_donor("Mary", "Hopper", "mary@example.org")
+    quiet = make_donor("Tom", "Hopper", "tom@example.org", do_not_email=True)
+    emailed = give(donor, "50.00", date(2026, 1, 5), tribute_kind="memory", tribute_name="Walter Hopper",
+                   tribute_notify_id=family.id)
+    printed = give(donor, "60.00", date(2026, 1, 6), tribute_kind="honour", tribute_name="June Hopper",
+                   tribute_notify_id=quiet.id)
+    give(donor, "70.00", date(2026, 1, 7), tribute_kind="memory", tribute_name="Nobody to tell")
+    give(donor, "80.00", date(2026, 1, 8))
+    db.session.commit()
+    scope = Scope(kind="tribute")
+    assert counts(scope) == {"letters": 2, "email": 1, "print": 1}
+    job = jobs.enqueue(batch.KIND, "tributes", {"scope": scope.to_args()})
+    db.session.commit()
+    assert jobs.run(job.id) == "finished"
+    message = db.session.scalars(db.select(MailMessage)).one()
+    assert (message.recipient, message.subject) == ("mary@example.org", "A gift in memory of Walter Hopper")
+    assert "Dear Mary," in message.text_body and "Ada Lovelace has made a gift" in message.text_body
+    for gift in (emailed, printed):
+        db.session.refresh(gift)
+        assert gift.tribute_notified_at is not None and gift.acknowledged_at is None
+    acks = db.session.scalars(db.select(Acknowledgement).order_by(Acknowledgement.id)).all()
+    assert [(a.kind, a.contact_id, a.channel) for a in acks] == [("tribute", family.id, "email"),
+                                                                 ("tribute", quiet.id, "download")]
+    assert counts(scope)["letters"] == 0
+
+
+def test_the_default_templates_migration_can_run_again(app, ctx):
+    import importlib.util
+    from pathlib import Path
+
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+
+    from modules.pipeline.models import ReceiptTemplate
+
+    path = Path(batch.__file__).parents[1] / "migrations" / "pipeline_0002_receipt_templates.py"
+    spec = importlib.util.spec_from_file_location("pipeline_0002_again", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    before = db.session.execute(db.select(ReceiptTemplate.name, ReceiptTemplate.is_default)
+                                .order_by(ReceiptTemplate.name)).all()
+    db.session.remove()
+    with db.engine.begin() as connection, Operations.context(MigrationContext.configure(connection)):
+        migration.upgrade()
+    after = db.session.execute(db.select(ReceiptTemplate.name, ReceiptTemplate.is_default)
+                               .order_by(ReceiptTemplate.name)).all()
+    assert after == before and len(after) == 3
