@@ -20,7 +20,7 @@ from bench.settings import ROOT
 # sync workers (gunicorn's default class), two of them, recycled after about
 # 1,000 requests. Only the access log goes to a file, with the request time.
 WORKERS = 2
-PRODUCTION_ARGS = ["-w", str(WORKERS), "--forwarded-allow-ips=127.0.0.1",
+PRODUCTION_ARGS = ["-w", str(WORKERS), "--preload", "--forwarded-allow-ips=127.0.0.1",
                    "--max-requests", "1000", "--max-requests-jitter", "100"]
 
 

@@ -50,7 +50,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import combinations
 
-from rapidfuzz import fuzz
 from sqlalchemy import func
 from sqlalchemy.orm import selectinload
 
@@ -100,6 +99,8 @@ def name_keys(contact: Contact) -> list[str]:
 
 
 def name_similarity(a: Contact, b: Contact) -> int:
+    from rapidfuzz import fuzz  # loaded when used, not in every web process
+
     best = 0.0
     for x in name_keys(a):
         for y in name_keys(b):
@@ -273,6 +274,8 @@ def _column_blocks(column, after, limit: int):
 
 def _name_pairs(contacts: list[Contact]) -> list[tuple[Contact, Contact]]:
     """Pairs in one postcode or household whose names are alike enough."""
+    from rapidfuzz import fuzz
+
     by_kind = defaultdict(list)
     for c in contacts:
         by_kind[c.kind].append(c)

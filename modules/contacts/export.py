@@ -54,8 +54,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import current_app
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, WriteOnlyCell
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -113,9 +111,11 @@ def unneutralise(value: str) -> str:
     return value
 
 
-def _xlsx_cell(sheet, text: str) -> WriteOnlyCell:
+def _xlsx_cell(sheet, text: str):
     """A cell typed as text: a spreadsheet never evaluates it, so the value
     needs no apostrophe in front (which XLSX would show as part of the text)."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, WriteOnlyCell  # loaded when used: ~15 MB
+
     cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", unneutralise(text))[:XLSX_CELL_MAX])
     cell.data_type = "s"
     return cell
@@ -285,6 +285,8 @@ def csv_stream(ids_select, progress: Callable[[int], None] | None = None) -> Ite
 def write_xlsx(ids_select, fileobj, progress: Callable[[int], None] | None = None) -> int:
     """An XLSX workbook written with openpyxl's write-only mode (rows go to a
     temporary file as they come); returns the number of contacts."""
+    from openpyxl import Workbook  # loaded when used: ~15 MB a process otherwise
+
     lay = layout(ids_select)
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Contacts")
