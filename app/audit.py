@@ -48,23 +48,26 @@ def record(action: str, obj=None, *, object_type: str | None = None, object_id=N
 
 def record_many(action: str, object_type: str, entries, *, user=None, actor: str | None = None) -> int:
     """Bulk `record`: one entry per `(object_id, summary, changes or None)` in
-    `entries`, written with one multi-row INSERT (imports, bulk actions).
-    Like `record`, it joins the caller's transaction."""
-    from sqlalchemy import insert
-
+    `entries`, written with executemany (imports, bulk actions). Like
+    `record`, it joins the caller's transaction."""
+    from app import bulk_insert
     from app.models.base import utcnow
 
     if user is None and has_request_context() and current_user.is_authenticated:
         user = current_user
-    common = {"action": action, "object_type": object_type, "user_id": getattr(user, "id", None),
-              "actor": actor or getattr(user, "email", "") or "",
-              "ip": request.remote_addr if has_request_context() else None, "at": utcnow()}
-    rows = [{**common, "object_id": None if oid is None else str(oid), "summary": summary[:2000],
-             "changes": {k: [_json_safe(a), _json_safe(b)] for k, (a, b) in changes.items()} if changes else None}
+    common = (action, object_type, getattr(user, "id", None), actor or getattr(user, "email", "") or "",
+              request.remote_addr if has_request_context() else None, utcnow())
+    rows = [(*common, None if oid is None else str(oid), summary[:2000],
+             {k: [_json_safe(a), _json_safe(b)] for k, (a, b) in changes.items()} if changes else None)
             for oid, summary, changes in entries]
     if rows:
-        db.session.execute(insert(AuditEntry), rows)
+        if db.session.autoflush:
+            db.session.flush()  # as an ORM insert would: entries added with `record` come first
+        bulk_insert.insert_rows(AuditEntry.__table__, _MANY_COLUMNS, rows)
     return len(rows)
+
+
+_MANY_COLUMNS = ("action", "object_type", "user_id", "actor", "ip", "at", "object_id", "summary", "changes")
 
 
 def diff(obj, fields: dict) -> dict:

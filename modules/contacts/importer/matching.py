@@ -51,12 +51,17 @@ def existing(rows: list[Row], rule: str) -> dict[int, int]:
         emails = {e for row in rows for e in row.emails}
         if not emails:
             return {}
+        # Two lookups by primary key and the email index rather than one join:
+        # with a chunk's worth of emails in the IN list, SQLite's planner
+        # prefers walking every live contact, which grows with the database.
+        pairs = db.session.execute(select(ContactEmail.email, ContactEmail.contact_id)
+                                   .where(ContactEmail.email.in_(emails))).all()
+        live = set(db.session.scalars(select(Contact.id).where(
+            Contact.id.in_({cid for _, cid in pairs}), Contact.deleted_at.is_(None)))) if pairs else set()
         found: dict[str, int] = {}
-        for email, contact_id in db.session.execute(
-                select(ContactEmail.email, ContactEmail.contact_id).join(Contact, Contact.id == ContactEmail.contact_id)
-                .where(ContactEmail.email.in_(emails), Contact.deleted_at.is_(None))
-                .order_by(ContactEmail.contact_id)):
-            found.setdefault(email.lower(), contact_id)
+        for email, contact_id in sorted(pairs, key=lambda pair: pair[1]):  # the oldest contact first
+            if contact_id in live:
+                found.setdefault(email.lower(), contact_id)
         out = {}
         for index, row in enumerate(rows):
             hit = next((found[e] for e in row.emails if e in found), None)

@@ -34,9 +34,12 @@ def read(raw: str, region: str, home: str) -> tuple[str, tuple[str, str]] | None
 def _display_digits(parsed: PhoneNumber, e164: str, home: str) -> str:
     """The digits of `phones.display(e164, home)`: the national form for numbers
     of the home country; otherwise the international form, whose digits are E.164's."""
-    if parsed.extension or parsed.italian_leading_zero:
-        # E.164 drops the extension, and may not read back as the same number
+    if parsed.italian_leading_zero:
+        # may not read back from E.164 as the same number
         return "".join(ch for ch in phones.display(e164, home) if ch.isdigit())
+    if parsed.extension:
+        # E.164 drops the extension: the stored number is this one without it
+        parsed = PhoneNumber(country_code=parsed.country_code, national_number=parsed.national_number)
     regions = COUNTRY_CODE_TO_REGION_CODE.get(parsed.country_code, ())
     if home not in regions:
         return e164[1:]

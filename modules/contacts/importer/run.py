@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import csv
 import io
-from types import SimpleNamespace
 
 from sqlalchemy import insert, select
 
-from app import audit
-from app.database import insert_returning_ids
+from app import audit, bulk_insert
 from app.extensions import db
 from app.models import User
 from app.models.base import utcnow
@@ -26,7 +24,7 @@ from modules.contacts import search
 from modules.contacts.export import safe_cell
 from modules.contacts.importer import documents, updates
 from modules.contacts.importer.plan import CREATE, FAIL, SKIP_MATCH, SKIP_NEW, UPDATE, Planned, Planner
-from modules.contacts.importer.updates import ADDRESS_PARTS
+from modules.contacts.importer.updates import ADDRESS_PARTS, CUSTOM_COLUMNS
 from modules.contacts.models import (
     Activity,
     ConsentEntry,
@@ -45,6 +43,9 @@ from modules.contacts.phones import default_region
 
 CONTACT_TEXT = ("prefix", "first_name", "middle_name", "last_name", "suffix", "preferred_name", "name",
                 "pronouns", "preferred_language", "notes", "source")
+CONTACT_COLUMNS = ("kind", *CONTACT_TEXT, "display_name", "sort_name", "email", "phone", "city", "postcode",
+                   "country", "birth_date", "owner_id", "do_not_email", "do_not_phone", "do_not_mail",
+                   "email_opt_in", "created_at", "updated_at", "created_by_id")
 
 
 def activity_subject(run: ImportRun) -> str:
@@ -88,16 +89,15 @@ class Writer:
                 self.tags[name.lower()] = tag_id
         return [self.tags[n.lower()] for n in names]
 
-    def custom_rows(self, contact_id: int, values: dict[int, object]) -> list[dict]:
+    def custom_rows(self, contact_id: int, values: dict[int, object]) -> list[tuple]:
+        """Rows of CUSTOM_COLUMNS for a contact's custom values."""
         out = []
         for field_id, value in values.items():
             kind = self.fields[field_id].type
             for item in (value if kind == "multi_choice" else [value]):
-                out.append({"contact_id": contact_id, "field_id": field_id,
-                            "value_text": item if kind not in ("number", "date", "yes_no") else None,
-                            "value_number": item if kind == "number" else None,
-                            "value_date": item if kind == "date" else None,
-                            "value_bool": item if kind == "yes_no" else None})
+                out.append((contact_id, field_id, item if kind not in ("number", "date", "yes_no") else None,
+                            item if kind == "number" else None, item if kind == "date" else None,
+                            item if kind == "yes_no" else None))
         return out
 
     # new contacts -------------------------------------------------------------
@@ -105,58 +105,55 @@ class Writer:
     def create(self, planned: list[Planned]) -> int:
         if not planned:
             return 0
-        now, rows, shapes = utcnow(), [], []
+        now, rows, derived = utcnow(), [], []
         source = f"Import: {self.run.filename}"[:100]
         for item in planned:
             row = item.row
             v = row.values
-            shape = SimpleNamespace(
-                kind=row.kind, **{k: v.get(k, "") for k in CONTACT_TEXT},
-                emails=[SimpleNamespace(email=e, is_primary=i == 0) for i, e in enumerate(row.emails)],
-                phones=[SimpleNamespace(number=n, is_primary=i == 0) for i, (n, _, _) in enumerate(row.phones)],
-                addresses=[SimpleNamespace(is_primary=True, **{p: (row.address or {}).get(p, "") for p in
-                                                               ADDRESS_PARTS})] if row.address else [])
-            documents.refresh_derived(shape)
-            shapes.append(shape)
-            rows.append({
-                "kind": row.kind, **{k: v.get(k, "") for k in CONTACT_TEXT},
-                "display_name": shape.display_name, "sort_name": shape.sort_name, "email": shape.email,
-                "phone": shape.phone, "city": shape.city, "postcode": shape.postcode, "country": shape.country,
-                "birth_date": v.get("birth_date"), "owner_id": self.user_id, "household_id": None,
-                "do_not_email": v.get("do_not_email", False), "do_not_phone": v.get("do_not_phone", False),
-                "do_not_mail": v.get("do_not_mail", False), "email_opt_in": row.opt_in or "unknown",
-                "created_at": now, "updated_at": now, "created_by_id": self.user_id, "deleted_at": None})
-        ids = insert_returning_ids(Contact.__table__, rows)
+            display, sort = documents.names(row.kind, v.get)
+            address = row.address
+            derived.append(display)
+            rows.append((
+                row.kind, *[v.get(k, "") for k in CONTACT_TEXT], display, sort,
+                row.emails[0] if row.emails else None, row.phones[0][0] if row.phones else None,
+                (address.get("city") or None) if address else None,
+                (address.get("postcode", "").upper() or None) if address else None,
+                (address.get("country", "").upper() or None) if address else None,
+                v.get("birth_date"), self.user_id, v.get("do_not_email", False), v.get("do_not_phone", False),
+                v.get("do_not_mail", False), row.opt_in or "unknown", now, now, self.user_id))
+        ids = bulk_insert.insert_returning_ids(Contact.__table__, CONTACT_COLUMNS, rows)
         emails, phones, addresses, tags, custom, consent, activity, changes, docs, entries = (
             [], [], [], [], [], [], [], [], [], [])
-        for contact_id, item, shape in zip(ids, planned, shapes, strict=True):
+        for contact_id, item, display in zip(ids, planned, derived, strict=True):
             row = item.row
-            emails += [{"contact_id": contact_id, "email": e, "label": "", "is_primary": i == 0}
-                       for i, e in enumerate(row.emails)]
-            phones += [{"contact_id": contact_id, "number": n, "label": label, "is_primary": i == 0}
-                       for i, (n, label, _) in enumerate(row.phones)]
+            emails += [(contact_id, e, "", i == 0) for i, e in enumerate(row.emails)]
+            phones += [(contact_id, n, label, i == 0) for i, (n, label, _) in enumerate(row.phones)]
             if row.address:
-                addresses.append({"contact_id": contact_id, "label": "", "is_primary": True,
-                                  **{p: row.address.get(p, "") for p in ADDRESS_PARTS}})
+                addresses.append((contact_id, "", True, *[row.address.get(p, "") for p in ADDRESS_PARTS]))
             if row.tags:
-                tags += [{"contact_id": contact_id, "tag_id": t} for t in self.tag_ids(row.tags)]
+                tags += [(contact_id, t) for t in self.tag_ids(row.tags)]
             if row.custom:
                 custom += self.custom_rows(contact_id, row.custom)
             if row.opt_in:
-                consent.append({"contact_id": contact_id, "status": row.opt_in, "source": source, "wording": "",
-                                "at": now, "user_id": self.user_id})
-            activity.append({"contact_id": contact_id, "kind": "change", "subject": self.subject, "body": "",
-                             "occurred_at": now, "created_at": now, "user_id": self.user_id})
-            changes.append({"import_id": self.run.id, "contact_id": contact_id, "action": "created",
-                            "before": None})
+                consent.append((contact_id, row.opt_in, source, "", now, self.user_id))
+            activity.append((contact_id, "change", self.subject, "", now, now, self.user_id))
+            changes.append((self.run.id, contact_id, "created", None))
             # the phones' search digits were worked out when the row was read
-            docs.append((contact_id, documents.document(shape, shape.emails, [d for _, _, d in row.phones])))
-            entries.append((contact_id, f"Created {row.kind} {shape.display_name} (import #{self.run.id})", None))
-        for model, values in ((ContactEmail, emails), (ContactPhone, phones), (ContactAddress, addresses),
-                              (ContactTag, tags), (CustomValue, custom), (ConsentEntry, consent),
-                              (Activity, activity), (ImportChange, changes)):
+            docs.append((contact_id, documents.new_document(row.values, display, row.emails,
+                                                            [d for _, _, d in row.phones])))
+            entries.append((contact_id, f"Created {row.kind} {display} (import #{self.run.id})", None))
+        for model, columns, values in (
+                (ContactEmail, ("contact_id", "email", "label", "is_primary"), emails),
+                (ContactPhone, ("contact_id", "number", "label", "is_primary"), phones),
+                (ContactAddress, ("contact_id", "label", "is_primary", *ADDRESS_PARTS), addresses),
+                (ContactTag, ("contact_id", "tag_id"), tags),
+                (CustomValue, CUSTOM_COLUMNS, custom),
+                (ConsentEntry, ("contact_id", "status", "source", "wording", "at", "user_id"), consent),
+                (Activity, ("contact_id", "kind", "subject", "body", "occurred_at", "created_at", "user_id"),
+                 activity),
+                (ImportChange, ("import_id", "contact_id", "action", "before"), changes)):
             if values:
-                db.session.execute(insert(model.__table__), values)
+                bulk_insert.insert_rows(model.__table__, columns, values)
         search.reindex(docs)
         audit.record_many(audit.CREATE, "contacts_contact", entries, user=self.user)
         return len(ids)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, select, update
 
-from app import audit
+from app import audit, bulk_insert
 from app.extensions import db
 from app.models.base import utcnow
 from modules.contacts import records, search
@@ -33,6 +33,7 @@ from modules.contacts.models import (
 )
 
 ADDRESS_PARTS = ("line1", "line2", "city", "region", "postcode", "country")
+CUSTOM_COLUMNS = ("contact_id", "field_id", "value_text", "value_number", "value_date", "value_bool")
 DERIVED = ("display_name", "sort_name", "email", "phone", "city", "postcode", "country", "updated_at")
 CONTACTS = Contact.__table__
 
@@ -77,7 +78,8 @@ class Changes:
                             (ContactAddress, self.addresses), (ContactTag, self.tags), (ConsentEntry, self.consent),
                             (Activity, self.activity), (ImportChange, self.undo)):
             if rows:
-                db.session.execute(insert(model.__table__), rows)
+                columns = tuple(rows[0])
+                bulk_insert.insert_rows(model.__table__, columns, (tuple(r.values()) for r in rows))
         by_field: dict[int, list[int]] = {}
         rows = []
         for contact_id, field_id, value in self.custom:
@@ -86,8 +88,7 @@ class Changes:
         for field_id, contact_ids in by_field.items():
             db.session.execute(delete(CustomValue.__table__).where(CustomValue.field_id == field_id,
                                                                    CustomValue.contact_id.in_(contact_ids)))
-        if rows:
-            db.session.execute(insert(CustomValue.__table__), rows)
+        bulk_insert.insert_rows(CustomValue.__table__, CUSTOM_COLUMNS, rows)
 
 
 def apply(writer, planned: list, home: str) -> tuple[int, int]:

@@ -44,3 +44,36 @@ def test_same_number_and_search_digits_as_the_app(home, region):
             assert got is None, raw
         else:
             assert got == (number, (_digits(number), _digits(phones.display(number, home)))), raw
+
+
+def _example_numbers():
+    """Every region's example fixed-line and mobile numbers, typed nationally,
+    internationally and with an extension, each with the region it is typed in."""
+    import phonenumbers
+    from phonenumbers import PhoneNumberFormat, PhoneNumberType
+
+    out = []
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        for kind in (PhoneNumberType.FIXED_LINE, PhoneNumberType.MOBILE):
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is None:
+                continue
+            national = phonenumbers.format_number(example, PhoneNumberFormat.NATIONAL)
+            international = phonenumbers.format_number(example, PhoneNumberFormat.INTERNATIONAL)
+            out += [(national, region), (international, "US"), (national + " ext. 12", region),
+                    (international + " x 4321", "GB")]
+    return out
+
+
+@pytest.mark.parametrize("home", ["GB", "US", "CA", "FR", "IT", "JE", "AU"])
+def test_every_regions_numbers_with_and_without_extensions_read_as_the_app_stores_and_finds_them(home):
+    checked = 0
+    for raw, region in _example_numbers():
+        number = phones.normalise(raw, region)
+        got = read(raw, region, home)
+        if number is None:
+            assert got is None, raw
+            continue
+        checked += 1
+        assert got == (number, (_digits(number), _digits(phones.display(number, home)))), (raw, region)
+    assert checked > 900
