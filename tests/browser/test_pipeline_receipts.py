@@ -153,5 +153,20 @@ def test_a_year_end_statement_run(app, any_page, smtp, shot):
         expect(page.get_by_role("heading", name="Merge fields")).to_be_visible()
         problems["template editor"] = blocking(run_axe(page))
         shot(page, "receipts-template-editor")
+        # Preview opens the PDF of the unsaved text in a new tab; the editor stays.
+        page.get_by_label("Email subject").fill("Draft {{ statement.year }}")
+        with page.expect_popup() as popup, \
+                page.context.expect_event("response", lambda r: "/preview" in r.url) as preview:
+            page.get_by_role("button", name="Preview as PDF").click()
+        # (its text is checked in tests/modules/pipeline/test_receipts_templates.py;
+        # here the browser shows it in its PDF viewer)
+        assert preview.value.status == 200 and preview.value.headers["content-type"] == "application/pdf"
+        popup.value.close()
+        expect(page.get_by_role("heading", name="Merge fields")).to_be_visible()
+        # A misspelt field is refused by the field, and nothing is saved.
+        page.get_by_label("Email subject").fill("Draft {{ statement.yaer }}")
+        page.get_by_role("button", name="Save the template").click()
+        settle(page)
+        expect(page.locator(".field:has(#subject) .error")).to_contain_text("Unknown merge field “yaer”")
     report = "\n\n".join(describe_violations(p, v) for p, v in problems.items() if v)
     assert not report, report
