@@ -14,13 +14,25 @@ def defaults(module: str) -> dict:
     return dict(manifest.settings) if manifest else {}
 
 
+def _stored() -> dict[str, dict]:
+    """Every stored setting of every module, read once per request in one
+    query (a page reads the core's, the contacts' and the pipeline's: the
+    table holds a few dozen rows)."""
+    stored = g.get("steward_stored_settings")
+    if stored is None:
+        stored = {}
+        for module, key, value in db.session.execute(db.select(Setting.module, Setting.key, Setting.value)):
+            stored.setdefault(module, {})[key] = value
+        g.steward_stored_settings = stored
+    return stored
+
+
 def get_all(module: str) -> dict:
     """Every setting of `module`, cached for the request."""
     cache = g.setdefault("steward_settings", {})
     if module not in cache:
         values = defaults(module)
-        for row in db.session.scalars(db.select(Setting).where(Setting.module == module)):
-            values[row.key] = row.value
+        values.update(_stored().get(module, {}))
         cache[module] = values
     return cache[module]
 
@@ -40,4 +52,5 @@ def put(module: str, values: dict) -> dict:
             row.value = value
             db.session.add(row)
     g.pop("steward_settings", None)
+    g.pop("steward_stored_settings", None)
     return changed
