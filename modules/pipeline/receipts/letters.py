@@ -136,8 +136,8 @@ def load_contacts(ids: list[int]) -> list[Contact]:
     return [found[i] for i in ids if i in found]
 
 
-def donor_years(contact_id: int) -> list[int]:
-    """The years a donor gave in, newest first (for the statement choices)."""
+def donor_years(contact_id: int, limit: int = 6) -> list[int]:
+    """The latest years a donor gave in, newest first (for statement copies)."""
     year = extract("year", Gift.received_on)
     return [int(y) for y in db.session.scalars(
-        select(year).where(Gift.contact_id == contact_id).group_by(year).order_by(year.desc()))]
+        select(year).where(Gift.contact_id == contact_id).group_by(year).order_by(year.desc()).limit(limit))]

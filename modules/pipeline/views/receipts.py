@@ -95,6 +95,72 @@ def gift_letter_email(gift_id: int):
     return redirect_after_post(gift_url(gift_id), trigger="gift-acknowledged")
 
 
+# --- One donor's statement -------------------------------------------------------------
+
+def _statement(contact_id: int, year: int):
+    contacts = letters.load_contacts([contact_id])
+    if not contacts or contacts[0].deleted_at is not None or not 1900 <= year <= 2999:
+        abort(404)
+    contact = contacts[0]
+    gifts = letters.year_gifts([contact.id], year)[contact.id]
+    if not gifts:
+        abort(404)
+    return letters.statement(contact, year, gifts, letters.template_for(letters.STATEMENT), local_today())
+
+
+def _contact_url(contact_id: int) -> str:
+    try:
+        return url_for("contacts.show", contact_id=contact_id)
+    except BuildError:
+        return url_for("pipeline.receipts")
+
+
+@bp.route("/receipts/statements/<int:contact_id>/<int:year>.pdf", methods=["GET", "POST"])
+@permission_required(PERM)
+def donor_statement(contact_id: int, year: int):
+    """A donor's statement for a year (a copy on request): GET shows it,
+    POST downloads it and records it, like a gift's letter."""
+    try:
+        letter = _statement(contact_id, year)
+    except (TemplateProblem, letters.NoTemplate) as problem:
+        flash(f"The statement could not be made: {problem} Correct the template under Receipt templates.", "error")
+        return redirect_after_post(_contact_url(contact_id))
+    document = pdf.letters_pdf([letter.frame()])
+    if request.method == "POST":
+        deliver.record(letter, deliver.DOWNLOAD, user=current_user._get_current_object())
+        db.session.commit()
+    disposition = "attachment" if request.method == "POST" else "inline"
+    return Response(document, mimetype="application/pdf", headers={
+        "Content-Disposition": f'{disposition}; filename="{letter.filename}"', "Cache-Control": "no-store"})
+
+
+@bp.post("/receipts/statements/<int:contact_id>/<int:year>/email")
+@permission_required(PERM)
+def donor_statement_email(contact_id: int, year: int):
+    try:
+        letter = _statement(contact_id, year)
+    except (TemplateProblem, letters.NoTemplate) as problem:
+        flash(f"The statement could not be made: {problem} Correct the template under Receipt templates.", "error")
+        return redirect_after_post(_contact_url(contact_id))
+    refusal = deliver.email_refusal(letter.recipient)
+    if refusal:
+        flash(f"Not emailed: {refusal}", "error")
+        return redirect_after_post(_contact_url(contact_id))
+    deliver.email(letter, pdf.letters_pdf([letter.frame()]), user=current_user._get_current_object())
+    db.session.commit()
+    held = "" if delivery_enabled() else " Email delivery is off, so it waits in the outbox."
+    flash(f"The {year} statement is emailed to {letter.recipient.display_name} ({letter.recipient.email}).{held}",
+          "success")
+    return redirect_after_post(_contact_url(contact_id))
+
+
+@bp.app_context_processor
+def _receipt_helpers() -> dict:
+    """`statement_years(contact_id)` for receipts_donor_statements.html,
+    which a contact page panel may include (one query, only when used)."""
+    return {"statement_years": letters.donor_years}
+
+
 # --- Batch runs ------------------------------------------------------------------------
 
 def _prepare(form: ScopeForm) -> None:

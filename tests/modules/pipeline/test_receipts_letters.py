@@ -232,3 +232,55 @@ def test_volunteers_cannot_make_letters(app, client):
     login(client, "val@example.org")
     assert client.get(f"/pipeline/gifts/{gift_id}/letter.pdf").status_code == 403
     assert client.get("/pipeline/receipts/").status_code == 403
+
+
+def test_a_copy_of_a_donors_statement(app, receipts_client):
+    with app.app_context():
+        donor = make_donor()
+        give(donor, "15.00", date(2024, 5, 1))
+        give(donor, "25.00", date(2025, 5, 1))
+        give(donor, "35.00", date(2025, 6, 1))
+        db.session.commit()
+        donor_id = donor.id
+        from modules.pipeline.receipts.letters import donor_years
+
+        assert donor_years(donor_id) == [2025, 2024]
+    look = receipts_client.get(f"/pipeline/receipts/statements/{donor_id}/2025.pdf")
+    assert look.headers["Content-Disposition"] == 'inline; filename="statement-2025-grace-hopper.pdf"'
+    assert "$60.00" in pdf_text(look.data) and "$15.00" not in pdf_text(look.data)
+    assert receipts_client.get(f"/pipeline/receipts/statements/{donor_id}/2023.pdf").status_code == 404
+    token = csrf_from(receipts_client, "/pipeline/receipts/")
+    assert receipts_client.post(f"/pipeline/receipts/statements/{donor_id}/2025.pdf",
+                                data={"csrf_token": token}).status_code == 200
+    emailed = receipts_client.post(f"/pipeline/receipts/statements/{donor_id}/2025/email",
+                                   data={"csrf_token": token}, follow_redirects=True)
+    assert "The 2025 statement is emailed to Grace Hopper (grace@example.org)." in emailed.get_data(as_text=True)
+    with app.app_context():
+        acks = db.session.scalars(db.select(Acknowledgement).order_by(Acknowledgement.id)).all()
+        assert [(a.kind, a.year, a.channel, a.gift_id) for a in acks] == [
+            ("statement", 2025, "download", None), ("statement", 2025, "email", None)]
+        assert db.session.scalars(db.select(MailMessage)).one().attachments[0].filename == \
+            "statement-2025-grace-hopper.pdf"
+
+
+def test_the_donor_statements_partial_lists_years_for_receipts_users_only(app, admin):
+    from flask import render_template
+    from flask_login import login_user
+
+    from app.models import User
+
+    with app.app_context():
+        donor = make_donor()
+        give(donor, "25.00", date(2025, 5, 1))
+        db.session.commit()
+        donor_id = donor.id
+    for email, role, shown in (("admin@example.org", None, True), ("val@example.org", "volunteer", False)):
+        if role:
+            make_user(app, email, role, "Val")
+        with app.test_request_context("/pipeline/gifts/"):
+            login_user(db.session.scalar(db.select(User).where(User.email == email)))
+            from modules.contacts.models import Contact
+
+            html = render_template("pipeline/receipts_donor_statements.html", contact=db.session.get(Contact, donor_id))
+            assert (f'/pipeline/receipts/statements/{donor_id}/2025.pdf"' in html) is shown
+            assert ("Email<span class=\"visually-hidden\"> the 2025 statement" in html) is shown
