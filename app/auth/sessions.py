@@ -14,9 +14,10 @@ from datetime import timedelta
 
 from flask import current_app, request, session
 from flask_login import login_user, logout_user
+from sqlalchemy.orm import joinedload, lazyload
 
 from app.extensions import db, login_manager
-from app.models import User, UserSession
+from app.models import Role, User, UserSession
 from app.models.base import utcnow
 
 TOUCH_EVERY = timedelta(seconds=60)  # write last_seen_at at most this often
@@ -68,7 +69,10 @@ def end_others(user: User) -> None:
 
 @login_manager.user_loader
 def load_user(token: str) -> User | None:
-    row = db.session.get(UserSession, _digest(token))
+    # The role's grants only matter for a custom role (app.permissions.role_permissions):
+    # loaded when read, not on every request as the relationship's default would.
+    row = db.session.get(UserSession, _digest(token), options=[
+        joinedload(UserSession.user).joinedload(User.role).options(lazyload(Role.grants))])
     if row is None:
         return None
     now = utcnow()

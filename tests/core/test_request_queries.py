@@ -1,4 +1,5 @@
-"""Runtime settings: every module's stored settings come from one query per request."""
+"""What every request reads: the session, the user and role in one query (a
+built-in role's grants are not loaded), every module's settings in one."""
 
 from __future__ import annotations
 
@@ -19,3 +20,10 @@ def test_settings_of_several_modules_take_one_query_and_see_changes(app):
         settings.put("contacts", {"default_country": "FR"})
         assert settings.get("contacts", "default_country") == "FR"
         db.session.rollback()
+
+
+def test_a_signed_in_request_reads_the_session_user_and_role_in_one_query(app, admin_client):
+    with counted_queries(app) as statements:
+        assert admin_client.get("/account").status_code == 200
+    assert any("core_user_session" in s and "core_role" in s for s in statements)
+    assert not any("core_role_permission" in s for s in statements)
