@@ -59,6 +59,16 @@ def _seed(env: dict, settings: Settings, log: Path) -> dict:
             "output": last}
 
 
+def _prune(cache: Path, keep: int = 2) -> None:
+    """Keep the newest `keep` cached databases of this size and seed (older
+    schemas or module sets); at a million contacts each takes gigabytes."""
+    prefix = cache.name.rsplit("-", 1)[0] + "-"
+    siblings = sorted((p for p in cache.parent.glob(prefix + "*") if (p / "meta.json").exists()),
+                      key=lambda p: (p / "meta.json").stat().st_mtime, reverse=True)
+    for old in siblings[keep:]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
 def prepare_sqlite(settings: Settings, env_for, instance: Path, log: Path) -> dict:
     """Copy the cached seeded database into `instance` (seeding it first if
     needed). `env_for(instance_dir)` gives the environment for CLI commands."""
@@ -74,6 +84,7 @@ def prepare_sqlite(settings: Settings, env_for, instance: Path, log: Path) -> di
         (building / "meta.json").write_text(json.dumps({**meta, "key": key}, indent=2))
         shutil.rmtree(cache, ignore_errors=True)
         building.rename(cache)
+        _prune(cache)
         seed = meta
     else:
         meta = json.loads((cache / "meta.json").read_text())
