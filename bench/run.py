@@ -10,6 +10,7 @@ and time a CSV import from the command line; 9. write the reports.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import secrets
@@ -128,9 +129,22 @@ def _result(settings: Settings, about: dict, started: datetime, seed: dict, foun
     return result
 
 
+def _lock():
+    """One run at a time per checkout: runs share build/bench/run/ and the CPU."""
+    BUILD.mkdir(parents=True, exist_ok=True)
+    handle = (BUILD / ".lock").open("w")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise SystemExit("bench: another bench is running in this checkout (build/bench/.lock); "
+                         "wait for it to finish") from None
+    return handle
+
+
 def main() -> None:
     settings = load()
     wrk.require()
+    lock = _lock()  # noqa: F841 (held until the process exits)
     if settings.dialect == "other":
         raise SystemExit("bench: DATABASE_URL must be a postgresql:// URL (or unset for SQLite)")
     about = machine.describe()
