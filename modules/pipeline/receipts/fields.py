@@ -96,7 +96,9 @@ def address_lines(contact) -> list[str]:
     address = _primary_address(contact)
     if address is None:
         return []
-    home = (settings.get("contacts", "default_country") or "").upper()
+    # The country line is left off at home (contacts' default country, or
+    # the region of the organisation's locale).
+    home = (settings.get("contacts", "default_country") or options.home_region()).upper()
     town = " ".join(p for p in (address.city, address.region, address.postcode) if p)
     lines = [address.line1, address.line2, town]
     if address.country and address.country.upper() != home:

@@ -22,6 +22,11 @@ def get(key: str) -> str:
     return DEFAULTS.get(key, "") if value is None else str(value)
 
 
+def home_region() -> str:
+    """The organisation's country from its locale ("en-GB" -> "GB"), or ""."""
+    return _region()
+
+
 def _region() -> str:
     locale = (settings.get("core", "locale") or "en").replace("_", "-")
     return locale.split("-", 1)[1].upper() if "-" in locale else ""

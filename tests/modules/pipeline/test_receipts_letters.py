@@ -80,7 +80,9 @@ def test_a_thank_you_fills_in_the_gift_and_escapes_what_people_typed(org):
     assert "<strong>£1,250.50</strong> to the General fund, which we received on 14 March 2026, " \
            "given in memory of Walter Hopper." in letter.body
     assert f"Gift no. {gift.id} · Cheque · reference 100234." in letter.body
-    assert letter.to_lines == ["1 Navy Way", "Arlington VA 22201", "US"]
+    assert letter.to_lines == ["1 Navy Way", "Arlington VA 22201", "US"]  # abroad, seen from en-GB
+    settings.put("core", {"locale": "en-US"})
+    assert fields.address_lines(letter.recipient) == ["1 Navy Way", "Arlington VA 22201"]  # at home
 
 
 def test_a_statement_totals_exactly_and_leaves_out_soft_credits_and_in_kind_values(org):
