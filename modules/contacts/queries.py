@@ -187,9 +187,9 @@ def conditions(lq: ListQuery, specs: dict[str, FilterSpec]) -> list:
     """Everything that limits the list: live contacts, the search, the rules."""
     where = [Contact.deleted_at.is_(None)]
     if lq.q:
-        ids = search.matching_ids(lq.q)
-        if ids is not None:
-            where.append(Contact.id.in_(ids))
+        condition = search.matching(lq.q, Contact.id)
+        if condition is not None:
+            where.append(condition)
     applied = [c for c in (rule_condition(r, specs) for r in lq.rules) if c is not None]
     if applied:
         where.append(and_(*applied) if lq.match == "all" else or_(*applied))

@@ -390,12 +390,12 @@ def bulk_job(job_id: int):
 # Global search and the dashboard widget ---------------------------------------
 
 def global_search_results(query: str, limit: int) -> list[tuple[str, str, str]]:
-    ids = search.matching_ids(query)
-    if ids is None:
+    condition = search.matching(query, Contact.id)
+    if condition is None:
         return []
     rows = db.session.execute(
         select(Contact.id, Contact.display_name, Contact.email, Contact.city)
-        .where(Contact.id.in_(ids), Contact.deleted_at.is_(None))
+        .where(condition, Contact.deleted_at.is_(None))
         .order_by(Contact.sort_name, Contact.id).limit(limit)).all()
     return [(name, contact_url(cid), " · ".join(p for p in (email, city) if p)) for cid, name, email, city in rows]
 
