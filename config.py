@@ -33,7 +33,7 @@ def load_config(instance_path: Path | None = None) -> dict:
     """
     load_dotenv(BASE_DIR / ".env", override=False)
     env = os.environ
-    instance = Path(env.get("STEWARD_INSTANCE", instance_path or DEFAULT_INSTANCE))
+    instance = Path(env.get("STEWARD_INSTANCE", instance_path or DEFAULT_INSTANCE)).resolve()
     steward_env = env.get("STEWARD_ENV", "development").strip().lower()
     modules = env.get("STEWARD_MODULES")
     return {
