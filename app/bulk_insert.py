@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 
 from sqlalchemy import Table, bindparam, insert
 
@@ -30,8 +31,8 @@ BATCH = 5_000
 class _Plan:
     sql: str
     positional: bool
-    names: tuple[str, ...]  # bind names in the order the driver wants them (positional) or keys (named)
-    order: tuple[int, ...] | None  # for each name, its index in the row (None: the row's own order)
+    names: tuple[str, ...]  # the bind names (keys of a named driver's dicts)
+    reorder: object  # itemgetter putting a row in the statement's order (positional drivers), or None
     processors: tuple[tuple[int, object], ...]  # (index in row, bind processor)
     constants: tuple  # values of the defaulted columns, processed, appended to every row
 
@@ -67,31 +68,42 @@ def _plan(table: Table, columns: tuple[str, ...], dialect, returning: str | None
             constants.append(process(value) if process else value)
         elif process is not None:
             processors.append((index, process))
-    names = tuple(compiled.positiontup) if compiled.positional else every
-    order = tuple(every.index(n) for n in names)
-    plan = _Plan(compiled.string, compiled.positional, names, None if order == tuple(range(len(every))) else order,
-                 tuple(processors), tuple(constants))
+    reorder = None
+    if compiled.positional:
+        order = tuple(every.index(name) for name in compiled.positiontup)
+        if order != tuple(range(len(every))):
+            reorder = itemgetter(*order) if len(order) > 1 else (lambda row, i=order[0]: (row[i],))
+    plan = _Plan(compiled.string, compiled.positional, every, reorder, tuple(processors), tuple(constants))
     _PLANS[key] = plan
     return plan
 
 
 def _parameters(plan: _Plan, rows: Iterable[Sequence]) -> list:
     """The driver's parameters for `rows`: bind-processed, defaults added,
-    as tuples (positional drivers) or dicts (named ones)."""
-    processors, constants, order, names = plan.processors, plan.constants, plan.order, plan.names
+    as tuples (positional drivers) or dicts (named ones). A value object seen
+    before in the batch (the chunk's one timestamp, True, None) is processed
+    once: processors depend only on the value."""
+    processors, constants, reorder, names = plan.processors, plan.constants, plan.reorder, plan.names
+    memos = [({}, index, process) for index, process in processors]
     out = []
     for row in rows:
-        if processors:
+        if memos:
             row = list(row)
-            for index, process in processors:
-                row[index] = process(row[index])
-        row = (*row, *constants)
+            for memo, index, process in memos:
+                value = row[index]
+                key = id(value)
+                if key in memo:
+                    row[index] = memo[key]
+                else:
+                    row[index] = memo[key] = process(value)
+        if constants:
+            row = (*row, *constants)
         if not plan.positional:
             out.append(dict(zip(names, row, strict=True)))
-        elif order is None:
-            out.append(row)
+        elif reorder is not None:
+            out.append(reorder(row))
         else:
-            out.append(tuple(row[i] for i in order))
+            out.append(tuple(row))
     return out
 
 

@@ -5,10 +5,10 @@ and with folding cached, since names recur across a file's rows."""
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
-from modules.contacts import phones, search
+from modules.contacts import search
+from modules.contacts.importer import numbers
 from modules.contacts.models import PERSON
 
 
@@ -24,14 +24,9 @@ def _fold(value: str) -> str:
 fold = lru_cache(maxsize=100_000)(_fold)
 
 
-def _digits(value: str) -> str:
-    return re.sub(r"\D", "", value or "")
-
-
-@lru_cache(maxsize=50_000)
 def phone_parts(number: str, home: str) -> tuple[str, str]:
     """What `search.document` takes from a stored number: its digits and those of its display form."""
-    return _digits(number), _digits(phones.display(number, home))
+    return numbers.stored(number, home) if number else ("", "")
 
 
 def document(contact, emails, phone_digits) -> str:

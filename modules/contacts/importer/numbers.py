@@ -6,6 +6,7 @@ without parsing the E.164 form again or checking numbers of other countries."""
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import phonenumbers
@@ -13,6 +14,7 @@ from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, PhoneNumber, PhoneNumberFo
 
 from modules.contacts import phones
 
+_NOT_DIGIT = re.compile(r"\D")
 # Recurring numbers (an office's switchboard, "0") are parsed once.
 CACHE = 50_000
 
@@ -29,6 +31,23 @@ def read(raw: str, region: str, home: str) -> tuple[str, tuple[str, str]] | None
         return None
     e164 = phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
     return e164, (e164[1:], _display_digits(parsed, e164, home))
+
+
+@lru_cache(maxsize=CACHE)
+def stored(number: str, home: str) -> tuple[str, str]:
+    """What `search.document` takes from a stored number (`documents.phone_parts`):
+    its digits and those of `phones.display(number, home)`, the display's
+    digits worked out as for a number just read when `number` is plain E.164."""
+    digits = _NOT_DIGIT.sub("", number)
+    if number.startswith("+"):
+        try:
+            parsed = phonenumbers.parse(number, None)
+        except phonenumbers.NumberParseException:
+            parsed = None
+        if (parsed is not None and not parsed.extension and not parsed.italian_leading_zero
+                and phonenumbers.format_number(parsed, PhoneNumberFormat.E164) == number):
+            return digits, _display_digits(parsed, number, home)
+    return digits, _NOT_DIGIT.sub("", phones.display(number, home))
 
 
 def _display_digits(parsed: PhoneNumber, e164: str, home: str) -> str:

@@ -118,7 +118,8 @@ def _csv_rows(data: bytes, encoding: str, delimiter: str) -> Iterator[list[str]]
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         for row in reader:
-            yield [unneutralise(c.strip()) for c in row[:MAX_COLUMNS]]
+            # only a cell starting with an apostrophe can be a neutralised one
+            yield [unneutralise(t) if (t := c.strip())[:1] == "'" else t for c in row[:MAX_COLUMNS]]
     except csv.Error as error:
         raise FileProblem(f"The file is not valid CSV near line {reader.line_num}: {error}.") from None
 

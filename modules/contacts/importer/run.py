@@ -177,16 +177,22 @@ def execute(run: ImportRun, user=None, *, progress=None) -> ImportRun:
         db.session.commit()
     done = 0
     for batch in planner.chunks():
-        if done + len(batch) <= start:
-            planner.plan(batch, lookup=False)  # rows done by an earlier attempt: keys only
-            done += len(batch)
-            continue
+        if done < start:  # rows done by an earlier attempt (whatever its chunk size): keys only
+            skip = min(start - done, len(batch))
+            planner.plan(batch[:skip], lookup=False)
+            done += skip
+            batch = batch[skip:]
+            if not batch:
+                continue
         planned = planner.plan(batch)
         by_action: dict[str, list[Planned]] = {}
         for item in planned:
             by_action.setdefault(item.action, []).append(item)
-        run.created += writer.create(by_action.get(CREATE, []))
+        created = writer.create(by_action.get(CREATE, []))
         updated, unchanged = writer.update(by_action.get(UPDATE, []))
+        # the run changes only now: an earlier change would be flushed by the
+        # updates' first query, rewriting its row (file bytes and all) twice
+        run.created += created
         run.updated += updated
         run.skipped += unchanged + len(by_action.get(SKIP_MATCH, [])) + len(by_action.get(SKIP_NEW, []))
         failed = by_action.get(FAIL, [])

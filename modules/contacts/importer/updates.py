@@ -40,12 +40,19 @@ CONTACTS = Contact.__table__
 
 def load(ids: list[int]) -> dict[int, SimpleNamespace]:
     """Plain copies of the contacts, with their emails, phones, addresses (by id) and tags (by name)."""
-    contacts = {row.id: SimpleNamespace(**row._asdict(), emails=[], phones=[], addresses=[], tags=[])
-                for row in db.session.execute(select(CONTACTS).where(CONTACTS.c.id.in_(ids)))}
+    result = db.session.execute(select(CONTACTS).where(CONTACTS.c.id.in_(ids)))
+    keys = tuple(result.keys())
+    contacts = {}
+    for row in result:
+        contact = SimpleNamespace(**dict(zip(keys, row, strict=True)), emails=[], phones=[], addresses=[], tags=[])
+        contacts[contact.id] = contact
     for model, part in ((ContactEmail, "emails"), (ContactPhone, "phones"), (ContactAddress, "addresses")):
         table = model.__table__
-        for row in db.session.execute(select(table).where(table.c.contact_id.in_(ids)).order_by(table.c.id)):
-            getattr(contacts[row.contact_id], part).append(SimpleNamespace(**row._asdict()))
+        result = db.session.execute(select(table).where(table.c.contact_id.in_(ids)).order_by(table.c.id))
+        keys = tuple(result.keys())
+        for row in result:
+            item = SimpleNamespace(**dict(zip(keys, row, strict=True)))
+            getattr(contacts[item.contact_id], part).append(item)
     for contact_id, tag_id in db.session.execute(
             select(ContactTag.contact_id, ContactTag.tag_id).join(Tag, Tag.id == ContactTag.tag_id)
             .where(ContactTag.contact_id.in_(ids)).order_by(Tag.name)):

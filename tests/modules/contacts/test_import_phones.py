@@ -77,3 +77,18 @@ def test_every_regions_numbers_with_and_without_extensions_read_as_the_app_store
         checked += 1
         assert got == (number, (_digits(number), _digits(phones.display(number, home)))), (raw, region)
     assert checked > 900
+
+
+@pytest.mark.parametrize("home", ["GB", "US", "CA", "FR", "IT", "JE"])
+def test_stored_numbers_give_the_digits_search_document_takes(home):
+    """Matched contacts' existing numbers (E.164 or anything older code stored)
+    are indexed by the digits `search.document` takes from them."""
+    from modules.contacts.importer.numbers import stored
+
+    made = [phones.normalise(raw, region) for raw, region in _example_numbers()]
+    made += [n for n in (phones.normalise(raw, "GB") for raw in _samples()) if n]
+    made += ["+44 20 7946 0018", "+442079460018 ext. 12", "020 7946 0018", "+390612345678", "+1", "+", "12",
+             "+999 1234", "+12025550143x7", "٠١٢٣٤٥٦٧٨٩"]
+    for number in made:
+        if number:
+            assert stored(number, home) == (_digits(number), _digits(phones.display(number, home))), number
