@@ -80,6 +80,9 @@ def import_command(file: Path, mapping_name, match, on_match, on_new, dry_run):
     db.session.commit()
     run = execute(run, None, progress=lambda done, total: (db.session.commit(),
                                                            click.echo(f"  {done:,} of {total:,} rows", err=True)))
+    from app.dbstats import refresh_statistics
+
+    refresh_statistics()  # the planner's statistics, after the data changed shape (app/dbstats.py)
     click.echo(f"Import #{run.id} of {run.filename}: {run.created:,} created, {run.updated:,} updated, "
                f"{run.skipped:,} skipped, {run.failed:,} failed.")
     if run.failed:
