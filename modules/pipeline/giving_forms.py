@@ -244,7 +244,10 @@ def picker(name: str, label: str, source, *, initial: int | None = None, names: 
     elif chosen:
         p.error = "That contact no longer exists; choose another."
     if q:
-        p.results = [r for r in find_contacts(q) if r[0] != chosen]
+        found = find_contacts(q)
+        p.results = [r for r in found if r[0] != chosen]
+        if found and not p.results:
+            p.q = ""  # the search found the one already chosen: nothing more to show
     return p
 
 
