@@ -13,7 +13,15 @@ from app.extensions import db
 from app.htmx import confirm_page, is_htmx, page_or_fragment, redirect_after_post
 from app.permissions import permission_required
 from modules.pipeline import gift_queries, gifts
-from modules.pipeline.giving_forms import GiftForm, credit_rows, credit_values, find_contacts, picker, today
+from modules.pipeline.giving_forms import (
+    GiftForm,
+    contact_names,
+    credit_rows,
+    credit_values,
+    find_contacts,
+    picker,
+    today,
+)
 from modules.pipeline.models import (
     FREQUENCIES,
     PAYMENT_METHODS,
@@ -46,7 +54,9 @@ def gifts_list():
     f = gift_queries.parse(request.args)
     result = gift_queries.page(f, after=request.args.get("after"), before=request.args.get("before"))
     args = dict(f.args)
+    contact_id = int(f.args["contact"]) if f.args.get("contact", "").isdigit() else None
     context = {
+        "donor_name": contact_names([contact_id]).get(contact_id) if contact_id else None,
         "f": f, "page": result, "totals": gift_queries.totals(f),
         "older_url": url_for("pipeline.gifts", **args, after=result.older) if result.older else None,
         "newer_url": url_for("pipeline.gifts", **args, before=result.newer) if result.newer else None,

@@ -207,6 +207,9 @@ def test_list_filters_and_sql_totals(admin_client, app, people, fund_ids):
     assert "1 gift</strong> totalling <strong>$0.70" in summary("fund=none")[0]
     text, html = summary("min=lots&from=yesterday")
     assert "4 gifts" in text and "is not an amount" in html and "Write the date as YYYY-MM-DD." in html
+    text, html = summary(f"contact={people['grace']}")
+    assert "2 gifts</strong> totalling <strong>$30.30" in text and "Showing the gifts of" in html
+    assert f'href="/pipeline/gifts/new?contact={people["grace"]}"' in html
     fragment = admin_client.get("/pipeline/gifts/?donor=vincent", headers={"HX-Request": "true"})
     assert fragment.headers["HX-Push-Url"] == "/pipeline/gifts/?donor=vincent"
     assert "<html" not in fragment.get_data(as_text=True) and "$500.00" in fragment.get_data(as_text=True)
