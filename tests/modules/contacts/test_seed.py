@@ -1,6 +1,7 @@
 """`flask seed`: the contacts module's demo data through the CLI: the kinds
 and details it makes, quick search finds every contact, the same seed gives
-the same data, and a database with contacts is left alone without --append."""
+the same data, a big seed builds its indexes at the end and is all or
+nothing, and a database with contacts is left alone without --append."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ import re
 from collections import Counter
 
 from sqlalchemy import func, select
+from sqlalchemy import inspect as sa_inspect
 
 from app.extensions import db
 from modules.contacts import search
+from modules.contacts import seed as contacts_seed
 from modules.contacts.models import (
     HOUSEHOLD,
     ORGANISATION,
@@ -51,6 +54,18 @@ def digest() -> str:
     rows = sorted((c.kind, c.display_name, c.sort_name, tuple(emails.get(c.id, ())), tuple(phones.get(c.id, ())))
                   for c in db.session.scalars(select(Contact)))
     return hashlib.sha256(repr(rows).encode()).hexdigest()
+
+
+def indexes() -> dict[str, set]:
+    """Every index on the tables the contacts seed fills, as the database reports it."""
+    inspector = sa_inspect(db.engine)
+    tables = [m.__table__.name for m in (Contact, Relationship, *contacts_seed.DETAIL_COLUMNS)]
+    return {table: {(i["name"], tuple(i.get("column_names") or ()), tuple(i.get("expressions") or ()),
+                     bool(i["unique"])) for i in inspector.get_indexes(table)} for table in tables}
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
 
 
 def test_seed_makes_every_kind_with_its_details(app):
@@ -183,3 +198,53 @@ def test_if_empty_adds_nothing_to_a_database_with_contacts(app):
     assert result.exit_code == 0 and "no demo data added" in result.output
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Contact)) == 10
+
+
+def test_a_big_seed_into_an_empty_database_builds_its_indexes_at_the_end(app, monkeypatch):
+    """The same data as chunk by chunk, and every index is back afterwards."""
+    monkeypatch.setattr(contacts_seed, "BULK_FROM", 100)
+    monkeypatch.setattr(contacts_seed, "CHUNK", 40)
+    with app.app_context():
+        before = indexes()
+        assert sum(1 for table in before.values() for *_, unique in table if not unique) >= 10
+    result = seed(app, "--contacts", "120", "--seed", "5")
+    assert result.exit_code == 0, result.output
+    assert re.search(r"contacts: 120/120 contacts, \d+ indexes built", result.output)
+    with app.app_context():
+        assert indexes() == before
+        bulk = digest()
+        person = db.session.scalars(select(Contact).where(Contact.kind == PERSON)).first()
+        assert person.id in set(db.session.scalars(search.matching_ids(person.email)))
+    empty_tables(app)
+    monkeypatch.setattr(contacts_seed, "BULK_FROM", 10**9)
+    result = seed(app, "--contacts", "120", "--seed", "5")
+    assert result.exit_code == 0 and "indexes built" not in result.output
+    with app.app_context():
+        assert digest() == bulk
+
+
+def test_a_big_seed_that_fails_leaves_the_database_as_it_was(app, monkeypatch):
+    monkeypatch.setattr(contacts_seed, "BULK_FROM", 100)
+    monkeypatch.setattr(contacts_seed, "CHUNK", 40)
+    write, calls = contacts_seed.Seeder.write, []
+
+    def fail_on_the_second_chunk(out):
+        calls.append(out)
+        if len(calls) == 2:
+            raise RuntimeError("the disk is full")
+        write(out)
+
+    monkeypatch.setattr(contacts_seed.Seeder, "write", staticmethod(fail_on_the_second_chunk))
+    with app.app_context():
+        before = indexes()
+    result = seed(app, "--contacts", "120")
+    assert result.exit_code != 0 and isinstance(result.exception, RuntimeError)
+    with app.app_context():
+        assert (count(Contact), count(ContactEmail), count(Activity), count(Tag)) == (0, 0, 0, 0)
+        assert indexes() == before
+    # A small seed (or --append) commits chunk by chunk: what went in before a failure stays.
+    monkeypatch.setattr(contacts_seed, "BULK_FROM", 10**9)
+    calls.clear()
+    assert seed(app, "--contacts", "120").exit_code != 0
+    with app.app_context():
+        assert count(Contact) == 40
