@@ -76,10 +76,14 @@ def _error(code: int, title: str, message: str):
 
 
 def _current_nav(nav) -> str | None:
-    """The menu entry for this page: its own endpoint, else the first entry of its blueprint."""
+    """The menu entry for this page: its own endpoint, else the entry whose
+    section names it, else the first entry of its blueprint."""
     endpoint = request.endpoint or ""
     if any(item.endpoint == endpoint for item in nav):
         return endpoint
+    for item in nav:
+        if any(endpoint.startswith(prefix) for prefix in item.section):
+            return item.endpoint
     blueprint = endpoint.split(".")[0]
     return next((item.endpoint for item in nav if item.endpoint.split(".")[0] == blueprint), None)
 
@@ -141,6 +145,8 @@ def register(app: Flask) -> None:
         return {
             "org": settings.get_all("core"),
             "nav": nav,
+            "module_styles": state.styles,
+            "module_scripts": state.scripts,
             "current_nav": _current_nav(nav),
             "can": can,
             "is_htmx": is_htmx(),

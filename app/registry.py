@@ -22,6 +22,9 @@ class NavItem:
     endpoint: str
     permission: str
     order: int = 100
+    # Endpoint-name prefixes of the pages this entry stands for, when a
+    # blueprint holds several entries' pages ("pipeline.gift" for Giving).
+    section: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,12 @@ class Module:
     search: list[SearchProvider] = field(default_factory=list)
     settings: dict[str, object] = field(default_factory=dict)
     seed: Callable | None = None  # seed(n, rng, progress): see above
+    # Files under static/ that every page loads in <head> while the module is
+    # enabled. Per-page links would be lost: boosted (HTMX) navigation swaps
+    # only the body. Scripts load deferred; write them to act on the document
+    # (event delegation) so content swapped in later needs nothing more.
+    styles: list[str] = field(default_factory=list)
+    scripts: list[str] = field(default_factory=list)
     cli: str | None = None  # "package.cli:group"
     # What this module adds to another module's extension points, keyed by
     # that module's name: `extends={"contacts": ContactHooks(...)}`. The core

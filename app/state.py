@@ -19,6 +19,8 @@ class StewardState:
     widgets: list[Widget] = field(default_factory=list)
     jobs: dict[str, JobHandler] = field(default_factory=dict)
     search: list[SearchProvider] = field(default_factory=list)
+    styles: list[str] = field(default_factory=list)
+    scripts: list[str] = field(default_factory=list)
     redis: object = None
     redis_url: str = ""
     has_users: bool = False  # once True, first-run setup is over for this process
@@ -34,6 +36,8 @@ class StewardState:
             self.admin.extend((module.title, link) for link in module.admin)
             self.widgets.extend(module.widgets)
             self.search.extend(module.search)
+            self.styles.extend(module.styles)
+            self.scripts.extend(module.scripts)
             for handler in module.jobs:
                 self.jobs[handler.kind] = handler
         self.builtin_grants = {key: frozenset(perms) for key, perms in grants.items()}

@@ -49,15 +49,11 @@ def board(pipeline_id: int | None = None):
         pipeline = all_pipelines[0]
     else:
         pipeline = db.get_or_404(Pipeline, pipeline_id)
-    if request.headers.get("HX-Boosted") == "true":
-        # The board's script and stylesheet load with a whole page (htmx does
-        # not merge <head>), so a boosted link is turned into a real one.
-        return _full_page_redirect(request.full_path.rstrip("?"))
     context = board_context(pipeline)
     response = make_response(render_template(
         "pipeline/_board.html" if is_htmx() else "pipeline/board.html", pipelines=all_pipelines,
         current_nav="pipeline.board", **context))
-    response.headers["Vary"] = "HX-Request, HX-Boosted"
+    response.headers["Vary"] = "HX-Request"
     return response
 
 

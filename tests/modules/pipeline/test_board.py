@@ -108,9 +108,21 @@ def test_moving_with_htmx_returns_the_board_with_new_totals(app, admin_client):
     assert f'id="card-{opp_id}"' in column and "$4,200" in column
 
 
-def test_a_boosted_visit_becomes_a_full_page_load(app, admin_client):
+def test_every_page_loads_the_board_script_so_a_boosted_visit_needs_no_reload(app, admin_client):
+    head = admin_client.get("/").get_data(as_text=True).split("</head>")[0]
+    assert "/static/js/pipeline-board.js" in head and "/static/css/pipeline.css" in head
     response = admin_client.get("/pipeline/", headers={"HX-Request": "true", "HX-Boosted": "true"})
-    assert response.headers["HX-Redirect"] == "/pipeline/"
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "HX-Redirect" not in response.headers
+    assert '<div id="board"' in html and "<title>" in html
+    assert 'href="/pipeline/" aria-current="page">Pipeline' in html
+
+
+def test_giving_pages_mark_giving_in_the_menu_though_they_share_the_pipeline_blueprint(app, admin_client):
+    for url in ("/pipeline/gifts/", "/pipeline/pledges/", "/pipeline/recurring/", "/pipeline/receipts/"):
+        html = admin_client.get(url).get_data(as_text=True)
+        assert 'href="/pipeline/gifts/" aria-current="page">Giving' in html, url
+        assert 'aria-current="page">Pipeline' not in html, url
 
 
 def test_volunteers_see_the_board_without_move_controls(app, client):
