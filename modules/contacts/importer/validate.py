@@ -16,8 +16,8 @@ from email_validator import EmailNotValidError, validate_email
 from app import settings
 from modules.contacts import custom_fields, phones
 from modules.contacts.importer import numbers
+from modules.contacts.importer.documents import fold  # search.fold, cached
 from modules.contacts.models import HOUSEHOLD, OPT_IN, OPT_OUT, OPT_UNKNOWN, ORGANISATION, PERSON, CustomField
-from modules.contacts.search import fold
 
 # The common shape of an address, checked quickly; anything else goes
 # through email-validator (internationalised addresses, quoted parts...).
@@ -128,7 +128,9 @@ def _make(year: int, month: int, day: int) -> date | None:
 
 
 class RowReader:
-    """Reads rows of one file with one mapping."""
+    """Reads rows of one file with one mapping. What depends only on the
+    mapping (which checks apply, the custom fields' choices) is worked out
+    here once, so reading a row only visits the fields the file has."""
 
     def __init__(self, headers: list[str], mapping: dict[str, str], fields: list[CustomField]):
         self.headers = headers
@@ -140,6 +142,19 @@ class RowReader:
         locale = (settings.get("core", "locale") or "en").upper()
         self.day_first = not locale.endswith(("-US", "_US", "-PH", "_PH"))
         self.today = date.today()
+        # the same checks, in the same order, limited to the mapped fields
+        mapped = set(self.header_of)
+        self._cells = [(i, key) for i, _, key in self.columns]
+        self._limits = [(key, limit, self.header_of[key]) for key, limit in LIMITS.items() if key in mapped]
+        self._text = [key for key in TEXT_FIELDS if key in mapped]
+        self._name_keys = [key for key in NAME_KEYS if key in mapped]
+        self._emails = [(key, self.header_of[key]) for key in ("email", "email_2") if key in mapped]
+        self._address = [(key, part) for key, part in ADDRESS.items() if key in mapped]
+        self._phones = [(key, label, self.header_of[key]) for key, label in PHONES.items() if key in mapped]
+        self._flags = [(key, self.header_of[key]) for key in FLAGS if key in mapped]
+        self._fields = [(key, field, field.type, tuple(field.kinds or []), tuple(field.choices or ()),
+                         {c.lower(): c for c in field.choices or ()}, self.header_of[key])
+                        for key, field in self.custom.items() if key in mapped]
 
     def phone(self, raw: str, region: str) -> tuple[str, tuple[str, str]] | None:
         """(E.164, the digits search knows it by), or None when not a possible number."""
@@ -150,18 +165,18 @@ class RowReader:
 
     def read(self, line: int, cells: list[str]) -> Row:
         row = Row(line=line, cells=cells)
+        count = len(cells)
         raw: dict[str, str] = {}
-        problems = row.problems
-        for index, _header, key in self.columns:
-            value = cells[index] if index < len(cells) else ""
-            if value:
+        for index, key in self._cells:
+            if index < count and (value := cells[index]):
                 raw[key] = value
-        for key, limit in LIMITS.items():
+        problems = row.problems
+        for key, limit, header in self._limits:
             if key in raw and len(raw[key]) > limit:
-                problems.append((self.header_of[key], f"Too long: keep it under {limit} characters."))
+                problems.append((header, f"Too long: keep it under {limit} characters."))
                 raw[key] = raw[key][:limit]
         values = row.values
-        for key in TEXT_FIELDS:
+        for key in self._text:
             if key in raw:
                 values[key] = raw[key]
         # kind and name
@@ -171,10 +186,14 @@ class RowReader:
                 problems.append((self.header_of["kind"],
                                  f"“{raw['kind']}” is not a kind of contact: use person, household or organisation."))
                 kind = PERSON
-        elif any(k in raw for k in NAME_KEYS):
-            kind = PERSON
         else:
-            kind = ORGANISATION if "name" in raw else PERSON
+            kind = PERSON
+            for key in self._name_keys:
+                if key in raw:
+                    break
+            else:
+                if "name" in raw:
+                    kind = ORGANISATION
         row.kind = kind
         full = raw.get("full_name", "")
         if kind == PERSON:
@@ -184,7 +203,8 @@ class RowReader:
                     values["first_name"] = first[:100]
                 values["last_name"] = last[:100]
             values.pop("name", None)
-            if not any(values.get(k) for k in ("first_name", "last_name", "preferred_name", "middle_name")):
+            if not (values.get("first_name") or values.get("last_name") or values.get("preferred_name")
+                    or values.get("middle_name")):
                 problems.append(("", "No name: a person needs a first or last name."))
         else:
             if not values.get("name") and full:
@@ -194,15 +214,15 @@ class RowReader:
             if not values.get("name"):
                 problems.append(("", f"No name: a {kind} needs a name."))
         # emails
-        for key in ("email", "email_2"):
+        for key, header in self._emails:
             if key in raw:
                 email = parse_email(raw[key])
                 if email is None:
-                    problems.append((self.header_of[key], f"“{raw[key]}” is not a valid email address."))
+                    problems.append((header, f"“{raw[key]}” is not a valid email address."))
                 elif email not in row.emails:
                     row.emails.append(email)
         # address (its country also tells how to read the phone numbers)
-        address = {part: raw[key] for key, part in ADDRESS.items() if key in raw}
+        address = {part: raw[key] for key, part in self._address if key in raw}
         region = self.region
         if "country" in address:
             code = address["country"].upper() if len(address["country"]) == 2 else \
@@ -217,11 +237,11 @@ class RowReader:
             if "postcode" in address:
                 address["postcode"] = " ".join(address["postcode"].upper().split())
             row.address = address
-        for key, label in PHONES.items():
+        for key, label, header in self._phones:
             if key in raw:
                 number = self.phone(raw[key], region)
                 if number is None:
-                    problems.append((self.header_of[key], f"“{raw[key]}” does not look like a phone number."))
+                    problems.append((header, f"“{raw[key]}” does not look like a phone number."))
                 elif all(number[0] != n for n, _, _ in row.phones):
                     row.phones.append((number[0], label, number[1]))
         if "birth_date" in raw:
@@ -233,7 +253,7 @@ class RowReader:
                 problems.append((self.header_of["birth_date"], "A birth date cannot be in the future."))
             elif kind == PERSON:
                 values["birth_date"] = born
-        for key in FLAGS:
+        for key, header in self._flags:
             if key in raw:
                 word = fold(raw[key])
                 if word in YES:
@@ -241,7 +261,7 @@ class RowReader:
                 elif word in NO:
                     values[key] = False
                 else:
-                    problems.append((self.header_of[key], f"“{raw[key]}” is not yes or no."))
+                    problems.append((header, f"“{raw[key]}” is not yes or no."))
         if "email_opt_in" in raw:
             status = OPT_WORDS.get(fold(raw["email_opt_in"]).replace("_", " "), OPT_WORDS.get(
                 raw["email_opt_in"].strip().lower()))
@@ -252,33 +272,29 @@ class RowReader:
                 row.opt_in = status
         if "tags" in raw:
             row.tags = list(dict.fromkeys(t[:60] for t in _SPLIT_LIST.split(raw["tags"]) if t))
-        for key, custom in self.custom.items():
-            if key in raw:
+        for key, custom, kind_of, kinds, choices, by_lower, header in self._fields:
+            if key in raw and kind in kinds:  # a field that does not apply to this kind of contact is left out
                 try:
-                    value = self._custom(custom, raw[key], kind)
+                    value = self._value(custom, kind_of, choices, by_lower, raw[key])
                 except ValueError as error:
-                    problems.append((self.header_of[key], f"“{raw[key]}”: {error}"))
+                    problems.append((header, f"“{raw[key]}”: {error}"))
                 else:
                     if value is not None:
                         row.custom[custom.id] = value
         return row
 
-    def _custom(self, custom: CustomField, text: str, kind: str):
-        if kind not in (custom.kinds or []):
-            return None  # the field does not apply to this kind of contact
-        if custom.type == "date":
+    def _value(self, custom: CustomField, kind: str, choices: tuple, by_lower: dict, text: str):
+        """`_custom` for a field that applies, with its type and choices read once."""
+        if kind == "date":
             parsed = self.date(text)
             if parsed is None:
                 raise ValueError("not a date: use YYYY-MM-DD.")
             return parsed
-        if custom.type == "choice":
-            by_lower = {c.lower(): c for c in custom.choices}
+        if kind == "choice":
             text = by_lower.get(text.lower(), text)
-            if text not in custom.choices:
-                raise ValueError("not one of the choices (" + ", ".join(custom.choices) + ").")
-        if custom.type == "multi_choice":
-            by_lower = {c.lower(): c for c in custom.choices}
+            if text not in choices:
+                raise ValueError("not one of the choices (" + ", ".join(choices) + ").")
+        if kind == "multi_choice":
             items = [by_lower.get(i.lower(), i) for i in _SPLIT_LIST.split(text) if i]
             return custom_fields.parse(custom, items)
         return custom_fields.parse(custom, text)
-
