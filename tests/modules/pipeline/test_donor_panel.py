@@ -231,3 +231,9 @@ def test_the_timeline_provider_pages_by_before_and_limit(app, admin, family):
         assert [e.title for e in rest] == ["Pledged $3,000.00", "Gift of $50.00", "Gift of $250.00",
                                            "Soft credit of $300.00", "Gift of $100.00"]
         assert all(e.at < first[-1].at for e in rest)
+
+
+def test_a_households_own_page_shows_its_members_giving(app, admin_client, family, today):
+    giving = panel(admin_client.get(f"/contacts/{family['home']}").get_data(as_text=True), "giving")
+    assert "New donor" in giving and "Lifetime giving $75.00 (1 gift)" in giving
+    assert "Household Lifetime giving $1,775.00 (the household and its 2 members)" in giving
