@@ -68,7 +68,7 @@ def test_the_contact_page_shows_giving_and_the_dashboard_its_chart(app, donor, a
     page.goto(f"/contacts/{donor['grace']}")
     settle(page)
     giving = page.locator("#panel-giving")
-    expect(giving.get_by_role("heading", name="Giving")).to_be_visible()
+    expect(giving.get_by_role("heading", name="Giving", exact=True)).to_be_visible()
     expect(giving).to_contain_text("Retained donor")
     expect(giving).to_contain_text("Lifetime giving")
     expect(giving).to_contain_text("$1,400.00 (4 gifts)")

@@ -237,3 +237,22 @@ def test_a_households_own_page_shows_its_members_giving(app, admin_client, famil
     giving = panel(admin_client.get(f"/contacts/{family['home']}").get_data(as_text=True), "giving")
     assert "New donor" in giving and "Lifetime giving $75.00 (1 gift)" in giving
     assert "Household Lifetime giving $1,775.00 (the household and its 2 members)" in giving
+
+
+def test_the_giving_panel_offers_the_donors_statements_to_receipt_staff(app, admin_client, family, today):
+    html = admin_client.get(f"/contacts/{family['grace']}").get_data(as_text=True)
+    giving = re.search(r'<section[^>]*id="panel-giving".*?</section>', html, re.S).group(0)
+    assert "Giving statements" in giving
+    for year in (2026, 2025, 2024):
+        assert f"/receipts/statements/{family['grace']}/{year}.pdf" in giving
+    assert "Giving statements" not in panel(admin_client.get(f"/contacts/{family['loner']}")
+                                            .get_data(as_text=True), "giving")
+
+
+def test_giving_entries_on_the_timeline_have_their_own_icons(app, admin_client, family, today):
+    timeline = admin_client.get(f"/contacts/{family['grace']}/timeline").get_data(as_text=True)
+    icons = dict(re.findall(r'tl-kind-(\w+)">\s*<span class="tl-icon" aria-hidden="true">([^<]*)</span>', timeline))
+    assert {"gift", "soft_credit", "pledge", "opportunity"} <= icons.keys()
+    assert all(len(icons[kind].strip()) and icons[kind] not in ("G", "S", "P", "O")
+               for kind in ("gift", "soft_credit", "pledge", "opportunity")), icons
+    assert "Soft credit</span>" in timeline and "Pledge</span>" in timeline
