@@ -59,6 +59,7 @@ PROFILES = (("one_off", 40), ("loyal", 22), ("lapsed", 15), ("occasional", 12), 
 SMALL = (10, 20, 25, 25, 50, 50, 75, 100, 100, 150, 250, 500)
 MONTHLY = (5, 10, 10, 15, 20, 25, 50)
 METHODS = (("card", 30), ("online", 30), ("cheque", 20), ("bank", 12), ("cash", 8))
+MIN_OPPORTUNITIES = 30
 OPPORTUNITIES_PER_THOUSAND = 5
 NEXT_STEPS = ("Send the proposal", "Arrange a site visit", "Call to follow up", "Invite to the gala",
               "Prepare the budget", "Thank and report back")
@@ -318,7 +319,8 @@ def _opportunities(seeder: Seeder, contacts: list[tuple[int, str, int | None]], 
     orgs = [c for c, kind, _ in contacts if kind == ORGANISATION]
     people = [c for c, kind, _ in contacts if kind != ORGANISATION]
     rows, paths = [], []
-    for i in range(max(2, n * OPPORTUNITIES_PER_THOUSAND // 1000)):
+    # A small demo still gets a board worth looking at; at scale, a few per thousand.
+    for i in range(min(max(2, n // 10), max(MIN_OPPORTUNITIES, n * OPPORTUNITIES_PER_THOUSAND // 1000))):
         pipeline = pipelines[i % len(pipelines)]
         grant = "grant" in pipeline.name.lower()
         contact_id = rng.choice(orgs if grant and orgs else people or orgs)
