@@ -27,7 +27,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import except_, func, intersect, select
+from sqlalchemy import any_, except_, func, intersect, select
 
 from app.extensions import db
 from modules.contacts.filters import date_range
@@ -141,8 +141,19 @@ def _id(value: str, what: str) -> int:
     return int(value)
 
 
+def _member(ids):
+    """`Contact.id` is in the set `ids`. On PostgreSQL `id = ANY(ARRAY(SELECT ...))`
+    (as the quick search does): with `IN (SELECT ...)` the planner hashed the set
+    and read the whole contact table for it; now it fetches the set's contacts by
+    id. EXPLAIN ANALYZE at 100,000 contacts, best of six on a busy machine: the
+    LYBUNT list 82 -> 61 ms, its count 87 -> 54 ms (the set itself is ~45 ms)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return Contact.id == any_(func.array(ids.scalar_subquery()))
+    return Contact.id.in_(ids)
+
+
 def _in(op: str, ids):
-    return Contact.id.not_in(ids) if op in ("no", "is_not", "not_between") else Contact.id.in_(ids)
+    return Contact.id.not_in(ids) if op in ("no", "is_not", "not_between") else _member(ids)
 
 
 # The criteria ----------------------------------------------------------------------------
@@ -165,7 +176,7 @@ def filters(today: Callable[[], date] | None = None) -> list[FilterSpec]:
             year = year if op == "this_year" else year.previous()
             first, last = year.start, year.end - timedelta(days=1)
             start, end = max(start or first, first), min(end or last, last)
-        return Contact.id.in_(total_between(low, high, start, end))
+        return _member(total_between(low, high, start, end))
 
     def fund(op, value):
         return _in(op, select(Gift.contact_id).where(Gift.fund_id == _id(value, "a fund")))
