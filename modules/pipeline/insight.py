@@ -214,8 +214,11 @@ def household_totals(contact: Contact, year: FiscalYear, currency: str) -> House
     household_id = contact.id if contact.kind == "household" else contact.household_id
     if household_id is None:
         return None
-    members = select(Contact.id).where(Contact.household_id == household_id)
-    query = gift_aggregates(or_(Gift.contact_id == household_id, Gift.contact_id.in_(members)), year, currency)
+    # The household and its members as one set of contacts: with `contact_id = household
+    # OR contact_id IN (members)` PostgreSQL read every gift (20 ms at 170,000 gifts);
+    # IN (id = household OR household_id = household) reads only theirs (0.2 ms).
+    givers = select(Contact.id).where(or_(Contact.id == household_id, Contact.household_id == household_id))
+    query = gift_aggregates(Gift.contact_id.in_(givers), year, currency)
     query = query.add_columns(
         select(Contact.display_name).where(Contact.id == household_id).scalar_subquery().label("name"),
         select(func.count(Contact.id)).where(Contact.household_id == household_id).scalar_subquery()
