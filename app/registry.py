@@ -99,6 +99,10 @@ class Module:
     search: list[SearchProvider] = field(default_factory=list)
     settings: dict[str, object] = field(default_factory=dict)
     seed: Callable | None = None  # seed(n, rng, progress): see above
+    # seeded() -> int: how many records of what `--contacts N` counts the
+    # database already holds, so `flask seed` can refuse to pile demo data on
+    # real data (only the module that owns contacts declares it).
+    seeded: Callable[[], int] | None = None
     # Files under static/ that every page loads in <head> while the module is
     # enabled. Per-page links would be lost: boosted (HTMX) navigation swaps
     # only the body. Scripts load deferred; write them to act on the document

@@ -61,6 +61,13 @@ def _timeline(contact_id, before, limit):
     return activity_entries(contact_id, before, limit)
 
 
+def _seeded():
+    from app.extensions import db
+    from modules.contacts.models import Contact
+
+    return db.session.scalar(db.select(db.func.count()).select_from(Contact)) or 0
+
+
 def _seed(n, rng, progress):
     from modules.contacts.seed import seed
 
@@ -99,6 +106,7 @@ module = Module(
           JobHandler("contacts.export", _export_job),
           JobHandler("contacts.import", _import_job)],
     seed=_seed,
+    seeded=_seeded,
     cli="modules.contacts.cli:group",
     extends={"contacts": ContactHooks(filters=_filters, timeline=_timeline)},
 )
