@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from types import SimpleNamespace
 
-from sqlalchemy import delete, insert
+from sqlalchemy import delete
 
+from app import bulk_insert
 from app.extensions import db
 from modules.contacts import records
+from modules.contacts.importer import documents
 from modules.contacts.models import (
     Contact,
     ContactAddress,
@@ -66,41 +69,73 @@ def mark(before: dict, changes: dict, custom_labels: dict[int, str]) -> dict:
     return before
 
 
-def restore(contact: Contact, before: dict) -> dict:
-    """Put `before` back on `contact`; returns `{part: (now, then)}` for the audit."""
+class Restores:
+    """What putting back one chunk's `before`s writes, table by table: rows
+    to add, ids of rows to remove, tags and custom values to replace."""
+
+    def __init__(self):
+        self.rows: dict[str, list[tuple]] = {"emails": [], "phones": [], "addresses": []}
+        self.gone: dict[str, list[int]] = {"emails": [], "phones": [], "addresses": []}
+        self.tags_of: list[int] = []  # contacts whose tags are replaced
+        self.tags: list[tuple[int, int]] = []
+        self.custom_of: dict[int, list[int]] = {}  # field id -> contacts whose values of it are replaced
+        self.custom: list[tuple] = []
+
+    def write(self) -> None:
+        """Insert the rows put back, then remove the ones they replace (the
+        order the ORM flushed them in)."""
+        for part, table, columns in (
+                ("emails", ContactEmail.__table__, ("contact_id", "email", "label", "is_primary")),
+                ("phones", ContactPhone.__table__, ("contact_id", "number", "label", "is_primary")),
+                ("addresses", ContactAddress.__table__, ("contact_id", *ADDRESS_PARTS))):
+            bulk_insert.insert_rows(table, columns, self.rows[part])
+            if self.gone[part]:
+                db.session.execute(delete(table).where(table.c.id.in_(self.gone[part])))
+        if self.tags_of:
+            table = ContactTag.__table__
+            db.session.execute(delete(table).where(table.c.contact_id.in_(self.tags_of)))
+            bulk_insert.insert_rows(table, ("contact_id", "tag_id"), self.tags)
+        table = CustomValue.__table__
+        for field_id, contact_ids in self.custom_of.items():
+            db.session.execute(delete(table).where(table.c.field_id == field_id, table.c.contact_id.in_(contact_ids)))
+        bulk_insert.insert_rows(table, CUSTOM_COLUMNS, self.custom)
+
+
+CUSTOM_COLUMNS = ("contact_id", "field_id", "value_text", "value_number", "value_date", "value_bool")
+
+
+def restore(contact, before: dict, out: Restores) -> dict:
+    """Put `before` back on `contact` (a plain copy from `updates.load`, kept in
+    step) with what to write added to `out`; returns `{part: (now, then)}`
+    for the audit."""
     changes = {}
     for name, value in before.get("fields", {}).items():
         old, new = getattr(contact, name), _python(value)
         if old != new:
             setattr(contact, name, new)
             changes[name] = (old, new)
-    for part, model, key in (("emails", ContactEmail, "email"), ("phones", ContactPhone, "number")):
+    for part, key in (("emails", "email"), ("phones", "number")):
         if part in before:
             collection = getattr(contact, part)
             now = ", ".join(getattr(r, key) for r in collection)
-            collection.clear()
-            for value, label, primary in before[part]:
-                collection.append(model(**{key: value, "label": label, "is_primary": primary}))
+            out.gone[part] += [r.id for r in collection]
+            out.rows[part] += [(contact.id, value, label, primary) for value, label, primary in before[part]]
+            setattr(contact, part, [SimpleNamespace(**{key: value, "label": label, "is_primary": primary})
+                                    for value, label, primary in before[part]])
             changes[part] = (now, ", ".join(v[0] for v in before[part]))
     if "addresses" in before:
-        contact.addresses.clear()
-        for parts in before["addresses"]:
-            contact.addresses.append(ContactAddress(**parts))
+        out.gone["addresses"] += [a.id for a in contact.addresses]
+        out.rows["addresses"] += [(contact.id, *(parts[p] for p in ADDRESS_PARTS)) for parts in before["addresses"]]
+        contact.addresses = [SimpleNamespace(**parts) for parts in before["addresses"]]
         changes["addresses"] = ("", "; ".join(", ".join(str(a[p]) for p in ("line1", "city", "postcode") if a[p])
                                               for a in before["addresses"]))
     if "tags" in before:
-        db.session.execute(delete(ContactTag).where(ContactTag.contact_id == contact.id))
-        if before["tags"]:
-            db.session.execute(insert(ContactTag), [{"contact_id": contact.id, "tag_id": t} for t in before["tags"]])
-        db.session.expire(contact, ["tags"])
+        out.tags_of.append(contact.id)
+        out.tags += [(contact.id, t) for t in before["tags"]]
         changes["tags"] = ("", str(len(before["tags"])) + " tags")
     for fid, rows in before.get("custom", {}).items():
-        db.session.execute(delete(CustomValue).where(CustomValue.contact_id == contact.id,
-                                                     CustomValue.field_id == int(fid)))
-        if rows:
-            db.session.execute(insert(CustomValue), [
-                {"contact_id": contact.id, "field_id": int(fid), **{k: _python(v) for k, v in r.items()}}
-                for r in rows])
+        out.custom_of.setdefault(int(fid), []).append(contact.id)
+        out.custom += [(contact.id, int(fid), *(_python(r[k]) for k in CUSTOM_COLUMNS[2:])) for r in rows]
         changes[f"custom field {fid}"] = ("", "restored")
-    records.refresh_derived(contact)
+    documents.refresh_derived(contact)
     return changes

@@ -17,7 +17,16 @@ from app.models import AuditEntry
 from modules.contacts import records, search
 from modules.contacts.importer import plan
 from modules.contacts.importer.run import execute, new_run
-from modules.contacts.models import Activity, Contact, ContactEmail, ImportChange, ImportRun
+from modules.contacts.models import (
+    Activity,
+    Contact,
+    ContactEmail,
+    ContactTag,
+    CustomValue,
+    ImportChange,
+    ImportRun,
+    Tag,
+)
 from modules.contacts.records import Details
 
 HEADER = ["First name", "Last name", "Organisation", "Email", "Phone", "Town", "Postcode", "Country", "Tags"]
@@ -131,3 +140,97 @@ def test_created_contacts_have_the_derived_columns_and_search_documents_records_
             assert stored == [getattr(contact, c) for c in columns], contact.id
             assert _document(contact.id) == search.document(contact, contact.emails, contact.phones), contact.id
         db.session.rollback()
+
+
+def _state(contact_id: int) -> dict:
+    """Everything an import may change on a contact, as a user would see it."""
+    contact = db.session.get(Contact, contact_id)
+    columns = [c.name for c in Contact.__table__.c if c.name not in ("updated_at",)]
+    return {
+        "columns": {c: getattr(contact, c) for c in columns},
+        "emails": [(e.email, e.label, e.is_primary) for e in contact.emails],
+        "phones": [(p.number, p.label, p.is_primary) for p in contact.phones],
+        "addresses": [(a.label, a.line1, a.line2, a.city, a.region, a.postcode, a.country, a.is_primary)
+                      for a in contact.addresses],
+        "tags": [t.name for t in contact.tags],
+        "custom": sorted(db.session.execute(select(CustomValue.field_id, CustomValue.value_text).where(
+            CustomValue.contact_id == contact_id)).all()),
+        "document": _document(contact_id),
+    }
+
+
+def test_undo_in_small_chunks_removes_what_the_import_created_and_puts_back_what_it_changed(app, small_chunks,
+                                                                                            monkeypatch):
+    from modules.contacts.importer import undo
+    from modules.contacts.models import CustomField, Task
+
+    with app.app_context():
+        settings.put("contacts", {"default_country": "GB"})
+        field = CustomField(key="level", label="Level", type="choice", kinds=["person"], choices=["Gold", "Silver"],
+                            position=1, active=True)
+        donor = Tag(name="Donor", colour="green")
+        db.session.add_all([field, donor])
+        db.session.flush()
+        existing = []
+        for i in range(3):
+            contact = records.create(
+                "person", {"first_name": f"Old{i}", "last_name": "Person", "notes": "Keep"},
+                Details(emails=[{"email": f"old{i}@example.org", "label": "home", "is_primary": True},
+                                {"email": f"other{i}@example.org", "label": "", "is_primary": False}],
+                        phones=[{"number": "+441632960001", "label": "", "is_primary": True}],
+                        addresses=[{"line1": "1 Old Road", "city": "York", "postcode": "YO1 1AA", "country": "GB",
+                                    "label": "", "is_primary": True}]))
+            db.session.flush()
+            db.session.add(CustomValue(contact_id=contact.id, field_id=field.id, value_text="Silver"))
+            db.session.add(ContactTag(contact_id=contact.id, tag_id=donor.id))
+            existing.append(contact.id)
+        db.session.commit()
+        before = {cid: _state(cid) for cid in existing}
+        header = ["First name", "Last name", "Email", "Phone", "Address", "Town", "Postcode", "Tags", "Level",
+                  "Newsletter"]
+        rows = [[f"New{i}", "Person", f"new{i}@example.org", f"07700 900{i:03d}", f"{i} New Street", "Leeds",
+                 "LS1 1AA", "Volunteer", "Gold", "yes"] for i in range(17)]
+        rows[4:4] = [["Changed", f"Name{i}", f"old{i}@example.org", "+1 202 555 0143", "2 New Road", "Bath",
+                      "BA1 1AA", "Volunteer; Board", "Gold", "yes"] for i in range(3)]
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows([header, *rows])
+        small_chunks(6)
+        run = new_run(buffer.getvalue().encode(), "people.csv")
+        run.status = "mapped"
+        db.session.commit()
+        execute(run)
+        assert (run.created, run.updated, run.failed) == (17, 3, 0)
+        assert _state(existing[1]) != before[existing[1]]
+        created = db.session.scalars(select(ImportChange.contact_id).where(
+            ImportChange.import_id == run.id, ImportChange.action == "created")).all()
+        worked_on = created[5]
+        db.session.add(Task(contact_id=worked_on, title="Call back"))
+        db.session.commit()
+
+        monkeypatch.setattr(undo, "CHUNK", 4)
+        assert undo.undo(run) == {"removed": 16, "trashed": 1, "restored": 3}
+        db.session.expire_all()
+        # created contacts: gone with everything they had, except the one worked on since (in the trash)
+        left = db.session.scalars(select(Contact.id).where(Contact.id.in_(created))).all()
+        assert left == [worked_on]
+        assert db.session.get(Contact, worked_on).deleted_at is not None
+        assert _document(worked_on) is None
+        assert db.session.scalar(select(func.count()).select_from(ContactEmail).where(
+            ContactEmail.contact_id.in_(created))) == 1
+        assert db.session.scalar(select(func.count()).select_from(CustomValue).where(
+            CustomValue.contact_id.in_(created))) == 1
+        # updated contacts: exactly what they were, search document included
+        for cid in existing:
+            assert _state(cid) == before[cid], cid
+            contact = db.session.get(Contact, cid)
+            assert _document(cid) == search.document(contact, contact.emails, contact.phones)
+        restored = db.session.scalars(select(AuditEntry.object_id).where(
+            AuditEntry.summary.like(f"Restored %: import #{run.id} was undone")).order_by(AuditEntry.id)).all()
+        assert restored == [str(c) for c in existing]
+        removed = db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.summary.like(f"Removed %: the import #{run.id} that created them was undone")))
+        assert removed == 16
+        undone = db.session.scalars(select(Activity.contact_id).where(
+            Activity.subject == "Import of people.csv undone")).all()
+        assert sorted(undone) == existing
+        assert db.session.get(ImportRun, run.id).status == "undone"
