@@ -260,7 +260,8 @@ class Gift(db.Model):
         Index("ix_pipeline_gift_currency_date", "currency", "received_on", "contact_id", "amount"),
         Index("ix_pipeline_gift_fund_date", "fund_id", "received_on"),
         Index("ix_pipeline_gift_appeal_date", "appeal_id", "received_on"),
-        Index("ix_pipeline_gift_unacknowledged", "acknowledged_at", "received_on"),
+        # Gifts waiting for a thank-you; the dashboard widget's sums come from the index alone.
+        Index("ix_pipeline_gift_unacknowledged", "acknowledged_at", "received_on", "currency", "amount", "contact_id"),
         Index("ix_pipeline_gift_pledge", "pledge_id"),
         Index("ix_pipeline_gift_recurring", "recurring_id", "received_on"),
     )
