@@ -16,6 +16,7 @@ from app.dates import org_zone
 from app.extensions import db
 from app.models import User
 from app.models.base import utcnow
+from modules.contacts.models import Contact
 from modules.pipeline.gifts import default_currency
 from modules.pipeline.models import LOST, OPEN, WON, LostReason, Opportunity, Pipeline, Stage, StageChange
 from modules.pipeline.money import format_money
@@ -236,7 +237,7 @@ class Cursor:
 def stage_cards(stage_id: int, limit: int, after: Cursor | None = None) -> tuple[list[Opportunity], Cursor | None]:
     """A column's cards, biggest amount first, and the cursor for more (or None)."""
     query = (db.select(Opportunity).where(Opportunity.stage_id == stage_id)
-             .options(joinedload(Opportunity.contact), owner_name())
+             .options(joinedload(Opportunity.contact).load_only(Contact.id, Contact.display_name), owner_name())
              .order_by(Opportunity.amount.desc(), Opportunity.id.desc()).limit(limit + 1))
     if after is not None:
         query = query.where(or_(Opportunity.amount < after.amount,
