@@ -24,6 +24,11 @@ def _fold(value: str) -> str:
 fold = lru_cache(maxsize=100_000)(_fold)
 
 
+def _fold_digits(value: str) -> str:
+    """`_fold` of a phone's digits: plain ASCII digits fold to themselves."""
+    return value if value.isascii() and value.isdigit() else _fold(value)
+
+
 def phone_parts(number: str, home: str) -> tuple[str, str]:
     """What `search.document` takes from a stored number: its digits and those of its display form."""
     return numbers.stored(number, home) if number else ("", "")
@@ -37,7 +42,7 @@ def document(contact, emails, phone_digits) -> str:
     out = [fold(p) for p in parts if p]
     out += [_fold(e.email) for e in emails if e.email]
     for pair in phone_digits:
-        out += [_fold(p) for p in pair if p]
+        out += [_fold_digits(p) for p in pair if p]
     return " ".join(out)
 
 
@@ -48,7 +53,7 @@ def new_document(values: dict, display_name: str, emails: list[str], phone_digit
                              values.get("last_name"), values.get("preferred_name"), values.get("name")) if p]
     out += [_fold(e) for e in emails if e]
     for pair in phone_digits:
-        out += [_fold(p) for p in pair if p]
+        out += [_fold_digits(p) for p in pair if p]
     return " ".join(out)
 
 

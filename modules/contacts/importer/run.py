@@ -1,12 +1,18 @@
 """Running an import: the "contacts.import" job, and the same work for the CLI.
 
-Chunks of CHUNK rows; per chunk, new contacts and their details go in with
-multi-row INSERTs (no ORM object per row), derived columns and search
-documents as `records.refresh_derived` and `search.document` make them
-(`documents`), through `search.reindex`, and audit entries from
-`audit.record_many`. Matched contacts are updated table by table too (`updates`).
-Each chunk commits with the run's counts and the job's progress, so a job
-that stops can be run again and carries on after the last chunk it finished.
+Chunks of `plan.CHUNK` rows; per chunk, new contacts and their details go in
+as tuples through `app.bulk_insert` (one executemany per table, no ORM object
+per row), derived columns and search documents as `records.refresh_derived`
+and `search.document` make them (`documents`), through `search.reindex`, and
+audit entries from `audit.record_many`. Matched contacts are updated table by
+table too (`updates`). Each chunk commits with the run's counts and the job's
+progress, so a job that stops can be run again and carries on after the last
+row it counted.
+
+Where the time goes (100,000 rows on SQLite): checking rows (phone numbers
+most of it), SQLite's own work inserting rows into indexed tables and the
+search index, then per commit the run's row, which SQLite rewrites whole,
+the uploaded file's bytes included.
 """
 
 from __future__ import annotations
