@@ -5,9 +5,10 @@ SQLAlchemy's per-row parameter handling (a dict per row, defaults, one bind
 processor call through several layers per value). Here the caller builds one
 tuple per row in a fixed column order; each value still goes through its
 column type's own bind processing (UTC datetimes, dates, booleans, JSON), so
-the database ends up holding exactly what the Core insert would have written,
-and the rows go to the driver's `executemany` through `exec_driver_sql` (so
-the engine's events, such as how a transaction begins, still apply).
+the database ends up holding exactly what the Core insert would have written.
+On SQLite the rows go to the driver's `executemany` through `exec_driver_sql`
+(so the engine's events, such as how a transaction begins, still apply); on
+PostgreSQL through COPY, in the session's transaction.
 
 Columns left out get their scalar Python-side default (as Core would add);
 a column with a computed default (`default=utcnow`) must be given.
@@ -30,6 +31,7 @@ BATCH = 5_000
 @dataclass(frozen=True)
 class _Plan:
     sql: str
+    copy: str | None  # PostgreSQL: COPY ... FROM STDIN for the same columns (rows as tuples)
     positional: bool
     names: tuple[str, ...]  # the bind names (keys of a named driver's dicts)
     reorder: object  # itemgetter putting a row in the statement's order (positional drivers), or None
@@ -68,12 +70,16 @@ def _plan(table: Table, columns: tuple[str, ...], dialect, returning: str | None
             constants.append(process(value) if process else value)
         elif process is not None:
             processors.append((index, process))
-    reorder = None
-    if compiled.positional:
+    copy, reorder, positional = None, None, compiled.positional
+    if dialect.name == "postgresql" and not returning:
+        quote = dialect.identifier_preparer
+        copy = (f"COPY {quote.format_table(table)} ({', '.join(quote.quote(c) for c in every)}) FROM STDIN")
+        positional = True  # COPY takes each row as a tuple, in `every` order
+    elif compiled.positional:
         order = tuple(every.index(name) for name in compiled.positiontup)
         if order != tuple(range(len(every))):
             reorder = itemgetter(*order) if len(order) > 1 else (lambda row, i=order[0]: (row[i],))
-    plan = _Plan(compiled.string, compiled.positional, every, reorder, tuple(processors), tuple(constants))
+    plan = _Plan(compiled.string, copy, positional, every, reorder, tuple(processors), tuple(constants))
     _PLANS[key] = plan
     return plan
 
@@ -124,7 +130,14 @@ def insert_rows(table: Table, columns: Sequence[str], rows: Iterable[Sequence]) 
 def _send(table: Table, columns: tuple[str, ...], batch: list) -> int:
     connection = db.session.connection()
     plan = _plan(table, columns, connection.dialect)
-    connection.exec_driver_sql(plan.sql, _parameters(plan, batch))
+    if plan.copy:
+        # psycopg adapts each value as it would a query parameter; the server
+        # parses the rows in one stream instead of one statement per row
+        with connection.connection.driver_connection.cursor() as cursor, cursor.copy(plan.copy) as copy:
+            for row in _parameters(plan, batch):
+                copy.write_row(row)
+    else:
+        connection.exec_driver_sql(plan.sql, _parameters(plan, batch))
     return len(batch)
 
 
