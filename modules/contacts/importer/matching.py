@@ -51,13 +51,14 @@ def existing(rows: list[Row], rule: str) -> dict[int, int]:
         emails = {e for row in rows for e in row.emails}
         if not emails:
             return {}
-        # Two lookups by primary key and the email index rather than one join:
-        # with a chunk's worth of emails in the IN list, SQLite's planner
-        # prefers walking every live contact, which grows with the database.
+        # Lookups by the email index, then by primary key, with "live" checked
+        # here: given a long IN list and `deleted_at IS NULL`, SQLite's planner
+        # walks every live contact (the deleted_at indexes), which grows with
+        # the database.
         pairs = db.session.execute(select(ContactEmail.email, ContactEmail.contact_id)
                                    .where(ContactEmail.email.in_(emails))).all()
-        live = set(db.session.scalars(select(Contact.id).where(
-            Contact.id.in_({cid for _, cid in pairs}), Contact.deleted_at.is_(None)))) if pairs else set()
+        live = {cid for cid, deleted in db.session.execute(select(Contact.id, Contact.deleted_at).where(
+            Contact.id.in_({cid for _, cid in pairs}))) if deleted is None} if pairs else set()
         found: dict[str, int] = {}
         for email, contact_id in sorted(pairs, key=lambda pair: pair[1]):  # the oldest contact first
             if contact_id in live:
@@ -78,11 +79,12 @@ def existing(rows: list[Row], rule: str) -> dict[int, int]:
             if raw:
                 postcodes |= {raw, _postcode(raw)}
         found = {}
-        for cid, kind, first, last, name, postcode in db.session.execute(
+        for cid, kind, first, last, name, postcode, deleted in db.session.execute(
                 select(Contact.id, Contact.kind, Contact.first_name, Contact.last_name, Contact.name,
-                       Contact.postcode)
-                .where(Contact.postcode.in_(postcodes), Contact.deleted_at.is_(None)).order_by(Contact.id)):
-            found.setdefault(f"{name_key(kind, first, last, name)}@{_postcode(postcode)}", cid)
+                       Contact.postcode, Contact.deleted_at)
+                .where(Contact.postcode.in_(postcodes)).order_by(Contact.id)):  # by the postcode index (see above)
+            if deleted is None:
+                found.setdefault(f"{name_key(kind, first, last, name)}@{_postcode(postcode)}", cid)
         return {i: found[k] for i, k in wanted.items() if k in found}
     return {}
 

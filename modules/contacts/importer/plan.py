@@ -10,11 +10,10 @@ from modules.contacts.importer import mapping, matching, reading
 from modules.contacts.importer.validate import Row, RowReader
 from modules.contacts.models import ImportRun
 
-# Rows read, checked, written and committed together. Each commit also
-# rewrites the run's own row (its counts, failed rows and the file's bytes)
-# and flushes the search index, about 0.1 s of fixed work on SQLite: 5,000
-# rows (about a second of work) keep that small and progress still moves.
-CHUNK = 5000
+# Rows read, checked and written together (matches are looked up per chunk;
+# when two rows of one chunk match the same contact, the first one updates
+# it). The job commits every `run.COMMIT_EVERY` chunks.
+CHUNK = 1000
 # The preview checks every row of files up to this size in the request; a
 # bigger file's preview checks (and shows the outcome of) its first
 # PREVIEW_LIMIT rows, and the job checks every row before writing it: rows

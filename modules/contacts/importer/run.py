@@ -49,6 +49,9 @@ from modules.contacts.models import (
 )
 from modules.contacts.phones import default_region
 
+# Chunks (plan.CHUNK rows each) written per commit: each commit costs a
+# rewrite of the run's row and a flush of the search index (~0.1 s on SQLite).
+COMMIT_EVERY = 5
 CONTACT_TEXT = ("prefix", "first_name", "middle_name", "last_name", "suffix", "preferred_name", "name",
                 "pronouns", "preferred_language", "notes", "source")
 CONTACT_COLUMNS = ("kind", *CONTACT_TEXT, "display_name", "sort_name", "email", "phone", "city", "postcode",
@@ -203,6 +206,7 @@ def _execute(run: ImportRun, user, progress) -> ImportRun:
         run.status = "running"
         db.session.commit()
     done = 0
+    counts = _Counts()
     for batch in planner.chunks():
         if done < start:  # rows done by an earlier attempt (whatever its chunk size): keys only
             skip = min(start - done, len(batch))
@@ -215,28 +219,50 @@ def _execute(run: ImportRun, user, progress) -> ImportRun:
         by_action: dict[str, list[Planned]] = {}
         for item in planned:
             by_action.setdefault(item.action, []).append(item)
-        created = writer.create(by_action.get(CREATE, []))
+        counts.created += writer.create(by_action.get(CREATE, []))
         updated, unchanged = writer.update(by_action.get(UPDATE, []))
-        # the run changes only now: an earlier change would be flushed by the
-        # updates' first query, rewriting its row (file bytes and all) twice
-        run.created += created
-        run.updated += updated
-        run.skipped += unchanged + len(by_action.get(SKIP_MATCH, [])) + len(by_action.get(SKIP_NEW, []))
-        failed = by_action.get(FAIL, [])
-        if failed:
-            run.failed += len(failed)
-            run.failures_csv = (run.failures_csv or failures_header(run)) + failures_rows(run, failed)
+        counts.updated += updated
+        counts.skipped += unchanged + len(by_action.get(SKIP_MATCH, [])) + len(by_action.get(SKIP_NEW, []))
+        counts.failed += by_action.get(FAIL, [])
         done += len(batch)
-        if progress:
-            progress(done, run.rows_total)  # commits
-        else:
-            db.session.commit()
+        counts.chunks += 1
+        if counts.chunks >= COMMIT_EVERY:
+            _commit(run, counts, done, progress)
+            counts = _Counts()
+    if counts.chunks:
+        _commit(run, counts, done, progress)
     run.status, run.finished_at = "finished", utcnow()
     audit.record(audit.CREATE, run, user=user,
                  summary=f"Imported {run.filename}: {run.created:,} created, {run.updated:,} updated, "
                          f"{run.skipped:,} skipped, {run.failed:,} failed")
     db.session.commit()
     return run
+
+
+class _Counts:
+    """What the chunks since the last commit did."""
+
+    def __init__(self):
+        self.chunks = self.created = self.updated = self.skipped = 0
+        self.failed: list[Planned] = []
+
+
+def _commit(run: ImportRun, counts: _Counts, done: int, progress) -> None:
+    """Save the chunks' work with the run's counts (so a retry carries on
+    after them) and report progress. The run changes only here: SQLite
+    rewrites its whole row, the uploaded file's bytes included, whenever it
+    is saved, and a change made earlier would be flushed by the next chunk's
+    first query."""
+    run.created += counts.created
+    run.updated += counts.updated
+    run.skipped += counts.skipped
+    if counts.failed:
+        run.failed += len(counts.failed)
+        run.failures_csv = (run.failures_csv or failures_header(run)) + failures_rows(run, counts.failed)
+    if progress:
+        progress(done, run.rows_total)  # commits
+    else:
+        db.session.commit()
 
 
 def job(job, *, import_id: int, user_id: int | None = None, mode: str = "run", **_ignored) -> dict:

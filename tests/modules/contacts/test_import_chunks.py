@@ -64,9 +64,12 @@ class Stop(Exception):
 
 @pytest.fixture
 def small_chunks(monkeypatch):
-    def use(size: int) -> None:
+    from modules.contacts.importer import run
+
+    def use(size: int, commit_every: int = 1) -> None:
         monkeypatch.setattr(plan, "CHUNK", size)
         monkeypatch.setattr(plan.Planner.chunks, "__defaults__", (None, size))
+        monkeypatch.setattr(run, "COMMIT_EVERY", commit_every)
     return use
 
 
@@ -90,14 +93,14 @@ def test_a_stopped_import_carries_on_after_its_last_chunk_even_with_another_chun
             if len(calls) == 2:
                 raise Stop
 
-        small_chunks(25)
+        small_chunks(5, commit_every=5)  # a commit every 25 rows
         with pytest.raises(Stop):
             execute(run, progress=progress)
         db.session.rollback()
         run = db.session.get(ImportRun, run_id)
         assert calls == [25, 50]
         assert run.created + run.updated + run.skipped + run.failed == 50
-        small_chunks(7)  # the retry (a new deployment, say) reads the file in other chunks
+        small_chunks(7, commit_every=2)  # the retry (a new deployment, say) reads the file in other chunks
         execute(run)
         db.session.expire_all()
         run = db.session.get(ImportRun, run_id)
