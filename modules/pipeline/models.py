@@ -264,6 +264,10 @@ class Gift(db.Model):
         Index("ix_pipeline_gift_unacknowledged", "acknowledged_at", "received_on", "currency", "amount", "contact_id"),
         Index("ix_pipeline_gift_pledge", "pledge_id"),
         Index("ix_pipeline_gift_recurring", "recurring_id", "received_on"),
+        # Foreign keys a delete elsewhere must look up: without these, every
+        # contact or opportunity deleted (purge, merge, import undo) scans gifts.
+        Index("ix_pipeline_gift_tribute_notify", "tribute_notify_id"),
+        Index("ix_pipeline_gift_opportunity", "opportunity_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
