@@ -92,6 +92,26 @@ def _local_date(value: datetime | None, zone) -> str:
     return value.astimezone(zone).strftime("%-d %b %Y") if value else ""
 
 
+_MONTHS = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _rows(items: list, tags: dict, zone) -> list[tuple]:
+    """What each table row prints, as plain strings in column order, so the
+    template's loop only unpacks and escapes: attribute look-ups, filters and
+    calls per cell in Jinja cost ~2 ms of CPU a page of 50 rows."""
+    phone = partial(phone_display, region=default_region())  # the setting read once, not per row
+
+    def day(value):
+        if value is None:
+            return ""
+        local = value.astimezone(zone)
+        return f"{local.day} {_MONTHS[local.month]} {local.year}"  # "%-d %b %Y", without strftime
+
+    return [(c.id, c.display_name, KIND_SHORT.get(c.kind, c.kind), c.email or "", phone(c.phone) if c.phone else "",
+             c.city or "", c.postcode or "", tags.get(c.id, ()), c.owner_name or "", day(c.created_at),
+             day(c.updated_at)) for c in items]
+
+
 def _filter_context(lq: queries.ListQuery, specs: dict) -> dict:
     groups: dict[str, list] = {}
     for spec in sorted(specs.values(), key=lambda s: (s.group != "Contacts", s.group)):
@@ -116,7 +136,9 @@ def index():
     stmt = select(*LIST_COLUMNS, User.name.label("owner_name")).outerjoin(User, User.id == Contact.owner_id) \
         .where(*where)
     page = queries.page(stmt, lq, after=request.args.get("after"), before=request.args.get("before"))
-    total, capped = queries.capped_count(where)
+    # The count comes in its own small request (hx-trigger="load", see count()), so
+    # the rows do not wait for it; `count=1` (the no-JavaScript link) counts here.
+    total, capped = queries.capped_count(where) if request.args.get("count") == "1" else (None, False)
     segment_id = _segment_arg()
     segment = db.session.get(Segment, segment_id) if segment_id else None
     if segment is not None and not segments.may_see(segment, current_user):
@@ -124,21 +146,20 @@ def index():
     context = {
         "lq": lq,
         "page": page,
-        "tags": _tags_of([row.id for row in page.items]),
+        "table_rows": _rows(page.items, _tags_of([row.id for row in page.items]), org_zone()),
         "total": total,
         "capped": capped,
-        "count_label": queries.count_label(total, capped),
+        "count_label": queries.count_label(total, capped) if total is not None else None,
+        "count_url": url_for("contacts.count", **lq.args()),
+        "count_page_url": list_url(lq, after=request.args.get("after"), before=request.args.get("before"),
+                                   count=1),
         "sort_links": _sort_links(lq),
         "next_url": list_url(lq, after=page.next_cursor) if page.next_cursor else None,
         "prev_url": list_url(lq, before=page.prev_cursor) if page.prev_cursor else None,
         "segment": segment,
         "segments_may_manage": segment is not None and segments.may_manage(segment, current_user),
         "save_url": url_for("contacts.segment_new", **lq.args()),
-        "zone": org_zone(),
-        "local_date": _local_date,
-        "phone_display": partial(phone_display, region=default_region()),  # the setting read once, not per row
         "contacts_base": url_for("contacts.index"),  # rows link to base + id: one url_for, not 50
-        "kind_short": KIND_SHORT,
         "bulk_actions": [a for a in bulk.ACTIONS.values() if can(a.permission)],
         "after": request.args.get("after"),
         "before": request.args.get("before"),
@@ -148,6 +169,24 @@ def index():
     response.headers["Vary"] = "HX-Request"
     if is_htmx():
         response.headers["HX-Push-Url"] = list_url(lq)
+    return response
+
+
+@bp.get("/count")
+@permission_required("contacts.view")
+def count():
+    """The list's capped count ("1,234 contacts", "10,000+ contacts"), which the
+    list fetches after showing its rows. Opened without HTMX, it sends the
+    person to the list that counts in the page."""
+    specs = _specs()
+    lq, _ = queries.parse(request.args, specs)
+    if not is_htmx():
+        return redirect(list_url(lq, count=1))
+    total, capped = queries.capped_count(queries.conditions(lq, specs))
+    response = make_response(render_template(
+        "contacts/_list_count.html", count_label=queries.count_label(total, capped), total=total, capped=capped,
+        bulk=bool(total) and any(can(a.permission) for a in bulk.ACTIONS.values())))
+    response.headers["Vary"] = "HX-Request"
     return response
 
 

@@ -23,6 +23,15 @@ def names(response) -> list[str]:
     return [html.unescape(n) for _, n in ROW.findall(response.get_data(as_text=True))]
 
 
+def counted(client, url: str) -> str:
+    """The count the list at `url` shows once its lazy count has come in."""
+    path, _, query = url.partition("?")
+    assert path == "/contacts/"
+    response = client.get(f"/contacts/count?{query}", headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
 def link(response, rel: str) -> str | None:
     match = re.search(rf'rel="{rel}" href="([^"]+)"', response.get_data(as_text=True))
     return html.unescape(match.group(1)) if match else None
@@ -56,7 +65,7 @@ def test_the_list_pages_forwards_and_back_with_rel_links(app, admin_client):
         many(120)
     first = admin_client.get("/contacts/")
     assert names(first) == [f"Pat Name{i:03d}" for i in range(50)]
-    assert "120 contacts" in first.get_data(as_text=True)
+    assert "120 contacts" in counted(admin_client, "/contacts/")
     assert link(first, "prev") is None
     second = admin_client.get(link(first, "next"))
     assert names(second) == [f"Pat Name{i:03d}" for i in range(50, 100)]
@@ -107,10 +116,13 @@ def test_a_bad_cursor_or_sort_gives_the_first_page(app, admin_client):
 def test_the_count_is_capped(app, admin_client, monkeypatch):
     with app.app_context():
         many(12)
-    assert "12 contacts" in admin_client.get("/contacts/").get_data(as_text=True)
+    assert "<strong>12 contacts</strong>" in counted(admin_client, "/contacts/")
     monkeypatch.setattr(queries, "COUNT_CAP", 5)
-    text = admin_client.get("/contacts/").get_data(as_text=True)
-    assert "5+ contacts" in text and "all 5+ matching contacts" in text
+    text = counted(admin_client, "/contacts/")
+    assert "<strong>5+ contacts</strong>" in text
+    assert '<option id="cl-all" hx-swap-oob="innerHTML">all 5+ matching contacts</option>' in text
+    counted_page = admin_client.get("/contacts/?count=1").get_data(as_text=True)  # the no-JavaScript page
+    assert "<strong>5+ contacts</strong>" in counted_page and "all 5+ matching contacts" in counted_page
     with app.app_context():
         where = [Contact.deleted_at.is_(None)]
         assert queries.capped_count(where) == (5, True)
@@ -129,7 +141,7 @@ def test_quick_search_by_name_prefix_email_and_phone(app, admin_client):
     assert names(admin_client.get("/contacts/?q=%2B44 1632 960001")) == ["Ann Smith"]
     page = admin_client.get("/contacts/?q=smi")
     assert 'value="smi"' in page.get_data(as_text=True)  # bookmarkable: the box shows the query
-    assert "2 contacts" in page.get_data(as_text=True)
+    assert "2 contacts" in counted(admin_client, "/contacts/?q=smi")
 
 
 def test_htmx_gets_only_the_results_fragment_with_the_canonical_url(app, admin_client):
@@ -236,3 +248,43 @@ def test_global_search_and_the_widget(app, admin_client):
     widget = dashboard.split('id="widget-contacts-added"', 1)[1].split("</section>", 1)[0]
     assert "<strong>1</strong> new contact this month" in widget
     assert "Ann Smith" in widget and "Old Timer" not in widget and "Anna Trashed" not in widget
+
+
+def test_the_list_counts_lazily_and_still_counts_without_javascript(app, admin_client):
+    with app.app_context():
+        many(3)
+        person("Ann", "Smith", city="Leeds")
+        db.session.commit()
+    with counted_queries(app) as statements:
+        page = admin_client.get("/contacts/?q=ann&f=city:is:Leeds").get_data(as_text=True)
+    assert not any("count(" in s.lower() for s in statements)  # the rows do not wait for the count
+    lazy = re.search(r'<noscript><a href="([^"]+)">Count the contacts</a></noscript>'
+                     r'<strong hx-get="([^"]+)" hx-trigger="load" hx-target="this" hx-swap="outerHTML"></strong>', page)
+    assert lazy, page
+    no_js, count_url = (html.unescape(u) for u in lazy.groups())
+    assert count_url == "/contacts/count?q=ann&f=city:is:Leeds"
+    assert no_js == "/contacts/?q=ann&f=city:is:Leeds&count=1"
+    fragment = admin_client.get(count_url, headers={"HX-Request": "true"})
+    assert fragment.status_code == 200 and "<html" not in fragment.get_data(as_text=True)
+    assert "<strong>1 contact</strong>" in fragment.get_data(as_text=True)
+    assert "HX-Request" in fragment.headers["Vary"]
+    # Without HTMX, the count's address sends the person to the list that counts in the page.
+    plain = admin_client.get(count_url)
+    assert plain.status_code == 302 and html.unescape(plain.headers["Location"]) == no_js
+    counted_page = admin_client.get(no_js).get_data(as_text=True)
+    assert '<p class="cl-count" role="status"><strong>1 contact</strong> matching “ann”' in counted_page
+    assert "Count the contacts" not in counted_page and names(admin_client.get(no_js)) == ["Ann Smith"]
+    assert "<strong>4 contacts</strong>" in counted(admin_client, "/contacts/")
+
+
+def test_the_list_page_reads_the_session_fields_rows_tags_and_settings_in_five_queries(app, admin_client):
+    _tagged_people(app, 60, 0)
+    admin_client.get("/contacts/")
+    for headers in ({}, {"HX-Request": "true"}):
+        with counted_queries(app) as statements:
+            assert len(names(admin_client.get("/contacts/", headers=headers))) == 50
+        assert len(statements) == 5, statements
+    nxt = link(admin_client.get("/contacts/"), "next")
+    with counted_queries(app) as statements:  # a later page also asks whether there is one before it
+        assert len(names(admin_client.get(nxt))) == 10
+    assert len(statements) == 6, statements
