@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import cache
 
 from flask_login import current_user
 from sqlalchemy import and_, or_, select
@@ -217,7 +218,8 @@ def _relationship_choices():
 
 # Custom fields -----------------------------------------------------------------
 
-def _custom(field: CustomField) -> FilterSpec:
+def _custom(field) -> FilterSpec:
+    """The criterion of a custom field (a row with id, key, label, type, choices)."""
     field_id, kind = field.id, field.type
 
     def values(*conditions):
@@ -273,10 +275,16 @@ def _custom(field: CustomField) -> FilterSpec:
                       group="Custom fields")
 
 
+@cache
+def _fields_query():
+    # Only what a criterion needs, as plain rows, from a SELECT built once per
+    # process: this runs on every list request (entities cost ~2x the CPU).
+    return (select(CustomField.id, CustomField.key, CustomField.label, CustomField.type, CustomField.choices)
+            .where(CustomField.active.is_(True)).order_by(CustomField.position, CustomField.id))
+
+
 def custom_field_specs() -> list[FilterSpec]:
-    fields = db.session.scalars(select(CustomField).where(CustomField.active.is_(True))
-                                .order_by(CustomField.position, CustomField.id))
-    return [_custom(f) for f in fields]
+    return [_custom(f) for f in db.session.execute(_fields_query())]
 
 
 def filters() -> list[FilterSpec]:
