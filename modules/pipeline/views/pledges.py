@@ -3,7 +3,7 @@ received, payments, outstanding), new pledge, cancel."""
 
 from __future__ import annotations
 
-from flask import abort, flash, render_template, request, url_for
+from flask import flash, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -18,6 +18,7 @@ from modules.pipeline.models import Gift, Pledge
 from modules.pipeline.money import format_money
 from modules.pipeline.views import bp
 from modules.pipeline.views.gifts import giving_context
+from modules.pipeline.views.loading import with_donor_or_404
 
 PLEDGE_STATUSES = {"open": "Open", "fulfilled": "Fulfilled", "cancelled": "Cancelled"}
 
@@ -42,19 +43,10 @@ def pledges_list():
                            statuses=PLEDGE_STATUSES, **giving_context("pledges"))
 
 
-def _pledge_or_404(pledge_id: int) -> Pledge:
-    pledge = db.session.scalar(select(Pledge).where(Pledge.id == pledge_id)
-                               .options(joinedload(Pledge.contact), joinedload(Pledge.fund),
-                                        joinedload(Pledge.appeal)))
-    if pledge is None:
-        abort(404)
-    return pledge
-
-
 @bp.get("/pledges/<int:pledge_id>")
 @permission_required("giving.view")
 def pledge(pledge_id: int):
-    p = _pledge_or_404(pledge_id)
+    p = with_donor_or_404(Pledge, pledge_id)
     plan = pledges.allocation(p)
     payments = db.session.scalars(select(Gift).where(Gift.pledge_id == p.id)
                                   .order_by(Gift.received_on, Gift.id).limit(500)).all()
@@ -103,7 +95,7 @@ def pledge_new():
 @bp.route("/pledges/<int:pledge_id>/cancel", methods=["GET", "POST"])
 @permission_required("giving.edit")
 def pledge_cancel(pledge_id: int):
-    p = _pledge_or_404(pledge_id)
+    p = with_donor_or_404(Pledge, pledge_id)
     if p.status == "cancelled":
         flash("This pledge is already cancelled.", "warning")
         return redirect_after_post(url_for("pipeline.pledge", pledge_id=p.id))

@@ -4,7 +4,7 @@ period), new/edit, pause/resume/end."""
 
 from __future__ import annotations
 
-from flask import abort, flash, render_template, request, url_for
+from flask import flash, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -19,6 +19,7 @@ from modules.pipeline.models import FREQUENCIES, RecurringGift
 from modules.pipeline.money import format_money
 from modules.pipeline.views import bp
 from modules.pipeline.views.gifts import giving_context
+from modules.pipeline.views.loading import with_donor_or_404
 
 SHOWN_PERIODS = 36
 
@@ -43,19 +44,10 @@ def recurring_list():
                            statuses=service.STATUSES, **giving_context("recurring"))
 
 
-def _recurring_or_404(recurring_id: int) -> RecurringGift:
-    rg = db.session.scalar(select(RecurringGift).where(RecurringGift.id == recurring_id)
-                           .options(joinedload(RecurringGift.contact), joinedload(RecurringGift.fund),
-                                    joinedload(RecurringGift.appeal)))
-    if rg is None:
-        abort(404)
-    return rg
-
-
 @bp.get("/recurring/<int:recurring_id>")
 @permission_required("giving.view")
 def recurring(recurring_id: int):
-    rg = _recurring_or_404(recurring_id)
+    rg = with_donor_or_404(RecurringGift, recurring_id)
     result = service.standing(rg, today())
     periods = list(reversed(result.periods))[:SHOWN_PERIODS]
     return render_template("pipeline/recurring_page.html", rg=rg, result=result, periods=periods,
@@ -112,7 +104,7 @@ def recurring_new():
 @bp.route("/recurring/<int:recurring_id>/edit", methods=["GET", "POST"])
 @permission_required("giving.edit")
 def recurring_edit(recurring_id: int):
-    return _form_page(_recurring_or_404(recurring_id))
+    return _form_page(with_donor_or_404(RecurringGift, recurring_id))
 
 
 ACTIONS = {"pause": ("paused", "Paused"), "resume": ("active", "Resumed"), "end": ("ended", "Ended")}
@@ -123,7 +115,7 @@ ACTIONS = {"pause": ("paused", "Paused"), "resume": ("active", "Resumed"), "end"
 @bp.route("/recurring/<int:recurring_id>/end", methods=["GET", "POST"], defaults={"action": "end"})
 @permission_required("giving.edit")
 def recurring_status(recurring_id: int, action: str):
-    rg = _recurring_or_404(recurring_id)
+    rg = with_donor_or_404(RecurringGift, recurring_id)
     status, verb = ACTIONS[action]
     back = url_for("pipeline.recurring", recurring_id=rg.id)
     what = f"{rg.contact.display_name}’s {format_money(rg.amount, rg.currency)} " \
