@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app import ConfigError
-from app.extensions import csrf, db, login_manager, mail, migrate
+from app.extensions import csrf, db, login_manager, mail
 from app.registry import discover, resolve
 from app.state import StewardState
 
@@ -30,11 +30,6 @@ def boot(app: Flask) -> None:
     for module in state.enabled:
         module.import_models()
     state.collect()
-
-    from app import migrations_config
-
-    migrate.init_app(app, db, directory=str(migrations_config.MIGRATIONS_DIR), render_as_batch=True)
-    migrations_config.register(migrate, state)
 
     from app import hooks, limiter, views
 

@@ -1,5 +1,6 @@
 """The core's `flask` commands: users, modules, worker, seed (app/seed.py),
-and a module-aware `db upgrade`."""
+and `flask db` (Flask-Migrate's commands with a module-aware `db upgrade`),
+loaded only when it runs."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import sys
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
-from flask_migrate.cli import db as db_group
 
 
 @click.group("users", help="Manage user accounts.")
@@ -115,6 +115,35 @@ def upgrade(revision: str | None):
     refresh_statistics()
 
 
+class _LazyDbGroup(click.Group):
+    """`flask db`: stands in for Flask-Migrate's group, which imports Alembic
+    (~11 MB), until a `db` command actually runs. `flask --help` lists it
+    from this stand-in; anything else parses and runs with the real group."""
+
+    def __init__(self, app: Flask):
+        super().__init__("db", help="Perform database migrations.")
+        self._app = app
+
+    def _real(self) -> click.Group:
+        from flask_migrate.cli import db as db_group
+
+        from app.migrations_config import bind
+
+        bind(self._app)
+        # Replace Flask-Migrate's `db upgrade` (which wants a single head) with ours.
+        db_group.add_command(upgrade)
+        return db_group
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        return self._real().make_context(info_name, args, parent=parent, **extra)
+
+    def get_command(self, ctx, cmd_name):
+        return self._real().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx):
+        return self._real().list_commands(ctx)
+
+
 def register_cli(app: Flask) -> None:
     from app.seed import seed_command
 
@@ -122,5 +151,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(modules_group)
     app.cli.add_command(worker)
     app.cli.add_command(seed_command)
-    # Replace Flask-Migrate's `db upgrade` (which wants a single head) with ours.
-    db_group.add_command(upgrade)
+    app.cli.add_command(_LazyDbGroup(app))

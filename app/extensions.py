@@ -1,8 +1,10 @@
-"""Flask extension objects, created once and bound in `create_app`."""
+"""Flask extension objects, created once and bound in `create_app`.
+
+Flask-Migrate is not among them: it is bound only when migrations run
+(`app.migrations_config.bind`), so no web or worker process imports Alembic."""
 
 from flask_login import LoginManager
 from flask_mail import Mail
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
@@ -23,7 +25,6 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 mail = Mail()

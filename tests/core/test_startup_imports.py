@@ -1,0 +1,50 @@
+"""What a fresh process imports when it loads the app (docs/deploy.md,
+"Memory"): every web and worker process pays for each library it imports,
+so libraries only some commands need are imported when those run."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import shared_redis_url
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Migrations (Flask-Migrate, Alembic and what Alembic imports), demo data,
+# spreadsheet and PDF libraries, the profiler.
+ONLY_WHEN_USED = ("flask_migrate", "alembic", "mako", "pygments", "faker", "openpyxl", "weasyprint",
+                  "pyinstrument")
+
+
+def _run(code: str, tmp_path: Path, **env) -> dict:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
+    environment.update(STEWARD_INSTANCE=str(tmp_path), REDIS_URL=shared_redis_url(), **env)
+    if not os.environ.get("DATABASE_URL"):
+        environment["DATABASE_URL"] = f"sqlite:///{tmp_path / 'steward.db'}"
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _loaded(code: str) -> str:
+    return code + "\nimport json, sys\nprint(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))\n"
+
+
+def test_loading_the_app_imports_no_migration_seed_pdf_or_spreadsheet_library(tmp_path):
+    loaded = _run(_loaded("import wsgi"), tmp_path)
+    assert "flask" in loaded and "sqlalchemy" in loaded  # the check sees real imports
+    assert [name for name in ONLY_WHEN_USED if name in loaded] == []
+
+
+def test_the_cli_imports_alembic_only_for_db_commands(tmp_path):
+    cli = "import sys\nfrom flask.cli import main\nsys.argv = ['flask', '--app', 'wsgi', *{args!r}]\n" \
+          "try:\n    main()\nexcept SystemExit:\n    pass\n"
+    listed = _run(_loaded(cli.format(args=["modules", "list"])), tmp_path)
+    assert "alembic" not in listed and "flask_migrate" not in listed
+    migrated = _run(_loaded(cli.format(args=["db", "upgrade"])), tmp_path)
+    assert "alembic" in migrated
