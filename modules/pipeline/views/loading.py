@@ -1,14 +1,16 @@
-"""Loading one giving record for its page and its actions."""
+"""Loading pledges and recurring gifts for their pages: one record with what
+its page names, or one page of their list."""
 
 from __future__ import annotations
 
 from typing import TypeVar
 
-from flask import abort
+from flask import abort, request
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
+from app.paging import Page, keyset
 
 Record = TypeVar("Record")
 
@@ -23,3 +25,20 @@ def with_donor_or_404(model: type[Record], record_id: int) -> Record:
     if record is None:
         abort(404)
     return record
+
+
+def newest_first_page(model, statuses: dict[str, str], default_status: str) -> tuple[Page, str]:
+    """One keyset page of `model` rows with their contact, newest first: in
+    the status `?status=` names (`default_status` when absent, every status
+    for any other value) and of the donor `?contact=` names, if any. Returns
+    the page and the status shown ("" for all)."""
+    status = request.args.get("status", default_status)
+    stmt = select(model).options(joinedload(model.contact))
+    if status in statuses:
+        stmt = stmt.where(model.status == status)
+    else:
+        status = ""
+    contact_id = request.args.get("contact", type=int)
+    if contact_id:
+        stmt = stmt.where(model.contact_id == contact_id)
+    return keyset(stmt, model.id, newest_first=True), status

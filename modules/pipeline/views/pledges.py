@@ -6,11 +6,9 @@ from __future__ import annotations
 from flask import flash, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.htmx import confirm_page, redirect_after_post
-from app.paging import keyset
 from app.permissions import permission_required
 from modules.pipeline import gifts, pledges
 from modules.pipeline.giving_forms import PledgeForm, picker, today
@@ -18,7 +16,7 @@ from modules.pipeline.models import Gift, Pledge
 from modules.pipeline.money import format_money
 from modules.pipeline.views import bp
 from modules.pipeline.views.gifts import giving_context
-from modules.pipeline.views.loading import with_donor_or_404
+from modules.pipeline.views.loading import newest_first_page, with_donor_or_404
 
 PLEDGE_STATUSES = {"open": "Open", "fulfilled": "Fulfilled", "cancelled": "Cancelled"}
 
@@ -26,16 +24,7 @@ PLEDGE_STATUSES = {"open": "Open", "fulfilled": "Fulfilled", "cancelled": "Cance
 @bp.get("/pledges/", endpoint="pledges")
 @permission_required("giving.view")
 def pledges_list():
-    status = request.args.get("status", "open")
-    stmt = select(Pledge).options(joinedload(Pledge.contact))
-    if status in PLEDGE_STATUSES:
-        stmt = stmt.where(Pledge.status == status)
-    else:
-        status = ""
-    contact_id = request.args.get("contact", type=int)
-    if contact_id:
-        stmt = stmt.where(Pledge.contact_id == contact_id)
-    page = keyset(stmt, Pledge.id, newest_first=True)
+    page, status = newest_first_page(Pledge, PLEDGE_STATUSES, "open")
     ids = [p.id for p in page.items]
     paid = dict(db.session.execute(select(Gift.pledge_id, func.sum(Gift.amount))
                                    .where(Gift.pledge_id.in_(ids)).group_by(Gift.pledge_id)).all()) if ids else {}

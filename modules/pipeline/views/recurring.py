@@ -6,12 +6,9 @@ from __future__ import annotations
 
 from flask import flash, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.htmx import confirm_page, redirect_after_post
-from app.paging import keyset
 from app.permissions import permission_required
 from modules.pipeline import recurring as service
 from modules.pipeline.giving_forms import RecurringForm, picker, today
@@ -19,7 +16,7 @@ from modules.pipeline.models import FREQUENCIES, RecurringGift
 from modules.pipeline.money import format_money
 from modules.pipeline.views import bp
 from modules.pipeline.views.gifts import giving_context
-from modules.pipeline.views.loading import with_donor_or_404
+from modules.pipeline.views.loading import newest_first_page, with_donor_or_404
 
 SHOWN_PERIODS = 36
 
@@ -27,16 +24,7 @@ SHOWN_PERIODS = 36
 @bp.get("/recurring/", endpoint="recurring_list")
 @permission_required("giving.view")
 def recurring_list():
-    status = request.args.get("status", "active")
-    stmt = select(RecurringGift).options(joinedload(RecurringGift.contact))
-    if status in service.STATUSES:
-        stmt = stmt.where(RecurringGift.status == status)
-    else:
-        status = ""
-    contact_id = request.args.get("contact", type=int)
-    if contact_id:
-        stmt = stmt.where(RecurringGift.contact_id == contact_id)
-    page = keyset(stmt, RecurringGift.id, newest_first=True)
+    page, status = newest_first_page(RecurringGift, service.STATUSES, "active")
     last = service.last_received([r.id for r in page.items])
     now = today()
     missed = {r.id: service.missed_last(r, last.get(r.id), now) for r in page.items}

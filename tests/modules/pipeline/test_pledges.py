@@ -140,3 +140,8 @@ def test_pledge_list_queries_do_not_grow_with_rows(admin_client, app, donor_id):
     with counted_queries(app) as many:
         html = admin_client.get("/pipeline/pledges/").get_data(as_text=True)
     assert len(many) == len(few) and html.count("$290.00") == 20
+
+
+def test_unknown_pledge_is_not_found(admin_client):
+    for url in ("/pipeline/pledges/999999", "/pipeline/pledges/999999/cancel"):
+        assert admin_client.get(url).status_code == 404

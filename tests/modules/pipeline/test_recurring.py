@@ -125,3 +125,8 @@ def test_create_edit_pause_resume_and_end(admin_client, app, donor_id):
         assert [a.split(" ")[0] for a in actions] == ["Recurring", "Recurring", "Paused", "Resumed", "Ended"]
     form = admin_client.get(f"/pipeline/gifts/new?recurring={rg_id}").get_data(as_text=True)
     assert f'name="contact_id" value="{donor_id}" checked' in form and 'value="DD-77"' in form
+
+
+def test_unknown_recurring_gift_is_not_found(admin_client):
+    for action in ("", "/edit", "/pause", "/resume", "/end"):
+        assert admin_client.get(f"/pipeline/recurring/999999{action}").status_code == 404
