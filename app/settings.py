@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from flask import current_app, g
 
 from app.extensions import db
@@ -14,6 +16,11 @@ def defaults(module: str) -> dict:
     return dict(manifest.settings) if manifest else {}
 
 
+@cache
+def _stored_query():
+    return db.select(Setting.module, Setting.key, Setting.value)  # built once per process
+
+
 def _stored() -> dict[str, dict]:
     """Every stored setting of every module, read once per request in one
     query (a page reads the core's, the contacts' and the pipeline's: the
@@ -21,7 +28,7 @@ def _stored() -> dict[str, dict]:
     stored = g.get("steward_stored_settings")
     if stored is None:
         stored = {}
-        for module, key, value in db.session.execute(db.select(Setting.module, Setting.key, Setting.value)):
+        for module, key, value in db.session.execute(_stored_query()):
             stored.setdefault(module, {})[key] = value
         g.steward_stored_settings = stored
     return stored

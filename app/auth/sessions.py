@@ -13,7 +13,7 @@ import secrets
 from datetime import timedelta
 from functools import cache
 
-from flask import current_app, request, session
+from flask import current_app, g, request, session
 from flask_login import login_user, logout_user
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, lazyload
@@ -55,6 +55,7 @@ def end(user: User) -> None:
         db.session.execute(db.delete(UserSession).where(UserSession.token == _digest(user.session_token)))
         db.session.commit()
     logout_user()
+    g.pop("steward_perms", None)  # app.permissions: this request's answers were the user's
     session.clear()
 
 
