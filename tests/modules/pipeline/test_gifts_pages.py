@@ -234,7 +234,8 @@ def test_keyset_pages_newest_first_with_bounded_queries(admin_client, app, peopl
     second = admin_client.get(older).get_data(as_text=True)
     assert 'rel="prev"' in second and "Newer" in second and "Older" not in second
     assert second.count("<tr>") == 1 + 15  # header + the 15 oldest
-    newer = re.search(r'href="([^"]*before=[^"]*)">Newer', second).group(1).replace("&amp;", "&")
+    newer = re.search(r'rel="prev" href="([^"]*before=[^"]*)"><span aria-hidden="true">←</span> Newer', second)
+    newer = newer.group(1).replace("&amp;", "&")
     back = admin_client.get(newer).get_data(as_text=True)
     assert back.count("<tr>") == 51 and "Newer" not in back
 
