@@ -31,12 +31,13 @@ from operator import itemgetter
 from types import SimpleNamespace
 
 from faker import Faker
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import select, text
 
 from app import audit, bulk_insert
 from app.extensions import db
 from app.models import User
 from app.models.base import utcnow
+from app.seed import create_indexes, drop_indexes, plain_indexes
 from modules.contacts import records, search
 from modules.contacts.models import (
     HOUSEHOLD,
@@ -402,18 +403,8 @@ class Seeder:
         search.reindex([(ids[i], doc) for i, doc in out.docs])
 
 
-def _secondary_indexes() -> list[tuple[str, str]]:
-    """(name, CREATE INDEX statement) of the plain (not unique) indexes on the
-    tables the seed fills, as the database itself has them."""
-    tables = tuple(model.__table__.name for model in (Contact, Relationship, *DETAIL_COLUMNS))
-    if db.session.get_bind().dialect.name == "postgresql":
-        query = text("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
-                     "AND tablename IN :tables AND indexdef NOT LIKE 'CREATE UNIQUE %' ORDER BY indexname")
-    else:
-        query = text("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN :tables "
-                     "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE %' ORDER BY name")
-    query = query.bindparams(bindparam("tables", expanding=True))
-    return [(name, sql) for name, sql in db.session.execute(query, {"tables": tables})]
+# The tables the seed fills: a bulk seed drops their plain indexes first.
+BULK_TABLES = tuple(model.__table__.name for model in (Contact, Relationship, *DETAIL_COLUMNS))
 
 
 def seed(n: int, rng: random.Random, progress) -> None:
@@ -423,10 +414,8 @@ def seed(n: int, rng: random.Random, progress) -> None:
     seeder = Seeder(rng)
     bulk = n >= BULK_FROM and db.session.scalar(select(Contact.id).limit(1)) is None
     try:
-        indexes = _secondary_indexes() if bulk else []
-        quote = db.session.get_bind().dialect.identifier_preparer.quote
-        for name, _ in indexes:
-            db.session.execute(text(f"DROP INDEX {quote(name)}"))
+        indexes = plain_indexes(BULK_TABLES) if bulk else []
+        drop_indexes(indexes)
         done = 0
         while done < n:
             size = min(CHUNK, n - done)
@@ -435,8 +424,7 @@ def seed(n: int, rng: random.Random, progress) -> None:
             if not bulk:
                 db.session.commit()
             progress(done, n, "contacts")
-        for _, create in indexes:
-            db.session.execute(text(create))
+        create_indexes(indexes)
         if indexes:
             progress(n, n, f"contacts, {len(indexes)} indexes built")
         audit.record(audit.CREATE, object_type="contacts_contact",

@@ -13,26 +13,31 @@ starting pipelines with their stage history.
 
 Every choice comes from the module's `random.Random` and dates are offsets
 from today, so one seed gives one dataset (on a given day). Rows are built
-in memory per chunk of donors and inserted with executemany
-(`insert_returning_ids` where later rows need the ids), never through the ORM
-one by one.
+in memory per chunk of donors as tuples and inserted through
+`app.bulk_insert` (`insert_returning_ids` where later rows need the ids),
+never through the ORM. Like the contacts seed, a big seed (BULK_FROM
+contacts or more) into a database without gifts is one transaction that
+drops the plain indexes of the giving tables first and builds them at the
+end: a gift has eleven indexes, and inserting into them at random places is
+most of the work otherwise. Smaller seeds, and seeds on top of existing
+gifts, commit chunk by chunk.
 """
 
 from __future__ import annotations
 
+import calendar
 import random
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from itertools import accumulate
 
-from dateutil.relativedelta import relativedelta
 from faker import Faker
-from sqlalchemy import insert, select
+from sqlalchemy import select, text
 
-from app import audit
-from app.database import insert_returning_ids
+from app import audit, bulk_insert
 from app.extensions import db
 from app.models import User
+from app.seed import create_indexes, drop_indexes, plain_indexes
 from modules.contacts.models import HOUSEHOLD, ORGANISATION, Contact
 from modules.pipeline.gifts import default_currency
 from modules.pipeline.models import (
@@ -53,6 +58,10 @@ from modules.pipeline.models import (
 )
 
 CHUNK = 5000  # donors per chunk
+# Contacts asked for (`--contacts`) from which a seed into a database without
+# gifts is one transaction with the giving tables' plain indexes built at the
+# end (see the module docstring); as in modules/contacts/seed.py.
+BULK_FROM = 20_000
 YEARS = 5
 FUNDS = ("Building fund", "Scholarships", "Emergency relief")
 PROFILES = (("one_off", 40), ("loyal", 22), ("lapsed", 15), ("occasional", 12), ("monthly", 8), ("major", 3))
@@ -65,6 +74,22 @@ NEXT_STEPS = ("Send the proposal", "Arrange a site visit", "Call to follow up", 
               "Prepare the budget", "Thank and report back")
 ASKS = ("Capital campaign gift", "Scholarship endowment", "Annual leadership gift", "Program grant",
         "Emergency appeal match", "Building naming gift")
+
+
+# The columns each table is written with, in the order of the chunk's tuples.
+# A gift's last two (its pledge and recurring gift) are added by Chunk.write.
+GIFT_COLUMNS = ("contact_id", "amount", "currency", "received_on", "fund_id", "appeal_id", "payment_method",
+                "anonymous", "tribute_kind", "tribute_name", "acknowledged_at", "created_at", "updated_at",
+                "pledge_id", "recurring_id")
+PLEDGE_COLUMNS = ("contact_id", "amount", "currency", "pledged_on", "fund_id", "status", "created_at")
+INSTALLMENT_COLUMNS = ("pledge_id", "due_on", "amount")
+RECURRING_COLUMNS = ("contact_id", "amount", "currency", "frequency", "starts_on", "ends_on", "fund_id",
+                     "payment_method", "reference", "status", "created_at")
+CREDIT_COLUMNS = ("gift_id", "contact_id", "amount", "role")
+OPPORTUNITY_COLUMNS = ("pipeline_id", "stage_id", "contact_id", "name", "amount", "currency", "expected_close",
+                       "owner_id", "next_step", "closed_on", "lost_reason_id", "stage_entered_at", "created_at",
+                       "updated_at")
+STAGE_CHANGE_COLUMNS = ("opportunity_id", "contact_id", "from_stage_id", "to_stage_id", "at")
 
 
 def _cents(whole: float) -> Decimal:
@@ -80,6 +105,17 @@ def _noon(day: date) -> datetime:
     if value is None:
         value = _NOONS[day] = datetime.combine(day, time(12), tzinfo=UTC)
     return value
+
+
+def _add_months(day: date, months: int) -> date:
+    """`day + relativedelta(months=months)`: the same day of the month, or the
+    month's last day when it is shorter; without relativedelta's cost (a
+    monthly donor's five years of gifts call it once a gift)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    if day.day <= 28:
+        return day.replace(year=year, month=month)
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 class Seeder:
@@ -148,23 +184,25 @@ class Seeder:
                 return appeal_id if self.rng.random() < 0.6 else None
         return None
 
-    def gift(self, contact_id: int, amount: Decimal, day: date, **extra) -> dict:
+    def gift(self, contact_id: int, amount: Decimal, day: date, method: str | None = None, *,
+             appeal: bool = True, tribute: bool = True) -> tuple:
+        """A gift's row (GIFT_COLUMNS but the last two). Every draw is made
+        whatever the arguments say (`method` replaces the drawn payment method,
+        `appeal`/`tribute` False leave those out), so one gift more or less of
+        a kind does not shift what every later gift draws."""
         rng = self.rng
-        row = {"contact_id": contact_id, "amount": amount, "currency": self.currency, "received_on": day,
-               "fund_id": self.fund(), "appeal_id": self.appeal(day),
-               "payment_method": rng.choices(self.method_names, cum_weights=self.method_weights)[0],
-               "reference": "",
-               "anonymous": rng.random() < 0.02, "in_kind": False, "in_kind_description": "",
-               "tribute_kind": "", "tribute_name": "", "tribute_notify_id": None, "tribute_notified_at": None,
-               "pledge_id": None, "recurring_id": None, "opportunity_id": None, "import_id": None, "notes": "",
-               "acknowledged_at": (_noon(day + timedelta(days=rng.randint(2, 10)))
-                                   if (self.today - day).days > 14 else None),
-               "created_at": _noon(day), "updated_at": _noon(day), "created_by_id": None}
+        fund, appeal_id = self.fund(), self.appeal(day)
+        drawn = rng.choices(self.method_names, cum_weights=self.method_weights)[0]
+        anonymous = rng.random() < 0.02
+        acknowledged = _noon(day + timedelta(days=rng.randint(2, 10))) if (self.today - day).days > 14 else None
+        kind = name = ""
         if rng.random() < 0.01:
-            row["tribute_kind"] = rng.choice(("memory", "honour"))
-            row["tribute_name"] = rng.choice(self.tribute_names)
-        row.update(extra)
-        return row
+            kind, name = rng.choice(("memory", "honour")), rng.choice(self.tribute_names)
+        if not tribute:
+            kind = name = ""
+        noon = _noon(day)
+        return (contact_id, amount, self.currency, day, fund, appeal_id if appeal else None, method or drawn,
+                anonymous, kind, name, acknowledged, noon, noon)
 
 
 class Chunk:
@@ -173,15 +211,15 @@ class Chunk:
 
     def __init__(self, seeder: Seeder):
         self.s = seeder
-        self.gifts: list[dict] = []
+        self.gifts: list[tuple] = []
         self.gift_pledge: list[int | None] = []
         self.gift_recurring: list[int | None] = []
         self.credits: list[list[tuple[int, str]]] = []
-        self.pledges: list[dict] = []
+        self.pledges: list[tuple] = []
         self.installments: list[list[tuple[date, Decimal]]] = []
-        self.recurring: list[dict] = []
+        self.recurring: list[tuple] = []
 
-    def add(self, row: dict, credit_to: list[tuple[int, str]], pledge: int | None = None,
+    def add(self, row: tuple, credit_to: list[tuple[int, str]], pledge: int | None = None,
             recurring: int | None = None) -> None:
         self.gifts.append(row)
         self.credits.append(credit_to)
@@ -189,23 +227,18 @@ class Chunk:
         self.gift_recurring.append(recurring)
 
     def write(self) -> int:
-        if self.pledges:
-            pledge_ids = insert_returning_ids(Pledge.__table__, self.pledges)
-            db.session.execute(insert(PledgeInstallment.__table__), [
-                {"pledge_id": pid, "due_on": due, "amount": amount}
-                for pid, schedule in zip(pledge_ids, self.installments, strict=True) for due, amount in schedule])
-        else:
-            pledge_ids = []
-        recurring_ids = insert_returning_ids(RecurringGift.__table__, self.recurring) if self.recurring else []
-        for row, p, r in zip(self.gifts, self.gift_pledge, self.gift_recurring, strict=True):
-            row["pledge_id"] = pledge_ids[p] if p is not None else None
-            row["recurring_id"] = recurring_ids[r] if r is not None else None
-        gift_ids = insert_returning_ids(Gift.__table__, self.gifts) if self.gifts else []
-        credits = [{"gift_id": gid, "contact_id": cid, "amount": row["amount"], "role": role}
-                   for gid, row, credit_to in zip(gift_ids, self.gifts, self.credits, strict=True)
-                   for cid, role in credit_to]
-        if credits:
-            db.session.execute(insert(SoftCredit.__table__), credits)
+        pledge_ids = bulk_insert.insert_returning_ids(Pledge.__table__, PLEDGE_COLUMNS, self.pledges)
+        bulk_insert.insert_rows(PledgeInstallment.__table__, INSTALLMENT_COLUMNS, [
+            (pid, due, amount)
+            for pid, schedule in zip(pledge_ids, self.installments, strict=True) for due, amount in schedule])
+        recurring_ids = bulk_insert.insert_returning_ids(RecurringGift.__table__, RECURRING_COLUMNS, self.recurring)
+        rows = [(*row, pledge_ids[p] if p is not None else None, recurring_ids[r] if r is not None else None)
+                for row, p, r in zip(self.gifts, self.gift_pledge, self.gift_recurring, strict=True)]
+        gift_ids = bulk_insert.insert_returning_ids(Gift.__table__, GIFT_COLUMNS, rows)
+        bulk_insert.insert_rows(SoftCredit.__table__, CREDIT_COLUMNS, [
+            (gid, cid, row[1], role)
+            for gid, row, credit_to in zip(gift_ids, self.gifts, self.credits, strict=True)
+            for cid, role in credit_to])
         return len(self.gifts)
 
 
@@ -248,45 +281,39 @@ class Donors:
     def monthly(self, out: Chunk, contact_id: int, credit_to) -> None:
         s, rng = self.s, self.s.rng
         months = int(rng.triangular(1, YEARS * 12 - 1, 1))  # most started in the last two years
-        start = (s.today.replace(day=1) - relativedelta(months=months)) + timedelta(days=rng.randint(0, 27))
+        start = _add_months(s.today.replace(day=1), -months) + timedelta(days=rng.randint(0, 27))
         ended = rng.random() < 0.2 and months > 3
-        end = start + relativedelta(months=rng.randint(2, months - 1)) if ended else None
+        end = _add_months(start, rng.randint(2, months - 1)) if ended else None
         amount = Decimal(rng.choice(MONTHLY))
-        out.recurring.append({
-            "contact_id": contact_id, "amount": amount, "currency": s.currency, "frequency": "monthly",
-            "starts_on": start, "ends_on": end, "fund_id": s.fund(), "appeal_id": None,
-            "payment_method": "direct_debit", "reference": f"DD{contact_id:08d}",
-            "status": "ended" if ended else "active", "created_at": _noon(start), "created_by_id": None})
+        out.recurring.append((contact_id, amount, s.currency, "monthly", start, end, s.fund(), "direct_debit",
+                              f"DD{contact_id:08d}", "ended" if ended else "active", _noon(start)))
         index = len(out.recurring) - 1
         day, last = start, min(end or s.today, s.today)
         while day <= last:
-            row = s.gift(contact_id, amount, day, payment_method="direct_debit", appeal_id=None,
-                         tribute_kind="", tribute_name="")
-            out.add(row, credit_to, recurring=index)
-            day += relativedelta(months=1)
+            out.add(s.gift(contact_id, amount, day, "direct_debit", appeal=False, tribute=False), credit_to,
+                    recurring=index)
+            day = _add_months(day, 1)
 
     def major(self, out: Chunk, contact_id: int, credit_to) -> None:
         s, rng = self.s, self.s.rng
         for _ in range(rng.randint(2, 5)):
             out.add(s.gift(contact_id, Decimal(rng.choice((1000, 2500, 5000, 10000, 25000))), s.any_day(),
-                           payment_method=rng.choice(("cheque", "bank", "stock"))), credit_to)
+                           rng.choice(("cheque", "bank", "stock"))), credit_to)
         if rng.random() < 0.6:
             total = Decimal(rng.choice((5000, 10000, 25000, 50000, 100000)))
             count = rng.randint(2, 5)
             pledged = s.day_between(s.today - timedelta(days=4 * 365), s.today - timedelta(days=30))
             part = (total / count).quantize(Decimal("0.01"))
-            schedule = [(pledged + relativedelta(months=1, years=i), part) for i in range(count - 1)]
-            schedule.append((pledged + relativedelta(months=1, years=count - 1), total - part * (count - 1)))
+            schedule = [(_add_months(pledged, 1 + 12 * i), part) for i in range(count - 1)]
+            schedule.append((_add_months(pledged, 1 + 12 * (count - 1)), total - part * (count - 1)))
             paid = [(due, amt) for due, amt in schedule if due <= s.today]
-            out.pledges.append({"contact_id": contact_id, "amount": total, "currency": s.currency,
-                                "pledged_on": pledged, "fund_id": s.fund(), "appeal_id": None,
-                                "opportunity_id": None, "status": "fulfilled" if len(paid) == count else "open",
-                                "notes": "", "created_at": _noon(pledged), "created_by_id": None})
+            out.pledges.append((contact_id, total, s.currency, pledged, s.fund(),
+                                "fulfilled" if len(paid) == count else "open", _noon(pledged)))
             out.installments.append(schedule)
             for due, amt in paid:
                 paid_on = min(due + timedelta(days=rng.randint(0, 10)), s.today)
-                out.add(s.gift(contact_id, amt, paid_on, payment_method="bank", tribute_kind="", tribute_name=""),
-                        credit_to, pledge=len(out.pledges) - 1)
+                out.add(s.gift(contact_id, amt, paid_on, "bank", tribute=False), credit_to,
+                        pledge=len(out.pledges) - 1)
 
 
 def _partners(contacts: list[tuple[int, str, int | None]]) -> dict[int, list[tuple[int, str]]]:
@@ -342,28 +369,30 @@ def _opportunities(seeder: Seeder, contacts: list[tuple[int, str, int | None]], 
         final = path[-1]
         closed = times[-1].date() if final.outcome != OPEN else None
         amount = Decimal(rng.choice((2500, 5000, 10000, 25000, 50000, 100000, 250000)))
-        rows.append({
-            "pipeline_id": pipeline.id, "stage_id": final.id, "contact_id": contact_id,
-            "name": rng.choice(ASKS) + ("" if not grant else f" {created.year}"), "amount": amount,
-            "currency": seeder.currency,
-            "expected_close": None if closed else today + timedelta(days=rng.randint(-15, 240)),
-            "owner_id": seeder.users[i % len(seeder.users)] if seeder.users else None,
-            "next_step": rng.choice(NEXT_STEPS) if not closed else "", "notes": "", "closed_on": closed,
-            "lost_reason_id": rng.choice(reasons) if final.outcome == LOST and reasons else None, "lost_note": "",
-            "stage_entered_at": times[-1], "created_at": times[0], "updated_at": times[-1], "created_by_id": None})
+        name = rng.choice(ASKS) + ("" if not grant else f" {created.year}")
+        expected = None if closed else today + timedelta(days=rng.randint(-15, 240))
+        owner = seeder.users[i % len(seeder.users)] if seeder.users else None
+        next_step = rng.choice(NEXT_STEPS) if not closed else ""
+        reason = rng.choice(reasons) if final.outcome == LOST and reasons else None
+        rows.append((pipeline.id, final.id, contact_id, name, amount, seeder.currency, expected, owner, next_step,
+                     closed, reason, times[-1], times[0], times[-1]))
         paths.append((contact_id, [st.id for st in path], times))
-    if not rows:
-        return 0
-    ids = insert_returning_ids(Opportunity.__table__, rows)
-    changes = [{"opportunity_id": oid, "contact_id": cid, "from_stage_id": stages[k - 1] if k else None,
-                "to_stage_id": stage, "at": times[k], "user_id": None}
-               for oid, (cid, stages, times) in zip(ids, paths, strict=True) for k, stage in enumerate(stages)]
-    db.session.execute(insert(StageChange.__table__), changes)
+    ids = bulk_insert.insert_returning_ids(Opportunity.__table__, OPPORTUNITY_COLUMNS, rows)
+    bulk_insert.insert_rows(StageChange.__table__, STAGE_CHANGE_COLUMNS, [
+        (oid, cid, stages[k - 1] if k else None, stage, times[k])
+        for oid, (cid, stages, times) in zip(ids, paths, strict=True) for k, stage in enumerate(stages)])
     return len(rows)
 
 
+# The tables a bulk seed drops the plain indexes of (the ones that grow with the data).
+BULK_TABLES = tuple(model.__table__.name for model in (Gift, SoftCredit, Pledge, PledgeInstallment, RecurringGift))
+
+
 def seed(n: int, rng: random.Random, progress, *, today: date | None = None) -> None:
-    """The hook; `today` pins the dates everything is drawn around (tests)."""
+    """The hook; `today` pins the dates everything is drawn around (tests).
+    Into a database without gifts, for BULK_FROM or more contacts, one
+    transaction that builds the giving tables' plain indexes at the end;
+    otherwise each chunk of donors commits."""
     seeder = Seeder(rng, today)
     contacts = [tuple(r) for r in db.session.execute(
         select(Contact.id, Contact.kind, Contact.household_id).where(Contact.deleted_at.is_(None))
@@ -372,16 +401,30 @@ def seed(n: int, rng: random.Random, progress, *, today: date | None = None) -> 
     donors = sorted(rng.sample([c[0] for c in contacts], min(len(contacts), max(1, n // 2)))) if contacts else []
     names, weights = [p for p, _ in PROFILES], [w for _, w in PROFILES]
     history = Donors(seeder, partners)
+    bulk = n >= BULK_FROM and db.session.scalar(select(Gift.id).limit(1)) is None
     gifts = 0
-    for start in range(0, len(donors), CHUNK):
-        out = Chunk(seeder)
-        for contact_id in donors[start:start + CHUNK]:
-            history.history(out, contact_id, rng.choices(names, weights)[0])
-        gifts += out.write()
+    try:
+        indexes = plain_indexes(BULK_TABLES) if bulk else []
+        drop_indexes(indexes)
+        for start in range(0, len(donors), CHUNK):
+            out = Chunk(seeder)
+            for contact_id in donors[start:start + CHUNK]:
+                history.history(out, contact_id, rng.choices(names, weights)[0])
+            gifts += out.write()
+            if not bulk:
+                db.session.commit()
+            progress(min(start + CHUNK, len(donors)), len(donors), "donors")
+        create_indexes(indexes)
+        if indexes:
+            progress(len(donors), len(donors), f"donors, {len(indexes)} indexes built")
+        opportunities = _opportunities(seeder, contacts, n)
+        audit.record(audit.CREATE, object_type="pipeline_gift",
+                     summary=f"Added {gifts:,} demo gifts from {len(donors):,} donors and {opportunities:,} "
+                             "opportunities (demo data, flask seed)")
         db.session.commit()
-        progress(min(start + CHUNK, len(donors)), len(donors), "donors")
-    opportunities = _opportunities(seeder, contacts, n)
-    audit.record(audit.CREATE, object_type="pipeline_gift",
-                 summary=f"Added {gifts:,} demo gifts from {len(donors):,} donors and {opportunities:,} "
-                         "opportunities (demo data, flask seed)")
-    db.session.commit()
+    except BaseException:
+        db.session.rollback()  # a bulk seed leaves nothing behind, its indexes included
+        raise
+    if bulk and db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))  # as the contacts seed does
+        db.session.commit()

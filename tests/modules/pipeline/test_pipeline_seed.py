@@ -1,11 +1,14 @@
 """Demo giving from `flask seed`: deterministic for a seed, realistic enough
-that donor statuses, LYBUNT and SYBUNT all have people in them."""
+that donor statuses, LYBUNT and SYBUNT all have people in them; a big seed
+builds the giving tables' indexes at the end and is all or nothing."""
 
 from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from sqlalchemy import func, select
+from sqlalchemy import inspect as sa_inspect
 
 from app.extensions import db
 from app.seed import module_rng
@@ -32,12 +35,12 @@ TODAY = date(2026, 6, 15)
 N = 600
 
 
-def seeded(app, seed: int) -> dict:
+def seeded(app, seed: int, progress=lambda *a, **k: None) -> dict:
     """Seed contacts and giving into the emptied database; a fingerprint of what was made."""
     empty_tables(app)
     with app.app_context():
         contacts_seed.seed(N, module_rng(seed, "contacts"), lambda *a, **k: None)
-        pipeline_seed.seed(N, module_rng(seed, "pipeline"), lambda *a, **k: None, today=TODAY)
+        pipeline_seed.seed(N, module_rng(seed, "pipeline"), progress, today=TODAY)
         rank = {cid: i for i, cid in enumerate(db.session.scalars(select(Contact.id).order_by(Contact.id)))}
         funds = dict(db.session.execute(select(Fund.id, Fund.name)).all())
         appeals = dict(db.session.execute(select(Appeal.id, Appeal.name)).all())
@@ -61,6 +64,53 @@ def test_the_same_seed_gives_the_same_giving_and_another_seed_does_not(app):
     first = seeded(app, 7)
     assert first == seeded(app, 7)
     assert first["gifts"] != seeded(app, 8)["gifts"]
+
+
+def indexes() -> dict[str, set]:
+    """Every index on the tables a bulk giving seed fills, as the database reports it."""
+    inspector = sa_inspect(db.engine)
+    return {table: {(i["name"], tuple(i.get("column_names") or ()), tuple(i.get("expressions") or ()),
+                     bool(i["unique"])) for i in inspector.get_indexes(table)} for table in pipeline_seed.BULK_TABLES}
+
+
+def test_a_big_seed_into_a_database_without_gifts_builds_its_indexes_at_the_end(app, monkeypatch):
+    """The same giving as chunk by chunk, and every index is back afterwards."""
+    chunked = seeded(app, 7)
+    with app.app_context():
+        before = indexes()
+        assert sum(1 for table in before.values() for *_, unique in table if not unique) >= 10
+    monkeypatch.setattr(pipeline_seed, "BULK_FROM", 100)
+    monkeypatch.setattr(pipeline_seed, "CHUNK", 40)
+    said = []
+    assert seeded(app, 7, lambda done, total, what="": said.append((done, total, what))) == chunked
+    assert said[-1][2].startswith("donors, ") and said[-1][2].endswith(" indexes built"), said[-1]
+    assert len(said) > 2  # several chunks went in
+    with app.app_context():
+        assert indexes() == before
+
+
+def test_a_big_seed_that_fails_leaves_the_giving_as_it_was(app, monkeypatch):
+    monkeypatch.setattr(pipeline_seed, "BULK_FROM", 100)
+    monkeypatch.setattr(pipeline_seed, "CHUNK", 40)
+    write, calls = pipeline_seed.Chunk.write, []
+
+    def fail_on_the_second_chunk(chunk):
+        calls.append(chunk)
+        if len(calls) == 2:
+            raise RuntimeError("the disk is full")
+        return write(chunk)
+
+    monkeypatch.setattr(pipeline_seed.Chunk, "write", fail_on_the_second_chunk)
+    empty_tables(app)
+    with app.app_context():
+        before = indexes()
+        contacts_seed.seed(N, module_rng(1, "contacts"), lambda *a, **k: None)
+        with pytest.raises(RuntimeError, match="the disk is full"):
+            pipeline_seed.seed(N, module_rng(1, "pipeline"), lambda *a, **k: None, today=TODAY)
+        assert len(calls) == 2
+        assert db.session.scalar(select(func.count()).select_from(Gift)) == 0
+        assert db.session.scalar(select(func.count()).select_from(Contact)) == N  # committed before
+        assert indexes() == before
 
 
 def test_the_demo_giving_is_varied_enough_to_segment(app):
