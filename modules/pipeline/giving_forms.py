@@ -251,6 +251,16 @@ def picker(name: str, label: str, source, *, initial: int | None = None, names: 
     return p
 
 
+def valid_with_donor(form, donor: Picker) -> bool:
+    """The posted `form` validates and `donor` has someone chosen; when no one
+    is, the picker says so (both checked, so every error shows at once)."""
+    valid = form.validate_on_submit()
+    if not donor.selected:
+        donor.error = donor.error or "Search for the donor and choose them."
+        valid = False
+    return valid
+
+
 # Soft-credit rows --------------------------------------------------------------
 
 @dataclass

@@ -11,7 +11,7 @@ from app.extensions import db
 from app.htmx import confirm_page, redirect_after_post
 from app.permissions import permission_required
 from modules.pipeline import gifts, pledges
-from modules.pipeline.giving_forms import PledgeForm, picker, today
+from modules.pipeline.giving_forms import PledgeForm, picker, today, valid_with_donor
 from modules.pipeline.models import Gift, Pledge
 from modules.pipeline.money import format_money
 from modules.pipeline.views import bp
@@ -55,11 +55,7 @@ def pledge_new():
                    initial=request.args.get("contact", type=int))
     status = 200
     if posted and "find" not in request.form:
-        valid = form.validate_on_submit()
-        if not donor.selected:
-            donor.error = donor.error or "Search for the donor and choose them."
-            valid = False
-        if valid:
+        if valid_with_donor(form, donor):
             try:
                 schedule = gifts.installment_schedule(form.amount.amount, form.installments.data,
                                                       form.first_due.data, form.frequency.data)

@@ -11,7 +11,7 @@ from app.extensions import db
 from app.htmx import confirm_page, redirect_after_post
 from app.permissions import permission_required
 from modules.pipeline import recurring as service
-from modules.pipeline.giving_forms import RecurringForm, picker, today
+from modules.pipeline.giving_forms import RecurringForm, picker, today, valid_with_donor
 from modules.pipeline.models import FREQUENCIES, RecurringGift
 from modules.pipeline.money import format_money
 from modules.pipeline.views import bp
@@ -60,11 +60,7 @@ def _form_page(rg: RecurringGift | None):
                    initial=rg.contact_id if rg else request.args.get("contact", type=int))
     status = 200
     if posted and "find" not in request.form:
-        valid = form.validate_on_submit()
-        if not donor.selected:
-            donor.error = donor.error or "Search for the donor and choose them."
-            valid = False
-        if valid:
+        if valid_with_donor(form, donor):
             user = current_user._get_current_object()
             values = _values(form)
             if rg is None:
