@@ -3,6 +3,8 @@ error pages and template globals."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import Flask, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -88,6 +90,22 @@ def _current_nav(nav) -> str | None:
     return next((item.endpoint for item in nav if item.endpoint.split(".")[0] == blueprint), None)
 
 
+@lru_cache(maxsize=512)
+def _plain_url(url_map, script_root: str, endpoint: str, filename: str | None) -> str:
+    return url_for(endpoint, filename=filename) if filename else url_for(endpoint)
+
+
+def page_url(endpoint: str) -> str:
+    """url_for(endpoint) for a page that takes no arguments, built once per
+    process (and mount point): the layout links ~15 of them on every page."""
+    return _plain_url(current_app.url_map, request.script_root, endpoint, None)
+
+
+def static_url(filename: str) -> str:
+    """url_for("static", filename=...), built once per process (and mount point)."""
+    return _plain_url(current_app.url_map, request.script_root, "static", filename)
+
+
 def _aria(field) -> dict:
     """aria attributes tying a form input to its hint and its errors."""
     ids = [f"{field.id}-hint"] if field.description else []
@@ -103,6 +121,8 @@ def register(app: Flask) -> None:
     from app.dates import when
 
     app.jinja_env.globals["aria"] = _aria
+    app.jinja_env.globals["page_url"] = page_url
+    app.jinja_env.globals["static_url"] = static_url
     app.jinja_env.globals["home_url"] = home_url
     app.jinja_env.globals["when"] = when
     app.before_request(_enforce)

@@ -280,7 +280,8 @@ def page(stmt, lq: ListQuery, *, after: str | None = None, before: str | None = 
         return getattr(contact, column.key), contact.id
 
     def exists(condition) -> bool:
-        return db.session.execute(stmt.where(condition).with_only_columns(Contact.id).limit(1)).first() is not None
+        probe = stmt.where(condition).with_only_columns(Contact.id).limit(1)
+        return db.session.connection().execute(probe).first() is not None
 
     after_c, before_c = decode_cursor(after, lq.sort_key), decode_cursor(before, lq.sort_key)
     if before_c is not None and after_c is None:
