@@ -1,6 +1,6 @@
 """`flask worker` as the service runs it: after start-up it becomes the light
-waiting process of app/rq_worker.py (same process id), and each job still
-runs with the whole app in RQ's work horse."""
+waiting process of app/rq_worker.py (same process id), each job still runs
+with the whole app in RQ's work horse, and delayed jobs still come due."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import psutil
@@ -58,8 +59,10 @@ def test_flask_worker_becomes_the_light_worker_and_runs_jobs_with_the_app(app, t
     with app.app_context():
         add("Hello from the worker test")
         job = enqueue("hello.count_greetings", "Count greetings")
+        # Delayed jobs (mail retries) reach the queue through RQ's scheduler, a thread of the worker.
+        later = enqueue("hello.count_greetings", "Count greetings later", delay=timedelta(seconds=1))
         db.session.commit()
-        job_id = job.id
+        job_id, later_id = job.id, later.id
     env = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
     env.update(STEWARD_INSTANCE=app.instance_path, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
                REDIS_URL=app.extensions["steward"].redis_url, STEWARD_ENV="development")
@@ -68,8 +71,9 @@ def test_flask_worker_becomes_the_light_worker_and_runs_jobs_with_the_app(app, t
         worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker"], cwd=ROOT, env=env,
                                   stdout=out, stderr=subprocess.STDOUT)
     try:
-        job = _wait_for_job(app, job_id, worker, log)
-        assert (job.status, job.result) == ("finished", {"greetings": 1, "longest": 26}), job.error
+        for waited in (job_id, later_id):
+            job = _wait_for_job(app, waited, worker, log)
+            assert (job.status, job.result) == ("finished", {"greetings": 1, "longest": 26}), job.error
         # The same process (what systemd and `make run` watch) now runs the light worker.
         assert psutil.Process(worker.pid).cmdline()[1:] == ["-m", "app.rq_worker"]
     finally:
