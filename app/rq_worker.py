@@ -3,9 +3,11 @@
 `flask worker` loads the app to do its start-up work (re-queue waiting jobs,
 release held mail, refresh the planner's statistics), then replaces itself
 (`exec`, same process id) with `python -m app.rq_worker`: a process that holds
-only RQ and the Redis client (~30 MB instead of the app's ~80) while it waits.
-RQ runs every job in a work horse forked for it; the horse builds the app
-(about a second of CPU) and runs the job inside its app context, as before.
+only RQ and the Redis client (~25 MB instead of the app's ~80) while it waits,
+with RQ's scheduler in a thread. RQ runs every job in a work horse forked for
+it; the horse builds the app (about a second of CPU) and runs the job inside
+its app context, as before. It never runs in burst mode (`flask worker --burst`
+stays in the loaded app).
 
 Imports here stay light: nothing from Flask, SQLAlchemy or the app at module
 level, or the waiting process would load them all again.
