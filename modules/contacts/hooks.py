@@ -17,13 +17,21 @@ from flask import current_app
 
 @dataclass(frozen=True)
 class Panel:
-    """A card on the contact page; `render(contact)` returns HTML."""
+    """A card on the contact page; `render(contact)` returns HTML.
+
+    A `lazy` panel is not rendered with the page: the page shows its heading
+    and a link to `contacts.panel` (the panel on a page of its own, which also
+    serves it as a fragment), and HTMX swaps the fragment in once the page has
+    loaded. Make a panel lazy when it costs more than the rest of the page
+    (aggregates over gifts, tickets...), so the page itself stays fast.
+    """
 
     name: str
     title: str
     permission: str
     render: Callable
     order: int = 100
+    lazy: bool = False
 
 
 @dataclass(frozen=True)
@@ -93,6 +101,11 @@ def filter_specs() -> dict[str, FilterSpec]:
 
 def panels() -> list[Panel]:
     return sorted((p for _, hooks in all_hooks() for p in _items(hooks.panels)), key=lambda p: p.order)
+
+
+def panel(name: str) -> Panel | None:
+    """The panel called `name`, whichever module gives it."""
+    return next((p for p in panels() if p.name == name), None)
 
 
 def timeline_providers() -> list:

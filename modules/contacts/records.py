@@ -5,9 +5,11 @@ timeline, and keeps the derived columns and the search index in step."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
+from sqlalchemy import String, bindparam, cast, literal, null, union_all
+from sqlalchemy.orm import joinedload, selectinload
 
 from app import audit
 from app.extensions import db
@@ -24,6 +26,8 @@ from modules.contacts.models import (
     ContactAddress,
     ContactEmail,
     ContactPhone,
+    ContactTag,
+    Tag,
 )
 
 PERSON_FIELDS = ("prefix", "first_name", "middle_name", "last_name", "suffix", "preferred_name",
@@ -56,6 +60,87 @@ def load(contact_id: int, *, deleted: bool = False) -> Contact | None:
     if contact is None or (contact.deleted_at is not None and not deleted):
         return None
     return contact
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A contact's emails, phones, addresses and tags as its page shows them:
+    plain rows with the attributes of ContactEmail, ContactPhone,
+    ContactAddress and Tag that the page reads, in the order of the contact's
+    own collections."""
+
+    emails: list
+    phones: list
+    addresses: list
+    tags: list
+
+
+@dataclass(frozen=True)
+class ShownRow:
+    id: int
+    label: str = ""
+    is_primary: bool = False
+    email: str = ""
+    number: str = ""
+    line1: str = ""
+    line2: str = ""
+    city: str = ""
+    region: str = ""
+    postcode: str = ""
+    country: str = ""
+    name: str = ""  # a tag's
+    colour: str = ""
+
+
+@cache
+def _page_statements():
+    """The contact page's statements, built once: building a SELECT and its
+    cache key costs more than running it (a union of three: 0.6 ms against 0.07)."""
+    contact_id = bindparam("contact_id")
+    text = lambda: cast(null(), String)  # noqa: E731 (a typed NULL for the columns a table lacks)
+    E, P, A = ContactEmail, ContactPhone, ContactAddress
+    details = union_all(
+        db.select(literal("emails").label("kind"), E.id, E.label, E.is_primary, E.email.label("value"),
+                  text(), text(), text(), text(), text()).where(E.contact_id == contact_id),
+        db.select(literal("phones"), P.id, P.label, P.is_primary, P.number, text(), text(), text(), text(),
+                  text()).where(P.contact_id == contact_id),
+        db.select(literal("addresses"), A.id, A.label, A.is_primary, A.line1, A.line2, A.city, A.region,
+                  A.postcode, A.country).where(A.contact_id == contact_id),
+    ).order_by("kind", "id")
+    tags = (db.select(Tag.id, Tag.name, Tag.colour).join(ContactTag, ContactTag.tag_id == Tag.id)
+            .where(ContactTag.contact_id == contact_id).order_by(Tag.name))
+    contact = db.select(Contact).where(Contact.id == contact_id).options(joinedload(Contact.household))
+    return contact, details, tags
+
+
+def _shown(contact_id: int) -> Shown:
+    """Emails, phones and addresses in one query, tags in another (four ORM
+    loads cost the page more than the rest of its contact queries)."""
+    _, details, tags = _page_statements()
+    params = {"contact_id": contact_id}
+    out: dict[str, list] = {"emails": [], "phones": [], "addresses": []}
+    for kind, id_, label, primary, value, line2, city, region, postcode, country in \
+            db.session.execute(details, params):
+        if kind == "emails":
+            row = ShownRow(id_, label, primary, email=value)
+        elif kind == "phones":
+            row = ShownRow(id_, label, primary, number=value)
+        else:
+            row = ShownRow(id_, label, primary, line1=value, line2=line2, city=city, region=region,
+                           postcode=postcode, country=country)
+        out[kind].append(row)
+    return Shown(**out, tags=[ShownRow(id_, name=name, colour=colour)
+                              for id_, name, colour in db.session.execute(tags, params)])
+
+
+def load_page(contact_id: int) -> tuple[Contact, Shown] | None:
+    """A live contact for its page, which only reads it: its household joined
+    in, then `Shown` rows of its details and tags (three queries in all).
+    Changes load the contact with `load`."""
+    contact = db.session.scalar(_page_statements()[0], {"contact_id": contact_id})
+    if contact is None or contact.deleted_at is not None:
+        return None
+    return contact, _shown(contact_id)
 
 
 def names(contact: Contact) -> tuple[str, str]:

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import func, or_
-from sqlalchemy.orm import joinedload
+from sqlalchemy import bindparam, case, func, or_
 
 from app import audit
 from app.extensions import db
@@ -92,10 +92,9 @@ def option_text(contact: Contact) -> str:
 
 
 # ---------------------------------------------------------------- households
-def members(household: Contact) -> list[Contact]:
-    return db.session.scalars(db.select(Contact).where(
-        Contact.household_id == household.id, Contact.deleted_at.is_(None))
-        .order_by(Contact.sort_name, Contact.id).limit(MEMBERS_SHOWN)).all()
+def members(household: Contact) -> list:
+    """`(id, display_name)` rows of the household's first members by name."""
+    return db.session.execute(_page_statements()["members"], {"contact_id": household.id}).all()
 
 
 def default_household_name(person: Contact) -> str:
@@ -138,39 +137,54 @@ def create_household(person: Contact, name: str = "", *, user=None) -> Contact:
 
 
 # ---------------------------------------------------------------- relationships
-@dataclass
+@dataclass(frozen=True)
 class Link:
     """A relationship seen from one contact: "<this contact> is <label> <other>"."""
 
-    relationship: Relationship
+    id: int  # the relationship's
     label: str
-    other: Contact
+    note: str
+    other_id: int
+    other_name: str
+
+
+@cache
+def _page_statements() -> dict:
+    """What the contact page reads here, built once (building a SELECT and its
+    cache key costs more than SQLite takes to run it)."""
+    contact_id = bindparam("contact_id")
+    R, T = Relationship, RelationshipType
+    mine_a = R.contact_a_id == contact_id
+    links = (db.select(R.id, case((mine_a, T.a_to_b), else_=T.b_to_a), R.note, Contact.id, Contact.display_name,
+                       Contact.sort_name)
+             .join(T, T.id == R.type_id)
+             .join(Contact, Contact.id == case((mine_a, R.contact_b_id), else_=R.contact_a_id))
+             .where(or_(mine_a, R.contact_b_id == contact_id), Contact.deleted_at.is_(None)))
+    members = (db.select(Contact.id, Contact.display_name)
+               .where(Contact.household_id == contact_id, Contact.deleted_at.is_(None))
+               .order_by(Contact.sort_name, Contact.id).limit(MEMBERS_SHOWN))
+    types = db.select(T.id, T.a_to_b, T.b_to_a).order_by(T.a_to_b)
+    return {"links": links, "members": members, "types": types}
 
 
 def type_choices() -> list[tuple[str, str]]:
     """Both directions of each type: "3:a" (this contact is A) and "3:b"."""
-    types = db.session.scalars(db.select(RelationshipType).order_by(RelationshipType.a_to_b)).all()
     out = []
-    for t in types:
-        out.append((f"{t.id}:a", t.a_to_b))
-        if t.b_to_a != t.a_to_b:
-            out.append((f"{t.id}:b", t.b_to_a))
+    for type_id, a_to_b, b_to_a in db.session.execute(_page_statements()["types"]):
+        out.append((f"{type_id}:a", a_to_b))
+        if b_to_a != a_to_b:
+            out.append((f"{type_id}:b", b_to_a))
     return sorted(out, key=lambda c: c[1].lower())
 
 
 def links(contact: Contact) -> list[Link]:
-    """Every relationship of `contact` with a live contact, named from its side (one query)."""
-    R = Relationship
-    rows = db.session.scalars(db.select(R).where(or_(R.contact_a_id == contact.id, R.contact_b_id == contact.id))
-                              .options(joinedload(R.contact_a), joinedload(R.contact_b))
-                              .order_by(R.id)).unique().all()
-    out = []
-    for rel in rows:
-        mine_a = rel.contact_a_id == contact.id
-        other = rel.contact_b if mine_a else rel.contact_a
-        if other.deleted_at is None:
-            out.append(Link(rel, rel.type.a_to_b if mine_a else rel.type.b_to_a, other))
-    return sorted(out, key=lambda link: (link.label.lower(), link.other.sort_name))
+    """Every relationship of `contact` with a live contact, named from its
+    side, by label then the other's name (one query)."""
+    rows = db.session.execute(_page_statements()["links"], {"contact_id": contact.id})
+    found = [(Link(rel_id, label, note or "", other_id, name), sort_name)
+             for rel_id, label, note, other_id, name, sort_name in rows]
+    found.sort(key=lambda item: (item[0].label.lower(), item[1] or "", item[0].id))
+    return [link for link, _ in found]
 
 
 def describe(rel: Relationship) -> str:

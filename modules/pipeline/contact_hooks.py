@@ -59,8 +59,10 @@ def opportunities_panel(contact: Contact) -> str:
 
 
 def panels() -> list[Panel]:
-    return [Panel("giving", "Giving", "giving.view", giving_panel, order=50),
-            Panel("opportunities", "Opportunities", "pipeline.view", opportunities_panel, order=60)]
+    """Both lazy: their aggregates and statements cost more than the rest of the
+    contact page, so they arrive in their own requests after it (issue 4)."""
+    return [Panel("giving", "Giving", "giving.view", giving_panel, order=50, lazy=True),
+            Panel("opportunities", "Opportunities", "pipeline.view", opportunities_panel, order=60, lazy=True)]
 
 
 # Timeline ----------------------------------------------------------------------------

@@ -4,9 +4,13 @@ household, relationships, tags, trash and undo."""
 
 from __future__ import annotations
 
+from functools import cache
+
 from flask import abort, current_app, flash, make_response, render_template, request, url_for
 from markupsafe import Markup
+from sqlalchemy import bindparam
 
+from app import audit
 from app.dashboard import home_url
 from app.extensions import db
 from app.forms import choices
@@ -68,11 +72,16 @@ def _after(contact: Contact, message: str | None = None, anchor: str | None = No
     return redirect_after_post(_page_url(contact, anchor), trigger=CHANGED)
 
 
+@cache
+def _consent_query():
+    """Built once: building the SELECT costs more than running it."""
+    return (db.select(ConsentEntry, User.name).outerjoin(User, User.id == ConsentEntry.user_id)
+            .where(ConsentEntry.contact_id == bindparam("contact_id"))
+            .order_by(ConsentEntry.at.desc(), ConsentEntry.id.desc()).limit(CONSENT_SHOWN))
+
+
 def _consent(contact: Contact) -> list[tuple[ConsentEntry, str]]:
-    rows = db.session.execute(
-        db.select(ConsentEntry, User.name).outerjoin(User, User.id == ConsentEntry.user_id)
-        .where(ConsentEntry.contact_id == contact.id)
-        .order_by(ConsentEntry.at.desc(), ConsentEntry.id.desc()).limit(CONSENT_SHOWN)).all()
+    rows = db.session.execute(_consent_query(), {"contact_id": contact.id}).all()
     return [(entry, name or "") for entry, name in rows]
 
 
@@ -114,8 +123,9 @@ def _page(contact: Contact, status: int = 200, **overrides):
     context.pop("section", None)
     context["members"] = relations.members(contact) if contact.kind == HOUSEHOLD else []
     context["links"] = relations.links(contact)
-    # Panels are HTML that other modules render (and escape) themselves.
-    context["panels"] = [(p, Markup(p.render(contact)))  # noqa: S704 (module-rendered templates)
+    # Panels are HTML that other modules render (and escape) themselves; a lazy
+    # one arrives in its own request after the page (None here: a placeholder).
+    context["panels"] = [(p, None if p.lazy else Markup(p.render(contact)))  # noqa: S704 (module-rendered)
                          for p in hooks.panels() if can(p.permission)]
     context["timeline_url"] = (url_for("contacts.timeline", contact_id=contact.id)
                                if "contacts.timeline" in current_app.view_functions else None)
@@ -127,7 +137,33 @@ def _page(contact: Contact, status: int = 200, **overrides):
 @bp.get("/<int:contact_id>")
 @permission_required("contacts.view")
 def show(contact_id: int):
-    return _page(_contact_or_404(contact_id))
+    found = records.load_page(contact_id)
+    if found is None:
+        abort(404)
+    contact, shown = found
+    return _page(contact, shown=shown)
+
+
+@bp.get("/<int:contact_id>/panels/<name>")
+@permission_required("contacts.view")
+def panel(contact_id: int, name: str):
+    """One module's panel: the fragment a lazy panel's placeholder fetches
+    (HTMX), or the panel on a page of its own (the placeholder's link)."""
+    found = hooks.panel(name)
+    if found is None:
+        abort(404)
+    if not can(found.permission):
+        audit.record(audit.DENIED, object_type="endpoint", object_id=request.endpoint,
+                     summary=f"{request.method} {request.path} needs {found.permission}")
+        db.session.commit()
+        abort(403)
+    # The contact row only: a panel reads its own module's data, not the page's details.
+    contact = db.session.get(Contact, contact_id)
+    if contact is None or contact.deleted_at is not None:
+        abort(404)
+    html = Markup(found.render(contact))  # noqa: S704 (module-rendered template)
+    template = "contacts/_contact_panel.html" if is_htmx() else "contacts/contact_panel.html"
+    return _render(template, contact=contact, panel=found, html=html)
 
 
 @bp.get("/<int:contact_id>/section/<section>")
