@@ -58,6 +58,14 @@ def summary_value(page, term: str):
     return page.get_by_role("term").filter(has_text=re.compile(f"^{term}$")).locator("xpath=following-sibling::dd[1]")
 
 
+def expect_count(results, text: str, js: bool) -> None:
+    """The list's count: fetched after the rows with JavaScript, a link that
+    reloads the page with it without."""
+    if not js:
+        results.get_by_role("link", name="Count the contacts").click()
+    expect(results).to_contain_text(text)
+
+
 def test_new_user_contacts_flow(app, any_page, live_url, shot):
     page = any_page
     js = page.steward_js
@@ -184,7 +192,7 @@ def test_new_user_contacts_flow(app, any_page, live_url, shot):
     page.get_by_role("link", name="Contacts", exact=True).click()
     expect(page).to_have_url(f"{live_url}/contacts/")
     results = page.locator("#contact-results")
-    expect(results).to_contain_text("2 contacts")
+    expect_count(results, "2 contacts", js)
     search = page.get_by_label("Search contacts")
     if js:
         page.evaluate("() => { window.stewardMarker = 'still here'; }")
@@ -193,7 +201,7 @@ def test_new_user_contacts_flow(app, any_page, live_url, shot):
         search.fill("imo")
         search.press("Enter")
     expect(page).to_have_url(f"{live_url}/contacts/?q=imo")
-    expect(results).to_contain_text("1 contact matching “imo”")
+    expect_count(results, "1 contact matching “imo”", js)
     expect(results.get_by_role("link", name=PERSON)).to_be_visible()
     expect(results.get_by_role("link", name=HOUSEHOLD)).to_have_count(0)
     expect(results.get_by_role("row").filter(has_text=PERSON)).to_contain_text(TAG)
@@ -320,7 +328,7 @@ def test_new_user_contacts_flow(app, any_page, live_url, shot):
     page.get_by_role("link", name="See the contacts").click()
     expect(page).to_have_url(f"{live_url}/contacts/?sort=-created")
     results = page.locator("#contact-results")
-    expect(results).to_contain_text("4 contacts")
+    expect_count(results, "4 contacts", js)
     for name in IMPORTED:
         expect(results.get_by_role("link", name=name)).to_be_visible()
     expect(results.get_by_role("row").filter(has_text=PERSON)).to_contain_text("North Haverbrook")
@@ -346,7 +354,7 @@ def test_new_user_contacts_flow(app, any_page, live_url, shot):
 
     page.get_by_role("link", name="Contacts", exact=True).click()
     results = page.locator("#contact-results")
-    expect(results).to_contain_text("2 contacts")
+    expect_count(results, "2 contacts", js)
     for name in IMPORTED:
         expect(results.get_by_role("link", name=name)).to_have_count(0)
     person_row = results.get_by_role("row").filter(has_text=PERSON)
