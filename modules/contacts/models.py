@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.ext.associationproxy import association_proxy
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -306,15 +307,26 @@ class ImportMapping(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class ImportFile(db.Model):
+    """The uploaded file of an import, in the database so that a worker on
+    another host can read it; in its own table because the run's row is saved
+    every few thousand rows and SQLite rewrites a whole row on each save."""
+
+    __tablename__ = "contacts_import_file"
+
+    import_id: Mapped[int] = mapped_column(ForeignKey("contacts_import.id", ondelete="CASCADE"), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class ImportRun(db.Model):
-    """One import, from upload to summary. The file itself is kept in the
-    database so that a worker on another host can read it."""
+    """One import, from upload to summary; `data` is its file's bytes (`ImportFile`)."""
 
     __tablename__ = "contacts_import"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     filename: Mapped[str] = mapped_column(String(255))
-    data: Mapped[bytes] = mapped_column(LargeBinary)
+    file: Mapped[ImportFile] = relationship(cascade="all, delete-orphan", passive_deletes=True)
+    data = association_proxy("file", "data", creator=lambda data: ImportFile(data=data))
     status: Mapped[str] = mapped_column(String(20), default="uploaded")
     encoding: Mapped[str | None] = mapped_column(String(40))
     delimiter: Mapped[str | None] = mapped_column(String(4))

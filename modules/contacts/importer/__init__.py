@@ -1,7 +1,8 @@
 """Importing contacts from CSV and XLSX files, in five steps:
 
 1. upload (`reading.inspect`: encoding, delimiter, headers; the bytes are kept
-   on the `ImportRun` row so a worker on another host can read them);
+   in the database, an `ImportFile` beside the `ImportRun`, so a worker on
+   another host can read them);
 2. map columns to fields (`mapping`: automatic guesses from headers and
    synonyms, saved mappings);
 3. preview (`plan.preview`: every row of files up to `plan.PREVIEW_LIMIT`

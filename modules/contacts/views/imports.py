@@ -35,7 +35,7 @@ SAMPLE_ROWS = 20
 
 def _run_or_404(import_id: int) -> ImportRun:
     run = db.session.scalar(select(ImportRun).where(ImportRun.id == import_id)
-                            .options(defer(ImportRun.data), defer(ImportRun.failures_csv)))
+                            .options(defer(ImportRun.failures_csv)))
     if run is None:
         abort(404)
     return run
@@ -46,7 +46,7 @@ def _limit_mb() -> int:
 
 
 def _index_page(form: UploadForm, status: int = 200):
-    stmt = select(ImportRun).options(defer(ImportRun.data), defer(ImportRun.failures_csv))
+    stmt = select(ImportRun).options(defer(ImportRun.failures_csv))
     history = keyset(stmt, ImportRun.id, newest_first=True, per_page=25)
     return render_template("contacts/import_index.html", form=form, history=history, limit_mb=_limit_mb(),
                            labels=STATUS_LABELS, delimiters=reading.DELIMITER_NAMES), status
