@@ -19,12 +19,69 @@ _NOT_DIGIT = re.compile(r"\D")
 CACHE = 50_000
 
 
+# A ten-digit North American number as most files write it: "(201) 555-0123",
+# "201-555-0123", "201.555.0123", "2015550123" (an area code never starts
+# with 0 or 1, which is what a national or international prefix would start with).
+_NANP = re.compile(r"\(?([2-9]\d\d)\)?[ .-]?(\d{3})[ .-]?(\d{4})")
+_NANP_E164 = re.compile(r"\+1([2-9]\d{9})")
+# a number format's pattern made only of capturing groups, none nested: "(\d{3})(\d{4})"
+_ONLY_GROUPS = re.compile(r"(\((?!\?)[^()]*\))+")
+
+
+@lru_cache(maxsize=64)
+def _plain_nanp(region: str) -> bool:
+    """Whether `phonenumbers.parse` reads a `_NANP` text typed in `region` as
+    +1 and those ten digits: a +1 region whose only national prefix is "1"
+    (US, CA, PR...; not the islands that also take seven-digit local numbers)."""
+    if phonenumbers.country_code_for_region(region) != 1:
+        return False
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    return (metadata.national_prefix == "1" and metadata.national_prefix_for_parsing in (None, "1")
+            and metadata.national_prefix_transform_rule is None and metadata.international_prefix == "011")
+
+
+def parse(raw: str, region: str | None) -> PhoneNumber:
+    """`phonenumbers.parse(raw, region)`; the common North American shapes
+    (and their E.164 form, as stored) without its general parser, about two
+    thirds of the cost of reading a number, with the same result."""
+    if raw[:2] == "+1":
+        match = _NANP_E164.fullmatch(raw)
+        if match:
+            return PhoneNumber(country_code=1, national_number=int(match[1]))
+    elif region is not None:
+        match = _NANP.fullmatch(raw)
+        if match and _plain_nanp(region):
+            return PhoneNumber(country_code=1, national_number=int(match[1] + match[2] + match[3]))
+    return phonenumbers.parse(raw, region)
+
+
+@lru_cache(maxsize=64)
+def _national_keeps_digits(country_code: int) -> bool:
+    """Whether the national format of this calling code's numbers shows
+    exactly their significant digits: no format of its main region adds a
+    national prefix or other digits (true of +1, not of +44's "0...")."""
+    region = phonenumbers.region_code_for_country_code(country_code)
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
+    if metadata is None:
+        return False
+    for number_format in metadata.number_format:
+        if not _ONLY_GROUPS.fullmatch(number_format.pattern):  # a digit matched outside a group is dropped
+            return False
+        groups = re.compile(number_format.pattern).groups
+        for rule in (number_format.format, number_format.national_prefix_formatting_rule or ""):
+            if re.search(r"\d", re.sub(r"\\\d", "", rule)) or "$" in rule:
+                return False
+        if sorted(re.findall(r"\\(\d)", number_format.format)) != [str(i) for i in range(1, groups + 1)]:
+            return False
+    return True
+
+
 @lru_cache(maxsize=CACHE)
 def read(raw: str, region: str, home: str) -> tuple[str, tuple[str, str]] | None:
     """(E.164, the digits search takes from it: its own and those `phones.display`
     shows) for `raw` typed in `region`, by an organisation in `home`."""
     try:
-        parsed = phonenumbers.parse(raw, region)
+        parsed = parse(raw, region)
     except phonenumbers.NumberParseException:
         return None
     if not phonenumbers.is_possible_number(parsed):
@@ -41,7 +98,7 @@ def stored(number: str, home: str) -> tuple[str, str]:
     digits = _NOT_DIGIT.sub("", number)
     if number.startswith("+"):
         try:
-            parsed = phonenumbers.parse(number, None)
+            parsed = parse(number, None)
         except phonenumbers.NumberParseException:
             parsed = None
         if (parsed is not None and not parsed.extension and not parsed.italian_leading_zero
@@ -64,6 +121,8 @@ def _display_digits(parsed: PhoneNumber, e164: str, home: str) -> str:
         return e164[1:]
     if len(regions) > 1 and not _in_home(parsed, regions, home):
         return e164[1:]
+    if _national_keeps_digits(parsed.country_code):
+        return phonenumbers.national_significant_number(parsed)
     national = phonenumbers.format_number(parsed, PhoneNumberFormat.NATIONAL)
     return "".join(ch for ch in national if ch.isdigit())
 

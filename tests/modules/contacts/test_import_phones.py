@@ -92,3 +92,58 @@ def test_stored_numbers_give_the_digits_search_document_takes(home):
     for number in made:
         if number:
             assert stored(number, home) == (_digits(number), _digits(phones.display(number, home))), number
+
+
+def test_north_american_shapes_parse_as_phonenumbers_parses_them():
+    """`numbers.parse` reads "(201) 555-0123" and its cousins without the
+    general parser: the same PhoneNumber (or the same refusal) in every +1
+    region and elsewhere, whatever the digits."""
+    import phonenumbers
+
+    from modules.contacts.importer import numbers
+
+    rnd = random.Random(7)
+    shapes = ["({a}) {b}-{c}", "{a}-{b}-{c}", "{a}.{b}.{c}", "{a}{b}{c}", "({a}){b}-{c}", "{a} {b} {c}",
+              "({a} {b}-{c}", "{a}) {b}-{c}", "1 {a} {b} {c}", "+1 {a} {b} {c}", "+1{a}{b}{c}"]
+    regions = ["US", "CA", "PR", "DO", "JM", "BS", "BB", "AG", "GB", "FR", "IT", None]
+    fast = 0
+    for _ in range(20_000):
+        raw = rnd.choice(shapes).format(a=f"{rnd.randint(0, 999):03d}", b=f"{rnd.randint(0, 999):03d}",
+                                        c=f"{rnd.randint(0, 9999):04d}")
+        region = rnd.choice(regions)
+        outcome = []
+        for parse in (phonenumbers.parse, numbers.parse):
+            try:
+                outcome.append(parse(raw, region))
+            except phonenumbers.NumberParseException as error:
+                outcome.append(str(error))
+        assert outcome[0] == outcome[1], (raw, region)
+        fast += bool(numbers._NANP_E164.fullmatch(raw)
+                     or region and numbers._NANP.fullmatch(raw) and numbers._plain_nanp(region))
+    assert fast > 5_000  # the shortcut was taken, and agreed
+
+
+def test_national_digits_without_formatting_only_where_the_national_format_shows_just_those_digits():
+    """`_display_digits` skips formatting for calling codes whose national
+    format adds no digit: checked against every region's example numbers
+    and random North American ones."""
+    import phonenumbers
+    from phonenumbers import PhoneNumberFormat, PhoneNumberType
+
+    from modules.contacts.importer import numbers
+
+    rnd = random.Random(11)
+    examples = [phonenumbers.parse(f"+1{rnd.randint(2000000000, 9999999999)}") for _ in range(3000)]
+    for region in phonenumbers.SUPPORTED_REGIONS:
+        for kind in (PhoneNumberType.FIXED_LINE, PhoneNumberType.MOBILE, PhoneNumberType.TOLL_FREE):
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is not None and not example.italian_leading_zero:
+                examples.append(example)
+    kept = 0
+    for example in examples:
+        if numbers._national_keeps_digits(example.country_code):
+            kept += 1
+            national = phonenumbers.format_number(example, PhoneNumberFormat.NATIONAL)
+            assert _digits(national) == phonenumbers.national_significant_number(example), national
+    assert kept > 3000
+    assert numbers._national_keeps_digits(1) and not numbers._national_keeps_digits(44)  # GB adds its 0
