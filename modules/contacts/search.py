@@ -21,6 +21,8 @@ MAX_TERMS = 6
 
 
 def fold(value: str) -> str:
+    if value and value.isascii():  # NFKD leaves ASCII as it is and finds no accent to drop
+        return _WORD.sub(" ", value.lower()).replace("_", " ").strip()
     decomposed = unicodedata.normalize("NFKD", value or "")
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
     return _WORD.sub(" ", plain).replace("_", " ").strip()

@@ -267,6 +267,7 @@ class Seeder:
         self.now = utcnow()
         self.today = self.now.date()
         self.serial = 0
+        self.plain: dict[str, str] = {}  # name -> its folded form without spaces, for emails
 
     def created_at(self) -> datetime:
         return self.now - timedelta(seconds=self.rng.randrange(3 * 365 * 86400))
@@ -276,11 +277,18 @@ class Seeder:
 
     def email(self, first: str, last: str, domain: str | None = None) -> str:
         self.serial += 1
-        local = f"{search.fold(first).replace(' ', '')}.{search.fold(last).replace(' ', '')}"
+        local = f"{self.plain_name(first)}.{self.plain_name(last)}"
         if domain is None:
             domain = self.rng.choice(PERSONAL_DOMAINS)
             local += str(self.serial)  # personal addresses stay unique
         return f"{local}@{domain}"
+
+    def plain_name(self, name: str) -> str:
+        """search.fold(name) without spaces, once per name (names come from the pools)."""
+        plain = self.plain.get(name)
+        if plain is None:
+            plain = self.plain[name] = search.fold(name).replace(" ", "")
+        return plain
 
     def chunk(self, size: int) -> Chunk:
         """Make up `size` contacts and everything on them (nothing is written yet)."""
