@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import cache
+
+from sqlalchemy import bindparam
 
 from app import audit
 from app.extensions import db
@@ -18,10 +21,20 @@ from modules.contacts.models import Activity, Contact, CustomField, CustomValue
 YES, NO = "yes", "no"
 
 
+@cache
+def _statements():
+    """Built once: the contact page reads both, and building a SELECT costs more than running it."""
+    active = (db.select(CustomField).where(CustomField.active.is_(True))
+              .order_by(CustomField.position, CustomField.id))
+    values = (db.select(CustomValue).where(CustomValue.contact_id == bindparam("contact_id"),
+                                           CustomValue.field_id.in_(bindparam("field_ids", expanding=True)))
+              .order_by(CustomValue.id))
+    return active, values
+
+
 def fields_for(kind: str) -> list[CustomField]:
     """Active fields that apply to `kind`, in their admin-chosen order."""
-    rows = db.session.scalars(db.select(CustomField).where(CustomField.active.is_(True))
-                              .order_by(CustomField.position, CustomField.id)).all()
+    rows = db.session.scalars(_statements()[0]).all()
     return [f for f in rows if kind in (f.kinds or [])]
 
 
@@ -41,8 +54,7 @@ def values_for(contact_id: int, fields: list[CustomField]) -> dict[int, object]:
     by_id = {f.id: f for f in fields}
     if not by_id:
         return {}
-    rows = db.session.scalars(db.select(CustomValue).where(
-        CustomValue.contact_id == contact_id, CustomValue.field_id.in_(by_id)).order_by(CustomValue.id))
+    rows = db.session.scalars(_statements()[1], {"contact_id": contact_id, "field_ids": list(by_id)})
     values: dict[int, object] = {}
     for row in rows:
         field = by_id[row.field_id]
