@@ -96,7 +96,15 @@ def run(contacts: int, seed: int = 1, *, echo=click.echo) -> dict[str, float]:
               help="Do nothing, successfully, when the database already has contacts (make demo).")
 @with_appcontext
 def seed_command(count: int, seed: int, append: bool, if_empty: bool):
-    """Fill the database with realistic demo data (Faker)."""
+    """Fill the database with realistic demo data (Faker).
+
+    Not for a live database: the seed holds the write lock while it writes. Into
+    a database without contacts, 20,000 or more go in as one transaction per
+    module (contacts, then giving), each holding the lock for its whole run
+    (minutes at a million contacts: every other writer waits, then fails) and
+    leaving nothing behind if stopped; smaller seeds and --append commit every
+    5,000 contacts. See docs/deploy.md.
+    """
     have = existing_contacts()
     if have and if_empty:
         click.echo(f"The database already has {have:,} contacts; no demo data added.")
