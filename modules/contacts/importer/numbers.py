@@ -11,6 +11,7 @@ from functools import lru_cache
 
 import phonenumbers
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, PhoneNumber, PhoneNumberFormat
+from phonenumbers.phonenumberutil import _is_number_matching_desc as _matches_desc  # what the validity check uses
 
 from modules.contacts import phones
 
@@ -132,5 +133,22 @@ def _in_home(parsed: PhoneNumber, regions: tuple[str, ...], home: str) -> bool:
     several regions; when home is the code's main region and has no leading
     digits, that is the (cheaper) check of validity for home alone."""
     if regions[0] == home and phonenumbers.PhoneMetadata.metadata_for_region(home).leading_digits is None:
-        return phonenumbers.is_valid_number_for_region(parsed, home)
+        return _valid_for(parsed, home)
     return phonenumbers.region_code_for_number(parsed) == home
+
+
+# Number types in the order `_valid_for` tries them: the likeliest first.
+_TYPES = ("fixed_line", "mobile", "toll_free", "premium_rate", "shared_cost", "voip", "personal_number", "pager",
+          "uan", "voicemail")
+
+
+def _valid_for(parsed: PhoneNumber, region: str) -> bool:
+    """`phonenumbers.is_valid_number_for_region(parsed, region)` for a number
+    of one of `region`'s calling code: valid when it fits the region's general
+    pattern and any type's. phonenumbers tries eight rarer types before fixed
+    line and mobile (it wants the type); here most numbers need two patterns."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    nsn = phonenumbers.national_significant_number(parsed)
+    if not _matches_desc(nsn, metadata.general_desc):
+        return False
+    return any(_matches_desc(nsn, getattr(metadata, kind)) for kind in _TYPES)

@@ -147,3 +147,23 @@ def test_national_digits_without_formatting_only_where_the_national_format_shows
             assert _digits(national) == phonenumbers.national_significant_number(example), national
     assert kept > 3000
     assert numbers._national_keeps_digits(1) and not numbers._national_keeps_digits(44)  # GB adds its 0
+
+
+def test_validity_for_the_home_region_is_phonenumbers_own():
+    """`_valid_for` tries the number types in another order than
+    `phonenumbers.is_valid_number_for_region`, with the same answer."""
+    import phonenumbers
+
+    from modules.contacts.importer import numbers
+
+    rnd = random.Random(13)
+    valid = 0
+    for region in ("US", "CA", "GB", "FR", "IT", "AU", "JE", "DE", "IN", "BR"):
+        code = phonenumbers.country_code_for_region(region)
+        for _ in range(1500):
+            national = rnd.randint(10**5, 10 ** rnd.randint(7, 11))
+            number = phonenumbers.PhoneNumber(country_code=code, national_number=national)
+            expected = phonenumbers.is_valid_number_for_region(number, region)
+            assert numbers._valid_for(number, region) == expected, (region, number.national_number)
+            valid += expected
+    assert valid > 2000
