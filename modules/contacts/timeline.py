@@ -23,8 +23,10 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 
 from markupsafe import Markup
+from sqlalchemy import bindparam
 
 from app import audit
 from app.dates import org_zone
@@ -62,32 +64,40 @@ class OwnEntry(TimelineEntry):
         return self.activity_id is not None and self.kind in WRITTEN_KINDS
 
 
+@cache
+def _statements(bounded: bool, filtered: bool) -> tuple:
+    """The activity and task queries, built once per shape (bound parameters
+    `contact_id`, `limit`, `before`, `kinds`): building them cost more CPU
+    than running them."""
+    contact_id, limit, before = bindparam("contact_id"), bindparam("limit"), bindparam("before")
+    activities = (db.select(Activity, User.name).outerjoin(User, User.id == Activity.user_id)
+                  .where(Activity.contact_id == contact_id))
+    if filtered:
+        activities = activities.where(Activity.kind.in_(bindparam("kinds", expanding=True)))
+    tasks = (db.select(Task, User.name).outerjoin(User, User.id == Task.assignee_id)
+             .where(Task.contact_id == contact_id, Task.done_at.is_not(None)))
+    if bounded:
+        activities, tasks = activities.where(Activity.occurred_at < before), tasks.where(Task.done_at < before)
+    return (activities.order_by(Activity.occurred_at.desc(), Activity.id.desc()).limit(limit),
+            tasks.order_by(Task.done_at.desc(), Task.id.desc()).limit(limit))
+
+
 def activity_entries(contact_id: int, before: datetime | None = None, limit: int = PER_PAGE,
                      kinds: tuple[str, ...] | None = None) -> list[TimelineEntry]:
     """Contacts' own timeline provider: at most two queries, users joined in."""
     entries: list[TimelineEntry] = []
     activity_kinds = None if kinds is None else tuple(k for k in kinds if k != "task")
+    activities, tasks = _statements(before is not None, bool(activity_kinds))
+    params = {"contact_id": contact_id, "limit": limit, "before": before, "kinds": list(activity_kinds or ())}
     if activity_kinds is None or activity_kinds:
-        query = (db.select(Activity, User.name).outerjoin(User, User.id == Activity.user_id)
-                 .where(Activity.contact_id == contact_id))
-        if activity_kinds:
-            query = query.where(Activity.kind.in_(activity_kinds))
-        if before is not None:
-            query = query.where(Activity.occurred_at < before)
-        query = query.order_by(Activity.occurred_at.desc(), Activity.id.desc()).limit(limit)
-        for activity, name in db.session.execute(query):
+        for activity, name in db.session.execute(activities, params):
             entries.append(OwnEntry(
                 at=activity.occurred_at, kind=activity.kind,
                 title=activity.subject or KIND_LABELS.get(activity.kind, activity.kind.title()),
                 body=activity.body or "", by=name or "", activity_id=activity.id,
                 user_id=activity.user_id))
     if kinds is None or "task" in kinds:
-        query = (db.select(Task, User.name).outerjoin(User, User.id == Task.assignee_id)
-                 .where(Task.contact_id == contact_id, Task.done_at.is_not(None)))
-        if before is not None:
-            query = query.where(Task.done_at < before)
-        query = query.order_by(Task.done_at.desc(), Task.id.desc()).limit(limit)
-        for task, name in db.session.execute(query):
+        for task, name in db.session.execute(tasks, params):
             entries.append(OwnEntry(at=task.done_at, kind="task", title=f"Task done: {task.title}",
                                     body=task.notes or "", by=name or "", task_id=task.id,
                                     user_id=task.assignee_id))

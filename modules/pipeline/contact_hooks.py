@@ -5,9 +5,10 @@ stage changes). Merge, export and erase live in contact_records.py."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from functools import cache
 
 from flask import current_app, render_template, url_for
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app.dates import org_zone
 from app.extensions import db
@@ -73,17 +74,12 @@ def _at(day_: date) -> datetime:
     return datetime.combine(day_, time.min, tzinfo=org_zone())
 
 
-def _days_before(column, before: datetime | None):
-    """`column` (a date) whose day starts strictly before `before`."""
+def _last_day(before: datetime | None) -> date | None:
+    """The last day whose start is strictly before `before` (None: no bound)."""
     if before is None:
         return None
     local = before.astimezone(org_zone())
-    last = local.date() if local.time() != time.min else local.date() - timedelta(days=1)
-    return column <= last
-
-
-def _where(query, condition):
-    return query if condition is None else query.where(condition)
+    return local.date() if local.time() != time.min else local.date() - timedelta(days=1)
 
 
 def _gift_text(gift: Gift, fund: str | None, appeal: str | None) -> str:
@@ -95,21 +91,55 @@ def _gift_text(gift: Gift, fund: str | None, appeal: str | None) -> str:
     return "; ".join(parts)
 
 
+@cache
+def _statements(bounded: bool) -> dict:
+    """The four timeline queries, built once each with and without a `before`
+    bound (bound parameters `contact_id`, `limit`, `last_day`, `before`):
+    building them cost more CPU than running them."""
+    contact_id, limit, last_day = bindparam("contact_id"), bindparam("limit"), bindparam("last_day")
+
+    def bound(query, condition):
+        return query.where(condition) if bounded else query
+
+    to_stage, from_stage = db.aliased(Stage), db.aliased(Stage)
+    return {
+        "gifts": bound(select(Gift, Fund.name, Appeal.name).outerjoin(Fund, Fund.id == Gift.fund_id)
+                       .outerjoin(Appeal, Appeal.id == Gift.appeal_id).where(Gift.contact_id == contact_id)
+                       .order_by(Gift.received_on.desc(), Gift.id.desc()).limit(limit),
+                       Gift.received_on <= last_day),
+        "soft_credits": bound(select(SoftCredit, Gift, Contact.display_name).join(Gift, Gift.id == SoftCredit.gift_id)
+                              .join(Contact, Contact.id == Gift.contact_id).where(SoftCredit.contact_id == contact_id)
+                              .order_by(Gift.received_on.desc(), Gift.id.desc()).limit(limit),
+                              Gift.received_on <= last_day),
+        "pledges": bound(select(Pledge, Fund.name).outerjoin(Fund, Fund.id == Pledge.fund_id)
+                         .where(Pledge.contact_id == contact_id).order_by(Pledge.pledged_on.desc(), Pledge.id.desc())
+                         .limit(limit), Pledge.pledged_on <= last_day),
+        "stage_changes": bound(select(StageChange, Opportunity.name, from_stage.name, to_stage.name)
+                               .join(Opportunity, Opportunity.id == StageChange.opportunity_id)
+                               .outerjoin(from_stage, from_stage.id == StageChange.from_stage_id)
+                               .outerjoin(to_stage, to_stage.id == StageChange.to_stage_id)
+                               .where(StageChange.contact_id == contact_id)
+                               .order_by(StageChange.at.desc(), StageChange.id.desc()).limit(limit),
+                               StageChange.at < bindparam("before")),
+    }
+
+
+def _rows(name: str, contact_id: int, before: datetime | None, limit: int):
+    params = {"contact_id": contact_id, "limit": limit}
+    if before is not None:  # dated records by day, stage changes by time
+        params.update({"before": before} if name == "stage_changes" else {"last_day": _last_day(before)})
+    return db.session.execute(_statements(before is not None)[name], params)
+
+
 def _gifts(contact_id: int, before, limit: int) -> list[TimelineEntry]:
-    query = (select(Gift, Fund.name, Appeal.name).outerjoin(Fund, Fund.id == Gift.fund_id)
-             .outerjoin(Appeal, Appeal.id == Gift.appeal_id).where(Gift.contact_id == contact_id)
-             .order_by(Gift.received_on.desc(), Gift.id.desc()).limit(limit))
     return [TimelineEntry(at=_at(g.received_on), kind="gift", title=f"Gift of {format_money(g.amount, g.currency)}",
                           body=_gift_text(g, fund, appeal), url=link("pipeline.gift", gift_id=g.id))
-            for g, fund, appeal in db.session.execute(_where(query, _days_before(Gift.received_on, before)))]
+            for g, fund, appeal in _rows("gifts", contact_id, before, limit)]
 
 
 def _soft_credits(contact_id: int, before, limit: int) -> list[TimelineEntry]:
-    query = (select(SoftCredit, Gift, Contact.display_name).join(Gift, Gift.id == SoftCredit.gift_id)
-             .join(Contact, Contact.id == Gift.contact_id).where(SoftCredit.contact_id == contact_id)
-             .order_by(Gift.received_on.desc(), Gift.id.desc()).limit(limit))
     entries = []
-    for credit, gift, donor in db.session.execute(_where(query, _days_before(Gift.received_on, before))):
+    for credit, gift, donor in _rows("soft_credits", contact_id, before, limit):
         role = SoftCredit.ROLES.get(credit.role, credit.role).lower()
         entries.append(TimelineEntry(
             at=_at(gift.received_on), kind="soft_credit",
@@ -120,29 +150,17 @@ def _soft_credits(contact_id: int, before, limit: int) -> list[TimelineEntry]:
 
 
 def _pledges(contact_id: int, before, limit: int) -> list[TimelineEntry]:
-    query = (select(Pledge, Fund.name).outerjoin(Fund, Fund.id == Pledge.fund_id)
-             .where(Pledge.contact_id == contact_id).order_by(Pledge.pledged_on.desc(), Pledge.id.desc()).limit(limit))
     return [TimelineEntry(at=_at(p.pledged_on), kind="pledge",
                           title=f"Pledged {format_money(p.amount, p.currency)}",
                           body="; ".join(filter(None, (fund, {"open": "", "fulfilled": "fulfilled",
                                                               "cancelled": "cancelled"}.get(p.status, p.status)))),
                           url=link("pipeline.pledge", pledge_id=p.id))
-            for p, fund in db.session.execute(_where(query, _days_before(Pledge.pledged_on, before)))]
+            for p, fund in _rows("pledges", contact_id, before, limit)]
 
 
 def _stage_changes(contact_id: int, before, limit: int) -> list[TimelineEntry]:
-    to_stage = db.aliased(Stage)
-    from_stage = db.aliased(Stage)
-    query = (select(StageChange, Opportunity.name, from_stage.name, to_stage.name)
-             .join(Opportunity, Opportunity.id == StageChange.opportunity_id)
-             .outerjoin(from_stage, from_stage.id == StageChange.from_stage_id)
-             .outerjoin(to_stage, to_stage.id == StageChange.to_stage_id)
-             .where(StageChange.contact_id == contact_id)
-             .order_by(StageChange.at.desc(), StageChange.id.desc()).limit(limit))
-    if before is not None:
-        query = query.where(StageChange.at < before)
     entries = []
-    for change, name, old, new in db.session.execute(query):
+    for change, name, old, new in _rows("stage_changes", contact_id, before, limit):
         title = f"{name}: {old} → {new}" if old else f"{name}: opened in {new}"
         entries.append(TimelineEntry(at=change.at, kind="opportunity", title=title,
                                      url=link("pipeline.opportunity", opportunity_id=change.opportunity_id)))
