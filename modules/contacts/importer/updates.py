@@ -68,8 +68,13 @@ class Changes:
         self.emails, self.phones, self.addresses, self.moved = [], [], [], []
         self.tags, self.custom, self.consent, self.activity, self.undo = [], [], [], [], []
 
-    def contact(self, contact, changes: dict) -> None:
-        columns = tuple(sorted({k for k in changes if k in CONTACTS.c} - set(DERIVED))) + DERIVED
+    def contact(self, contact, changes: dict, derived_before: tuple) -> None:
+        """Only the derived columns whose value changed are set: SQLite rewrites
+        the entries of every index on a column an UPDATE sets, changed or not
+        (the sort name alone is in three)."""
+        derived = tuple(c for c, old in zip(DERIVED, derived_before, strict=True)
+                        if c == "updated_at" or getattr(contact, c) != old)
+        columns = tuple(sorted({k for k in changes if k in CONTACTS.c} - set(DERIVED))) + derived
         self.contacts.setdefault(columns, []).append(
             {"b_id": contact.id, **{f"b_{c}": getattr(contact, c) for c in columns}})
 
@@ -123,6 +128,7 @@ def apply(writer, planned: list, home: str) -> tuple[int, int]:
         done.add(contact.id)
         row = item.row
         before = snapshot.take(contact, current, row.custom)
+        derived_before = tuple(getattr(contact, c) for c in DERIVED)
         changes = _apply(writer, out, contact, row, current, now, source)
         if not changes:
             unchanged += 1
@@ -130,7 +136,7 @@ def apply(writer, planned: list, home: str) -> tuple[int, int]:
         updated += 1
         contact.updated_at = now
         documents.refresh_derived(contact)
-        out.contact(contact, changes)
+        out.contact(contact, changes, derived_before)
         out.undo.append({"import_id": writer.run.id, "contact_id": contact.id, "action": "updated",
                          "before": snapshot.mark(before, changes, labels)})
         out.activity.append({"contact_id": contact.id, "kind": "change", "subject": writer.subject,
