@@ -40,19 +40,32 @@ def _message(recipient: str, subject: str, text: str, html: str | None, category
 
 
 def send(recipient: str, subject: str, text: str, html: str | None = None, *,
-         category: str = "", attachments=()) -> MailMessage:
-    """Store one message and queue its delivery when the caller commits."""
-    return send_many([(recipient, subject, text, html)], category=category,
-                     attachments=attachments)[0]
+         category: str = "", attachments=(), queue: bool = True) -> MailMessage:
+    """Store one message and queue its delivery when the caller commits.
+
+    `queue=False` only stores it: a caller writing many messages, each with
+    its own attachments (a batch of letters), passes them all to `schedule`
+    afterwards, so they go in one delivery job per `BATCH`, not one each."""
+    message = _message(recipient, subject, text, html, category, attachments)
+    db.session.flush()
+    if queue:
+        schedule([message])
+    return message
 
 
 def send_many(items, *, category: str = "", attachments=()) -> list[MailMessage]:
     """Store `(recipient, subject, text, html)` messages; one job per batch."""
     messages = [_message(r, s, t, h, category, attachments) for r, s, t, h in items]
     db.session.flush()
-    if delivery_enabled():
-        _schedule(messages)
+    schedule(messages)
     return messages
+
+
+def schedule(messages: list[MailMessage]) -> None:
+    """Queue the delivery of stored messages, one job per `BATCH`, when
+    delivery is on; otherwise they stay held (see `release_held`)."""
+    if delivery_enabled() and messages:
+        _schedule(messages)
 
 
 def _schedule(messages: list[MailMessage]) -> None:

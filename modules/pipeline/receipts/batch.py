@@ -20,7 +20,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy.orm.attributes import flag_modified
 
-from app import audit
+from app import audit, mail
 from app.extensions import db
 from app.models import User
 from modules.contacts.timeline import local_today
@@ -97,7 +97,7 @@ def run_job(job, *, scope: dict, **_ignored) -> dict:
         ids = list(db.session.scalars(items(sc).where(key > state["cursor"]).order_by(key).limit(CHUNK)))
         if not ids:
             break
-        to_print, entries = [], []
+        to_print, entries, emails = [], [], []
         for _, letter in _letters_for(sc, ids, template, today):
             if isinstance(letter, str):
                 state["failed"] += 1
@@ -106,7 +106,7 @@ def run_job(job, *, scope: dict, **_ignored) -> dict:
                 continue
             if sc.use_email and deliver.email_refusal(letter.recipient) is None:
                 document = pdf.letters_pdf([letter.frame()])
-                ack = deliver.email(letter, document, user=user, audited=False)
+                ack = deliver.email(letter, document, user=user, audited=False, held=emails)
                 state["emailed"] += 1
             else:
                 to_print.append(letter)
@@ -118,6 +118,7 @@ def run_job(job, *, scope: dict, **_ignored) -> dict:
             (parts / name).write_bytes(pdf.letters_pdf([letter.frame() for letter in to_print]))
             state["parts"].append(name)
         db.session.flush()
+        mail.schedule(emails)  # the chunk's letters in one delivery job, not one each
         audit.record_many(audit.CREATE, "pipeline_acknowledgement",
                           [(ack.id, f"{text} (batch job {job.id})", None) for ack, text in entries], user=user)
         state["cursor"] = ids[-1]

@@ -90,10 +90,15 @@ def describe(letter: Letter, channel: str) -> str:
     return f"{what} for {letter.recipient.display_name}, {how}"
 
 
-def email(letter: Letter, pdf: bytes, *, user=None, audited: bool = True):
+def email(letter: Letter, pdf: bytes, *, user=None, audited: bool = True, held: list | None = None):
     """Queue the letter with its PDF through the outbox; the caller has
-    checked `email_refusal`. Returns the Acknowledgement."""
+    checked `email_refusal`. Returns the Acknowledgement.
+
+    With a `held` list the message is stored and appended to it, not queued:
+    a batch run queues a chunk's letters together (`mail.schedule`)."""
     message = mail.send(letter.recipient.email, letter.subject, plain_text(letter.body), letter.body,
-                        category=CATEGORY, attachments=[(letter.filename, "application/pdf", pdf)])
-    db.session.flush()
+                        category=CATEGORY, attachments=[(letter.filename, "application/pdf", pdf)],
+                        queue=held is None)
+    if held is not None:
+        held.append(message)
     return record(letter, EMAIL, mail_id=message.id, user=user, audited=audited)

@@ -255,3 +255,23 @@ def test_the_default_templates_migration_can_run_again(app, ctx):
     after = db.session.execute(db.select(ReceiptTemplate.name, ReceiptTemplate.is_default)
                                .order_by(ReceiptTemplate.name)).all()
     assert after == before and len(after) == 3
+
+
+def test_a_run_queues_its_emailed_letters_in_one_delivery_job(app, staff_client, monkeypatch):
+    """Each letter has its own PDF, yet the run's emails go out in one
+    delivery job per chunk, not a job per letter (DESIGN: a job handles a batch)."""
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")  # delivery on: messages are queued, not held
+    with app.app_context():
+        for n in range(4):
+            give(make_donor(f"Donor{n}", "Batch", f"donor{n}@example.org"), "5.00", date(2025, 2, 1 + n))
+        db.session.commit()
+    job = _run(app, staff_client, {"kind": "thank_you", "only_new": "y", "use_email": "y", "fund": "0",
+                                   "template": "0"})
+    assert job.status == "finished", job.error
+    assert job.result["emailed"] == 4
+    with app.app_context():
+        messages = db.session.scalars(db.select(MailMessage).order_by(MailMessage.id)).all()
+        assert len(messages) == 4 and all(m.next_attempt_at is not None for m in messages)
+        assert len({m.attachments[0].filename for m in messages}) == 4  # a PDF of its own each
+        deliveries = db.session.scalars(db.select(Job).where(Job.kind == "core.deliver_mail")).all()
+        assert [d.args["ids"] for d in deliveries] == [[m.id for m in messages]]
