@@ -155,11 +155,14 @@ def test_fund_appeal_open_pledge_and_recurring(people, ctx):
 def test_the_criteria_use_the_gift_date_index(people, ctx):
     if db.engine.dialect.name != "sqlite":
         return  # the plan check is SQLite's; PostgreSQL plans depend on its statistics
-    for key, op, value in (("lybunt", "yes", ""), ("sybunt", "yes", ""), ("gave", "between", "2025-01-01..")):
+    # LYBUNT probes each contact's gifts (so a page of the list stops early); the others read a date range.
+    for key, op, value, index in (("lybunt", "yes", "", "ix_pipeline_gift_contact_date"),
+                                  ("sybunt", "yes", "", "ix_pipeline_gift_date_contact"),
+                                  ("gave", "between", "2025-01-01..", "ix_pipeline_gift_date_contact")):
         query = select(Contact.id).where(apply(key, op, value))
         sql = str(query.compile(db.engine, compile_kwargs={"literal_binds": True}))
         plan = " ".join(row[-1] for row in db.session.execute(text("EXPLAIN QUERY PLAN " + sql)))
-        assert "ix_pipeline_gift_date_contact" in plan, plan
+        assert index in plan, plan
         assert "SCAN pipeline_gift" not in plan.replace("USING COVERING INDEX", ""), plan
 
 
