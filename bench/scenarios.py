@@ -43,6 +43,11 @@ def build(found: dict) -> list[Scenario]:
                  note=f"{len(ids)} contacts spread over the table, in turn"),
         Scenario("list_fragment", "Contact list, HTMX fragment", ["/contacts/"], HTMX, group="list",
                  note="first page with HX-Request (what paging and sorting fetch)"),
+        Scenario("list_count", "Contact list, its count (HTMX)", ["/contacts/count"], HTMX,
+                 note="the capped count every list view fetches after its rows"),
+        Scenario("search_common_count", "Quick search count, common name (HTMX)",
+                 ["/contacts/count?" + urlencode({"q": search["common"]["term"]})], HTMX,
+                 note="what a search fetches after its rows"),
         Scenario("timeline_fragment", "Timeline, HTMX fragment", [f"/contacts/{found['timeline_id']}/timeline"],
                  HTMX, note="the contact page's timeline region"),
         Scenario("dashboard", "Dashboard", ["/"]),
@@ -50,18 +55,28 @@ def build(found: dict) -> list[Scenario]:
     return scenarios + pipeline(found.get("pipeline"))
 
 
-PIPELINE = (("pipeline_board", "Pipeline board", "board"),
-            ("pipeline_donor", "Donor's contact page", "donor"),
-            ("pipeline_lybunt", "LYBUNT segment list", "lybunt"))
+PIPELINE = (("pipeline_board", "Pipeline board", "board", ""),
+            ("pipeline_donor", "Donor's contact page", "donor", ""),
+            ("pipeline_donor_giving", "Donor's giving panel (HTMX)", "donor", "/panels/giving"),
+            ("pipeline_lybunt", "LYBUNT segment list", "lybunt", ""),
+            ("pipeline_lybunt_count", "LYBUNT list, its count (HTMX)", "lybunt", "count"))
+
+
+def _variant(path: str, suffix: str) -> tuple[str, dict]:
+    """The lazily loaded part of a page: a panel below it, or the list's count."""
+    if suffix == "count":
+        return path.replace("/contacts/", "/contacts/count", 1), HTMX
+    return (path + suffix, HTMX) if suffix else (path, {})
 
 
 def pipeline(pages: dict | None) -> list[Scenario]:
     """The pipeline & giving pages, or "not available" rows saying why."""
     out = []
-    for key, title, part in PIPELINE:
+    for key, title, part, suffix in PIPELINE:
         page = (pages or {}).get(part) or {}
         if page.get("path"):
-            out.append(Scenario(key, title, [page["path"]], note=page.get("note", "")))
+            path, headers = _variant(page["path"], suffix)
+            out.append(Scenario(key, title, [path], headers, note=page.get("note", "")))
         else:
             why = "pipeline module not enabled" if pages is None else page.get("missing", "not found")
             out.append(Scenario(key, title, [], note=why, available=False))
