@@ -12,6 +12,7 @@ from app import jobs, settings
 from app.extensions import db
 from app.models import AuditEntry, Job, MailMessage
 from modules.contacts import records
+from modules.contacts.models import Contact
 from modules.pipeline.models import Acknowledgement, Gift
 from modules.pipeline.receipts import batch
 from modules.pipeline.receipts.scope import Scope, counts, unacknowledged_summary
@@ -42,7 +43,7 @@ def _donors():
 
 
 def test_the_scope_counts_letters_by_how_they_go(ctx):
-    _donors()
+    ids = _donors()
     assert counts(Scope(kind="thank_you")) == {"letters": 4, "email": 2, "print": 2}
     assert counts(Scope(kind="thank_you", date_from=date(2025, 1, 1))) == {"letters": 3, "email": 1, "print": 2}
     assert counts(Scope(kind="thank_you", fund_id=general_fund_id())) == {"letters": 2, "email": 1, "print": 1}
@@ -52,6 +53,12 @@ def test_the_scope_counts_letters_by_how_they_go(ctx):
     assert counts(Scope(kind="statement", year=2024)) == {"letters": 1, "email": 1, "print": 0}
     count, totals, oldest = unacknowledged_summary()
     assert (count, {c: str(t) for c, t in totals.items()}, oldest) == (4, {"USD": "100.00"}, date(2024, 6, 1))
+    # A donor in the trash: their gift no longer waits for a thank-you.
+    donors, _ = ids
+    records.trash([db.session.get(Contact, donors["bob"])])
+    db.session.commit()
+    count, totals, _ = unacknowledged_summary()
+    assert (count, {c: str(t) for c, t in totals.items()}) == (3, {"USD": "80.00"})
 
 
 def _run(app, client, data: dict) -> Job:
