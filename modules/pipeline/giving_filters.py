@@ -63,27 +63,19 @@ def _gave_in(start: date | None, end_exclusive: date | None):
     return query
 
 
-def lybunt(today: date):
-    """Gave last (fiscal) year but not (yet) this year."""
-    year = fiscal_year(today)
-    last = year.previous()
-    return except_(_gave_in(last.start, last.end), _gave_in(year.start, year.end))
-
-
 def _gave_in_exists(start: date, end_exclusive: date):
     return select(Gift.id).where(Gift.contact_id == Contact.id, Gift.received_on >= start,
                                  Gift.received_on < end_exclusive).exists()
 
 
 def lybunt_condition(op: str, today: date):
-    """The LYBUNT criterion. On SQLite, per contact: a gift last year and none
-    this year, each one probe of the (contact_id, received_on) index, so the
-    list walks contacts in its own order and stops at a page: at 100,000
-    contacts the page took ~140 ms (the EXCEPT of two years of gifts was
-    materialised first), now ~0.5 ms; counting every match is slower (~2x),
-    which the list does in its own request. PostgreSQL keeps the set."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return _in(op, lybunt(today))
+    """The LYBUNT criterion, per contact: a gift last year and none this year,
+    each one probe of the (contact_id, received_on) index, so the list walks
+    contacts in its own order and stops at a page. Measured at 1,000,000
+    contacts (1.7M gifts): the list page 1,471 -> 20 ms on SQLite and
+    765 -> 5 ms of SQL on PostgreSQL, where the EXCEPT of two years of gifts
+    was materialised first. Counting every match costs about what the
+    EXCEPT did; the list counts in its own request."""
     year = fiscal_year(today)
     last = year.previous()
     condition = and_(_gave_in_exists(last.start, last.end), ~_gave_in_exists(year.start, year.end))
