@@ -52,11 +52,17 @@ def _enforce():
             return "", 401, {"HX-Redirect": target}
         return redirect(target)
     if not can(permission):
-        audit.record(audit.DENIED, object_type="endpoint", object_id=endpoint,
-                     summary=f"{request.method} {request.path} needs {permission}")
-        db.session.commit()
-        abort(403)
+        refuse(permission)
     return None
+
+
+def refuse(permission: str, what: str = ""):
+    """403, with the refusal in the audit log: for the default-deny hook and
+    views that check a further permission themselves (`what` says for what)."""
+    audit.record(audit.DENIED, object_type="endpoint", object_id=request.endpoint,
+                 summary=f"{request.method} {request.path}{f' ({what})' if what else ''} needs {permission}")
+    db.session.commit()
+    abort(403)
 
 
 def _headers(response):

@@ -10,10 +10,10 @@ from flask import abort, current_app, flash, make_response, render_template, req
 from markupsafe import Markup
 from sqlalchemy import bindparam
 
-from app import audit
 from app.dashboard import home_url
 from app.extensions import db
 from app.forms import choices
+from app.hooks import refuse
 from app.htmx import confirm_page, is_htmx, redirect_after_post
 from app.models import User
 from app.permissions import can, permission_required
@@ -153,10 +153,7 @@ def panel(contact_id: int, name: str):
     if found is None:
         abort(404)
     if not can(found.permission):
-        audit.record(audit.DENIED, object_type="endpoint", object_id=request.endpoint,
-                     summary=f"{request.method} {request.path} needs {found.permission}")
-        db.session.commit()
-        abort(403)
+        refuse(found.permission)
     # The contact row only: a panel reads its own module's data, not the page's details.
     contact = db.session.get(Contact, contact_id)
     if contact is None or contact.deleted_at is not None:

@@ -22,9 +22,9 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import bindparam, select
 
-from app import audit
 from app.dates import day_start, org_zone
 from app.extensions import db
+from app.hooks import refuse
 from app.htmx import is_htmx, page_or_fragment, redirect_after_post
 from app.models import Job, User
 from app.permissions import can, permission_required
@@ -342,10 +342,7 @@ def _bulk_request(source):
         flash("Choose what to do with the contacts.", "warning")
         return back, None, None
     if not can(action.permission):
-        audit.record(audit.DENIED, object_type="endpoint", object_id=request.endpoint,
-                     summary=f"{request.method} {request.path} ({action.key}) needs {action.permission}")
-        db.session.commit()
-        abort(403)
+        refuse(action.permission, action.key)
     scope = source.get("scope", "selected")
     ids = bulk.read_ids(source.getlist("ids"))
     if scope == "page":
