@@ -21,7 +21,6 @@ level, or the waiting process would load them all again.
 from __future__ import annotations
 
 import contextlib
-import gc
 import os
 import signal
 import sys
@@ -90,30 +89,13 @@ class ThreadScheduler(RQScheduler):
 
 
 def _load_app():
-    """Build the app in this (waiting) process, ready to be forked: no
-    database connection left open, and each horse drops the pool it inherits
-    (as wsgi.py does for gunicorn's workers)."""
+    """Build the app in this (waiting) process, ready to be forked (no
+    database connection left open; each horse opens its own)."""
     from app import create_app
-    from app.extensions import db
+    from app.forking import prepare_for_fork
 
     app = create_app()
-    with app.app_context():
-        from sqlalchemy.orm import configure_mappers
-
-        configure_mappers()  # once here, not in every horse
-        engines = list(db.engines.values())
-    for engine in engines:
-        engine.dispose()
-
-    def forked_child() -> None:
-        for engine in engines:
-            engine.dispose(close=False)  # the horse opens its own connections
-
-    os.register_at_fork(after_in_child=forked_child)
-    # Frozen objects are never visited by the collector, so a horse's
-    # collections do not copy the app's pages into it.
-    gc.collect()
-    gc.freeze()
+    prepare_for_fork(app, warm=True)
     return app
 
 
