@@ -8,6 +8,7 @@ declared by the core and the enabled modules.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import wraps
 
 from flask import current_app, g
@@ -97,6 +98,21 @@ def user_permissions() -> frozenset[str]:
         return frozenset()
     g.steward_perms = role_permissions(current_user.role)
     return g.steward_perms
+
+
+def ungrantable(perms: Iterable[str]) -> list[str]:
+    """Of `perms`, those the signed-in user does not hold, sorted.
+
+    The one rule of every page that hands out rights (users, invitations,
+    roles): nobody grants a permission they do not hold, so a user or role
+    manager can never raise anyone, themselves included, above their own level.
+    """
+    return sorted(set(perms) - user_permissions())
+
+
+def may_grant(perms: Iterable[str]) -> bool:
+    """Does the signed-in user hold every one of `perms` (see `ungrantable`)?"""
+    return not ungrantable(perms)
 
 
 def can(perm: str) -> bool:

@@ -11,10 +11,11 @@ from app.admin import bp
 from app.admin.forms import InviteForm
 from app.admin.users import render_users_page, role_choices
 from app.extensions import db
+from app.hooks import refuse
 from app.htmx import confirm_page, redirect_after_post
 from app.models import Invitation, MailMessage, Role
 from app.models.base import utcnow
-from app.permissions import permission_required
+from app.permissions import permission_required, role_permissions, ungrantable
 
 
 def _sent_message(invitation: Invitation) -> str:
@@ -64,6 +65,8 @@ def _open_invitation(invitation_id: int) -> Invitation:
 @permission_required("admin.users")
 def resend_invitation(invitation_id: int):
     old = _open_invitation(invitation_id)
+    if missing := ungrantable(role_permissions(old.role)):
+        refuse(", ".join(missing), f"resending {old.email}'s invitation as {old.role.name}")
     if _user_exists(old.email):
         flash(f"{old.email} already has an account; there is nothing to resend.", "warning")
         return redirect_after_post(url_for("admin.users"))

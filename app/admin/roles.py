@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import func
 
 from app import audit
@@ -12,7 +13,7 @@ from app.extensions import db
 from app.forms import choices
 from app.htmx import confirm_page, redirect_after_post
 from app.models import Invitation, Role, RolePermission, User
-from app.permissions import declared_permissions, role_permissions
+from app.permissions import declared_permissions, role_permissions, ungrantable, user_permissions
 from app.permissions import permission_required as needs
 from app.users import ensure_builtin_roles
 
@@ -32,8 +33,36 @@ def roles():
     db.session.commit()
     all_roles = db.session.scalars(db.select(Role).order_by(Role.key.is_(None), Role.id)).all()
     counts = dict(db.session.execute(db.select(User.role_id, func.count(User.id)).group_by(User.role_id)).all())
-    rows = [(role, counts.get(role.id, 0), len(role_permissions(role))) for role in all_roles]
+    rows = [(role, counts.get(role.id, 0), len(role_permissions(role)), locked_because(role))
+            for role in all_roles]
     return render_template("admin/roles.html", rows=rows, total=len(declared_permissions()))
+
+
+def locked_because(role: Role) -> str | None:
+    """Why the signed-in user may not change or delete `role`, or None if they may.
+
+    Changing one's own role, or a role with a permission one lacks (adding to
+    it or taking from it), would reach beyond one's own rights."""
+    if role.builtin:
+        return "Built-in roles cannot be changed."
+    if role.id == current_user.role_id:
+        return "This is your own role: someone else who manages roles has to change it."
+    if missing := ungrantable(role_permissions(role)):
+        return f"It has permissions you do not have ({', '.join(missing)}), so only someone who has them can change it."
+    return None
+
+
+def _show_locked(role: Role, reason: str, status: int = 200):
+    return render_template("admin/role_locked.html", role=role, reason=reason, groups=permission_groups(),
+                           granted=role_permissions(role)), status
+
+
+def _refuse_locked(role: Role, reason: str):
+    """A forged change of a role the user may not change: audited, and the
+    read-only page with the reason."""
+    audit.record(audit.DENIED, role, summary=f"{request.method} {request.path}: {reason}")
+    db.session.commit()
+    return _show_locked(role, reason, 403)
 
 
 def _name_taken(name: str, role: Role | None) -> bool:
@@ -70,9 +99,23 @@ def _audit_permissions(role: Role, added: list[str], removed: list[str]) -> None
                      changes={"added": (None, added), "removed": (None, removed)})
 
 
+def _check(form: RoleForm, role: Role | None) -> None:
+    """Errors next to the fields; granting a permission one does not hold is
+    also audited as a denied attempt (the form never offers it)."""
+    if _name_taken(form.name.data, role):
+        form.name.errors.append("Another role already has this name.")
+    if missing := ungrantable(form.permissions.data):
+        form.permissions.errors.append("You cannot grant permissions you do not have yourself: "
+                                       f"{', '.join(missing)}.")
+        audit.record(audit.DENIED, role, object_type="core_role",
+                     summary=f"{request.method} {request.path}: tried to grant {', '.join(missing)}")
+        db.session.commit()
+
+
 def _render_form(form: RoleForm, role: Role | None):
     return render_template("admin/role_form.html", form=form, role=role, groups=permission_groups(),
-                           chosen=set(form.permissions.data or ())), 422 if form.errors else 200
+                           chosen=set(form.permissions.data or ()),
+                           withheld=set(declared_permissions()) - user_permissions()), 422 if form.errors else 200
 
 
 @bp.route("/roles/new", methods=["GET", "POST"])
@@ -80,9 +123,8 @@ def _render_form(form: RoleForm, role: Role | None):
 def new_role():
     form = _form(None)
     if form.validate_on_submit():
-        if _name_taken(form.name.data, None):
-            form.name.errors.append("Another role already has this name.")
-        else:
+        _check(form, None)
+        if not form.errors:
             role = Role(name=form.name.data, description=form.description.data or "")
             db.session.add(role)
             db.session.flush()
@@ -98,16 +140,14 @@ def new_role():
 @needs("admin.roles")
 def edit_role(role_id: int):
     role = db.get_or_404(Role, role_id)
-    if role.builtin:
-        if request.method == "POST":
-            abort(405)
-        return render_template("admin/role_builtin.html", role=role, groups=permission_groups(),
-                               granted=role_permissions(role))
+    if role.builtin and request.method == "POST":
+        abort(405)
+    if reason := locked_because(role):
+        return _refuse_locked(role, reason) if request.method == "POST" else _show_locked(role, reason)
     form = _form(role)
     if form.validate_on_submit():
-        if _name_taken(form.name.data, role):
-            form.name.errors.append("Another role already has this name.")
-        else:
+        _check(form, role)
+        if not form.errors:
             changes = audit.diff(role, {"name": form.name.data, "description": form.description.data or ""})
             if changes:
                 audit.record(audit.UPDATE, role, summary=f"Edited the role {role.name}", changes=changes)
@@ -134,6 +174,8 @@ def delete_role(role_id: int):
     role = db.get_or_404(Role, role_id)
     if role.builtin:
         abort(404)
+    if reason := locked_because(role):
+        return _refuse_locked(role, reason)
     problem = _delete_problem(role)
     if problem:
         flash(problem, "error")

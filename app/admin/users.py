@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import abort, flash, render_template, url_for
+from flask import flash, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import and_, or_
 
@@ -15,20 +15,21 @@ from app.auth import sessions
 from app.dashboard import home_url
 from app.extensions import db
 from app.forms import choices
+from app.hooks import refuse
 from app.htmx import redirect_after_post
 from app.models import Invitation, Role, User
 from app.models.base import utcnow
 from app.paging import keyset
-from app.permissions import permission_required, role_permissions, user_permissions
+from app.permissions import may_grant, permission_required, role_permissions, ungrantable
 from app.users import ensure_builtin_roles
 
 INVITATIONS_SHOWN = 100
 
 
 def grantable(role: Role) -> bool:
-    """Nobody hands out more than they hold: a user manager who is not an
-    administrator cannot make anyone an administrator (or themselves one)."""
-    return role_permissions(role) <= user_permissions()
+    """May the signed-in user give `role` to someone? Only if they hold all of
+    its permissions (app.permissions.ungrantable)."""
+    return may_grant(role_permissions(role))
 
 
 def role_choices():
@@ -99,8 +100,8 @@ def _save(user: User, form: UserForm, new_role: Role) -> None:
 @permission_required("admin.users")
 def edit_user(user_id: int):
     user = db.get_or_404(User, user_id)
-    if not grantable(user.role):
-        abort(403)  # editing someone with more rights than oneself
+    if missing := ungrantable(role_permissions(user.role)):
+        refuse(", ".join(missing), f"editing {user.email}, who has more rights")
     form = UserForm(name=user.name, role=user.role_id, active=user.active)
     form.role.choices = role_choices()
     if form.validate_on_submit():

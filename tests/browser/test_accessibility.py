@@ -47,3 +47,36 @@ def test_signed_in_pages_are_accessible(app, page, live_url):
     pages["/no/such/page (404)"] = blocking(run_axe(page))
     report = "\n\n".join(describe_violations(path, v) for path, v in pages.items() if v)
     assert not report, "\n" + report
+
+
+def test_role_pages_of_an_editor_with_few_permissions_are_accessible(app, page, live_url, shot):
+    """What a role editor who is not an administrator sees: permissions they
+    cannot grant as disabled boxes with a note, roles they cannot change read-only."""
+    from app.extensions import db
+    from app.models import Role, RolePermission
+    from tests.conftest import make_user
+
+    data = seed(app, live_url)
+    with app.app_context():
+        editor_role = Role(name="Role editor", description="Keeps the roles tidy.")
+        editor_role.grants = [RolePermission(permission=p) for p in ("core.dashboard", "admin.roles")]
+        db.session.add(editor_role)
+        db.session.commit()
+        db.session.refresh(editor_role)
+        db.session.expunge(editor_role)
+    make_user(app, "editor@example.org", role=editor_role, name="Eddie Editor")
+    sign_in(page, "editor@example.org")
+    pages = {}
+    for path in ["/admin/roles", "/admin/roles/new", f"/admin/roles/{data['custom_role_id']}",
+                 f"/admin/roles/{editor_role.id}"]:
+        response = page.goto(path)
+        assert response.status == 200, f"{path}: {response.status}"
+        settle(page)
+        pages[path] = blocking(run_axe(page))
+        shot(page, "role-editor" + path.replace("/", "-"))
+    assert page.get_by_text("This is your own role").count() == 1
+    page.goto("/admin/roles/new")
+    assert page.get_by_role("checkbox", name="Manage users and invitations").is_disabled()
+    assert page.get_by_role("checkbox", name="See the dashboard").is_enabled()
+    report = "\n\n".join(describe_violations(path, v) for path, v in pages.items() if v)
+    assert not report, "\n" + report

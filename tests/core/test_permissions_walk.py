@@ -4,15 +4,20 @@ Walks `app.url_map` of the session app (the core and every enabled module,
 the hello test plugin included): every view declares a permission, only the
 allow-listed pages are public, and for each built-in role, a custom role with
 no permissions, and an anonymous visitor, every route answers as the declared
-permission says. New routes are picked up as they are written."""
+permission says. New routes are picked up as they are written. Past the
+permission check, the pages that hand out rights are walked for every way a
+user and role manager could raise themselves or others above their level."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 from werkzeug.routing import UUIDConverter
 
 from app.extensions import db
-from app.models import Role, User
+from app.models import Invitation, Role, RolePermission, User
+from app.models.base import utcnow
 from app.permissions import PUBLIC, SIGNED_IN, role_permissions, view_permission
 from tests.conftest import csrf_from, login, make_user
 
@@ -167,3 +172,118 @@ def test_anonymous_writes_never_succeed(app):
             response = client.open(_path(rule), method=method)
             assert response.status_code == 400 or _is_login_redirect(response), \
                 f"anonymous {method} {rule.rule}: {response.status_code}"
+
+
+# Escalation: past the permission check, nobody grants what they do not hold.
+# A delegate who manages users and roles but holds little else tries every
+# way up; each attempt is refused and no role, user or invitation changes.
+
+DELEGATE_GRANTS = ("core.dashboard", "admin.users", "admin.roles")
+
+
+def _custom_role(name: str, grants) -> int:
+    role = Role(name=name, description="")
+    role.grants = [RolePermission(permission=p) for p in grants]
+    db.session.add(role)
+    db.session.flush()
+    return role.id
+
+
+def _escalation_setup(app) -> dict:
+    """The delegate (signed in), a lesser role they may change, a richer role
+    they may not, an administrator and that administrator's pending invitation."""
+    with app.app_context():
+        ids = {
+            "delegate_role": _custom_role("Delegate", DELEGATE_GRANTS),
+            "lesser": _custom_role("Greeter", ("core.dashboard",)),
+            "richer": _custom_role("Fundraiser", ("core.dashboard", "admin.users", "admin.audit")),
+            "admin_role": db.session.scalar(db.select(Role.id).where(Role.key == "admin")),
+        }
+        db.session.commit()
+        delegate_role, richer = db.session.get(Role, ids["delegate_role"]), db.session.get(Role, ids["richer"])
+        db.session.expunge_all()
+    chief = make_user(app, "chief@example.org", "admin", "Chief")
+    ids["chief"] = chief.id
+    ids["delegate"] = make_user(app, "delegate@example.org", role=delegate_role, name="Dee Legate").id
+    ids["rich_user"] = make_user(app, "rich@example.org", role=richer, name="Rich").id
+    with app.app_context():
+        invitation = Invitation(email="newadmin@example.org", name="", role_id=ids["admin_role"],
+                                token_hash="0" * 64, invited_by_id=chief.id,
+                                expires_at=utcnow() + timedelta(days=7))
+        db.session.add(invitation)
+        db.session.commit()
+        ids["invitation"] = invitation.id
+    return ids
+
+
+def _rights(app) -> tuple:
+    """Every role's grants, every user's role, every invitation: what an escalation would change."""
+    with app.app_context():
+        roles = {r.name: sorted(g.permission for g in r.grants) for r in db.session.scalars(db.select(Role))}
+        users = {u.email: u.role_id for u in db.session.scalars(db.select(User))}
+        invitations = [(i.id, i.role_id, i.revoked_at is None) for i in
+                       db.session.scalars(db.select(Invitation).order_by(Invitation.id))]
+        return roles, users, invitations
+
+
+ALL = object()  # stands for every declared permission
+
+# What the delegate tries: {attempt: (URL, form data, expected status)}, ids filled in.
+ESCALATIONS = {
+    "give own role every permission":
+        ("/admin/roles/{delegate_role}", {"name": "Delegate", "permissions": ALL}, 403),
+    "drop a permission from own role":
+        ("/admin/roles/{delegate_role}", {"name": "Delegate", "permissions": ["core.dashboard"]}, 403),
+    "delete own role":
+        ("/admin/roles/{delegate_role}/delete", {}, 403),
+    "create a role with a permission one lacks":
+        ("/admin/roles/new", {"name": "Shadow", "permissions": ["admin.settings"]}, 422),
+    "add a permission one lacks to a lesser role":
+        ("/admin/roles/{lesser}", {"name": "Greeter", "permissions": ["core.dashboard", "admin.audit"]}, 422),
+    "take a permission one lacks from a richer role":
+        ("/admin/roles/{richer}", {"name": "Fundraiser", "permissions": ["core.dashboard", "admin.users"]}, 403),
+    "rename a richer role":
+        ("/admin/roles/{richer}", {"name": "Renamed", "permissions": ["core.dashboard", "admin.users",
+                                                                      "admin.audit"]}, 403),
+    "delete a richer role":
+        ("/admin/roles/{richer}/delete", {}, 403),
+    "make oneself Administrator":
+        ("/admin/users/{delegate}", {"name": "Dee Legate", "role": "{admin_role}", "active": "y"}, 422),
+    "move oneself to a richer role":
+        ("/admin/users/{delegate}", {"name": "Dee Legate", "role": "{richer}", "active": "y"}, 422),
+    "edit a user with more rights":
+        ("/admin/users/{rich_user}", {"name": "Rich", "role": "{lesser}", "active": "y"}, 403),
+    "invite someone as Administrator":
+        ("/admin/users/invite", {"email": "pal@example.org", "role": "{admin_role}"}, 422),
+    "resend an Administrator's invitation":
+        ("/admin/invitations/{invitation}/resend", {}, 403),
+}
+
+
+@pytest.mark.parametrize("attempt", ESCALATIONS)
+def test_nobody_grants_what_they_do_not_hold(app, attempt):
+    ids = _escalation_setup(app)
+    client = app.test_client()
+    login(client, "delegate@example.org")
+    url, data, expected = ESCALATIONS[attempt]
+    data = {k: (sorted(app.extensions["steward"].permissions) if v is ALL else
+                v.format(**ids) if isinstance(v, str) else v) for k, v in data.items()}
+    before = _rights(app)
+    response = client.post(url.format(**ids), data={**data, "csrf_token": csrf_from(client, "/account")})
+    assert response.status_code == expected, response.get_data(as_text=True)[:800]
+    assert _rights(app) == before
+
+
+def test_within_their_own_rights_the_delegate_may_change_roles(app):
+    """The refusals above come from the rule, not from a delegate who can do nothing."""
+    ids = _escalation_setup(app)
+    client = app.test_client()
+    login(client, "delegate@example.org")
+    token = csrf_from(client, "/account")
+    created = client.post("/admin/roles/new", data={"name": "Helper", "permissions": ["admin.roles"],
+                                                    "csrf_token": token})
+    widened = client.post(f"/admin/roles/{ids['lesser']}", data={
+        "name": "Greeter", "permissions": ["core.dashboard", "admin.users"], "csrf_token": token})
+    assert created.status_code == widened.status_code == 303
+    roles, _, _ = _rights(app)
+    assert roles["Helper"] == ["admin.roles"] and roles["Greeter"] == ["admin.users", "core.dashboard"]
