@@ -25,6 +25,10 @@ def _int(value: str | None, default: int) -> int:
     return int(value) if value not in (None, "") else default
 
 
+def _list(value: str | None) -> list[str]:
+    return [item.strip() for item in (value or "").split(",") if item.strip()]
+
+
 def load_config(instance_path: Path | None = None) -> dict:
     """Read configuration from the process environment.
 
@@ -58,7 +62,14 @@ def load_config(instance_path: Path | None = None) -> dict:
         # Delivery is off when MAIL_SERVER is unset; never silently drop mail otherwise.
         "MAIL_SUPPRESS_SEND": False,
         "MAIL_MAX_ATTEMPTS": _int(env.get("MAIL_MAX_ATTEMPTS"), 8),
+        # The address people open Steward at: every link in mail is built from
+        # it (app/links.py). Required in production; development uses HOST/PORT.
         "BASE_URL": env.get("BASE_URL") or None,
+        # Extra host names requests may use besides BASE_URL's and localhost.
+        "TRUSTED_HOSTS": _list(env.get("TRUSTED_HOSTS")),
+        # Where `make run` serves (app/devserver.py).
+        "HOST": env.get("HOST") or "127.0.0.1",
+        "PORT": _int(env.get("PORT"), 5000),
         # How many reverse proxies (nginx) sit in front; their X-Forwarded-*
         # headers are trusted for the client address and scheme.
         "PROXY_HOPS": _int(env.get("PROXY_HOPS"), 0),

@@ -47,6 +47,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     _check_environment(config)
     Path(config["INSTANCE_PATH"]).mkdir(parents=True, exist_ok=True)
     config["SECRET_KEY"] = _secret_key(config)
+    from app import links
+
+    config["BASE_URL"] = links.base_url(config)
+    config["TRUSTED_HOSTS"] = links.trusted_hosts(config)
     if config["SESSION_COOKIE_SECURE"] is None:
         config["SESSION_COOKIE_SECURE"] = config["STEWARD_ENV"] == "production"
 

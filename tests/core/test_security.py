@@ -45,6 +45,7 @@ def test_production_session_cookies_are_secure(tmp_path, app):
     from tests.conftest import PASSWORD, app_config, make_user
 
     production = create_app(app_config(tmp_path, SECRET_KEY="s" * 50, STEWARD_ENV="production",
+                                       BASE_URL="https://localhost",
                                        SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"]))
     user = make_user(app)
     client = production.test_client()

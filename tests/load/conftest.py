@@ -126,6 +126,7 @@ def server_env(tmp_path: Path, database: Path, redis_url: str) -> dict[str, str]
     env.update({
         "STEWARD_ENV": "production",
         "SECRET_KEY": secrets.token_urlsafe(48),
+        "BASE_URL": "http://127.0.0.1",
         "SESSION_COOKIE_SECURE": "false",
         "DATABASE_URL": f"sqlite:///{database}",
         "REDIS_URL": redis_url,
