@@ -110,11 +110,6 @@ def ungrantable(perms: Iterable[str]) -> list[str]:
     return sorted(set(perms) - user_permissions())
 
 
-def may_grant(perms: Iterable[str]) -> bool:
-    """Does the signed-in user hold every one of `perms` (see `ungrantable`)?"""
-    return not ungrantable(perms)
-
-
 def can(perm: str) -> bool:
     if perm == PUBLIC:
         return True

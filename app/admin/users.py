@@ -20,7 +20,7 @@ from app.htmx import redirect_after_post
 from app.models import Invitation, Role, User
 from app.models.base import utcnow
 from app.paging import keyset
-from app.permissions import may_grant, permission_required, role_permissions, ungrantable
+from app.permissions import permission_required, role_permissions, ungrantable
 from app.users import ensure_builtin_roles
 
 INVITATIONS_SHOWN = 100
@@ -29,7 +29,7 @@ INVITATIONS_SHOWN = 100
 def grantable(role: Role) -> bool:
     """May the signed-in user give `role` to someone? Only if they hold all of
     its permissions (app.permissions.ungrantable)."""
-    return may_grant(role_permissions(role))
+    return not ungrantable(role_permissions(role))
 
 
 def role_choices():
