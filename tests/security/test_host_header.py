@@ -26,11 +26,18 @@ SITE = "https://crm.example.org"
 @pytest.fixture
 def site(app, tmp_path):
     """An app on the session's database, configured as an operator would."""
+    made = []
+
     def make(**config):
         config.setdefault("BASE_URL", None)
-        return create_app(app_config(tmp_path, SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
-                                     **config))
-    return make
+        made.append(create_app(app_config(tmp_path, SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+                                          **config)))
+        return made[-1]
+
+    yield make
+    for site_app in made:  # its connections, so PostgreSQL's next test finds none left open
+        with site_app.app_context():
+            db.engine.dispose()
 
 
 def _outbox(app) -> list[str]:
