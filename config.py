@@ -7,6 +7,7 @@ lists them. `load_config()` returns a plain dict that `create_app` applies.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from dotenv import load_dotenv
@@ -27,6 +28,19 @@ def _int(value: str | None, default: int) -> int:
 
 def _list(value: str | None) -> list[str]:
     return [item.strip() for item in (value or "").split(",") if item.strip()]
+
+
+def _allowance(name: str, value: str | None, default: int) -> int:
+    """A sign-in limit's allowance: a whole number of failed sign-ins. The
+    leading number of the older "5 per 15 minutes" form is read the same way."""
+    if value in (None, ""):
+        return default
+    match = re.match(r"\s*(\d+)\s*(?:per\b.*)?$", value)
+    if not match or int(match.group(1)) < 1:
+        from app import ConfigError
+
+        raise ConfigError(f"steward: {name} must be a whole number of failed sign-ins (1 or more), not {value!r}")
+    return int(match.group(1))
 
 
 def load_config(instance_path: Path | None = None) -> dict:
@@ -75,8 +89,11 @@ def load_config(instance_path: Path | None = None) -> dict:
         "PROXY_HOPS": _int(env.get("PROXY_HOPS"), 0),
         "SESSION_IDLE_MINUTES": _int(env.get("SESSION_IDLE_MINUTES"), 60),
         "REMEMBER_DAYS": _int(env.get("REMEMBER_DAYS"), 30),
-        "LOGIN_LIMIT_ACCOUNT": env.get("LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes"),
-        "LOGIN_LIMIT_IP": env.get("LOGIN_LIMIT_IP", "20 per 15 minutes"),
+        # Failed sign-ins allowed before each sign-in limit starts to make
+        # people wait (app/auth/signin_limits.py, docs/admin.md).
+        "LOGIN_LIMIT_PAIR": _allowance("LOGIN_LIMIT_PAIR", env.get("LOGIN_LIMIT_PAIR"), 5),
+        "LOGIN_LIMIT_IP": _allowance("LOGIN_LIMIT_IP", env.get("LOGIN_LIMIT_IP"), 50),
+        "LOGIN_LIMIT_ACCOUNT": _allowance("LOGIN_LIMIT_ACCOUNT", env.get("LOGIN_LIMIT_ACCOUNT"), 10),
         # None: Secure in production only (decided in create_app).
         "SESSION_COOKIE_SECURE": _bool(env["SESSION_COOKIE_SECURE"]) if env.get("SESSION_COOKIE_SECURE") else None,
         "SESSION_COOKIE_HTTPONLY": True,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -29,3 +30,16 @@ def when(value: datetime | None, empty: str = "—") -> Markup:
     local = value.astimezone(org_zone())
     return Markup('<time datetime="{}">{}</time>').format(
         value.isoformat(), local.strftime("%d %b %Y %H:%M ") + (local.tzname() or ""))
+
+
+def duration_words(seconds: float) -> str:
+    """A wait in plain words, rounded up: "45 seconds", "2 minutes", "1 hour"."""
+    seconds = max(1, math.ceil(seconds))
+    minutes = math.ceil(seconds / 60)
+    if seconds < 60:
+        number, unit = seconds, "second"
+    elif minutes % 60:
+        number, unit = minutes, "minute"
+    else:
+        number, unit = minutes // 60, "hour"
+    return f"{number} {unit}{'' if number == 1 else 's'}"

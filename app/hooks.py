@@ -3,6 +3,7 @@ error pages and template globals."""
 
 from __future__ import annotations
 
+import time
 from functools import lru_cache
 
 from flask import Flask, abort, current_app, redirect, render_template, request, url_for
@@ -78,7 +79,7 @@ def _headers(response):
     return response
 
 
-def _error(code: int, title: str, message: str):
+def error_page(code: int, title: str, message: str):
     template = "errors/_error.html" if is_htmx() else "errors/error.html"
     return render_template(template, code=code, title=title, message=message), code
 
@@ -136,30 +137,36 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(403)
     def forbidden(_e):
-        return _error(403, "Not allowed", "Your role does not include this page. "
-                      "Ask an administrator if you need it.")
+        return error_page(403, "Not allowed", "Your role does not include this page. "
+                          "Ask an administrator if you need it.")
 
     @app.errorhandler(404)
     def not_found(_e):
-        return _error(404, "Not found", "There is nothing at this address.")
+        return error_page(404, "Not found", "There is nothing at this address.")
 
     @app.errorhandler(429)
     def too_many(_e):
-        return _error(429, "Too many attempts",
-                      "There were too many failed sign-ins from here or for this account. "
-                      "Wait a few minutes and try again, or reset your password.")
+        """Flask-Limiter's answer (the "forgot password" form); sign-in
+        answers its own 429 with the login page (app/auth/views.py)."""
+        from app.dates import duration_words
+        from app.limiter import limiter
+
+        limit = limiter.current_limit
+        wait = f"in {duration_words(limit.window.reset_time - time.time())}" if limit else "later"
+        return error_page(429, "Too many attempts",
+                          f"There were too many requests from this network. Try again {wait}.")
 
     @app.errorhandler(CSRFError)
     def csrf_failed(_e):
-        return _error(400, "The form expired",
-                      "This form was open too long or came from elsewhere. "
-                      "Go back, reload the page and try again.")
+        return error_page(400, "The form expired",
+                          "This form was open too long or came from elsewhere. "
+                          "Go back, reload the page and try again.")
 
     @app.errorhandler(500)
     def server_error(_e):
         db.session.rollback()
-        return _error(500, "Something went wrong",
-                      "The error has been logged. Try again in a moment.")
+        return error_page(500, "Something went wrong",
+                          "The error has been logged. Try again in a moment.")
 
     @app.context_processor
     def globals_():

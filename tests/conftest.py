@@ -151,6 +151,17 @@ def make_user(app, email="admin@example.org", role_key="admin", name="Ada Admin"
 
 
 @pytest.fixture
+def signin_clock(monkeypatch):
+    """The sign-in limits' clock, stopped; `signin_clock.advance(seconds)`."""
+    from app.auth import signin_limits
+    from tests.signin import StoppedClock
+
+    clock = StoppedClock()
+    monkeypatch.setattr(signin_limits, "clock", clock)
+    return clock
+
+
+@pytest.fixture
 def admin(app):
     return make_user(app)
 

@@ -18,6 +18,7 @@ from flask_login import login_user, logout_user
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, lazyload
 
+from app.auth import devices
 from app.extensions import db, login_manager
 from app.models import Role, User, UserSession
 from app.models.base import utcnow
@@ -36,7 +37,8 @@ def _idle_limit(row: UserSession) -> timedelta:
 
 
 def start(user: User, remember: bool) -> None:
-    """Sign `user` in with a fresh session (never reuse the old cookie)."""
+    """Sign `user` in with a fresh session (never reuse the old cookie), and
+    remember this browser as one of their devices (app/auth/devices.py)."""
     session.clear()
     token = secrets.token_urlsafe(32)
     db.session.add(UserSession(
@@ -48,6 +50,7 @@ def start(user: User, remember: bool) -> None:
     user.session_token = token
     login_user(user)
     session.permanent = remember
+    devices.remember(user)
 
 
 def end(user: User) -> None:

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from app import audit, mail, users
-from app.auth import reset, sessions
+from app.auth import devices, reset, sessions, signin_limits
 from app.auth.forms import AcceptInvitationForm, AccountForm, ForgotPasswordForm, LoginForm, ResetPasswordForm
 from app.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
 from app.dashboard import home_url
 from app.extensions import db
-from app.limiter import limiter, login_account_limit, login_ip_limit
+from app.hooks import error_page
+from app.limiter import limiter
 from app.links import external_url
 from app.permissions import public, signed_in
 
@@ -27,28 +30,52 @@ def _safe_next(target: str | None) -> str:
     return home_url()
 
 
+@bp.errorhandler(RedisConnectionError)
+@bp.errorhandler(RedisTimeoutError)
+def redis_unavailable(error):
+    """Sign-in limits and the reset form count in Redis: without it, say so
+    (fast: app.redis_conn.QUICK_TIMEOUT) rather than sign in unguarded."""
+    current_app.logger.warning("Sign-in is unavailable: Redis is not answering (%s)", error)
+    body, status = error_page(
+        503, "Sign-in is briefly unavailable",
+        "Steward cannot reach Redis, where it counts sign-in attempts, so signing in and resetting "
+        "passwords are paused. People already signed in can keep working. Try again in a minute; "
+        "if this goes on, tell whoever runs Steward.")
+    return body, status, {"Retry-After": "60"}
+
+
+def _login_page(form: LoginForm, hold: signin_limits.Hold | None, status: int):
+    headers = {"Retry-After": str(hold.seconds)} if hold else {}
+    return render_template("auth/login.html", form=form, hold=hold), status, headers
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@login_ip_limit
-@login_account_limit
 def login():
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
     form = LoginForm()
+    hold = None
     if form.validate_on_submit():
         user = users.find_by_email(form.email.data)
+        attempt = signin_limits.Attempt.here(form.email.data, user)
+        hold = signin_limits.check(attempt)
+        if hold is not None:  # the password is not checked, nor the attempt counted
+            return _login_page(form, hold, 429)
         if verify_password(user, form.password.data) and user.active:
+            signin_limits.succeeded(attempt)
             if needs_rehash(user):
                 user.password_hash = hash_password(form.password.data)
             audit.record(audit.LOGIN, user, user=user, summary="Signed in")
             sessions.start(user, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")), code=303)
-        g.login_failed = True
+        hold = signin_limits.failed(attempt)
         audit.record(audit.LOGIN_FAILED, object_type="core_user", object_id=getattr(user, "id", None),
-                     actor=form.email.data, summary="Wrong email or password")
+                     actor=form.email.data,
+                     summary="Wrong email or password" + (f". {hold.message}" if hold else ""))
         db.session.commit()
         form.password.errors.append("That email and password do not match an active account.")
-    return render_template("auth/login.html", form=form), 200 if not form.errors else 422
+    return _login_page(form, hold, 200 if not form.errors else 422)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -91,10 +118,14 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     form.account_email = user.email
     if form.validate_on_submit():
+        # The reset proves who this is: the waits on this address or device
+        # for this account end, and this browser becomes one of theirs.
+        signin_limits.succeeded(signin_limits.Attempt.here(user.email))
         user.password_hash = hash_password(form.password.data)
         sessions.end_all(user)
         audit.record(audit.UPDATE, user, user=user, summary="Reset password", changes={"password": ("***", "***")})
         db.session.commit()
+        devices.remember(user)
         flash("Your password is changed. Sign in with it now.", "success")
         return redirect(url_for("auth.login"), code=303)
     return render_template("auth/reset.html", form=form, user=user), 200 if not form.errors else 422
@@ -135,6 +166,7 @@ def account():
             else:
                 user.password_hash = hash_password(form.password.data)
                 sessions.end_others(user)
+                devices.remember(user)  # the new password ends what other devices knew, not this one
                 changes["password"] = ("***", "***")
         if not form.errors:
             if changes:

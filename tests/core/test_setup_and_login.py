@@ -1,10 +1,10 @@
-"""First-run setup, sign-in, sign-out, sessions and login rate limits."""
+"""First-run setup, sign-in, sign-out and sessions (the sign-in limits: test_signin_limits.py)."""
 
 from __future__ import annotations
 
 from app.extensions import db
 from app.models import AuditEntry, User, UserSession
-from tests.conftest import PASSWORD, login, logout, make_user, post_form
+from tests.conftest import PASSWORD, login, logout, post_form
 
 
 def test_every_page_leads_to_setup_until_a_user_exists(client):
@@ -120,34 +120,3 @@ def test_deactivated_users_are_signed_out_and_cannot_sign_in(app, client, admin)
     assert client.get("/").status_code == 302
     response = post_form(client, "/login", {"email": admin.email, "password": PASSWORD})
     assert response.status_code == 422
-
-
-def test_failed_logins_are_limited_per_account(app, client, admin):
-    app.config["LOGIN_LIMIT_ACCOUNT"] = "3 per 15 minutes"
-    try:
-        for _ in range(3):
-            assert post_form(client, "/login", {"email": admin.email, "password": "x" * 12}).status_code == 422
-        blocked = post_form(client, "/login", {"email": admin.email, "password": PASSWORD})
-        assert blocked.status_code == 429
-        assert "Too many attempts" in blocked.get_data(as_text=True)
-        # Another account from the same address is still allowed.
-        other = make_user(app, "other@example.org", "staff", "Otto")
-        assert post_form(client, "/login", {"email": other.email, "password": PASSWORD}).status_code == 303
-    finally:
-        app.config["LOGIN_LIMIT_ACCOUNT"] = "5 per 15 minutes"
-
-
-def test_failed_logins_are_limited_per_address(app, admin):
-    app.config["LOGIN_LIMIT_IP"] = "4 per 15 minutes"
-    try:
-        client = app.test_client()
-        for n in range(4):
-            post_form(client, "/login", {"email": f"user{n}@example.org", "password": "x" * 12})
-        blocked = post_form(client, "/login", {"email": admin.email, "password": PASSWORD})
-        assert blocked.status_code == 429
-        elsewhere = app.test_client()
-        response = post_form(elsewhere, "/login", {"email": admin.email, "password": PASSWORD},
-                             environ_base={"REMOTE_ADDR": "10.0.0.9"})
-        assert response.status_code == 303, response.get_data(as_text=True)
-    finally:
-        app.config["LOGIN_LIMIT_IP"] = "20 per 15 minutes"
