@@ -57,6 +57,8 @@ core = Module(
     ],
     admin=[
         AdminLink("Users", "admin.users", "admin.users", "Who can sign in, their roles, invitations.", 10),
+        AdminLink("Sign-in lockouts", "admin.lockouts", "admin.users",
+                  "Who is waiting to sign in after failed attempts; lift a wait.", 15),
         AdminLink("Roles", "admin.roles", "admin.roles", "What each role may see and do.", 20),
         AdminLink("Organisation", "admin.settings", "admin.settings", "Name, timezone, currency and locale.", 30),
         AdminLink("Modules", "admin.modules", "admin.modules", "Which modules are enabled.", 40),

@@ -1,5 +1,5 @@
-"""Admin pages: users, roles, invitations, settings, modules, audit log,
-mail outbox and background jobs. Each lives in its own file."""
+"""Admin pages: users, roles, invitations, sign-in lockouts, settings,
+modules, audit log, mail outbox and background jobs. Each lives in its own file."""
 
 from flask import Blueprint
 
@@ -10,6 +10,7 @@ from app.admin import (  # noqa: E402,F401
     index,
     invitations,
     jobs,
+    lockouts,
     modules,
     outbox,
     roles,

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import link_in, run_jobs, sign_in, sign_out
 from tests.conftest import PASSWORD, make_user
+from tests.signin import attempt
 
 pytestmark = pytest.mark.browser
 
@@ -83,3 +84,32 @@ def test_password_reset_by_email(app, page, smtp, live_url, shot):
     # The link works once.
     response = page.context.request.get(link, max_redirects=0)
     assert response.status in (302, 410)
+
+
+def test_a_hammered_account_lets_its_owner_in_from_her_own_browser(app, new_page, live_url, signin_clock):
+    make_user(app)
+    own = new_page(js=True)
+    sign_in(own)
+    sign_out(own)
+    # Someone else types her email with a wrong password, from ten other networks.
+    for n in range(10):
+        attempt(app.test_client(), "admin@example.org", f"maybe this {n}", address=f"192.0.2.{n}")
+
+    newcomer = new_page(js=False)
+    sign_in(newcomer)
+    expect(newcomer.locator(".form-alert")).to_have_text(
+        "Too many failed sign-ins for this account. Try again in 30 seconds, sign in on a device you "
+        "have used before, or reset your password.")
+
+    sign_in(own)
+    expect(own).to_have_url(f"{live_url}/")
+    own.goto("/admin/lockouts")
+    row = own.get_by_role("row", name=re.compile(r"admin@example\.org \(on devices they have not used before\)"))
+    expect(row).to_contain_text("10")
+    own.once("dialog", lambda dialog: dialog.accept())
+    row.get_by_role("button", name=re.compile("Lift the wait")).click()
+    expect(own.locator(".flash")).to_contain_text("The wait is lifted")
+    expect(own.get_by_text("Nobody is waiting")).to_be_visible()
+
+    sign_in(newcomer)
+    expect(newcomer).to_have_url(f"{live_url}/")

@@ -61,3 +61,6 @@ def test_people_signed_in_keep_working(app, app_without_redis, admin):
     client = app_without_redis.test_client()
     client.set_cookie("session", working.get_cookie("session").value)
     assert client.get("/").status_code == 200
+    page = client.get("/admin/lockouts")
+    assert page.status_code == 200
+    assert "Steward cannot reach Redis" in page.get_data(as_text=True)
