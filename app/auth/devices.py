@@ -15,7 +15,7 @@ import hmac
 import secrets
 
 from flask import after_this_request, current_app, request
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadData, URLSafeSerializer
 
 from app.models import User
 
@@ -37,9 +37,9 @@ def _read() -> tuple[str | None, dict[str, str]]:
     """This browser's device id and the accounts it vouches for."""
     try:
         data = _serializer().loads(request.cookies.get(COOKIE, ""))
-    except BadSignature:
+    except BadData:
         return None, {}
-    device, accounts = data.get("d"), data.get("a")
+    device, accounts = (data.get("d"), data.get("a")) if isinstance(data, dict) else (None, None)
     if not isinstance(device, str) or not isinstance(accounts, dict):
         return None, {}
     return device, accounts

@@ -95,12 +95,20 @@ def holding(client, now: int, limit: int) -> list[Counter]:
     """The counters holding someone now, the longest wait first."""
     client.zremrangebyscore(HELD, "-inf", now)
     keys = [key.decode() for key in client.zrevrangebyscore(HELD, "+inf", f"({now}", start=0, num=limit)]
-    return [counter for key in keys if (counter := read(client, key, now)) is not None]
+    pipe = client.pipeline(transaction=False)
+    for key in keys:
+        pipe.hgetall(key)
+    counters = (_holding(key, fields, now) for key, fields in zip(keys, pipe.execute(), strict=True))
+    return [counter for counter in counters if counter is not None]
 
 
 def read(client, key: str, now: int) -> Counter | None:
     """The counter at `key` if it holds someone now."""
-    fields = {name.decode(): value.decode() for name, value in client.hgetall(key).items()}
+    return _holding(key, client.hgetall(key), now)
+
+
+def _holding(key: str, fields: dict[bytes, bytes], now: int) -> Counter | None:
+    fields = {name.decode(): value.decode() for name, value in fields.items()}
     if not fields or float(fields["until"]) <= now:
         return None
     return Counter(key, int(fields["failures"]), _time(fields["first"]), _time(fields["until"]))
