@@ -115,12 +115,15 @@ def upgrade(revision: str | None):
     """Migrate the core and every enabled module to its head (or to REVISION)."""
     from flask_migrate import upgrade as alembic_upgrade
 
-    from app.migrations_config import upgrade_enabled
+    from app.migrations_config import MigrationFailed, upgrade_enabled
 
     if revision:
         alembic_upgrade(revision=revision)
     else:
-        branches = upgrade_enabled()
+        try:
+            branches = upgrade_enabled()
+        except MigrationFailed as failed:
+            raise click.ClickException(str(failed)) from failed
         click.echo(f"Database is up to date: {', '.join(branches)}.")
     from app.dbstats import refresh_statistics
 

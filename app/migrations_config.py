@@ -53,13 +53,60 @@ def bind(app):
     return migrate
 
 
-def upgrade_enabled() -> list[str]:
-    """Bring the core and every enabled module to its branch head."""
-    bind(current_app._get_current_object())
-    from flask_migrate import upgrade
+class MigrationFailed(Exception):
+    """A branch's upgrade raised: which branch, and what the database (or the
+    revision's code) said."""
 
+    def __init__(self, branch: str, error: BaseException):
+        self.branch = branch
+        self.error = error
+        super().__init__(f"migrating {branch!r} failed: {describe(error)}")
+
+
+def describe(error: BaseException) -> str:
+    """The database's own words for a failed statement (psycopg's and sqlite3's
+    messages name the table, constraint or value), else the exception itself."""
+    original = getattr(error, "orig", None)
+    if original is not None:
+        return str(original).strip()
+    return f"{type(error).__name__}: {error}"
+
+
+def _alembic_config():
+    migrate = bind(current_app._get_current_object())
+    return migrate.get_config()
+
+
+def upgrade_enabled() -> list[str]:
+    """Bring the core and every enabled module to its branch head; raises
+    MigrationFailed naming the branch that did not get there. Branches before
+    it stay migrated (each branch runs in its own transaction)."""
+    from alembic import command
+
+    config = _alembic_config()
     state = current_app.extensions["steward"]
     branches = ["core"] + [m.name for m in state.enabled[1:] if m.migrations]
     for branch in branches:
-        upgrade(revision=f"{branch}@head")
+        try:
+            command.upgrade(config, f"{branch}@head")
+        except Exception as error:
+            raise MigrationFailed(branch, error) from error
     return branches
+
+
+def unknown_revisions(revisions: list[str]) -> list[str]:
+    """The revisions among `revisions` that no installed module's migrations
+    (nor the core's) define: a database from a newer release, or with a module
+    this installation lacks."""
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    script = ScriptDirectory.from_config(_alembic_config())
+    unknown = []
+    for revision in revisions:
+        try:
+            if script.get_revision(revision) is None:
+                unknown.append(revision)
+        except CommandError:
+            unknown.append(revision)
+    return unknown
