@@ -102,4 +102,9 @@ def load_config(instance_path: Path | None = None) -> dict:
         # Seconds without a job after which the RQ worker drops the app it
         # loaded for its jobs and waits light again (0: keep it; app/rq_worker.py).
         "WORKER_IDLE_RELOAD": _int(env.get("WORKER_IDLE_RELOAD"), 300),
+        # `flask backup` (app/backups/): where it writes (None: instance/backups),
+        # how many it keeps and for how many days (0: no limit of that kind).
+        "BACKUP_DIR": env.get("BACKUP_DIR") or None,
+        "BACKUP_KEEP": _int(env.get("BACKUP_KEEP"), 14),
+        "BACKUP_KEEP_DAYS": _int(env.get("BACKUP_KEEP_DAYS"), 0),
     }

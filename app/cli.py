@@ -1,6 +1,7 @@
 """The core's `flask` commands: users, modules, worker, seed (app/seed.py),
-and `flask db` (Flask-Migrate's commands with a module-aware `db upgrade`),
-loaded only when it runs."""
+backup, restore and upgrade (app/backups/cli.py), and `flask db`
+(Flask-Migrate's commands with a module-aware `db upgrade`), loaded only when
+it runs."""
 
 from __future__ import annotations
 
@@ -160,10 +161,14 @@ class _LazyDbGroup(click.Group):
 
 
 def register_cli(app: Flask) -> None:
+    from app.backups.cli import backup_command, restore_command, upgrade_command
     from app.seed import seed_command
 
     app.cli.add_command(users_group)
     app.cli.add_command(modules_group)
     app.cli.add_command(worker)
     app.cli.add_command(seed_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
+    app.cli.add_command(upgrade_command)
     app.cli.add_command(_LazyDbGroup(app))
