@@ -8,11 +8,12 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 DEMO_CONTACTS ?= 300
 
-.PHONY: run demo test lint bench clean help
+.PHONY: run demo upgrade test lint bench clean help
 
 help:
 	@echo "make run    install (first time), migrate, and serve on http://$(HOST):$(PORT) with a worker"
 	@echo "make demo   the same, with $(DEMO_CONTACTS) demo contacts added to an empty database"
+	@echo "make upgrade after a git pull: install the pinned requirements, back up, migrate (flask upgrade)"
 	@echo "make test   run the whole test suite (browser tests included)"
 	@echo "make lint   ruff"
 	@echo "make bench  benchmark: seed BENCH_CONTACTS (100000), serve with gunicorn, drive with wrk (docs/benchmarks.md)"
@@ -32,6 +33,12 @@ demo: $(STAMP)
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed --contacts $(DEMO_CONTACTS) --if-empty
 	@$(MAKE) --no-print-directory run
+
+# The $(STAMP) prerequisite installs requirements.txt again whenever it (or
+# pyproject.toml) changed; `flask upgrade` backs up, migrates, and puts the
+# backup back if a migration fails (docs/deploy.md).
+upgrade: $(STAMP)
+	$(BIN)/flask upgrade
 
 # The test-only plugin distribution is installed beside the venv, not into
 # it, so the app `make run` serves never shows it.
