@@ -107,4 +107,9 @@ def load_config(instance_path: Path | None = None) -> dict:
         "BACKUP_DIR": env.get("BACKUP_DIR") or None,
         "BACKUP_KEEP": _int(env.get("BACKUP_KEEP"), 14),
         "BACKUP_KEEP_DAYS": _int(env.get("BACKUP_KEEP_DAYS"), 0),
+        # Limits of templates users write (letters, emails); None: the default
+        # in app/templating/limits.py (100,000 items, 2 seconds, 256 MB).
+        "TEMPLATE_WORK_LIMIT": _int(env.get("TEMPLATE_WORK_LIMIT"), None),
+        "TEMPLATE_SECONDS": _int(env.get("TEMPLATE_SECONDS"), None),
+        "TEMPLATE_MEMORY_MB": _int(env.get("TEMPLATE_MEMORY_MB"), None),
     }

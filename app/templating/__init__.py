@@ -1,0 +1,34 @@
+"""The one service for templates users write: receipts and letters today,
+campaign layouts, canned replies and report headers next. Every such
+template renders in one sandbox (sandbox.py) with limits on its work, its
+time, the size of every text and list it builds, and its output
+(limits.py); web requests render in a child process with a memory cap as
+well (isolation.py). A module uses it like this:
+
+    from app import templating
+
+    templating.names_used(source)                # the merge fields it reads
+    templating.render_isolated(source, context)  # a preview or a check on save, in a web request
+    templating.render(source, context)           # in a background job, letter by letter
+    templating.isolated(function, *args)         # several renders in one child process
+
+Each raises TemplateProblem with a message for the template's author, to
+show next to the field. The context holds plain values only (dicts,
+lists, text, numbers), never a model object; docs/modules.md says more.
+"""
+
+from app.templating.errors import LimitReached, TemplateProblem
+from app.templating.isolation import IsolatedFailure
+from app.templating.isolation import run as isolated
+from app.templating.limits import Limits
+from app.templating.limits import current as current_limits
+from app.templating.sandbox import names_used, render
+
+__all__ = ["IsolatedFailure", "LimitReached", "Limits", "TemplateProblem", "current_limits", "isolated",
+           "names_used", "render", "render_isolated"]
+
+
+def render_isolated(source: str, context: dict, limits: Limits | None = None) -> str:
+    """render() in a child process with a memory cap and a timeout."""
+    limits = limits or current_limits()
+    return isolated(render, source, context, limits, limits=limits)
