@@ -1,10 +1,11 @@
 """Receipts and acknowledgements: thank-you letters for gifts, year-end
 giving statements for donors and tribute notifications, written by
-administrators as templates (ReceiptTemplate), rendered in a sandbox,
-printed to PDF with WeasyPrint, and emailed or downloaded for printing.
+administrators as templates (ReceiptTemplate), rendered by the core
+template service (app.templating: its sandbox and limits), printed to
+PDF with WeasyPrint, and emailed or downloaded for printing.
 
     fields.py    the merge fields a template may use, built from the records
-    sandbox.py   the sandboxed Jinja environment: render and validate
+    checks.py    what the template editor checks: merge fields, a trial render
     letters.py   one letter: choose the template, render it, make the PDF
     pdf.py       HTML -> PDF (paper size, letterhead frame), combining PDFs
     deliver.py   email a letter or record its download; Acknowledgement rows

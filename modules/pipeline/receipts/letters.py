@@ -12,10 +12,11 @@ from datetime import date
 from sqlalchemy import extract, select
 from sqlalchemy.orm import selectinload
 
+from app import templating
 from app.extensions import db
 from modules.contacts.models import Contact
 from modules.pipeline.models import Gift, ReceiptTemplate
-from modules.pipeline.receipts import fields, sandbox
+from modules.pipeline.receipts import fields
 
 THANK_YOU, STATEMENT, TRIBUTE = "thank_you", "statement", "tribute"
 KINDS = ReceiptTemplate.KINDS
@@ -69,11 +70,19 @@ def template_for(kind: str, template_id: int | None = None) -> ReceiptTemplate:
     return found
 
 
-def render(template: ReceiptTemplate, context: dict) -> tuple[str, str]:
-    """(subject, body HTML); sandbox.TemplateProblem when the template fails."""
-    subject = sandbox.render(template.subject or KINDS[template.kind], context)
-    subject = " ".join(subject.split())[:200]
-    return subject, sandbox.render(template.body, context)
+def render(template: ReceiptTemplate, context: dict, *, isolated: bool = False) -> tuple[str, str]:
+    """(subject, body HTML); templating.TemplateProblem when the template
+    fails. Isolated: both in one child process (for web requests)."""
+    sources = (template.subject or KINDS[template.kind], template.body)
+    if isolated:
+        subject, body = templating.isolated(_render_both, *sources, context)
+    else:
+        subject, body = _render_both(*sources, context)
+    return " ".join(subject.split())[:200], body
+
+
+def _render_both(subject: str, body: str, context: dict) -> tuple[str, str]:
+    return templating.render(subject, context), templating.render(body, context)
 
 
 def gift_options():
@@ -90,27 +99,28 @@ def load_gifts(ids: list[int]) -> list[Gift]:
     return [found[i] for i in ids if i in found]
 
 
-def thank_you(gift: Gift, template: ReceiptTemplate, today: date) -> Letter:
+def thank_you(gift: Gift, template: ReceiptTemplate, today: date, *, isolated: bool = False) -> Letter:
     context = fields.thank_you(gift, today)
-    subject, body = render(template, context)
+    subject, body = render(template, context, isolated=isolated)
     donor = context["donor"]
     return Letter(THANK_YOU, template, gift.contact, subject, body, donor["name"], donor["address_lines"],
                   context["today"], gift=gift)
 
 
-def tribute(gift: Gift, template: ReceiptTemplate, today: date) -> Letter:
+def tribute(gift: Gift, template: ReceiptTemplate, today: date, *, isolated: bool = False) -> Letter:
     if gift.tribute_notify is None:
         raise NoTemplate("This gift names nobody to tell about the tribute.")
     context = fields.tribute(gift, today)
-    subject, body = render(template, context)
+    subject, body = render(template, context, isolated=isolated)
     notify = context["notify"]
     return Letter(TRIBUTE, template, gift.tribute_notify, subject, body, notify["name"], notify["address_lines"],
                   context["today"], gift=gift)
 
 
-def statement(contact: Contact, year: int, gifts: list[Gift], template: ReceiptTemplate, today: date) -> Letter:
+def statement(contact: Contact, year: int, gifts: list[Gift], template: ReceiptTemplate, today: date, *,
+              isolated: bool = False) -> Letter:
     context = fields.year_statement(contact, year, gifts, today)
-    subject, body = render(template, context)
+    subject, body = render(template, context, isolated=isolated)
     donor = context["donor"]
     return Letter(STATEMENT, template, contact, subject, body, donor["name"], donor["address_lines"],
                   context["today"], year=year, extra={"count": len(gifts)})

@@ -1,7 +1,8 @@
 """Receipt templates: the list, the editor (merge fields beside it, checked
 on save, previewed as the real PDF with a sample or a real gift), the
 default of each kind, and the receipt settings (address, registration
-number, signature, paper size)."""
+number, signature, paper size). Checks and previews render in a child
+process (app.templating)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ from app import audit, settings
 from app.extensions import db
 from app.htmx import confirm_page, redirect_after_post
 from app.permissions import permission_required
+from app.templating import TemplateProblem
 from modules.contacts.timeline import local_today
 from modules.pipeline.models import Acknowledgement, ReceiptTemplate
 from modules.pipeline.receipt_forms import ReceiptSettingsForm, TemplateForm
-from modules.pipeline.receipts import fields, letters, options, pdf, sandbox
+from modules.pipeline.receipts import checks, fields, letters, options, pdf
 from modules.pipeline.views import bp
 
 PERM = "giving.receipts"
@@ -73,7 +75,7 @@ def _check(form: TemplateForm, template: ReceiptTemplate | None, *, saving: bool
     sample = fields.sample(form.kind.data, local_today())
     for f in (form.subject, form.body):
         if f.data:
-            found = sandbox.problems(f.data, form.kind.data, sample)
+            found = checks.problems(f.data, form.kind.data, sample)
             if found:
                 f.errors.extend(found)
                 ok = False
@@ -186,8 +188,8 @@ def receipt_template_preview():
         return _editor(form, template, 422)
     draft = ReceiptTemplate(kind=form.kind.data, name=form.name.data, subject=form.subject.data, body=form.body.data)
     try:
-        subject, body = letters.render(draft, context)
-    except sandbox.TemplateProblem as problem:
+        subject, body = letters.render(draft, context, isolated=True)
+    except TemplateProblem as problem:
         form.preview_gift.errors.append(f"With that gift: {problem}")
         return _editor(form, template, 422)
     person = context.get("notify") if form.kind.data == letters.TRIBUTE else context["donor"]

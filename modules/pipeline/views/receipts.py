@@ -15,12 +15,12 @@ from app.htmx import is_htmx, page_or_fragment, redirect_after_post
 from app.mail import delivery_enabled
 from app.models import Job
 from app.permissions import can, permission_required
+from app.templating import TemplateProblem
 from modules.contacts.timeline import local_today
 from modules.pipeline.models import Fund, ReceiptTemplate
 from modules.pipeline.money import format_money
 from modules.pipeline.receipt_forms import RunForm, ScopeForm
 from modules.pipeline.receipts import batch, deliver, letters, pdf
-from modules.pipeline.receipts.sandbox import TemplateProblem
 from modules.pipeline.receipts.scope import Scope, counts, default_year, unacknowledged_summary
 from modules.pipeline.views import bp
 
@@ -47,7 +47,7 @@ def _gift_letter(gift_id: int, kind: str):
     if kind == letters.TRIBUTE and gift.tribute_notify is None:
         abort(404)
     make = letters.thank_you if kind == letters.THANK_YOU else letters.tribute
-    return gift, make(gift, letters.template_for(kind), local_today())
+    return gift, make(gift, letters.template_for(kind), local_today(), isolated=True)
 
 
 def _kind() -> str:
@@ -105,7 +105,8 @@ def _statement(contact_id: int, year: int):
     gifts = letters.year_gifts([contact.id], year)[contact.id]
     if not gifts:
         abort(404)
-    return letters.statement(contact, year, gifts, letters.template_for(letters.STATEMENT), local_today())
+    return letters.statement(contact, year, gifts, letters.template_for(letters.STATEMENT), local_today(),
+                             isolated=True)
 
 
 def _contact_url(contact_id: int) -> str:

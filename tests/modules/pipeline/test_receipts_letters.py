@@ -59,14 +59,14 @@ def org(ctx):
 
 def test_the_default_templates_are_there_and_pass_their_own_checks(org):
     from modules.pipeline.models import ReceiptTemplate
-    from modules.pipeline.receipts import sandbox
+    from modules.pipeline.receipts import checks
 
     defaults = db.session.scalars(db.select(ReceiptTemplate).where(ReceiptTemplate.is_default.is_(True))).all()
     assert sorted(t.kind for t in defaults) == ["statement", "thank_you", "tribute"]
     for template in defaults:
         sample = fields.sample(template.kind, TODAY)
-        assert sandbox.problems(template.body, template.kind, sample) == []
-        assert sandbox.problems(template.subject, template.kind, sample) == []
+        assert checks.problems(template.body, template.kind, sample) == []
+        assert checks.problems(template.subject, template.kind, sample) == []
 
 
 def test_a_thank_you_fills_in_the_gift_and_escapes_what_people_typed(org):
