@@ -96,10 +96,13 @@ module = Module(
         "pipeline.admin": "Manage pipelines, stages, lost reasons, funds and appeals",
         "giving.view": "See gifts, pledges, recurring gifts and giving totals",
         "giving.edit": "Record and edit gifts, pledges and recurring gifts; import gifts",
-        "giving.receipts": "Produce and send receipts and statements; edit their templates",
+        "giving.receipts": "Produce and send receipts and statements",
+        "giving.templates": "Edit the receipt templates and settings: letters emailed in the organisation's name",
     },
     # Giving records are confidential: volunteers do not see them by default.
-    role_defaults={"giving.view": ("manager", "staff"), "giving.receipts": ("manager", "staff")},
+    # What letters say in the organisation's name is for managers to decide.
+    role_defaults={"giving.view": ("manager", "staff"), "giving.receipts": ("manager", "staff"),
+                   "giving.templates": ("manager",)},
     blueprint="modules.pipeline.views:bp",
     models="modules.pipeline.models",
     migrations=migrations_dir(__file__),
@@ -113,7 +116,7 @@ module = Module(
                      "Pipelines and their stages (probability, won and lost), and lost reasons.", order=280),
            AdminLink("Funds & appeals", "pipeline.admin_funds", "pipeline.admin",
                      "Funds and designations gifts go to; appeals and campaigns that raise them.", order=290),
-           AdminLink("Receipt templates", "pipeline.receipt_templates", "giving.receipts",
+           AdminLink("Receipt templates", "pipeline.receipt_templates", "giving.templates",
                      "Thank-you letters, year-end statements and tribute notifications; the address and "
                      "paper size they print with.", order=300),
            ],

@@ -2,7 +2,8 @@
 on save, previewed as the real PDF with a sample or a real gift), the
 default of each kind, and the receipt settings (address, registration
 number, signature, paper size). Checks and previews render in a child
-process (app.templating)."""
+process (app.templating). Letters go out in the organisation's name, so
+all of this needs giving.templates, which Staff do not hold by default."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from modules.pipeline.receipt_forms import ReceiptSettingsForm, TemplateForm
 from modules.pipeline.receipts import checks, fields, letters, options, pdf
 from modules.pipeline.views import bp
 
-PERM = "giving.receipts"
+PERM = "giving.templates"
 
 
 def _list_page(settings_form: ReceiptSettingsForm, status: int = 200):
