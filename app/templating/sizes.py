@@ -1,7 +1,8 @@
 """How big a value is about to be, found before it is built: the text of a
 list, `%` formatting, a str.format field, a join, a replace, an indent.
-Each function raises the limit it would pass (errors.py) instead of
-answering, and never builds more than a small multiple of its inputs."""
+Those given a limit raise it (errors.py) as soon as they pass it; the
+others answer, for the guard to check. None builds more than a small
+multiple of its inputs."""
 
 from __future__ import annotations
 

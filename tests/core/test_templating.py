@@ -66,6 +66,7 @@ SAME_AS_JINJA = [
     "{{ 'the quick brown fox jumps over the lazy dog'|wordwrap(10) }}|{{ 'one\ntwo'|indent(2, first=true) }}",
     "{{ '%s gave %05.1f (%d%%)'|format(donor.first_name, 3.14159, 7) }} {{ '%(a)s-%(b)s' % {'a': 1, 'b': 2} }}",
     "{{ '{} in {}'.format(donor.first_name, year) }} {{ '{first_name}'.format_map(donor) }} {{ '{:>8}'.format('x') }}",
+    "{{ ('<i>{}</i>'|safe).format(donor.name) }} {{ ('%s!'|safe) % donor.name }} {{ ('<b>'|safe) ~ donor.name }}",
     "{{ donor.first_name ~ ' & ' ~ year ~ '<b>' }} {{ 'ab' * 3 }} {{ [1, 2] + [3] }} {{ 2 ** 10 }}",
     "{{ 'x'|center(9) }}|{{ 'Grace'.ljust(8, '.') }}|{{ 'a-b-c'.replace('-', '+', 1) }}|{{ ', '.join(['a', 'b']) }}",
     "{{ range(7)|batch(3, 0)|list }} {{ range(7)|slice(3)|list }} {{ 'abc'|reverse }} {{ gifts|first }}",
