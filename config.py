@@ -99,6 +99,9 @@ def load_config(instance_path: Path | None = None) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "MAX_CONTENT_LENGTH": _int(env.get("MAX_UPLOAD_MB"), 20) * 1024 * 1024,
+        # Data rows an imported file (contacts, gifts) may hold; a bigger one
+        # is refused with the advice to split it.
+        "IMPORT_MAX_ROWS": _int(env.get("IMPORT_MAX_ROWS"), 1_000_000),
         # Seconds without a job after which the RQ worker drops the app it
         # loaded for its jobs and waits light again (0: keep it; app/rq_worker.py).
         "WORKER_IDLE_RELOAD": _int(env.get("WORKER_IDLE_RELOAD"), 300),
