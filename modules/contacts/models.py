@@ -310,12 +310,15 @@ class ImportMapping(db.Model):
 class ImportFile(db.Model):
     """The uploaded file of an import, in the database so that a worker on
     another host can read it; in its own table because the run's row is saved
-    every few thousand rows and SQLite rewrites a whole row on each save."""
+    every few thousand rows and SQLite rewrites a whole row on each save.
+    `sample` holds the first data rows as the upload read them, for the
+    mapping and preview pages, which never read the file itself."""
 
     __tablename__ = "contacts_import_file"
 
     import_id: Mapped[int] = mapped_column(ForeignKey("contacts_import.id", ondelete="CASCADE"), primary_key=True)
-    data: Mapped[bytes] = mapped_column(LargeBinary)
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # loaded only by the job
+    sample: Mapped[list | None] = mapped_column(JSON)  # [[line, [cells]], ...]; None before it was read
 
 
 class ImportRun(db.Model):
@@ -327,7 +330,11 @@ class ImportRun(db.Model):
     filename: Mapped[str] = mapped_column(String(255))
     file: Mapped[ImportFile] = relationship(cascade="all, delete-orphan", passive_deletes=True)
     data = association_proxy("file", "data", creator=lambda data: ImportFile(data=data))
+    sample = association_proxy("file", "sample")
+    # reading (big files: the worker reads them), refused, uploaded, mapped, queued, running,
+    # finished, failed, undoing, undone
     status: Mapped[str] = mapped_column(String(20), default="uploaded")
+    problem: Mapped[str | None] = mapped_column(String(500))  # why a refused file cannot be imported
     encoding: Mapped[str | None] = mapped_column(String(40))
     delimiter: Mapped[str | None] = mapped_column(String(4))
     headers: Mapped[list] = mapped_column(JSON, default=list)

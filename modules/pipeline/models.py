@@ -226,9 +226,14 @@ class GiftImport(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     filename: Mapped[str] = mapped_column(String(255))
-    data: Mapped[bytes] = mapped_column(LargeBinary)
-    # uploaded, queued, running, finished, failed, undone
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # loaded only by the job
+    # The first data rows as the upload read them ([[line, [cells]], ...]), for
+    # the mapping and preview pages, which never read the file itself.
+    sample: Mapped[list | None] = mapped_column(JSON)
+    # reading (big files: the worker reads them), refused, uploaded, queued, running, finished,
+    # failed, undone
     status: Mapped[str] = mapped_column(String(20), default="uploaded")
+    problem: Mapped[str | None] = mapped_column(String(500))  # why a refused file cannot be imported
     encoding: Mapped[str | None] = mapped_column(String(40))
     delimiter: Mapped[str | None] = mapped_column(String(4))
     headers: Mapped[list] = mapped_column(JSON, default=list)

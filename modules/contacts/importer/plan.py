@@ -14,10 +14,11 @@ from modules.contacts.models import ImportRun
 # when two rows of one chunk match the same contact, the first one updates
 # it). The job commits every `run.COMMIT_EVERY` chunks.
 CHUNK = 1000
-# The preview checks every row of files up to this size in the request; a
-# bigger file's preview checks (and shows the outcome of) its first
-# PREVIEW_LIMIT rows, and the job checks every row before writing it: rows
-# with problems are never written and land in the failed-rows file.
+# The upload keeps a file's first PREVIEW_LIMIT rows (`reading.inspect`);
+# the preview checks those in the request, never reading the file again, so
+# a bigger file's preview checks (and shows the outcome of) its first rows,
+# and the job checks every row before writing it: rows with problems are
+# never written and land in the failed-rows file.
 PREVIEW_LIMIT = 5_000
 SHOWN = 100
 CREATE, UPDATE, SKIP_MATCH, SKIP_NEW, FAIL = "create", "update", "skip_match", "skip_new", "fail"
@@ -35,14 +36,18 @@ class Planned:
 class Planner:
     """One file, one mapping, one set of match rules."""
 
-    def __init__(self, run: ImportRun):
+    def __init__(self, run: ImportRun, *, sample: bool = False):
         self.run = run
+        self.sample = sample  # the first rows the upload kept, not the file
         self.fields = mapping.custom_fields()
         self.reader = RowReader(run.headers or [], run.mapping or {}, self.fields)
         self.seen = matching.Seen(run.match_rule)
 
     def lines(self) -> Iterator[tuple[int, list[str]]]:
-        return reading.rows(self.run.data, self.run.encoding, self.run.delimiter, len(self.run.headers or []))
+        width = len(self.run.headers or [])
+        if self.sample:
+            return reading.sample_rows(self.run.sample, width)
+        return reading.rows(self.run.data, self.run.encoding, self.run.delimiter, width)
 
     def chunks(self, limit: int | None = None, size: int = CHUNK) -> Iterator[list[tuple[int, list[str]]]]:
         batch, count = [], 0
@@ -112,8 +117,10 @@ class Preview:
         return self.checked - self.counts[FAIL]
 
 
-def preview(run: ImportRun, limit: int = PREVIEW_LIMIT, shown: int = SHOWN, problems: int = 200) -> Preview:
-    planner = Planner(run)
+def preview(run: ImportRun, limit: int | None = PREVIEW_LIMIT, shown: int = SHOWN, problems: int = 200) -> Preview:
+    """Check the first `limit` rows the upload kept; every row of the file
+    when `limit` is None (the CLI's dry run, which may read the file)."""
+    planner = Planner(run, sample=limit is not None)
     out = Preview(total=run.rows_total)
     for batch in planner.chunks(limit=limit):
         for planned in planner.plan(batch):

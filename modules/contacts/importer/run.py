@@ -31,10 +31,11 @@ from app.models import User
 from app.models.base import utcnow
 from modules.contacts import search
 from modules.contacts.export import safe_cell
-from modules.contacts.importer import documents, updates
+from modules.contacts.importer import documents, mapping, updates
 from modules.contacts.importer.page_cache import PageCache, bigger_page_cache
-from modules.contacts.importer.plan import CREATE, FAIL, SKIP_MATCH, SKIP_NEW, UPDATE, Planned, Planner
+from modules.contacts.importer.plan import CREATE, FAIL, PREVIEW_LIMIT, SKIP_MATCH, SKIP_NEW, UPDATE, Planned, Planner
 from modules.contacts.importer.updates import ADDRESS_PARTS, CUSTOM_COLUMNS
+from modules.contacts.importer.upload import Intake
 from modules.contacts.models import (
     Activity,
     ConsentEntry,
@@ -59,6 +60,8 @@ CONTACT_TEXT = ("prefix", "first_name", "middle_name", "last_name", "suffix", "p
 CONTACT_COLUMNS = ("kind", *CONTACT_TEXT, "display_name", "sort_name", "email", "phone", "city", "postcode",
                    "country", "birth_date", "owner_id", "do_not_email", "do_not_phone", "do_not_mail",
                    "email_opt_in", "created_at", "updated_at", "created_by_id")
+# Uploads: read once, at upload or by this job in "read" mode (upload.py).
+INTAKE = Intake("contacts.import", PREVIEW_LIMIT, lambda headers: mapping.guess(headers, mapping.targets()))
 
 
 def activity_subject(run: ImportRun) -> str:
@@ -269,13 +272,15 @@ def _commit(run: ImportRun, counts: _Counts, done: int, progress) -> None:
 
 
 def job(job, *, import_id: int, user_id: int | None = None, mode: str = "run", **_ignored) -> dict:
-    """The "contacts.import" job: run an import, or undo one."""
+    """The "contacts.import" job: read a big uploaded file, run an import, or undo one."""
     from app.jobs import job_progress
     from modules.contacts.importer import undo
 
     run = db.session.get(ImportRun, import_id)
     if run is None:
         return {"missing": import_id}
+    if mode == "read":
+        return INTAKE.read_job(job, run)
     user = db.session.get(User, user_id) if user_id else None
     if mode == "undo":
         job_progress(job, 0, None, f"Undoing the import of {run.filename}")
@@ -299,16 +304,10 @@ def counts(run: ImportRun) -> dict:
     return {"created": run.created, "updated": run.updated, "skipped": run.skipped, "failed": run.failed}
 
 
-def new_run(data: bytes, filename: str, user=None) -> ImportRun:
+def new_run(data: bytes, filename: str, user=None, *, in_request: bool = False) -> ImportRun:
     """An ImportRun for an uploaded file, its columns guessed; raises
-    reading.FileProblem for a file that cannot be imported."""
-    from modules.contacts.importer import mapping, reading
-
-    found = reading.inspect(data, filename)
-    guessed = mapping.guess(found.headers, mapping.targets())
-    run = ImportRun(filename=(filename or "upload")[:255], data=data, encoding=found.encoding,
-                    delimiter=found.delimiter, headers=found.headers, mapping=guessed, rows_total=found.rows,
-                    created_by_id=getattr(user, "id", None), status="uploaded")
-    db.session.add(run)
-    db.session.flush()
-    return run
+    reading.FileProblem for a file that cannot be imported. `in_request`:
+    leave a big file to the worker."""
+    run = ImportRun(filename=(filename or "upload")[:255], data=data, created_by_id=getattr(user, "id", None),
+                    status="uploaded")
+    return INTAKE.take(run, user, in_request=in_request)

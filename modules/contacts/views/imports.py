@@ -13,7 +13,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from app import audit, jobs
 from app.extensions import db
-from app.htmx import page_or_fragment, redirect_after_post
+from app.htmx import is_htmx, page_or_fragment, redirect_after_post
 from app.models import Job
 from app.paging import keyset
 from app.permissions import permission_required
@@ -26,8 +26,9 @@ from modules.contacts.models import ImportMapping, ImportRun
 from modules.contacts.views import bp
 
 NOT_STARTED = ("uploaded", "mapped")
-WORKING = ("queued", "running", "undoing")
-STATUS_LABELS = {"uploaded": "Not started", "mapped": "Not started", "queued": "Waiting to run",
+WORKING = ("reading", "queued", "running", "undoing")
+STATUS_LABELS = {"reading": "Reading the file", "refused": "Cannot be imported",
+                 "uploaded": "Not started", "mapped": "Not started", "queued": "Waiting to run",
                  "running": "Running", "finished": "Finished", "failed": "Stopped with an error",
                  "undoing": "Undoing", "undone": "Undone"}
 SAMPLE_ROWS = 20
@@ -84,19 +85,21 @@ def import_upload():
         return _index_page(form, 422)
     data = upload.read()
     try:
-        run = new_run(data, upload.filename, current_user)
+        run = new_run(data, upload.filename, current_user, in_request=True)
     except reading.FileProblem as problem:
         form.file.errors.append(str(problem))
         return _index_page(form, 422)
     db.session.commit()
-    return redirect_after_post(url_for("contacts.import_map", import_id=run.id))
+    step = "contacts.import_status" if run.status in WORKING else "contacts.import_map"
+    return redirect_after_post(url_for(step, import_id=run.id))
 
 
 def _samples(run: ImportRun) -> list[str]:
-    """A sample value for each column: the first non-empty one in the first rows."""
+    """A sample value for each column: the first non-empty one in the first
+    rows the upload kept (a page never reads the file itself)."""
     width = len(run.headers)
     samples = [""] * width
-    for count, (_, cells) in enumerate(reading.rows(run.data, run.encoding, run.delimiter, width)):
+    for count, (_, cells) in enumerate(reading.sample_rows(run.sample, width)):
         for i, cell in enumerate(cells[:width]):
             if cell and not samples[i]:
                 samples[i] = cell
@@ -249,12 +252,15 @@ def import_discard(import_id: int):
 def import_status(import_id: int):
     run = _run_or_404(import_id)
     if run.status in NOT_STARTED:
+        if is_htmx():  # the worker has read the file while this page polled
+            return "", 200, {"HX-Redirect": url_for("contacts.import_map", import_id=run.id)}
         return redirect(url_for("contacts.import_map", import_id=run.id))
     job = db.session.get(Job, run.job_id) if run.job_id else None
     if job is not None and job.status == Job.FAILED and run.status in WORKING:
         run.status = "failed"  # the worker died before it could say so
     return page_or_fragment("contacts/import_status.html", "contacts/_import_status.html", run=run, job=job,
-                            step=5, labels=STATUS_LABELS, working=run.status in WORKING)
+                            step=1 if run.status in ("reading", "refused") else 5, labels=STATUS_LABELS,
+                            working=run.status in WORKING)
 
 
 @bp.get("/import/<int:import_id>/failures.csv")

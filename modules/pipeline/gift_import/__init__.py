@@ -1,8 +1,10 @@
 """Importing gifts from CSV or XLSX with the contacts import machinery
 (reading files, guessing columns, matching contacts), in steps:
 
-1. upload (`contacts.importer.reading.inspect`; the bytes are kept on the
-   `GiftImport` row so a worker on another host can read them);
+1. upload (`run.new_import`, with the contacts importer's `upload.Intake`:
+   the file is checked and read once, in the request or in the worker for a
+   big file, keeping the first rows the later pages show; the bytes are kept
+   on the `GiftImport` row so a worker on another host can read them);
 2. map columns to gift fields (`fields`: guesses from headers and synonyms),
    choose how donors are matched (email, or name and postcode) and whether
    a donor who is not found is created as a new contact or the row skipped;

@@ -22,27 +22,27 @@ from app.models.base import utcnow
 from modules.contacts import records
 from modules.contacts.export import safe_cell
 from modules.contacts.importer import reading
+from modules.contacts.importer.upload import Intake
 from modules.contacts.models import Contact
 from modules.pipeline import gifts
 from modules.pipeline.gift_import import check
+from modules.pipeline.gift_import.fields import guess_mapping
 from modules.pipeline.models import Gift, GiftImport, SoftCredit
 
 CHUNK = 200
 PREVIEW_ROWS = 200
+# Uploads: read once, at upload or by this job in "read" mode (the contacts
+# importer's upload.py), keeping the rows the preview checks.
+INTAKE = Intake("pipeline.import_gifts", PREVIEW_ROWS, guess_mapping)
 
 
-def new_import(data: bytes, filename: str, *, user=None) -> GiftImport:
-    """Inspect the file (reading.FileProblem for one that cannot be read) and
-    keep it with a guessed mapping."""
-    from modules.pipeline.gift_import.fields import guess_mapping
-
-    found = reading.inspect(data, filename)
-    run = GiftImport(filename=(filename or "gifts.csv")[:255], data=data, encoding=found.encoding,
-                     delimiter=found.delimiter, headers=found.headers, mapping=guess_mapping(found.headers),
-                     rows_total=found.rows, created_by_id=getattr(user, "id", None), created_contact_ids=[])
-    db.session.add(run)
-    db.session.flush()
-    return run
+def new_import(data: bytes, filename: str, *, user=None, in_request: bool = False) -> GiftImport:
+    """A GiftImport for an uploaded file, its columns guessed; raises
+    reading.FileProblem for a file that cannot be read. `in_request`: leave a
+    big file to the worker."""
+    run = GiftImport(filename=(filename or "gifts.csv")[:255], data=data, created_by_id=getattr(user, "id", None),
+                     created_contact_ids=[], status="uploaded")
+    return INTAKE.take(run, user, in_request=in_request)
 
 
 def _rows(run: GiftImport):
@@ -50,9 +50,12 @@ def _rows(run: GiftImport):
 
 
 def _chunks(run: GiftImport, size: int, limit: int | None = None):
+    """Checked rows in chunks: the first `limit` rows the upload kept, or
+    (None) every row of the file."""
     lookups = check.Lookups()
     chunk = []
-    for n, (line, cells) in enumerate(_rows(run)):
+    lines = _rows(run) if limit is None else reading.sample_rows(run.sample, len(run.headers))
+    for n, (line, cells) in enumerate(lines):
         if limit is not None and n >= limit:
             break
         chunk.append(check.read_row(line, cells, run.headers, run.mapping, lookups))
@@ -81,7 +84,8 @@ class Preview:
 
 
 def preview(run: GiftImport, limit: int | None = PREVIEW_ROWS, keep_rows: bool = True) -> Preview:
-    """Check the first `limit` rows (None: all) without writing anything."""
+    """Check the first `limit` rows the upload kept (None: every row of the
+    file, for the CLI's dry run) without writing anything."""
     out = Preview()
     for rows in _chunks(run, CHUNK, limit):
         _donor_problems(rows, run)
@@ -185,12 +189,14 @@ def undo(run: GiftImport, *, user=None) -> tuple[int, int]:
     return gifts_removed, contacts_removed
 
 
-def job(job_row, import_id: int, user_id: int | None = None) -> dict:
-    """The "pipeline.import_gifts" job handler."""
+def job(job_row, import_id: int, user_id: int | None = None, mode: str = "run") -> dict:
+    """The "pipeline.import_gifts" job handler: read a big uploaded file, or run an import."""
     from app.jobs import job_progress
     from app.models import User
 
     run = db.session.get(GiftImport, import_id)
+    if run is not None and mode == "read":
+        return INTAKE.read_job(job_row, run)
     if run is None or run.status in ("finished", "undone"):
         return {"skipped": True}
     user = db.session.get(User, user_id) if user_id else None

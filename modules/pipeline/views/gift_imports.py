@@ -10,10 +10,11 @@ from sqlalchemy import select
 
 from app import jobs
 from app.extensions import db
-from app.htmx import confirm_page, page_or_fragment, redirect_after_post
+from app.htmx import confirm_page, is_htmx, page_or_fragment, redirect_after_post
 from app.models import Job
 from app.permissions import permission_required
 from modules.contacts.importer import reading
+from modules.contacts.importer.upload import READING
 from modules.pipeline.gift_import import check, fields
 from modules.pipeline.gift_import import run as runner
 from modules.pipeline.models import GiftImport
@@ -50,12 +51,13 @@ def gift_imports():
     if len(data) > MAX_BYTES:
         return _index("The file is larger than 20 MB. Split it into smaller files.", 422)
     try:
-        run = runner.new_import(data, upload.filename, user=current_user._get_current_object())
+        run = runner.new_import(data, upload.filename, user=current_user._get_current_object(), in_request=True)
     except reading.FileProblem as problem:
         db.session.rollback()
         return _index(str(problem), 422)
     db.session.commit()
-    return redirect_after_post(url_for("pipeline.gift_import_map", import_id=run.id))
+    step = "pipeline.gift_import" if run.status == READING else "pipeline.gift_import_map"
+    return redirect_after_post(url_for(step, import_id=run.id))
 
 
 @bp.route("/gifts/imports/<int:import_id>/map", methods=["GET", "POST"])
@@ -78,7 +80,9 @@ def gift_import_map(import_id: int):
             run.mapping, run.match_rule, run.create_donors = mapping, match_rule, create_donors
             db.session.commit()
             return redirect_after_post(url_for("pipeline.gift_import_preview", import_id=run.id))
-    samples = [cells for _, (_, cells) in zip(range(3), runner._rows(run), strict=False)]
+    # the first rows the upload kept: a page never reads the file itself
+    samples = [cells for _, (_, cells) in zip(range(3), reading.sample_rows(run.sample, len(run.headers)),
+                                              strict=False)]
     columns = [(i, h, mapping.get(h, ""), [s[i] if i < len(s) else "" for s in samples])
                for i, h in enumerate(run.headers)]
     return render_template("pipeline/gift_import_map.html", run=run, columns=columns, targets=fields.TARGETS,
@@ -94,7 +98,7 @@ def gift_import_preview(import_id: int):
         return redirect(url_for("pipeline.gift_import", import_id=run.id))
     result = runner.preview(run)
     return render_template("pipeline/gift_import_preview.html", run=run, result=result,
-                           limit=runner.PREVIEW_ROWS, labels=fields.LABELS, **giving_context("imports"))
+                           labels=fields.LABELS, **giving_context("imports"))
 
 
 @bp.post("/gifts/imports/<int:import_id>/run")
@@ -114,6 +118,8 @@ def gift_import_run(import_id: int):
 @permission_required("giving.edit")
 def gift_import(import_id: int):
     run = _import_or_404(import_id)
+    if run.status == "uploaded" and is_htmx():  # the worker has read the file while this page polled
+        return "", 200, {"HX-Redirect": url_for("pipeline.gift_import_map", import_id=run.id)}
     job = db.session.get(Job, run.job_id) if run.job_id else None
     return page_or_fragment("pipeline/gift_import_status.html", "pipeline/gift_import_state.html", run=run,
                             job=job, **giving_context("imports"))
