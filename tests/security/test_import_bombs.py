@@ -186,6 +186,7 @@ def test_a_workbook_whose_one_row_sits_in_the_last_row_is_read_at_once_and_only_
 
 def test_the_row_limit_is_a_setting_and_refuses_in_the_request(app, client, importer, monkeypatch):
     monkeypatch.setitem(app.config, "IMPORT_MAX_ROWS", 1_000)
+    assert "Up to 20 MB and 1,000 rows." in client.get(importer.url).get_data(as_text=True)  # said before
     refused, _ = upload(client, importer, "rows.csv", b"Email,Last name\n" + b"a@example.org,A\n" * 1_001)
     accepted, _ = upload(client, importer, "rows.csv", b"Email,Last name\n" + b"a@example.org,A\n" * 1_000)
     assert refused.status_code == 422

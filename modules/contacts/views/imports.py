@@ -50,7 +50,8 @@ def _index_page(form: UploadForm, status: int = 200):
     stmt = select(ImportRun).options(defer(ImportRun.failures_csv))
     history = keyset(stmt, ImportRun.id, newest_first=True, per_page=25)
     return render_template("contacts/import_index.html", form=form, history=history, limit_mb=_limit_mb(),
-                           labels=STATUS_LABELS, delimiters=reading.DELIMITER_NAMES), status
+                           max_rows=reading.max_rows(), labels=STATUS_LABELS,
+                           delimiters=reading.DELIMITER_NAMES), status
 
 
 def _too_large(error):

@@ -36,7 +36,7 @@ def _index(error: str = "", status: int = 200):
         select(GiftImport.id, GiftImport.filename, GiftImport.status, GiftImport.created, GiftImport.failed,
                GiftImport.created_at).order_by(GiftImport.id.desc()).limit(20)).all()
     return render_template("pipeline/gift_import_index.html", error=error, recent=recent,
-                           **giving_context("imports")), status
+                           max_rows=reading.max_rows(), **giving_context("imports")), status
 
 
 @bp.route("/gifts/imports/", methods=["GET", "POST"], endpoint="gift_imports")
