@@ -6,6 +6,8 @@ declares for its parts before anything parses them; Python's zipfile never
 unpacks more than a part's declared size (a part that unpacks to more fails
 its CRC check), so those sizes bound the work. It refuses a workbook
 
+- whose parts claim more packed bytes than the file holds (parts that
+  overlap, or a packed size raised to hide a part's ratio);
 - with a part that unpacks to more than RATIO_MAX times its packed size:
   spreadsheet programs pack a sheet 5 to 20 times; a hundred is also the
   limit Apache POI applies by default;
@@ -50,6 +52,8 @@ def check(data: bytes) -> int:
         parts = zipfile.ZipFile(io.BytesIO(data)).infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
         raise FileProblem(CANNOT_OPEN) from None
+    if sum(part.compress_size for part in parts) > len(data):
+        raise FileProblem(CANNOT_OPEN)
     total = 0
     for part in parts:
         size = part.file_size
