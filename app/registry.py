@@ -3,11 +3,12 @@ resolution of `STEWARD_MODULES` into an ordered list of enabled modules."""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
+
+from app import refs
 
 ENTRY_POINT_GROUP = "steward.modules"
 
@@ -45,8 +46,11 @@ class Widget:
     name: str
     title: str
     permission: str
-    render: Callable[[], str]
+    render: Callable[[], str] | str
     order: int = 100
+
+    def __post_init__(self):
+        refs.lazy_fields(self, "render")
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,10 @@ class JobHandler:
     `job_progress(job, done, total)` as it goes."""
 
     kind: str
-    run: Callable
+    run: Callable | str
+
+    def __post_init__(self):
+        refs.lazy_fields(self, "run")
 
 
 @dataclass(frozen=True)
@@ -65,12 +72,19 @@ class SearchProvider:
 
     title: str
     permission: str
-    search: Callable[[str, int], list[tuple[str, str, str]]]
+    search: Callable[[str, int], list[tuple[str, str, str]]] | str
+
+    def __post_init__(self):
+        refs.lazy_fields(self, "search")
 
 
 @dataclass
 class Module:
     """What a module declares. Only `name` and `title` are required.
+
+    Every field that points at code takes a lazy reference,
+    `"package.module:attr"` (app/refs.py), imported on first use, or the
+    object itself: the manifest is imported even when the module is disabled.
 
     `seed(n, rng, progress)` adds demo/benchmark data for `flask seed
     --contacts N` (app/seed.py), called in dependency order after the modules
@@ -78,8 +92,7 @@ class Module:
     its own data to it), `rng` a `random.Random` seeded from `--seed` and the
     module's name (draw every random choice from it, and seed Faker from it, so
     the same seed gives the same data), and `progress(done, total, what="")`
-    reports how far it got. Insert in chunks and commit after each; the hook
-    is imported lazily, like the other callables."""
+    reports how far it got. Insert in chunks and commit after each."""
 
     name: str
     title: str
@@ -89,8 +102,8 @@ class Module:
     # Which built-in roles get a permission, when the suffix rule (see
     # app.permissions.default_roles_for) does not fit.
     role_defaults: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    blueprint: str | None = None  # "package.views:bp", imported only when enabled
-    models: str | None = None  # "package.models", imported only when enabled
+    blueprint: str | object | None = None  # "package.views:bp", imported only when enabled
+    models: str | object | None = None  # "package.models", imported only when enabled
     migrations: str | None = None  # directory of this module's Alembic branch
     nav: list[NavItem] = field(default_factory=list)
     admin: list[AdminLink] = field(default_factory=list)
@@ -98,18 +111,18 @@ class Module:
     jobs: list[JobHandler] = field(default_factory=list)
     search: list[SearchProvider] = field(default_factory=list)
     settings: dict[str, object] = field(default_factory=dict)
-    seed: Callable | None = None  # seed(n, rng, progress): see above
+    seed: Callable | str | None = None  # seed(n, rng, progress): see above
     # seeded() -> int: how many records of what `--contacts N` counts the
     # database already holds, so `flask seed` can refuse to pile demo data on
     # real data (only the module that owns contacts declares it).
-    seeded: Callable[[], int] | None = None
+    seeded: Callable[[], int] | str | None = None
     # Files under static/ that every page loads in <head> while the module is
     # enabled. Per-page links would be lost: boosted (HTMX) navigation swaps
     # only the body. Scripts load deferred; write them to act on the document
     # (event delegation) so content swapped in later needs nothing more.
     styles: list[str] = field(default_factory=list)
     scripts: list[str] = field(default_factory=list)
-    cli: str | None = None  # "package.cli:group"
+    cli: str | object | None = None  # "package.cli:group"
     # What this module adds to another module's extension points, keyed by
     # that module's name: `extends={"contacts": ContactHooks(...)}`. The core
     # does not look inside; the named module collects these from the enabled
@@ -118,23 +131,19 @@ class Module:
     version: str = "0"
     distribution: str = ""
 
+    def __post_init__(self):
+        refs.lazy_fields(self, "blueprint", "models", "seed", "seeded", "cli")
+        refs.claim([self.blueprint, self.models, self.seed, self.seeded, self.cli, self.widgets, self.jobs,
+                    self.search, self.extends], self.name)
+
     def load_blueprint(self):
-        return _load_object(self.blueprint) if self.blueprint else None
+        return refs.resolve(self.blueprint)
 
     def load_cli(self):
-        return _load_object(self.cli) if self.cli else None
+        return refs.resolve(self.cli)
 
     def import_models(self) -> None:
-        if self.models:
-            importlib.import_module(self.models)
-
-
-def _load_object(spec: str):
-    module_name, _, attr = spec.partition(":")
-    obj = importlib.import_module(module_name)
-    for part in attr.split("."):
-        obj = getattr(obj, part)
-    return obj
+        refs.resolve(self.models)
 
 
 def migrations_dir(package_file: str) -> str:

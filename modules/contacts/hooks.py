@@ -14,6 +14,8 @@ from datetime import datetime
 
 from flask import current_app
 
+from app.refs import lazy_fields, resolve
+
 
 @dataclass(frozen=True)
 class Panel:
@@ -68,8 +70,9 @@ class FilterSpec:
 
 @dataclass
 class ContactHooks:
-    """`panels` and `filters` may be lists or functions returning lists, so
-    that a manifest can point at them without importing them."""
+    """Each field takes a lazy `"package.module:attr"` reference (app/refs.py)
+    or the object itself. `panels` and `filters` point at lists or at
+    functions returning lists."""
 
     panels: list[Panel] | Callable = field(default_factory=list)
     # timeline(contact_id, before, limit) -> list[TimelineEntry], newest first
@@ -84,6 +87,9 @@ class ContactHooks:
     # A short name for the export file's sections; defaults to the module name.
     section: str = ""
 
+    def __post_init__(self):
+        lazy_fields(self, "panels", "timeline", "filters", "merge", "export", "erase")
+
 
 def all_hooks() -> list[tuple[str, ContactHooks]]:
     """`(module name, hooks)` for every enabled module that extends contacts."""
@@ -92,6 +98,7 @@ def all_hooks() -> list[tuple[str, ContactHooks]]:
 
 
 def _items(value) -> list:
+    value = resolve(value)
     return value() if callable(value) else value
 
 
