@@ -1,36 +1,10 @@
 """The core described with the same manifest as a module: its permissions,
-navigation, dashboard widgets, jobs and search. It is always enabled."""
+navigation, dashboard widgets, jobs and search, pointing at its code with
+the same lazy references. It is always enabled."""
 
 from __future__ import annotations
 
-from flask import render_template
-
 from app.registry import AdminLink, JobHandler, Module, NavItem, SearchProvider, Widget
-
-
-def _deliver_mail(job, ids):
-    from app.mail.delivery import deliver
-
-    return deliver(job, ids)
-
-
-def _search_users(query: str, limit: int):
-    from app.admin.users import search_users
-
-    return search_users(query, limit)
-
-
-def _getting_started() -> str:
-    from app.dashboard import getting_started_context
-
-    return render_template("dashboard/_getting_started.html", **getting_started_context())
-
-
-def _recent_activity() -> str:
-    from app.dashboard import recent_activity
-
-    return render_template("dashboard/_recent_activity.html", entries=recent_activity())
-
 
 core = Module(
     name="core",
@@ -67,10 +41,10 @@ core = Module(
         AdminLink("Jobs", "admin.jobs", "admin.jobs", "Background work, its progress and failures.", 70),
     ],
     widgets=[
-        Widget("getting-started", "Getting started", "admin.settings", _getting_started, order=0),
-        Widget("recent-activity", "Recent activity", "admin.audit", _recent_activity, order=900),
+        Widget("getting-started", "Getting started", "admin.settings", "app.dashboard:getting_started_widget", order=0),
+        Widget("recent-activity", "Recent activity", "admin.audit", "app.dashboard:recent_activity_widget", order=900),
     ],
-    jobs=[JobHandler("core.deliver_mail", _deliver_mail)],
-    search=[SearchProvider("Users", "admin.users", _search_users)],
+    jobs=[JobHandler("core.deliver_mail", "app.mail.delivery:deliver")],
+    search=[SearchProvider("Users", "admin.users", "app.admin.users:search_users")],
     settings={"org_name": "Steward", "timezone": "UTC", "currency": "USD", "locale": "en"},
 )

@@ -44,3 +44,11 @@ def getting_started_context() -> dict:
 
 def recent_activity(limit: int = 8) -> list[AuditEntry]:
     return db.session.scalars(db.select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)).all()
+
+
+def getting_started_widget() -> str:
+    return render_template("dashboard/_getting_started.html", **getting_started_context())
+
+
+def recent_activity_widget() -> str:
+    return render_template("dashboard/_recent_activity.html", entries=recent_activity())

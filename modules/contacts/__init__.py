@@ -4,76 +4,9 @@ hangs on them. Every other module builds on this one."""
 from app.registry import AdminLink, JobHandler, Module, NavItem, SearchProvider, Widget, migrations_dir
 from modules.contacts.hooks import ContactHooks
 
-
-# The manifest is imported even when the module is disabled, so everything
-# it points at is imported lazily.
-def _added_this_month():
-    from modules.contacts.views.listing import added_this_month_widget
-
-    return added_this_month_widget()
-
-
-def _tasks_due():
-    from modules.contacts.views.tasks import tasks_due_widget
-
-    return tasks_due_widget()
-
-
-def _search(query, limit):
-    from modules.contacts.views.listing import global_search_results
-
-    return global_search_results(query, limit)
-
-
-def _filters():
-    from modules.contacts.filters import filters
-
-    return filters()
-
-
-def _bulk_job(job, **args):
-    from modules.contacts.bulk import run_job
-
-    return run_job(job, **args)
-
-
-def _find_duplicates(job, **args):
-    from modules.contacts.duplicates import run_job
-
-    return run_job(job, **args)
-
-
-def _export_job(job, **args):
-    from modules.contacts.export import run_job
-
-    return run_job(job, **args)
-
-
-def _import_job(job, **args):
-    from modules.contacts.importer.run import job as run_job
-
-    return run_job(job, **args)
-
-
-def _timeline(contact_id, before, limit):
-    from modules.contacts.timeline import activity_entries
-
-    return activity_entries(contact_id, before, limit)
-
-
-def _seeded():
-    from app.extensions import db
-    from modules.contacts.models import Contact
-
-    return db.session.scalar(db.select(db.func.count()).select_from(Contact)) or 0
-
-
-def _seed(n, rng, progress):
-    from modules.contacts.seed import seed
-
-    seed(n, rng, progress)
-
-
+# The manifest is imported even when the module is disabled: it names the
+# code it contributes with "package.module:attr" references (app/refs.py),
+# imported on first use.
 module = Module(
     name="contacts",
     title="Contacts",
@@ -98,15 +31,18 @@ module = Module(
     ],
     nav=[NavItem("Contacts", "contacts.index", "contacts.view", order=10),
          NavItem("My tasks", "contacts.my_tasks", "contacts.view", order=20)],
-    widgets=[Widget("contacts-tasks-due", "Tasks due", "contacts.view", _tasks_due, order=10),
-             Widget("contacts-added", "Contacts added this month", "contacts.view", _added_this_month, order=20)],
-    search=[SearchProvider("Contacts", "contacts.view", _search)],
-    jobs=[JobHandler("contacts.bulk", _bulk_job),
-          JobHandler("contacts.find_duplicates", _find_duplicates),
-          JobHandler("contacts.export", _export_job),
-          JobHandler("contacts.import", _import_job)],
-    seed=_seed,
-    seeded=_seeded,
+    widgets=[Widget("contacts-tasks-due", "Tasks due", "contacts.view",
+                    "modules.contacts.views.tasks:tasks_due_widget", order=10),
+             Widget("contacts-added", "Contacts added this month", "contacts.view",
+                    "modules.contacts.views.listing:added_this_month_widget", order=20)],
+    search=[SearchProvider("Contacts", "contacts.view", "modules.contacts.views.listing:global_search_results")],
+    jobs=[JobHandler("contacts.bulk", "modules.contacts.bulk:run_job"),
+          JobHandler("contacts.find_duplicates", "modules.contacts.duplicates:run_job"),
+          JobHandler("contacts.export", "modules.contacts.export:run_job"),
+          JobHandler("contacts.import", "modules.contacts.importer.run:job")],
+    seed="modules.contacts.seed:seed",
+    seeded="modules.contacts.queries:stored_count",
     cli="modules.contacts.cli:group",
-    extends={"contacts": ContactHooks(filters=_filters, timeline=_timeline)},
+    extends={"contacts": ContactHooks(filters="modules.contacts.filters:filters",
+                                      timeline="modules.contacts.timeline:activity_entries")},
 )

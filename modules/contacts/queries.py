@@ -302,3 +302,9 @@ def page(stmt, lq: ListQuery, *, after: str | None = None, before: str | None = 
         next_cursor=encode_cursor(rows[-1], lq.sort_key) if more_forward else None,
         prev_cursor=encode_cursor(rows[0], lq.sort_key) if more_back else None,
     )
+
+
+def stored_count() -> int:
+    """Every contact row, the trash included: the manifest's `seeded` hook
+    (`flask seed` and `flask restore` ask whether the database holds data)."""
+    return db.session.scalar(select(func.count()).select_from(Contact)) or 0

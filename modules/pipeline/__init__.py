@@ -5,84 +5,9 @@ contact page. Builds on contacts."""
 from app.registry import AdminLink, JobHandler, Module, NavItem, Widget, migrations_dir
 from modules.contacts.hooks import ContactHooks
 
-# The manifest is imported even when the module is disabled, so everything
-# it points at is imported lazily (see modules/contacts/__init__.py).
-
-# Donor insight (contact page, timeline, filters, merge/privacy, widgets, seed).
-def _panels():
-    from modules.pipeline.contact_hooks import panels
-
-    return panels()
-
-
-def _timeline(contact_id, before, limit):
-    from modules.pipeline.contact_hooks import timeline
-
-    return timeline(contact_id, before, limit)
-
-
-def _giving_filters():
-    from modules.pipeline.giving_filters import filters
-
-    return filters()
-
-
-def _merge(survivor_id, merged_id):
-    from modules.pipeline.contact_records import merge
-
-    merge(survivor_id, merged_id)
-
-
-def _export(contact_id):
-    from modules.pipeline.contact_records import export
-
-    return export(contact_id)
-
-
-def _erase(contact_id):
-    from modules.pipeline.contact_records import erase
-
-    erase(contact_id)
-
-
-def _giving_widget():
-    from modules.pipeline.widgets import giving_by_month
-
-    return giving_by_month()
-
-
-def _pipeline_widget():
-    from modules.pipeline.widgets import pipeline_value
-
-    return pipeline_value()
-
-
-def _seed(n, rng, progress):
-    from modules.pipeline.seed import seed
-
-    seed(n, rng, progress)
-
-
-# Receipts and acknowledgements (letters, statements, batch runs).
-def _receipts_job(job, **args):
-    from modules.pipeline.receipts.batch import run_job
-
-    return run_job(job, **args)
-
-
-def _unacknowledged_widget():
-    from modules.pipeline.views.receipts import unacknowledged_widget
-
-    return unacknowledged_widget()
-
-
-# Giving record (gift import).
-def _import_gifts_job(job, **args):
-    from modules.pipeline.gift_import.run import job as run_job
-
-    return run_job(job, **args)
-
-
+# The manifest is imported even when the module is disabled: it names the
+# code it contributes with "package.module:attr" references (app/refs.py),
+# imported on first use.
 module = Module(
     name="pipeline",
     title="Pipeline & giving",
@@ -121,12 +46,13 @@ module = Module(
                      "paper size they print with.", order=300),
            ],
     widgets=[Widget("pipeline-unacknowledged", "Gifts waiting for acknowledgement", "giving.view",
-                    _unacknowledged_widget, order=35),
-             Widget("pipeline-giving-by-month", "Giving this year and last", "giving.view", _giving_widget,
-                    order=30),
-             Widget("pipeline-open-value", "Open pipeline by stage", "pipeline.view", _pipeline_widget, order=40)],
-    jobs=[JobHandler("pipeline.import_gifts", _import_gifts_job),
-          JobHandler("pipeline.receipts", _receipts_job),
+                    "modules.pipeline.views.receipts:unacknowledged_widget", order=35),
+             Widget("pipeline-giving-by-month", "Giving this year and last", "giving.view",
+                    "modules.pipeline.widgets:giving_by_month", order=30),
+             Widget("pipeline-open-value", "Open pipeline by stage", "pipeline.view",
+                    "modules.pipeline.widgets:pipeline_value", order=40)],
+    jobs=[JobHandler("pipeline.import_gifts", "modules.pipeline.gift_import.run:job"),
+          JobHandler("pipeline.receipts", "modules.pipeline.receipts.batch:run_job"),
           ],
     # The month fiscal years start on (1 = calendar years): donor status,
     # LYBUNT/SYBUNT and the giving widget all count years from it.
@@ -135,8 +61,14 @@ module = Module(
               # who signs, and the paper size ("auto": from the locale).
               "receipts_org_address": "", "receipts_registration": "", "receipts_signature": "",
               "receipts_paper": "auto"},
-    seed=_seed,
+    seed="modules.pipeline.seed:seed",
     cli="modules.pipeline.cli:group",
-    extends={"contacts": ContactHooks(panels=_panels, timeline=_timeline, filters=_giving_filters, merge=_merge,
-                                      export=_export, erase=_erase)},
+    # Donor insight on the contact page and its timeline, giving criteria for
+    # segments, and the giving record's part in merges and privacy requests.
+    extends={"contacts": ContactHooks(panels="modules.pipeline.contact_hooks:panels",
+                                      timeline="modules.pipeline.contact_hooks:timeline",
+                                      filters="modules.pipeline.giving_filters:filters",
+                                      merge="modules.pipeline.contact_records:merge",
+                                      export="modules.pipeline.contact_records:export",
+                                      erase="modules.pipeline.contact_records:erase")},
 )

