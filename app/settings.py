@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from functools import cache
-
 from flask import current_app, g
 
 from app.extensions import db
 from app.models import Setting
+from app.statements import built_once
 
 
 def defaults(module: str) -> dict:
@@ -16,9 +15,9 @@ def defaults(module: str) -> dict:
     return dict(manifest.settings) if manifest else {}
 
 
-@cache
+@built_once
 def _stored_query():
-    return db.select(Setting.module, Setting.key, Setting.value)  # built once per process
+    return db.select(Setting.module, Setting.key, Setting.value)
 
 
 def _stored() -> dict[str, dict]:

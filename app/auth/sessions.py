@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
-from functools import cache
 
 from flask import current_app, g, request, session
 from flask_login import login_user, logout_user
@@ -22,6 +21,7 @@ from app.auth import devices
 from app.extensions import db, login_manager
 from app.models import Role, User, UserSession
 from app.models.base import utcnow
+from app.statements import built_once
 
 TOUCH_EVERY = timedelta(seconds=60)  # write last_seen_at at most this often
 
@@ -73,10 +73,10 @@ def end_others(user: User) -> None:
         UserSession.user_id == user.id, UserSession.token != _digest(user.session_token or "")))
 
 
-@cache
+@built_once
 def _session_query():
-    """The session with its user and role, in one query, built once per process
-    (building the loader options on every request cost ~0.3 ms of CPU). The
+    """The session with its user and role, in one query (building the loader
+    options on every request cost ~0.3 ms of CPU). The
     role's grants only matter for a custom role (app.permissions.role_permissions):
     loaded when read, not on every request as the relationship's default would."""
     return select(UserSession).where(UserSession.token == bindparam("token")).options(

@@ -10,20 +10,20 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from functools import cache
 
 from sqlalchemy import bindparam
 
 from app import audit
 from app.extensions import db
+from app.statements import built_once
 from modules.contacts.models import Activity, Contact, CustomField, CustomValue
 
 YES, NO = "yes", "no"
 
 
-@cache
+@built_once
 def _statements():
-    """Built once: the contact page reads both, and building a SELECT costs more than running it."""
+    """The active fields and a contact's values of them: the contact page reads both."""
     active = (db.select(CustomField).where(CustomField.active.is_(True))
               .order_by(CustomField.position, CustomField.id))
     values = (db.select(CustomValue).where(CustomValue.contact_id == bindparam("contact_id"),

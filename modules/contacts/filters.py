@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
-from functools import cache
 
 from flask_login import current_user
 from sqlalchemy import and_, or_, select
@@ -23,6 +22,7 @@ from sqlalchemy import and_, or_, select
 from app.dates import day_start
 from app.extensions import db
 from app.models import User
+from app.statements import built_once
 from modules.contacts.hooks import FilterSpec
 from modules.contacts.models import (
     KINDS,
@@ -275,10 +275,10 @@ def _custom(field) -> FilterSpec:
                       group="Custom fields")
 
 
-@cache
+@built_once
 def _fields_query():
-    # Only what a criterion needs, as plain rows, from a SELECT built once per
-    # process: this runs on every list request (entities cost ~2x the CPU).
+    # Only what a criterion needs, as plain rows: this runs on every list
+    # request (entities cost ~2x the CPU).
     return (select(CustomField.id, CustomField.key, CustomField.label, CustomField.type, CustomField.choices)
             .where(CustomField.active.is_(True)).order_by(CustomField.position, CustomField.id))
 

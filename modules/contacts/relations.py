@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
 
 from sqlalchemy import bindparam, case, func, or_
 
 from app import audit
 from app.extensions import db
 from app.models.base import utcnow
+from app.statements import built_once
 from modules.contacts import records, search
 from modules.contacts.models import (
     HOUSEHOLD,
@@ -148,10 +148,10 @@ class Link:
     other_name: str
 
 
-@cache
+@built_once
 def _page_statements() -> dict:
-    """What the contact page reads here, built once (building a SELECT and its
-    cache key costs more than SQLite takes to run it)."""
+    """What the contact page reads here: its relationships, a household's
+    members, the relationship types."""
     contact_id = bindparam("contact_id")
     R, T = Relationship, RelationshipType
     mine_a = R.contact_a_id == contact_id

@@ -23,7 +23,6 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
 
 from markupsafe import Markup
 from sqlalchemy import bindparam
@@ -33,6 +32,7 @@ from app.dates import org_zone
 from app.extensions import db
 from app.models import User
 from app.permissions import can
+from app.statements import built_once
 from modules.contacts.hooks import TimelineEntry, timeline_providers
 from modules.contacts.models import Activity, Task
 
@@ -64,11 +64,10 @@ class OwnEntry(TimelineEntry):
         return self.activity_id is not None and self.kind in WRITTEN_KINDS
 
 
-@cache
+@built_once
 def _statements(bounded: bool, filtered: bool) -> tuple:
-    """The activity and task queries, built once per shape (bound parameters
-    `contact_id`, `limit`, `before`, `kinds`): building them cost more CPU
-    than running them."""
+    """The activity and task queries, one pair per shape (bound parameters
+    `contact_id`, `limit`, `before`, `kinds`)."""
     contact_id, limit, before = bindparam("contact_id"), bindparam("limit"), bindparam("before")
     activities = (db.select(Activity, User.name).outerjoin(User, User.id == Activity.user_id)
                   .where(Activity.contact_id == contact_id))

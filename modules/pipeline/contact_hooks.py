@@ -5,7 +5,6 @@ stage changes). Merge, export and erase live in contact_records.py."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from functools import cache
 
 from flask import current_app, render_template, url_for
 from sqlalchemy import bindparam, select
@@ -13,6 +12,7 @@ from sqlalchemy import bindparam, select
 from app.dates import org_zone
 from app.extensions import db
 from app.permissions import can
+from app.statements import built_once
 from modules.contacts.hooks import Panel, TimelineEntry
 from modules.contacts.models import Contact
 from modules.contacts.timeline import local_today
@@ -91,11 +91,10 @@ def _gift_text(gift: Gift, fund: str | None, appeal: str | None) -> str:
     return "; ".join(parts)
 
 
-@cache
+@built_once
 def _statements(bounded: bool) -> dict:
-    """The four timeline queries, built once each with and without a `before`
-    bound (bound parameters `contact_id`, `limit`, `last_day`, `before`):
-    building them cost more CPU than running them."""
+    """The four timeline queries, with or without a `before` bound (bound
+    parameters `contact_id`, `limit`, `last_day`, `before`)."""
     contact_id, limit, last_day = bindparam("contact_id"), bindparam("limit"), bindparam("last_day")
 
     def bound(query, condition):

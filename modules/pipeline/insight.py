@@ -26,13 +26,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from functools import cache
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import and_, bindparam, case, func, literal, or_, select, union_all
 
 from app import settings
 from app.extensions import db
+from app.statements import built_once
 from modules.contacts.models import Contact
 from modules.pipeline.gifts import default_currency
 from modules.pipeline.models import OPEN, Gift, Opportunity, Pipeline, Pledge, RecurringGift, SoftCredit, Stage
@@ -181,10 +181,10 @@ def _year_params(year: FiscalYear, currency: str) -> dict:
             "currency": currency}
 
 
-@cache
+@built_once
 def _statements() -> dict:
-    """The summary's statements, built once with bound parameters: building
-    them (and their cache keys) cost more CPU than the database running them."""
+    """The giving summary's statements (bound parameters: the contact, the
+    household, the fiscal years, the currency, the row limit)."""
     contact_id, household_id = bindparam("contact_id"), bindparam("household_id")
 
     def one(name, *order):

@@ -4,8 +4,6 @@ household, relationships, tags, trash and undo."""
 
 from __future__ import annotations
 
-from functools import cache
-
 from flask import abort, current_app, flash, make_response, render_template, request, url_for
 from markupsafe import Markup
 from sqlalchemy import bindparam
@@ -17,6 +15,7 @@ from app.hooks import refuse
 from app.htmx import confirm_page, is_htmx, redirect_after_post
 from app.models import User
 from app.permissions import can, permission_required
+from app.statements import built_once
 from modules.contacts import custom_fields, forms, hooks, phones, records, relations
 from modules.contacts.models import (
     HOUSEHOLD,
@@ -72,9 +71,8 @@ def _after(contact: Contact, message: str | None = None, anchor: str | None = No
     return redirect_after_post(_page_url(contact, anchor), trigger=CHANGED)
 
 
-@cache
+@built_once
 def _consent_query():
-    """Built once: building the SELECT costs more than running it."""
     return (db.select(ConsentEntry, User.name).outerjoin(User, User.id == ConsentEntry.user_id)
             .where(ConsentEntry.contact_id == bindparam("contact_id"))
             .order_by(ConsentEntry.at.desc(), ConsentEntry.id.desc()).limit(CONSENT_SHOWN))

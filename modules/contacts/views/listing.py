@@ -8,7 +8,7 @@ The list's query-string format is documented in modules/contacts/queries.py.
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cache, partial
+from functools import partial
 
 from flask import (
     abort,
@@ -28,6 +28,7 @@ from app.hooks import refuse
 from app.htmx import is_htmx, page_or_fragment, redirect_after_post
 from app.models import Job, User
 from app.permissions import can, permission_required
+from app.statements import built_once
 from modules.contacts import bulk, hooks, queries, search, segments
 from modules.contacts.models import Contact, ContactTag, Segment, Tag
 from modules.contacts.phones import default_region
@@ -42,9 +43,8 @@ LIST_COLUMNS = (Contact.id, Contact.kind, Contact.display_name, Contact.sort_nam
                 Contact.city, Contact.postcode, Contact.created_at, Contact.updated_at)
 
 
-@cache
+@built_once
 def _tags_query():
-    # Built once per process: constructing the SELECT cost more CPU than running it.
     return (select(ContactTag.contact_id, Tag.name, Tag.colour).join(Tag, Tag.id == ContactTag.tag_id)
             .where(ContactTag.contact_id.in_(bindparam("ids", expanding=True))).order_by(Tag.name))
 
