@@ -4,7 +4,9 @@ giving.view), so lists and saved segments can select donors.
 Every criterion is `Contact.id IN (SELECT contact_id FROM pipeline_gift ...)`
 (or pledges / recurring gifts) over a range of `received_on`, which the
 index (received_on, contact_id) answers without reading the table; set
-operations (EXCEPT, INTERSECT) combine the periods. Years are fiscal years
+operations (EXCEPT, INTERSECT) combine the periods. LYBUNT and SYBUNT
+instead probe each contact's gifts by (contact_id, received_on), so a list
+page stops after its rows. Years are fiscal years
 (insight.fiscal_year); "today" comes from the `today` callable given to
 `filters()`, the organisation's local date by default, so tests pin it.
 
@@ -68,6 +70,10 @@ def _gave_in_exists(start: date, end_exclusive: date):
                                  Gift.received_on < end_exclusive).exists()
 
 
+def _gave_before_exists(start: date):
+    return select(Gift.id).where(Gift.contact_id == Contact.id, Gift.received_on < start).exists()
+
+
 def lybunt_condition(op: str, today: date):
     """The LYBUNT criterion, per contact: a gift last year and none this year,
     each one probe of the (contact_id, received_on) index, so the list walks
@@ -82,14 +88,19 @@ def lybunt_condition(op: str, today: date):
     return ~condition if op in ("no", "is_not") else condition
 
 
-def sybunt(today: date):
-    """Gave in some year before this one but not (yet) this year (LYBUNT donors included)."""
+def sybunt_condition(op: str, today: date):
+    """The SYBUNT criterion, per contact as LYBUNT is: a gift in any year
+    before this one (LYBUNT donors included) and none this year, each one
+    probe of the (contact_id, received_on) index. The EXCEPT of every
+    earlier gift and this year's read the whole gifts history on each page."""
     year = fiscal_year(today)
-    return except_(_gave_in(None, year.start), _gave_in(year.start, year.end))
+    condition = and_(_gave_before_exists(year.start), ~_gave_in_exists(year.start, year.end))
+    return ~condition if op in ("no", "is_not") else condition
 
 
 def status_set(status: str, today: date):
-    """Donors with `status` (insight.donor_status), as a set operation."""
+    """Donors with `status` (insight.donor_status), as a set operation;
+    lapsed donors are SYBUNT donors (`sybunt_condition`)."""
     year = fiscal_year(today)
     last = year.previous()
     this_year, last_year = _gave_in(year.start, year.end), _gave_in(last.start, last.end)
@@ -101,8 +112,6 @@ def status_set(status: str, today: date):
         # SQLite takes no parentheses around a compound SELECT: nest it as a subquery.
         both = intersect(this_year, _gave_in(None, last.start)).subquery()
         return except_(select(both.c.contact_id), last_year)
-    if status == LAPSED:
-        return sybunt(today)
     raise ValueError("Choose a donor status.")
 
 
@@ -199,6 +208,8 @@ def filters(today: Callable[[], date] | None = None) -> list[FilterSpec]:
     def status(op, value):
         if value not in STATUS_LABELS:
             raise ValueError("Choose a donor status.")
+        if value == LAPSED:
+            return sybunt_condition(op, today())
         return _in(op, status_set(value, today()))
 
     def open_pledge(op, _value):
@@ -219,7 +230,7 @@ def filters(today: Callable[[], date] | None = None) -> list[FilterSpec]:
         spec("lybunt", "LYBUNT (gave last year, not this year)", dict(YES_NO),
              lambda op, _v: lybunt_condition(op, today()), "none"),
         spec("sybunt", "SYBUNT (gave in an earlier year, not this year)", dict(YES_NO),
-             lambda op, _v: _in(op, sybunt(today())), "none"),
+             lambda op, _v: sybunt_condition(op, today()), "none"),
         spec("donor_status", "Donor status", {"is": "is", "is_not": "is not"}, status, "choice",
              lambda: [(k, v) for k, v in STATUS_LABELS.items()]),
         spec("open_pledge", "Open pledge", {"yes": "has one", "no": "has none"}, open_pledge, "none"),
