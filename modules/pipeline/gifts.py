@@ -2,7 +2,7 @@
 board's "won" step, the gift import and the seed.
 
 Callers validate what the user typed (money.parse_amount, the forms); these
-functions check the relations between records (a pledge payment belongs to
+functions keep the daily totals (gift_rollup) in step, check the relations between records (a pledge payment belongs to
 the pledge's donor, a soft credit is not the donor) and raise `GiftError`
 with a message for the user, write the audit entry, and leave the commit to
 the caller.
@@ -19,6 +19,7 @@ from sqlalchemy import func
 
 from app import audit, settings
 from app.extensions import db
+from modules.pipeline import gift_rollup
 from modules.pipeline.models import FREQUENCIES, Gift, Pledge, PledgeInstallment, SoftCredit
 from modules.pipeline.money import CENT, format_money
 
@@ -40,9 +41,11 @@ def default_currency() -> str:
 
 
 def record_gift(*, contact_id: int, amount: Decimal, received_on: date, currency: str | None = None,
-                soft_credits: Iterable[tuple[int, Decimal, str]] = (), user=None, **fields) -> Gift:
+                soft_credits: Iterable[tuple[int, Decimal, str]] = (), user=None,
+                rollup: gift_rollup.Changes | None = None, **fields) -> Gift:
     """Add a gift (and its soft credits: `(contact_id, amount, role)`).
-    `fields` are other Gift columns (fund_id, appeal_id, tribute_kind, ...)."""
+    `fields` are other Gift columns (fund_id, appeal_id, tribute_kind, ...).
+    A bulk caller passes `rollup` and applies it itself (per chunk)."""
     gift = Gift(contact_id=contact_id, amount=amount, received_on=received_on,
                 currency=(currency or default_currency()).upper(), **fields)
     if user is not None:
@@ -57,6 +60,10 @@ def record_gift(*, contact_id: int, amount: Decimal, received_on: date, currency
     set_soft_credits(gift, soft_credits)
     db.session.add(gift)
     db.session.flush()
+    if rollup is None:
+        gift_rollup.added(gift)
+    else:
+        rollup.gift(gift)
     if pledge is not None:
         refresh_pledge_status(pledge)
     audit.record(audit.CREATE, gift, user=user,
@@ -129,6 +136,8 @@ def update_gift(gift: Gift, values: dict, soft_credits: Iterable[tuple[int, Deci
     """Apply `values` (Gift columns) and, when given, replace the soft
     credits; audit the diff. Returns `{field: (old, new)}`."""
     old_pledge_id = gift.pledge_id
+    rollup = gift_rollup.Changes()
+    rollup.gift(gift, -1)
     before_credits = sorted((c.contact_id, c.amount, c.role) for c in gift.soft_credits)
     changes = audit.diff(gift, values)
     if "currency" in changes:
@@ -156,6 +165,8 @@ def update_gift(gift: Gift, values: dict, soft_credits: Iterable[tuple[int, Deci
         if credit.amount > gift.amount:
             raise GiftError("A soft credit is more than zero and at most the gift's amount.", "soft_credits")
     db.session.flush()
+    rollup.gift(gift)
+    rollup.apply()  # nothing to write unless the amount, day or currency changed
     for pledge_id in {old_pledge_id, gift.pledge_id} - {None}:
         other = db.session.get(Pledge, pledge_id)
         if other is not None:
@@ -173,6 +184,7 @@ def _credit_text(credits) -> str:
 def delete_gift(gift: Gift, *, user=None) -> None:
     """Remove a gift (its soft credits and acknowledgements go with it)."""
     pledge_id = gift.pledge_id
+    gift_rollup.removed(gift)
     audit.record(audit.DELETE, gift, user=user,
                  summary=f"Deleted gift {format_money(gift.amount, gift.currency)} on "
                          f"{gift.received_on.isoformat()}")

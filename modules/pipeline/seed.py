@@ -39,6 +39,7 @@ from app.extensions import db
 from app.models import User
 from app.seed import create_indexes, drop_indexes, plain_indexes
 from modules.contacts.models import HOUSEHOLD, ORGANISATION, Contact
+from modules.pipeline import gift_rollup
 from modules.pipeline.gifts import default_currency
 from modules.pipeline.models import (
     LOST,
@@ -235,6 +236,10 @@ class Chunk:
         rows = [(*row, pledge_ids[p] if p is not None else None, recurring_ids[r] if r is not None else None)
                 for row, p, r in zip(self.gifts, self.gift_pledge, self.gift_recurring, strict=True)]
         gift_ids = bulk_insert.insert_returning_ids(Gift.__table__, GIFT_COLUMNS, rows)
+        rollup = gift_rollup.Changes()
+        for _contact_id, amount, currency, received_on, *_ in self.gifts:
+            rollup.add(currency, received_on, amount)
+        rollup.apply()
         bulk_insert.insert_rows(SoftCredit.__table__, CREDIT_COLUMNS, [
             (gid, cid, row[1], role)
             for gid, row, credit_to in zip(gift_ids, self.gifts, self.credits, strict=True)

@@ -1,6 +1,7 @@
 """Dashboard widgets: giving this fiscal year against last, month by month
-(a server-drawn SVG that also says its numbers in a table), and the open
-pipeline's value by stage. Two queries each; sums in SQL."""
+(a server-drawn SVG that also says its numbers in a table; it reads the
+daily gift totals, not the gifts), and the open pipeline's value by stage.
+Two queries each at most; sums in SQL."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from modules.contacts.timeline import local_today
 from modules.pipeline.contact_hooks import link
 from modules.pipeline.gifts import default_currency
 from modules.pipeline.insight import ZERO, FiscalYear, fiscal_year
-from modules.pipeline.models import OPEN, Gift, Opportunity, Pipeline, Stage
+from modules.pipeline.models import OPEN, GiftDay, Opportunity, Pipeline, Stage
 from modules.pipeline.money import CENT, format_money
 
 # The chart's drawing box (SVG user units).
@@ -38,15 +39,15 @@ class Month:
 
 def monthly_totals(today: date, currency: str | None = None) -> tuple[FiscalYear, list[Month], Decimal]:
     """This fiscal year's and last year's gifts by month, and last year's
-    total up to the same day a year ago (one GROUP BY over at most two years
-    of days, summed into months here, the same on every database)."""
+    total up to the same day a year ago: one read of at most two years of
+    daily totals (gift_rollup), summed into months here, the same on every
+    database."""
     currency = currency or default_currency()
     year = fiscal_year(today)
     previous = year.previous()
     rows = db.session.execute(
-        select(Gift.received_on, func.sum(Gift.amount))
-        .where(Gift.currency == currency, Gift.received_on >= previous.start, Gift.received_on < year.end)
-        .group_by(Gift.received_on))
+        select(GiftDay.day, GiftDay.total)
+        .where(GiftDay.currency == currency, GiftDay.day >= previous.start, GiftDay.day < year.end))
     this_year, last_year = [ZERO] * 12, [ZERO] * 12
     same_day_last_year, last_to_date = today - relativedelta(years=1), ZERO
     for day, amount in rows:

@@ -24,7 +24,7 @@ from modules.contacts.export import safe_cell
 from modules.contacts.importer import reading
 from modules.contacts.importer.upload import Intake
 from modules.contacts.models import Contact
-from modules.pipeline import gifts
+from modules.pipeline import gift_rollup, gifts
 from modules.pipeline.gift_import import check
 from modules.pipeline.gift_import.fields import guess_mapping
 from modules.pipeline.models import Gift, GiftImport, SoftCredit
@@ -128,7 +128,7 @@ def execute(run: GiftImport, *, user=None, progress: Callable[[int, int], None] 
     failures = io.StringIO()
     writer = csv.writer(failures)
     writer.writerow(["Row", "Problem", *run.headers])
-    done, cache = 0, {}
+    done, cache, rollup = 0, {}, gift_rollup.Changes()
     for rows in _chunks(run, CHUNK):
         _donor_problems(rows, run)
         for row in rows:
@@ -140,7 +140,8 @@ def execute(run: GiftImport, *, user=None, progress: Callable[[int, int], None] 
                         contact_id=contact_id, amount=v["amount"], received_on=v["received_on"], user=user,
                         fund_id=v.get("fund_id"), appeal_id=v.get("appeal_id"),
                         payment_method=v.get("payment_method", ""), reference=v["reference"],
-                        anonymous=v.get("anonymous", False), notes=v["notes"], import_id=run.id)
+                        anonymous=v.get("anonymous", False), notes=v["notes"], import_id=run.id,
+                        rollup=rollup)
                     run.created += gift is not None
                 except gifts.GiftError as error:
                     row.problems.append(str(error))
@@ -149,6 +150,7 @@ def execute(run: GiftImport, *, user=None, progress: Callable[[int, int], None] 
                 writer.writerow([row.line, "; ".join(row.problems), *(safe_cell(c) for c in row.cells)])
         done += len(rows)
         db.session.flush()
+        rollup.apply()
         if progress is not None:
             progress(done, run.rows_total)
     run.failures_csv = failures.getvalue().encode("utf-8-sig") if run.failed else None
@@ -163,6 +165,8 @@ def remove(run: GiftImport, *, user=None) -> tuple[int, int]:
     """Delete the gifts the import created and the contacts it created;
     (gifts, contacts) removed."""
     gift_ids = list(db.session.scalars(select(Gift.id).where(Gift.import_id == run.id)))
+    if gift_ids:
+        gift_rollup.removing(Gift.import_id == run.id)
     for start in range(0, len(gift_ids), 1000):
         ids = gift_ids[start:start + 1000]
         db.session.execute(delete(SoftCredit).where(SoftCredit.gift_id.in_(ids)))
