@@ -22,7 +22,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import delete, func, insert, select, tuple_
+from sqlalchemy import delete, func, insert, select, text, tuple_
 
 from app.extensions import db
 from modules.contacts import signals
@@ -104,7 +104,13 @@ def stored() -> dict[tuple[str, date], tuple[Decimal, int]]:
 
 
 def rebuild() -> int:
-    """Recompute the whole table from the gifts; returns the number of days."""
+    """Recompute the whole table from the gifts; returns the number of days.
+    On PostgreSQL the table is locked against writers first: a writer that
+    already changed a total is waited for (its gifts are then counted), one
+    that comes later waits and adds its change to the rebuilt total. SQLite
+    has one writer at a time anyway."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("LOCK TABLE pipeline_gift_day IN EXCLUSIVE MODE"))
     db.session.execute(delete(GiftDay))
     db.session.execute(insert(GiftDay).from_select(["currency", "day", "total", "gifts"], _sums()))
     return db.session.scalar(select(func.count()).select_from(GiftDay))
