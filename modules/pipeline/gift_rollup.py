@@ -43,8 +43,9 @@ class Changes:
         entry[0] += amount
         entry[1] += gifts
 
-    def gift(self, gift: Gift, sign: int = 1) -> None:
+    def gift(self, gift: Gift, sign: int = 1) -> Changes:
         self.add(gift.currency, gift.received_on, gift.amount * sign, sign)
+        return self
 
     def apply(self) -> None:
         keys = sorted(k for k, (amount, gifts) in self.by_key.items() if amount or gifts)
@@ -52,8 +53,10 @@ class Changes:
             batch = keys[start:start + BATCH]
             _upsert([{"currency": c, "day": d, "total": self.by_key[(c, d)][0], "gifts": self.by_key[(c, d)][1]}
                      for c, d in batch])
-            db.session.execute(delete(GiftDay).where(tuple_(GiftDay.currency, GiftDay.day).in_(batch),
-                                                     GiftDay.gifts <= 0))
+            emptied = [key for key in batch if self.by_key[key][1] < 0]
+            if emptied:  # a day may have lost its last gift
+                db.session.execute(delete(GiftDay).where(tuple_(GiftDay.currency, GiftDay.day).in_(emptied),
+                                                         GiftDay.gifts <= 0))
         self.by_key.clear()
 
 
@@ -70,15 +73,11 @@ def _upsert(rows: list[dict]) -> None:
 
 
 def added(gift: Gift) -> None:
-    changes = Changes()
-    changes.gift(gift)
-    changes.apply()
+    Changes().gift(gift).apply()
 
 
 def removed(gift: Gift) -> None:
-    changes = Changes()
-    changes.gift(gift, -1)
-    changes.apply()
+    Changes().gift(gift, -1).apply()
 
 
 def _sums(*conditions):

@@ -2,10 +2,10 @@
 board's "won" step, the gift import and the seed.
 
 Callers validate what the user typed (money.parse_amount, the forms); these
-functions keep the daily totals (gift_rollup) in step, check the relations between records (a pledge payment belongs to
+functions check the relations between records (a pledge payment belongs to
 the pledge's donor, a soft credit is not the donor) and raise `GiftError`
-with a message for the user, write the audit entry, and leave the commit to
-the caller.
+with a message for the user, keep the daily gift totals (gift_rollup) in
+step, write the audit entry, and leave the commit to the caller.
 """
 
 from __future__ import annotations
@@ -136,8 +136,7 @@ def update_gift(gift: Gift, values: dict, soft_credits: Iterable[tuple[int, Deci
     """Apply `values` (Gift columns) and, when given, replace the soft
     credits; audit the diff. Returns `{field: (old, new)}`."""
     old_pledge_id = gift.pledge_id
-    rollup = gift_rollup.Changes()
-    rollup.gift(gift, -1)
+    rollup = gift_rollup.Changes().gift(gift, -1)
     before_credits = sorted((c.contact_id, c.amount, c.role) for c in gift.soft_credits)
     changes = audit.diff(gift, values)
     if "currency" in changes:
@@ -165,8 +164,7 @@ def update_gift(gift: Gift, values: dict, soft_credits: Iterable[tuple[int, Deci
         if credit.amount > gift.amount:
             raise GiftError("A soft credit is more than zero and at most the gift's amount.", "soft_credits")
     db.session.flush()
-    rollup.gift(gift)
-    rollup.apply()  # nothing to write unless the amount, day or currency changed
+    rollup.gift(gift).apply()  # nothing to write unless the amount, day or currency changed
     for pledge_id in {old_pledge_id, gift.pledge_id} - {None}:
         other = db.session.get(Pledge, pledge_id)
         if other is not None:
