@@ -1,7 +1,7 @@
 """The pipeline & giving pages to bench, found in the running app when the
 `pipeline` module is enabled: the board at /pipeline/ (the first pipeline's),
 the contact page of the donor with the most gifts, and the contact list
-filtered by the module's LYBUNT criterion.
+filtered by the module's LYBUNT and SYBUNT criteria.
 
 Each is {"path", "note"}, or {"missing": why} when the view or the data is not
 there (the module is young: a page it does not serve yet is reported, not fatal).
@@ -38,25 +38,27 @@ def _donor() -> dict:
     return {"path": f"/contacts/{row[0]}", "note": f"the donor with the most gifts ({row[1]:,})"}
 
 
-def _lybunt() -> dict:
-    """The filter rule whose criterion, or one of its choices, is LYBUNT;
-    its first operator is taken as the positive one ("is", "yes")."""
+def _criterion(name: str) -> dict:
+    """The filter rule whose criterion, or one of its choices, is `name`
+    ("lybunt", "sybunt"); its first operator is taken as the positive one
+    ("is", "yes")."""
     from modules.contacts.hooks import filter_specs
 
     for spec in filter_specs().values():
         op = next(iter(spec.ops), "")
         for value, label in (spec.choices() if spec.choices else []):
-            if "lybunt" in f"{value} {label}".lower():
+            if name in f"{value} {label}".lower():
                 return {"path": "/contacts/?" + urlencode({"f": f"{spec.key}:{op}:{value}"}),
                         "note": f"filter “{spec.label}: {label}”"}
-        if "lybunt" in f"{spec.key} {spec.label}".lower():
+        if name in f"{spec.key} {spec.label}".lower():
             return {"path": "/contacts/?" + urlencode({"f": f"{spec.key}:{op}:"}), "note": f"filter “{spec.label}”"}
-    return {"missing": "no LYBUNT filter yet"}
+    return {"missing": f"no {name.upper()} filter yet"}
 
 
 def discover(app) -> dict:
     pages = {}
-    for name, find in (("board", lambda: _board(app)), ("donor", _donor), ("lybunt", _lybunt)):
+    for name, find in (("board", lambda: _board(app)), ("donor", _donor), ("lybunt", lambda: _criterion("lybunt")),
+                       ("sybunt", lambda: _criterion("sybunt"))):
         try:
             pages[name] = find()
         except Exception as error:  # noqa: BLE001 (a half-built module must not stop the other figures)

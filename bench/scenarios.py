@@ -59,7 +59,9 @@ PIPELINE = (("pipeline_board", "Pipeline board", "board", ""),
             ("pipeline_donor", "Donor's contact page", "donor", ""),
             ("pipeline_donor_giving", "Donor's giving panel (HTMX)", "donor", "/panels/giving"),
             ("pipeline_lybunt", "LYBUNT segment list", "lybunt", ""),
-            ("pipeline_lybunt_count", "LYBUNT list, its count (HTMX)", "lybunt", "count"))
+            ("pipeline_lybunt_count", "LYBUNT list, its count (HTMX)", "lybunt", "count"),
+            ("pipeline_sybunt", "SYBUNT segment list", "sybunt", ""),
+            ("pipeline_sybunt_count", "SYBUNT list, its count (HTMX)", "sybunt", "count"))
 
 
 def _variant(path: str, suffix: str) -> tuple[str, dict]:

@@ -24,11 +24,13 @@ def test_every_scenario_path_answers(app, client):
         "contact_ids": [donor_id],
         "timeline_id": donor_id,
         "pipeline": {"board": {"path": "/pipeline/"}, "donor": {"path": f"/contacts/{donor_id}"},
-                     "lybunt": {"path": "/contacts/?f=lybunt%3Ayes%3A"}},
+                     "lybunt": {"path": "/contacts/?f=lybunt%3Ayes%3A"},
+                     "sybunt": {"path": "/contacts/?f=sybunt%3Ayes%3A"}},
     }
     built = scenarios.build(found)
     keys = {s.key for s in built}
-    assert {"list_count", "search_common_count", "pipeline_donor_giving", "pipeline_lybunt_count"} <= keys
+    assert {"list_count", "search_common_count", "pipeline_donor_giving", "pipeline_lybunt_count",
+            "pipeline_sybunt_count"} <= keys
     for scenario in built:
         assert scenario.available, scenario.key
         for path in scenario.paths:
