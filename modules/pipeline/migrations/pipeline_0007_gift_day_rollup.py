@@ -1,7 +1,7 @@
 """daily gift totals for the dashboard chart
 
-Revision ID: pipeline_0006
-Revises: pipeline_0005
+Revision ID: pipeline_0007
+Revises: pipeline_0006
 Create Date: 2026-12-06
 
 The chart summed two fiscal years of gifts on every dashboard view; it now
@@ -11,8 +11,8 @@ service keeps in step. The table is filled from the gifts already there.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "pipeline_0006"
-down_revision = "pipeline_0005"
+revision = "pipeline_0007"
+down_revision = "pipeline_0006"
 branch_labels = None
 depends_on = None
 
