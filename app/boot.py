@@ -31,8 +31,9 @@ def boot(app: Flask) -> None:
         module.import_models()
     state.collect()
 
-    from app import hooks, limiter, views
+    from app import hooks, ids, limiter, views
 
+    ids.register(app)  # before any rule: every <int:...> is an IdConverter
     limiter.init_app(app, state)
     views.register_core(app)
     for module in state.enabled[1:]:

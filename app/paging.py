@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from flask import request, url_for
 
 from app.extensions import db
+from app.ids import parse_id
 
 PER_PAGE = 50
 
@@ -21,8 +22,7 @@ class Page:
 
 
 def _cursor(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    return parse_id(request.args.get(name))
 
 
 def _url(**cursor) -> str:

@@ -17,6 +17,7 @@ from sqlalchemy import delete, insert, select, update
 
 from app import audit
 from app.extensions import db
+from app.ids import parse_id
 from app.models import User
 from app.models.base import utcnow
 from modules.contacts import export, hooks, queries, records
@@ -63,7 +64,7 @@ class Selection:
 
 
 def read_ids(values) -> list[int]:
-    return sorted({int(v) for v in values if str(v).isdigit()})[:10_000]
+    return sorted({i for i in map(parse_id, values) if i is not None})[:10_000]
 
 
 def count(selection: Selection, specs) -> int:
@@ -139,9 +140,10 @@ def target(action: str, param: str | int | None):
     needs = ACTIONS[action].needs
     if not needs:
         return True
-    if not str(param or "").isdigit():
+    param_id = parse_id(param)
+    if param_id is None:
         return None
-    return db.session.get(Tag if needs == "tag" else User, int(param))
+    return db.session.get(Tag if needs == "tag" else User, param_id)
 
 
 def run(action: str, selection: Selection, param, user, *, specs=None, progress=None) -> int:

@@ -54,6 +54,7 @@ from sqlalchemy import func
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
+from app.ids import parse_id
 from modules.contacts.models import PERSON, Contact, ContactEmail, ContactPhone, DuplicateDismissal
 from modules.contacts.phones import display as phone_display
 from modules.contacts.search import fold
@@ -227,7 +228,9 @@ def decode_cursor(token: str | None) -> tuple[str, object] | None:
         stage, key = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
     except (ValueError, TypeError):
         return None
-    return (stage, key) if stage in STAGES else None
+    # The key is compared with a column: a household id, or an email, phone or postcode.
+    fits = parse_id(key) == key if stage == "household" else isinstance(key, str)
+    return (stage, key) if stage in STAGES and fits else None
 
 
 def _shared_blocks(model, key, after, limit: int):

@@ -21,6 +21,7 @@ from sqlalchemy import and_, or_, select
 
 from app.dates import day_start
 from app.extensions import db
+from app.ids import parse_id
 from app.models import User
 from app.statements import built_once
 from modules.contacts.hooks import FilterSpec
@@ -55,10 +56,10 @@ def _text(value: str, what: str = "a value") -> str:
 
 
 def _int(value: str, what: str) -> int:
-    value = (value or "").strip()
-    if not value.isdigit():
+    number = parse_id(value)
+    if number is None:
         raise ValueError(f"Choose {what}.")
-    return int(value)
+    return number
 
 
 def _choice(value: str, allowed, what: str) -> str:

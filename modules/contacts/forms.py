@@ -30,6 +30,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.extensions import db
 from app.forms import choices
+from app.ids import parse_id
 from app.models import User
 from modules.contacts import custom_fields, phones
 from modules.contacts.models import OPT_IN, OPT_OUT, PERSON, Contact, CustomField
@@ -321,7 +322,7 @@ def clean(form: ContactForm, contact: Contact | None = None) -> Cleaned | None:
         owner = form.owner_id.data or ""
         if owner and owner not in {c.value for c in form.owner_id.choices}:
             form.owner_id.errors.append("Choose someone from the list.")
-        out.values["owner_id"] = int(owner) if owner.isdigit() else None
+        out.values["owner_id"] = parse_id(owner)
     if form.has("details"):
         out.details = Details(emails=_rows(form, "emails"), phones=_rows(form, "phones"),
                               addresses=_rows(form, "addresses"))

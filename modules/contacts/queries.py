@@ -38,6 +38,7 @@ from datetime import datetime
 from sqlalchemy import and_, func, literal, or_, select, tuple_
 
 from app.extensions import db
+from app.ids import parse_id
 from modules.contacts import search
 from modules.contacts.hooks import FilterSpec
 from modules.contacts.models import Contact
@@ -165,8 +166,7 @@ def parse(args, specs: dict[str, FilterSpec]) -> tuple[ListQuery, bool]:
                 end = ends[i] if i < len(ends) else ""
                 value = f"{value.strip()}..{end.strip()}" if (value.strip() or end.strip()) else ""
             tokens.append(f"{key}:{op}:{value}")
-    elif "remove" in args and args.get("remove", "").isdigit():
-        drop = int(args["remove"])
+    elif (drop := parse_id(args.get("remove"))) is not None:
         tokens = [t for i, t in enumerate(tokens) if i != drop]
     return parse_tokens(args.get("q", ""), tokens, args.get("match", "all"), args.get("sort", "name"),
                         specs), from_form
@@ -233,14 +233,15 @@ def decode_cursor(raw: str | None, sort_key: str):
     if not raw:
         return None
     ident, sep, value = raw.partition(":")
-    if not sep or not ident.isdigit():
+    contact_id = parse_id(ident)
+    if not sep or contact_id is None:
         return None
     if sort_key != "name":
         try:
             value = datetime.fromisoformat(value)
         except ValueError:
             return None
-    return value, int(ident)
+    return value, contact_id
 
 
 def _fetch(query) -> list:

@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, case, func, or_
 
 from app import audit
 from app.extensions import db
+from app.ids import parse_id
 from app.models.base import utcnow
 from app.statements import built_once
 from modules.contacts import records, search
@@ -50,7 +51,10 @@ def lookup(query: str, kind: str | None = None, exclude_id: int | None = None,
         stmt = stmt.where(Contact.id != exclude_id)
     number = _BY_NUMBER.search(query)
     if number:
-        stmt = stmt.where(Contact.id == int(number.group(1) or number.group(2)))
+        number_id = parse_id(number.group(1) or number.group(2))
+        if number_id is None:
+            return []
+        stmt = stmt.where(Contact.id == number_id)
     else:
         ids = search.matching_ids(query)
         if ids is None:
@@ -66,9 +70,10 @@ def resolve(text: str, kind: str | None = None, exclude_id: int | None = None) -
     text = (text or "").strip()
     number = _BY_NUMBER.search(text)
     if number:
-        found = db.session.get(Contact, int(number.group(1) or number.group(2)))
+        written = number.group(1) or number.group(2)
+        found = db.session.get(Contact, contact_id) if (contact_id := parse_id(written)) is not None else None
         if found is None or found.deleted_at is not None or (kind and found.kind != kind):
-            return None, f"There is no {noun} number {number.group(1) or number.group(2)}."
+            return None, f"There is no {noun} number {written}."
         if found.id == exclude_id:
             return None, "Choose another contact than this one."
         return found, ""
@@ -194,7 +199,8 @@ def describe(rel: Relationship) -> str:
 def add_relationship(contact: Contact, choice: str, other: Contact, note: str = "", *, user=None) -> Relationship:
     """`choice` is from `type_choices`. Raises ValueError with a message."""
     type_id, _, side = (choice or "").partition(":")
-    rtype = db.session.get(RelationshipType, int(type_id)) if type_id.isdigit() else None
+    type_id = parse_id(type_id)
+    rtype = db.session.get(RelationshipType, type_id) if type_id is not None else None
     if rtype is None or side not in ("a", "b"):
         raise ValueError("Choose a kind of relationship.")
     if other.id == contact.id:

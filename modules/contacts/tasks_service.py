@@ -24,6 +24,7 @@ from sqlalchemy.orm import contains_eager, joinedload, lazyload, load_only
 
 from app import audit
 from app.extensions import db
+from app.ids import as_id
 from app.models import User
 from app.models.base import utcnow
 from app.permissions import can
@@ -72,10 +73,10 @@ class Group:
             return None
         try:
             if self.key == "none":
-                return (int(text),)
+                return (as_id(text),)
             first, _, ident = text.rpartition("_")
             value = datetime.fromisoformat(first) if self.key == "done" else date.fromisoformat(first)
-            return value, int(ident)
+            return value, as_id(ident)
         except ValueError:
             return None
 

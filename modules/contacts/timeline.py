@@ -30,6 +30,7 @@ from sqlalchemy import bindparam
 from app import audit
 from app.dates import org_zone
 from app.extensions import db
+from app.ids import parse_id
 from app.models import User
 from app.permissions import can
 from app.statements import built_once
@@ -141,7 +142,8 @@ class Cursor:
             return None
         if at.tzinfo is None:
             at = at.replace(tzinfo=UTC)
-        return cls(at, int(seen) if seen.isdigit() and 0 < int(seen) < 100_000 else 1)
+        count = parse_id(seen)
+        return cls(at, count if count and count < 100_000 else 1)
 
 
 def page(contact_id: int, cursor: Cursor | None, limit: int = PER_PAGE,

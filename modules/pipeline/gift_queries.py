@@ -16,6 +16,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
+from app.ids import parse_id
 from modules.contacts import search
 from modules.pipeline.models import PAYMENT_METHODS, Gift
 from modules.pipeline.money import AmountError, parse_amount
@@ -60,8 +61,8 @@ def parse(source) -> GiftFilter:
         if key in a:
             if a[key] == "none":
                 where.append(column.is_(None))
-            elif a[key].isdigit():
-                where.append(column == int(a[key]))
+            elif (record_id := parse_id(a[key])) is not None:
+                where.append(column == record_id)
             else:
                 errors[key] = "Choose from the list."
     if "method" in a:
@@ -69,8 +70,8 @@ def parse(source) -> GiftFilter:
             where.append(Gift.payment_method == a["method"])
         else:
             errors["method"] = "Choose from the list."
-    if "contact" in a and a["contact"].isdigit():
-        where.append(Gift.contact_id == int(a["contact"]))
+    if (contact_id := parse_id(a.get("contact"))) is not None:
+        where.append(Gift.contact_id == contact_id)
     if "donor" in a:
         ids = search.matching_ids(a["donor"])
         if ids is not None:
@@ -100,7 +101,8 @@ def _cursor(text: str | None):
         return None
     day, _, ident = text.partition(".")
     day = _date(day)
-    return (day, int(ident)) if day and ident.isdigit() else None
+    ident = parse_id(ident)
+    return (day, ident) if day and ident is not None else None
 
 
 def _older(cursor):

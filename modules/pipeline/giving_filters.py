@@ -32,6 +32,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import and_, any_, except_, func, intersect, select
 
 from app.extensions import db
+from app.ids import parse_id
 from modules.contacts.filters import date_range
 from modules.contacts.hooks import FilterSpec
 from modules.contacts.models import Contact
@@ -39,6 +40,7 @@ from modules.contacts.timeline import local_today
 from modules.pipeline.gifts import default_currency
 from modules.pipeline.insight import LAPSED, NEW, RECAPTURED, RETAINED, STATUS_LABELS, fiscal_year
 from modules.pipeline.models import Appeal, Fund, Gift, Pledge, RecurringGift
+from modules.pipeline.money import MAX_AMOUNT
 
 GROUP, PERMISSION = "Giving", "giving.view"
 YES_NO = {"yes": "is", "no": "is not"}
@@ -140,6 +142,8 @@ def _amount(text: str) -> Decimal | None:
         raise ValueError(f"“{text[:40]}” is not an amount.") from None
     if not value.is_finite():
         raise ValueError(f"“{text[:40]}” is not an amount.")
+    if abs(value) > MAX_AMOUNT:
+        raise ValueError("That amount is too large.")
     return value
 
 
@@ -156,10 +160,10 @@ def amount_range(value: str) -> tuple[Decimal | None, Decimal | None, tuple[date
 
 
 def _id(value: str, what: str) -> int:
-    value = (value or "").strip()
-    if not value.isdigit():
+    number = parse_id(value)
+    if number is None:
         raise ValueError(f"Choose {what}.")
-    return int(value)
+    return number
 
 
 def _member(ids):

@@ -22,6 +22,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from app.dates import org_zone
 from app.extensions import db
 from app.forms import choices
+from app.ids import parse_id
 from modules.contacts import search
 from modules.contacts.models import Contact
 from modules.pipeline.models import FREQUENCIES, PAYMENT_METHODS, TRIBUTE_KINDS, Appeal, Fund, SoftCredit
@@ -226,10 +227,7 @@ def contact_names(ids) -> dict[int, str]:
 
 
 def _int(value) -> int | None:
-    value = (value or "").strip() if isinstance(value, str) else value
-    if isinstance(value, int):
-        return value
-    return int(value) if value and value.isdigit() else None
+    return value if isinstance(value, int) else parse_id(value)
 
 
 def picker(name: str, label: str, source, *, initial: int | None = None, names: dict | None = None,

@@ -63,14 +63,14 @@ def parse_amount(text, *, allow_zero: bool = False, allow_negative: bool = False
             raise AmountError(f"“{text}” is not an amount; write it like 1234.50.") from None
     if not value.is_finite():
         raise AmountError("Enter an amount.")
+    if abs(value) > MAX_AMOUNT:  # first: quantizing a 29-digit number is an error of its own
+        raise AmountError("That amount is too large.")
     if value != value.quantize(CENT):
         raise AmountError("Amounts have at most two decimal places.")
     if value < 0 and not allow_negative:
         raise AmountError("The amount cannot be negative.")
     if value == 0 and not allow_zero:
         raise AmountError("The amount must be more than zero.")
-    if abs(value) > MAX_AMOUNT:
-        raise AmountError("That amount is too large.")
     return value.quantize(CENT)
 
 

@@ -14,12 +14,13 @@ from sqlalchemy.orm import joinedload
 from app import audit
 from app.dates import org_zone
 from app.extensions import db
+from app.ids import as_id
 from app.models import User
 from app.models.base import utcnow
 from modules.contacts.models import Contact
 from modules.pipeline.gifts import default_currency
 from modules.pipeline.models import LOST, OPEN, WON, LostReason, Opportunity, Pipeline, Stage, StageChange
-from modules.pipeline.money import format_money
+from modules.pipeline.money import format_money, parse_amount
 
 EDITABLE = ("name", "amount", "currency", "expected_close", "owner_id", "next_step", "notes", "contact_id")
 
@@ -229,7 +230,7 @@ class Cursor:
     def parse(cls, text: str | None) -> Cursor | None:
         try:
             amount, _, ident = (text or "").partition("_")
-            return cls(Decimal(amount), int(ident))
+            return cls(parse_amount(amount, allow_zero=True), as_id(ident))
         except (ArithmeticError, ValueError):
             return None
 

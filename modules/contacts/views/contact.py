@@ -13,6 +13,7 @@ from app.extensions import db
 from app.forms import choices
 from app.hooks import refuse
 from app.htmx import confirm_page, is_htmx, redirect_after_post
+from app.ids import as_id, parse_id
 from app.models import User
 from app.permissions import can, permission_required
 from app.statements import built_once
@@ -275,7 +276,7 @@ def lookup():
     field_name = request.args.get("field", "q")
     query = request.args.get(field_name, "") or request.args.get("q", "")
     found = relations.lookup(query, kind if kind in KINDS else None,
-                             exclude_id=request.args.get("exclude", type=int))
+                             exclude_id=request.args.get("exclude", type=as_id))
     return _render("contacts/_contact_options.html", found=found, option_text=relations.option_text)
 
 
@@ -405,8 +406,8 @@ def tags(contact_id: int):
     tag = None
     if form.new_tag.data:
         tag = relations.find_or_create_tag(form.new_tag.data)
-    elif form.tag.data and form.tag.data.isdigit():
-        tag = db.session.get(Tag, int(form.tag.data))
+    elif (tag_id := parse_id(form.tag.data)) is not None:
+        tag = db.session.get(Tag, tag_id)
     if tag is None:
         form.tag.errors = ["Choose a tag, or type the name of a new one."]
         return _tags_editor(contact, 422, form)

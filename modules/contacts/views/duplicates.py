@@ -11,6 +11,7 @@ from app import audit
 from app.dates import when
 from app.extensions import db
 from app.htmx import is_htmx, redirect_after_post
+from app.ids import as_id
 from app.jobs import enqueue
 from app.models import Job
 from app.permissions import can, permission_required
@@ -109,7 +110,7 @@ def duplicates_scan():
 
 
 def _pair_from_form() -> tuple[Contact, Contact]:
-    ids = sorted({request.form.get("a", type=int), request.form.get("b", type=int)} - {None})
+    ids = sorted({request.form.get("a", type=as_id), request.form.get("b", type=as_id)} - {None})
     if len(ids) != 2:
         abort(400)
     a, b = db.session.get(Contact, ids[0]), db.session.get(Contact, ids[1])
@@ -179,7 +180,7 @@ def merge_contacts():
     if not can("contacts.edit"):
         abort(403)
     source = request.form if request.method == "POST" else request.args
-    keep_id, other_id = source.get("keep", type=int), source.get("other", type=int)
+    keep_id, other_id = source.get("keep", type=as_id), source.get("other", type=as_id)
     if keep_id is None or other_id is None:
         abort(400)
     survivor, merged = records.load(keep_id), records.load(other_id)

@@ -14,6 +14,7 @@ from flask_login import current_user
 from app.dates import org_zone
 from app.extensions import db
 from app.htmx import page_or_fragment, redirect_after_post
+from app.ids import parse_id
 from app.models import Job
 from app.permissions import can, permission_required
 from modules.contacts import bulk, export, queries, segments
@@ -24,9 +25,9 @@ from modules.contacts.views.listing import _describe, _specs, list_url
 
 def _source(args, specs) -> tuple[export.Source, str, list[str]]:
     """(what to export, where Cancel goes, the rules in words) from request args."""
-    raw = str(args.get("segment_id", ""))
-    if raw.isdigit():
-        segment = db.get_or_404(Segment, int(raw))
+    segment_id = parse_id(args.get("segment_id"))
+    if segment_id is not None:
+        segment = db.get_or_404(Segment, segment_id)
         if not segments.may_see(segment, current_user):
             abort(404)
         lq = segments.list_query(segment, specs)

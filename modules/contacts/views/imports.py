@@ -14,6 +14,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from app import audit, jobs
 from app.extensions import db
 from app.htmx import is_htmx, page_or_fragment, redirect_after_post
+from app.ids import parse_id
 from app.models import Job
 from app.paging import keyset
 from app.permissions import permission_required
@@ -140,8 +141,8 @@ def import_map(import_id: int):
     targets = mapping_service.targets()
     valid = {t.key for t in targets}
     if action == "apply":
-        raw = request.form.get("saved", "")
-        saved = db.session.get(ImportMapping, int(raw)) if raw.isdigit() else None
+        saved_id = parse_id(request.form.get("saved"))
+        saved = db.session.get(ImportMapping, saved_id) if saved_id is not None else None
         if saved is None:
             flash("Choose a saved mapping to apply.", "warning")
         else:

@@ -26,6 +26,7 @@ from app.dates import day_start, org_zone
 from app.extensions import db
 from app.hooks import refuse
 from app.htmx import is_htmx, page_or_fragment, redirect_after_post
+from app.ids import parse_id
 from app.models import Job, User
 from app.permissions import can, permission_required
 from app.statements import built_once
@@ -77,8 +78,7 @@ def contact_url(contact_id: int) -> str:
 
 
 def _segment_arg():
-    raw = request.args.get("segment", "")
-    return int(raw) if raw.isdigit() else None
+    return parse_id(request.args.get("segment"))
 
 
 def list_url(lq: queries.ListQuery, **extra) -> str:
@@ -208,8 +208,7 @@ def filter_row():
     """One rule row for the criterion in `fk` and a fresh empty row after it
     (HTMX swaps these in when a criterion is chosen)."""
     specs = _specs()
-    raw = request.args.get("i", "0")
-    i = min(int(raw), queries.MAX_RULES) if raw.isdigit() else 0
+    i = min(parse_id(request.args.get("i")) or 0, queries.MAX_RULES)
     key = request.args.get("fk", "")
     rule = queries.parse_tokens("", [f"{key}::"], "all", "name", specs).rules[0] if key in specs else None
     if rule is not None:

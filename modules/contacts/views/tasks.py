@@ -17,6 +17,7 @@ from wtforms.widgets import HiddenInput
 from app.extensions import db
 from app.forms import choices as select_choices
 from app.htmx import confirm_page, is_htmx, page_or_fragment, redirect_after_post
+from app.ids import as_id, parse_id
 from app.permissions import can, permission_required
 from modules.contacts import search, tasks_service
 from modules.contacts.models import Contact, Task
@@ -116,8 +117,8 @@ def my_tasks():
     if who not in ("me", "all") or not can("contacts.edit"):
         who = "me"
     contact = None
-    if request.args.get("contact", "").isdigit():
-        contact = live_contact(int(request.args["contact"]))
+    if (contact_id := parse_id(request.args.get("contact"))) is not None:
+        contact = live_contact(contact_id)
         who = "all"
     show = request.args.get("show")
     group_keys = [show] if show in tasks_service.GROUPS else list(tasks_service.GROUPS)
@@ -147,7 +148,7 @@ def my_tasks():
 @permission_required("contacts.edit")
 def new_task():
     if request.method == "GET":
-        contact = live_contact(request.args.get("contact", type=int)) if request.args.get("contact") else None
+        contact = live_contact(request.args.get("contact", type=as_id)) if request.args.get("contact") else None
         return render_template("contacts/tasks_new.html", **_form_context(
             new_task_form(contact=contact), contact=contact, next_url=safe_next(url_for("contacts.my_tasks"))))
     form = new_task_form(request.form)

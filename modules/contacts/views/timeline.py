@@ -61,8 +61,8 @@ def new_entry_form(formdata=None) -> EntryForm:
     return form
 
 
-def live_contact(contact_id: int) -> Contact:
-    contact = db.session.get(Contact, contact_id)
+def live_contact(contact_id: int | None) -> Contact:
+    contact = db.session.get(Contact, contact_id) if contact_id is not None else None
     if contact is None or contact.deleted_at is not None:
         abort(404)
     return contact

@@ -11,11 +11,12 @@ from sqlalchemy import and_, func, or_
 from app import audit
 from app.extensions import db
 from app.htmx import confirm_page, redirect_after_post
+from app.ids import as_id
 from app.models import AuditEntry
 from app.models.base import utcnow
 from app.paging import PER_PAGE
 from app.permissions import can, permission_required
-from modules.contacts import records
+from modules.contacts import bulk, records
 from modules.contacts.admin_forms import (
     PurgeOldForm,
 )
@@ -45,7 +46,7 @@ class TrashPage:
 def _cursor(name: str) -> tuple[datetime, int] | None:
     stamp, _, ident = request.args.get(name, "").partition("-")
     try:
-        return datetime.strptime(stamp, CURSOR_FORMAT).replace(tzinfo=UTC), int(ident)
+        return datetime.strptime(stamp, CURSOR_FORMAT).replace(tzinfo=UTC), as_id(ident)
     except ValueError:
         return None
 
@@ -114,7 +115,7 @@ def trash_list():
 
 
 def _selected() -> list[Contact]:
-    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()][:PER_PAGE * 4]
+    ids = bulk.read_ids(request.form.getlist("ids"))[:PER_PAGE * 4]
     if not ids:
         return []
     return db.session.scalars(db.select(Contact).where(Contact.id.in_(ids), Contact.deleted_at.is_not(None))

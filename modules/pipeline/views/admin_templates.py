@@ -13,6 +13,7 @@ from sqlalchemy import func, select, update
 from app import audit, settings
 from app.extensions import db
 from app.htmx import confirm_page, redirect_after_post
+from app.ids import as_id
 from app.permissions import permission_required
 from app.templating import TemplateProblem
 from modules.contacts.timeline import local_today
@@ -179,7 +180,7 @@ def _preview_context(form: TemplateForm, kind: str):
 @permission_required(PERM)
 def receipt_template_preview():
     """The posted (unsaved) template as the PDF donors would get."""
-    template_id = request.args.get("template_id", type=int)
+    template_id = request.args.get("template_id", type=as_id)
     template = db.session.get(ReceiptTemplate, template_id) if template_id else None
     form = TemplateForm()
     if not _check(form, template, saving=False):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import render_template, request
 
+from app.ids import as_id
 from app.permissions import permission_required
 from modules.pipeline import opportunities as service
 from modules.pipeline.forecast import forecast as build_forecast
@@ -18,8 +19,8 @@ HORIZONS = (3, 6, 12, 24)
 @bp.route("/forecast")
 @permission_required("pipeline.view")
 def forecast():
-    pipeline_id = request.args.get("pipeline", type=int)
-    owner_id = request.args.get("owner", type=int)
+    pipeline_id = request.args.get("pipeline", type=as_id)
+    owner_id = request.args.get("owner", type=as_id)
     months = request.args.get("months", type=int)
     months = months if months in HORIZONS else 12
     start = service.today()

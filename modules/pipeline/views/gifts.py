@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.htmx import confirm_page, is_htmx, page_or_fragment, redirect_after_post
+from app.ids import as_id, parse_id
 from app.permissions import permission_required
 from modules.pipeline import gift_queries, gifts
 from modules.pipeline.giving_forms import (
@@ -54,7 +55,7 @@ def gifts_list():
     f = gift_queries.parse(request.args)
     result = gift_queries.page(f, after=request.args.get("after"), before=request.args.get("before"))
     args = dict(f.args)
-    contact_id = int(f.args["contact"]) if f.args.get("contact", "").isdigit() else None
+    contact_id = parse_id(f.args.get("contact"))
     context = {
         "donor_name": contact_names([contact_id]).get(contact_id) if contact_id else None,
         "f": f, "page": result, "totals": gift_queries.totals(f),
@@ -128,8 +129,8 @@ def _link_choices(form: GiftForm, donor_id: int | None, pledge_id: int | None, r
 def _prefill(form: GiftForm) -> int | None:
     """A new gift's starting values from ?contact=, ?pledge= or ?recurring=; the donor's id."""
     form.received_on.data = today()
-    donor_id = request.args.get("contact", type=int)
-    pledge = db.session.get(Pledge, request.args.get("pledge", type=int) or 0)
+    donor_id = request.args.get("contact", type=as_id)
+    pledge = db.session.get(Pledge, request.args.get("pledge", type=as_id) or 0)
     if pledge is not None and pledge.status != "cancelled":
         from modules.pipeline.pledges import allocation
 
@@ -141,7 +142,7 @@ def _prefill(form: GiftForm) -> int | None:
         if due:
             form.amount.data = str(due)
         form.currency.data = pledge.currency
-    recurring = db.session.get(RecurringGift, request.args.get("recurring", type=int) or 0)
+    recurring = db.session.get(RecurringGift, request.args.get("recurring", type=as_id) or 0)
     if recurring is not None:
         donor_id = recurring.contact_id
         form.recurring_id.data = recurring.id
@@ -160,7 +161,7 @@ def _form_page(gift: Gift | None):
     donor_initial = gift.contact_id if gift is not None else None
     if gift is None and not posted:
         donor_initial = _prefill(form)
-    removing = request.form.get("remove_credit", type=int) if posted else None
+    removing = request.form.get("remove_credit", type=as_id) if posted else None
     adding = posted and "add_credit" in request.form
     donor = picker("contact_id", "Donor", source, initial=donor_initial,
                    hint="A person, household or organisation.")
@@ -172,8 +173,8 @@ def _form_page(gift: Gift | None):
     current_fund = gift.fund_id if gift is not None else None
     current_appeal = gift.appeal_id if gift is not None else None
     form.set_choices(current_fund, current_appeal)
-    _link_choices(form, donor.value, form.pledge_id.data if not posted else request.form.get("pledge_id", type=int),
-                  form.recurring_id.data if not posted else request.form.get("recurring_id", type=int))
+    _link_choices(form, donor.value, form.pledge_id.data if not posted else request.form.get("pledge_id", type=as_id),
+                  form.recurring_id.data if not posted else request.form.get("recurring_id", type=as_id))
     status = 200
     if posted and not adding and removing is None and "find" not in request.form:
         saved = _save(gift, form, donor, notify, rows)

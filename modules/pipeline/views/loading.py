@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
+from app.ids import as_id
 from app.paging import Page, keyset
 
 Record = TypeVar("Record")
@@ -38,7 +39,7 @@ def newest_first_page(model, statuses: dict[str, str], default_status: str) -> t
         stmt = stmt.where(model.status == status)
     else:
         status = ""
-    contact_id = request.args.get("contact", type=int)
+    contact_id = request.args.get("contact", type=as_id)
     if contact_id:
         stmt = stmt.where(model.contact_id == contact_id)
     return keyset(stmt, model.id, newest_first=True), status

@@ -11,6 +11,7 @@ from werkzeug.routing import BuildError
 
 from app.extensions import db
 from app.htmx import confirm_page, redirect_after_post
+from app.ids import as_id, parse_id
 from app.models import User
 from app.permissions import can, permission_required
 from modules.contacts import search
@@ -55,9 +56,10 @@ def stage_choices(pipeline_id: int | None = None) -> dict[str, list[tuple[int, s
 
 
 def _live_contact(contact_id) -> Contact | None:
-    if not str(contact_id or "").isdigit():
+    contact_id = parse_id(contact_id)
+    if contact_id is None:
         return None
-    contact = db.session.get(Contact, int(contact_id))
+    contact = db.session.get(Contact, contact_id)
     return contact if contact is not None and contact.deleted_at is None else None
 
 
@@ -84,7 +86,7 @@ def opportunity_new():
     form.stage.choices = stage_choices()
     form.owner.choices = owner_choices()
     if request.method == "GET":
-        pipeline_id = request.args.get("pipeline", type=int)
+        pipeline_id = request.args.get("pipeline", type=as_id)
         first = next((stages[0][0] for name, stages in form.stage.choices.items() if stages), None)
         if pipeline_id:
             stages = service.stages_by_pipeline().get(pipeline_id) or []
@@ -175,7 +177,7 @@ def opportunity_lose(opportunity_id: int):
     if not lost_stages:
         flash(f"The pipeline {opp.pipeline.name} has no lost stage; an administrator can add one.", "error")
         return redirect_after_post(url_for("pipeline.opportunity", opportunity_id=opp.id))
-    form = LoseForm(stage=request.args.get("stage", type=int) or lost_stages[0].id,
+    form = LoseForm(stage=request.args.get("stage", type=as_id) or lost_stages[0].id,
                     back=request.args.get("back", "opportunity"))
     form.lost_reason.choices = [(0, "Choose a reason…")] + [(r.id, r.name) for r in service.active_lost_reasons()]
     stage = next((s for s in lost_stages if str(s.id) == str(form.stage.data)), lost_stages[0])

@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.htmx import page_or_fragment
+from app.ids import parse_id
 from app.paging import keyset
 from app.permissions import can, permission_required
 from modules.contacts.models import Contact
@@ -32,8 +33,7 @@ def _date_arg(name: str) -> tuple[date | None, str | None]:
 
 
 def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    return parse_id(request.args.get(name))
 
 
 @bp.route("/opportunities/")

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.htmx import confirm_page, redirect_after_post
+from app.ids import as_id
 from app.permissions import permission_required
 from modules.pipeline import gifts, pledges
 from modules.pipeline.giving_forms import PledgeForm, picker, today, valid_with_donor
@@ -52,7 +53,7 @@ def pledge_new():
     if not posted:
         form.pledged_on.data = form.first_due.data = today()
     donor = picker("contact_id", "Donor", request.form if posted else {},
-                   initial=request.args.get("contact", type=int))
+                   initial=request.args.get("contact", type=as_id))
     status = 200
     if posted and "find" not in request.form:
         if valid_with_donor(form, donor):

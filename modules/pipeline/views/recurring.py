@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from app.extensions import db
 from app.htmx import confirm_page, redirect_after_post
+from app.ids import as_id
 from app.permissions import permission_required
 from modules.pipeline import recurring as service
 from modules.pipeline.giving_forms import RecurringForm, picker, today, valid_with_donor
@@ -57,7 +58,7 @@ def _form_page(rg: RecurringGift | None):
     if rg is None and not posted:
         form.starts_on.data = today()
     donor = picker("contact_id", "Donor", request.form if posted else {},
-                   initial=rg.contact_id if rg else request.args.get("contact", type=int))
+                   initial=rg.contact_id if rg else request.args.get("contact", type=as_id))
     status = 200
     if posted and "find" not in request.form:
         if valid_with_donor(form, donor):
