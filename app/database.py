@@ -98,3 +98,19 @@ def configure_engine(app: Flask) -> None:
         if uri.startswith(prefix):
             app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri[len(prefix):]
 
+
+def hold_write_lock(session, table: str) -> None:
+    """Keep other writers of `table` waiting until this transaction ends, so
+    that a check made after this call stays true until the commit (check,
+    then insert, when no constraint can say "only one").
+
+    SQLite has one write lock for the whole database: `BEGIN IMMEDIATE`
+    takes it, as the first write would (unless this transaction holds it
+    already). PostgreSQL: `LOCK TABLE ... IN SHARE ROW EXCLUSIVE MODE`, which
+    conflicts with itself and with every write to the table, not with reads."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        quoted = connection.dialect.identifier_preparer.quote(table)
+        connection.exec_driver_sql(f"LOCK TABLE {quoted} IN SHARE ROW EXCLUSIVE MODE")
+    elif connection.dialect.name == "sqlite" and not connection.connection.driver_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
