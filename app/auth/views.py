@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -19,15 +17,9 @@ from app.hooks import error_page
 from app.limiter import limiter
 from app.links import external_url
 from app.permissions import public, signed_in
+from app.redirects import next_url
 
 bp = Blueprint("auth", __name__)
-
-
-def _safe_next(target: str | None) -> str:
-    """Only same-site paths, so the login page cannot bounce users elsewhere."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
-        return target
-    return home_url()
 
 
 @bp.errorhandler(RedisConnectionError)
@@ -53,7 +45,7 @@ def _login_page(form: LoginForm, hold: signin_limits.Hold | None, status: int):
 @public
 def login():
     if current_user.is_authenticated:
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(next_url(home_url()))
     form = LoginForm()
     hold = None
     if form.validate_on_submit():
@@ -68,7 +60,7 @@ def login():
                 user.password_hash = hash_password(form.password.data)
             audit.record(audit.LOGIN, user, user=user, summary="Signed in")
             sessions.start(user, remember=form.remember.data)
-            return redirect(_safe_next(request.args.get("next")), code=303)
+            return redirect(next_url(home_url()), code=303)
         hold = signin_limits.failed(attempt)
         audit.record(audit.LOGIN_FAILED, object_type="core_user", object_id=getattr(user, "id", None),
                      actor=form.email.data,

@@ -15,6 +15,7 @@ from app.ids import as_id
 from app.jobs import enqueue
 from app.models import Job
 from app.permissions import can, permission_required
+from app.redirects import next_url
 from modules.contacts import duplicates, merge, phones, records
 from modules.contacts.models import Contact, DuplicateDismissal
 from modules.contacts.views import bp
@@ -39,13 +40,6 @@ def _households(candidates) -> dict[int, str]:
     if not ids:
         return {}
     return dict(db.session.execute(db.select(Contact.id, Contact.display_name).where(Contact.id.in_(ids))).all())
-
-
-def _local(url: str | None, default: str) -> str:
-    """Only a path on this site (no scheme, no host) as a place to return to."""
-    if url and url.startswith("/") and not url.startswith("//") and "\\" not in url:
-        return url
-    return default
 
 
 def _latest_scan() -> Job | None:
@@ -134,11 +128,11 @@ def duplicates_dismiss():
         db.session.commit()
     if is_htmx():
         response = _render("contacts/_duplicate_dismissed.html", a=a, b=b, form=ActionForm(formdata=None),
-                           here=_local(request.form.get("next"), url_for("contacts.duplicates_queue")))
+                           here=next_url(url_for("contacts.duplicates_queue")))
         response.headers["HX-Trigger"] = CHANGED
         return response
     flash(f"Marked {a.display_name} and {b.display_name} as not duplicates.", "success")
-    return redirect_after_post(_local(request.form.get("next"), url_for("contacts.duplicates_queue")))
+    return redirect_after_post(next_url(url_for("contacts.duplicates_queue")))
 
 
 @bp.post("/duplicates/undismiss")
@@ -155,7 +149,7 @@ def duplicates_undismiss():
                      summary=f"Possible duplicates again: {a.display_name} (#{a.id}) and "
                              f"{b.display_name} (#{b.id})")
         db.session.commit()
-    back = _local(request.form.get("next"), url_for("contacts.duplicates_queue"))
+    back = next_url(url_for("contacts.duplicates_queue"))
     if is_htmx():
         candidate = duplicates.for_pair(a.id, b.id)
         if candidate is not None:
@@ -203,4 +197,4 @@ def merge_contacts():
     return _render("contacts/merge.html", 400 if request.method == "POST" else 200,
                    survivor=survivor, merged=merged, rows=merge.field_rows(survivor, merged, chosen),
                    moves=moves, moved_text=merge.describe(moves), form=form,
-                   back=_local(request.args.get("next"), url_for("contacts.duplicates_queue")))
+                   back=next_url(url_for("contacts.duplicates_queue")))

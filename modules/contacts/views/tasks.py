@@ -19,11 +19,12 @@ from app.forms import choices as select_choices
 from app.htmx import confirm_page, is_htmx, page_or_fragment, redirect_after_post
 from app.ids import as_id, parse_id
 from app.permissions import can, permission_required
+from app.redirects import next_url
 from modules.contacts import search, tasks_service
 from modules.contacts.models import Contact, Task
 from modules.contacts.timeline import local_today
 from modules.contacts.views import bp
-from modules.contacts.views.timeline import helpers, live_contact, safe_next
+from modules.contacts.views.timeline import helpers, live_contact
 
 CHANGED = "tasks-changed, timeline-changed"
 
@@ -150,7 +151,7 @@ def new_task():
     if request.method == "GET":
         contact = live_contact(request.args.get("contact", type=as_id)) if request.args.get("contact") else None
         return render_template("contacts/tasks_new.html", **_form_context(
-            new_task_form(contact=contact), contact=contact, next_url=safe_next(url_for("contacts.my_tasks"))))
+            new_task_form(contact=contact), contact=contact, next_url=next_url(url_for("contacts.my_tasks"))))
     form = new_task_form(request.form)
     valid = form.validate()  # first: validate() clears the errors _resolve_contact adds
     contact, candidates = _resolve_contact(form)
@@ -161,11 +162,11 @@ def new_task():
             return "", 204, {"HX-Trigger": CHANGED}
         flash("Task added.", "success")
         default = url_for("contacts.timeline", contact_id=contact.id) if contact else url_for("contacts.my_tasks")
-        return redirect_after_post(safe_next(default), trigger=CHANGED)
+        return redirect_after_post(next_url(default), trigger=CHANGED)
     if form.contact_query.raw_data == [] and contact is None and form.contact_id.data:
         contact = db.session.get(Contact, form.contact_id.data)
     context = _form_context(form, contact=contact, candidates=candidates,
-                            next_url=safe_next(url_for("contacts.my_tasks")))
+                            next_url=next_url(url_for("contacts.my_tasks")))
     template = "contacts/_task_form.html" if is_htmx() else "contacts/tasks_new.html"
     return render_template(template, **context), 422
 
@@ -178,7 +179,7 @@ def edit_task(task_id: int):
     form = TaskForm(formdata=request.form if posted else None, obj=task, prefix="task")
     form.assignee_id.choices = _assignee_choices(task.assignee_id)
     candidates: list = []
-    back = safe_next(url_for("contacts.my_tasks"))
+    back = next_url(url_for("contacts.my_tasks"))
     if not posted:
         form.assignee_id.data = task.assignee_id or 0
         form.contact_query.data = task.contact.display_name if task.contact else ""
@@ -201,12 +202,12 @@ def _toggle(task_id: int, done: bool):
     if is_htmx():
         response = make_response(render_template("contacts/_task_row.html", task=task,
                                                  row=request.form.get("row", ""),
-                                                 next_url=safe_next(""), **helpers()))
+                                                 next_url=next_url(""), **helpers()))
         response.headers["HX-Trigger"] = "timeline-changed"
         return response
     if changed:
         flash(f"“{task.title}” is {'done' if done else 'open again'}.", "success")
-    return redirect_after_post(safe_next(url_for("contacts.my_tasks")), trigger=CHANGED)
+    return redirect_after_post(next_url(url_for("contacts.my_tasks")), trigger=CHANGED)
 
 
 @bp.post("/tasks/<int:task_id>/complete")
@@ -227,7 +228,7 @@ def delete_task(task_id: int):
     task = _task(task_id)
     if not tasks_service.may_delete(task, current_user):
         abort(403)
-    back = safe_next(url_for("contacts.my_tasks"))
+    back = next_url(url_for("contacts.my_tasks"))
     if request.method == "GET":
         return confirm_page("Delete this task?", f"Delete the task “{task.title}”? This cannot be undone.",
                             "Delete task", back, action=url_for("contacts.delete_task", task_id=task.id, next=back))

@@ -23,6 +23,7 @@ from app.forms import choices
 from app.htmx import confirm_page, is_htmx, page_or_fragment, redirect_after_post
 from app.models.base import utcnow
 from app.permissions import can, permission_required
+from app.redirects import next_url
 from modules.contacts import tasks_service, timeline
 from modules.contacts.models import Activity, Contact
 from modules.contacts.views import bp
@@ -73,14 +74,6 @@ def contact_url(contact_id: int) -> str:
     if "contacts.show" in current_app.view_functions:
         return url_for("contacts.show", contact_id=contact_id)
     return url_for("contacts.timeline", contact_id=contact_id)
-
-
-def safe_next(default: str) -> str:
-    """A local path to return to, from the form or the query string."""
-    target = request.values.get("next", "")
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
 
 
 def may_edit_entry(entry) -> bool:
@@ -153,7 +146,7 @@ def add_entry(contact_id: int):
         return render_template("contacts/timeline.html", **_region(contact, form=form)), 422
     timeline.log(contact.id, form.values(), user=current_user)
     db.session.commit()
-    return _changed(safe_next(url_for("contacts.timeline", contact_id=contact.id)))
+    return _changed(next_url(url_for("contacts.timeline", contact_id=contact.id)))
 
 
 def _own_activity(activity_id: int) -> Activity:
@@ -179,7 +172,7 @@ def edit_entry(activity_id: int):
                 values["occurred_at"] = activity.occurred_at  # the minute shown was kept
             timeline.edit(activity, values, user=current_user)
             db.session.commit()
-            return _changed(safe_next(back))
+            return _changed(next_url(back))
     context = {"form": form, "activity": activity, "contact": db.session.get(Contact, activity.contact_id),
                "back": back}
     status = 422 if form.errors else 200
@@ -199,4 +192,4 @@ def delete_entry(activity_id: int):
                             "Delete entry", back)
     timeline.delete(activity, user=current_user)
     db.session.commit()
-    return _changed(safe_next(back))
+    return _changed(next_url(back))
