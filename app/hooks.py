@@ -57,6 +57,20 @@ def _enforce():
     return None
 
 
+def _refuse_nul_bytes():
+    """A NUL byte is in no address, name or text anyone types, and PostgreSQL
+    can neither store nor compare one (psycopg raises DataError, a 500 from
+    whichever query meets it first): the request is refused as a whole."""
+    texts = [request.path]
+    for source in (request.args, request.form) if request.method == "POST" else (request.args,):
+        for key, values in source.lists():
+            texts += [key, *values]
+    if any("\x00" in text for text in texts):
+        return error_page(400, "Bad address", "This link or form holds a character no text can contain (a NUL byte), "
+                          "so Steward did not read it. Check where the link came from.")
+    return None
+
+
 def refuse(permission: str, what: str = ""):
     """403, with the refusal in the audit log: for the default-deny hook and
     views that check a further permission themselves (`what` says for what)."""
@@ -132,6 +146,7 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["static_url"] = static_url
     app.jinja_env.globals["home_url"] = home_url
     app.jinja_env.globals["when"] = when
+    app.before_request(_refuse_nul_bytes)
     app.before_request(_enforce)
     app.after_request(_headers)
 
