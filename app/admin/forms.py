@@ -116,5 +116,6 @@ class OutboxFilterForm(FilterForm):
 
 class JobFilterForm(FilterForm):
     status = SelectField("Status", choices=choices({"": "Any status", "queued": "Queued", "started": "Running",
-                                                    "finished": "Finished", "failed": "Failed"}),
+                                                    "finished": "Finished", "failed": "Failed",
+                                                    "interrupted": "Interrupted"}),
                          validators=[Optional()])

@@ -12,6 +12,7 @@ from rq.job import Job as RQJob
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from app import heartbeat
 from app.extensions import db
 from app.models import Job
 from app.models.base import utcnow
@@ -95,6 +96,7 @@ def run(job_id: int) -> str:
         return job.status
     job.status, job.error = Job.STARTED, None
     db.session.commit()
+    beating = _beat_while_running(job_id)
     try:
         result = handler.run(job, **(job.args or {}))
     except Exception:
@@ -104,6 +106,9 @@ def run(job_id: int) -> str:
         db.session.commit()
         current_app.logger.exception("job %s (%s) failed", job_id, job.kind)
         return job.status
+    finally:
+        beating.stop()
+        heartbeat.forget_job(_redis(), job_id)
     job.status, job.finished_at = Job.FINISHED, utcnow()
     long_job = job.finished_at - job.started_at >= REFRESH_STATISTICS_AFTER
     if isinstance(result, dict):
@@ -116,10 +121,45 @@ def run(job_id: int) -> str:
     return job.status
 
 
+def _redis():
+    return current_app.extensions["steward"].redis
+
+
+def _beat_while_running(job_id: int) -> heartbeat.Beating:
+    """Say every WORKER_HEARTBEAT seconds, from this process, that the job
+    still runs (app/heartbeat.py)."""
+    connection, log = _redis(), current_app.logger
+    return heartbeat.Beating(lambda: heartbeat.beat_job(connection, job_id),
+                             current_app.config["WORKER_HEARTBEAT"], f"job-{job_id}-heartbeat",
+                             on_error=lambda error: log.warning("job %s: heartbeat failed: %s", job_id, error)).start()
+
+
 def retry(job: Job) -> None:
-    """Queue a failed job again (from the admin page)."""
+    """Queue a failed or interrupted job again (from the admin page)."""
     job.status, job.error, job.done = Job.QUEUED, None, 0
+    tell_module(job, resuming=True)
     db.session.info.setdefault(_PENDING, []).append((job.id, None))
+
+
+def resume(job: Job) -> None:
+    """Queue an interrupted job of a resumable kind again: it carries on from
+    its last checkpoint (its progress stays)."""
+    job.status, job.error, job.finished_at = Job.QUEUED, None, None
+    tell_module(job, resuming=True)
+    db.session.info.setdefault(_PENDING, []).append((job.id, None))
+
+
+def tell_module(job: Job, *, resuming: bool) -> None:
+    """Let the job's module mark its own records as waiting again or as
+    interrupted (`JobHandler.interrupted`)."""
+    handler = current_app.extensions["steward"].jobs.get(job.kind)
+    if handler is not None and handler.interrupted is not None:
+        handler.interrupted(job, resuming)
+
+
+def resumable(job: Job) -> bool:
+    handler = current_app.extensions["steward"].jobs.get(job.kind)
+    return bool(handler and handler.resumable)
 
 
 def requeue_waiting() -> int:

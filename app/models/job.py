@@ -16,6 +16,8 @@ class Job(db.Model):
     __table_args__ = (Index("ix_core_job_status_id", "status", "id"),)
 
     QUEUED, STARTED, FINISHED, FAILED = "queued", "started", "finished", "failed"
+    # The worker running it died (app/jobs/stranded.py): resume or retry it.
+    INTERRUPTED = "interrupted"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(80))
