@@ -51,10 +51,10 @@ def test_config_comes_from_the_environment(monkeypatch, tmp_path):
     assert config["INSTANCE_PATH"] == str(tmp_path)
 
 
-def test_healthz_reports_database_and_redis(client):
+def test_healthz_reports_database_redis_and_worker(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json == {"status": "ok", "database": "ok", "redis": "ok"}
+    assert response.json == {"status": "ok", "database": "ok", "redis": "ok", "worker": "ok"}
 
 
 def test_healthz_is_503_when_redis_is_down(tmp_path):
