@@ -39,7 +39,9 @@ module = Module(
     jobs=[JobHandler("contacts.bulk", "modules.contacts.bulk:run_job"),
           JobHandler("contacts.find_duplicates", "modules.contacts.duplicates:run_job"),
           JobHandler("contacts.export", "modules.contacts.export:run_job"),
-          JobHandler("contacts.import", "modules.contacts.importer.run:job")],
+          # each chunk commits with the run's counts: running it again carries on after them
+          JobHandler("contacts.import", "modules.contacts.importer.run:job", resumable=True,
+                     interrupted="modules.contacts.importer.run:interrupted")],
     seed="modules.contacts.seed:seed",
     seeded="modules.contacts.queries:stored_count",
     cli="modules.contacts.cli:group",

@@ -52,7 +52,8 @@ module = Module(
              Widget("pipeline-open-value", "Open pipeline by stage", "pipeline.view",
                     "modules.pipeline.widgets:pipeline_value", order=40)],
     jobs=[JobHandler("pipeline.import_gifts", "modules.pipeline.gift_import.run:job"),
-          JobHandler("pipeline.receipts", "modules.pipeline.receipts.batch:run_job"),
+          # each chunk commits its acknowledgements with the job's cursor: running it again carries on
+          JobHandler("pipeline.receipts", "modules.pipeline.receipts.batch:run_job", resumable=True),
           ],
     # The month fiscal years start on (1 = calendar years): donor status,
     # LYBUNT/SYBUNT and the giving widget all count years from it.

@@ -283,6 +283,7 @@ def job(job, *, import_id: int, user_id: int | None = None, mode: str = "run", *
         return INTAKE.read_job(job, run)
     user = db.session.get(User, user_id) if user_id else None
     if mode == "undo":
+        run.status = "undoing"  # again, when an interrupted undo resumes
         job_progress(job, 0, None, f"Undoing the import of {run.filename}")
         result = undo.undo(run, user, progress=lambda done, total: job_progress(job, done, total))
         return result
@@ -298,6 +299,15 @@ def job(job, *, import_id: int, user_id: int | None = None, mode: str = "run", *
         db.session.commit()
         raise
     return counts(run)
+
+
+def interrupted(job, resuming: bool) -> None:
+    """The worker running this import (or its undo) died, or it is queued
+    again after that: what it committed stays, its counts saying how far it
+    got. Resumed, it waits for a worker; otherwise its page offers Resume and Undo."""
+    run = db.session.get(ImportRun, (job.args or {}).get("import_id"))
+    if run is not None and run.job_id == job.id and run.status in ("queued", "running", "undoing", "interrupted"):
+        run.status = "queued" if resuming else "interrupted"
 
 
 def counts(run: ImportRun) -> dict:

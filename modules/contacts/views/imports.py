@@ -31,7 +31,9 @@ WORKING = ("reading", "queued", "running", "undoing")
 STATUS_LABELS = {"reading": "Reading the file", "refused": "Cannot be imported",
                  "uploaded": "Not started", "mapped": "Not started", "queued": "Waiting to run",
                  "running": "Running", "finished": "Finished", "failed": "Stopped with an error",
-                 "undoing": "Undoing", "undone": "Undone"}
+                 "interrupted": "Interrupted", "undoing": "Undoing", "undone": "Undone"}
+# What it wrote so far is committed and counted: it can be undone, or resumed (not after it failed).
+STOPPED = ("finished", "failed", "interrupted")
 SAMPLE_ROWS = 20
 
 
@@ -282,12 +284,29 @@ def _safe_name(stem: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in stem)[:80] or "import"
 
 
+@bp.post("/import/<int:import_id>/resume")
+@permission_required("contacts.import")
+def import_resume(import_id: int):
+    """Carry on with an import (or its undo) whose worker died, after the
+    last rows it committed (app/jobs/stranded.py)."""
+    run = _run_or_404(import_id)
+    job = db.session.get(Job, run.job_id) if run.job_id else None
+    if run.status != "interrupted" or job is None or job.status != Job.INTERRUPTED:
+        flash("Only an interrupted import can be resumed.", "warning")
+        return redirect_after_post(url_for("contacts.import_status", import_id=run.id))
+    jobs.resume(job)  # the run waits again ("queued")
+    done = run.created + run.updated + run.skipped + run.failed
+    audit.record(audit.UPDATE, run, summary=f"Resumed the import of {run.filename} after row {done:,}")
+    db.session.commit()
+    return redirect_after_post(url_for("contacts.import_status", import_id=run.id))
+
+
 @bp.route("/import/<int:import_id>/undo", methods=["GET", "POST"])
 @permission_required("contacts.import")
 def import_undo(import_id: int):
     run = _run_or_404(import_id)
     # A stopped import committed whole chunks; what it did so far can be undone too.
-    if run.status not in ("finished", "failed") or run.undone_at is not None:
+    if run.status not in STOPPED or run.undone_at is not None:
         flash("This import cannot be undone now.", "warning")
         return redirect(url_for("contacts.import_status", import_id=run.id))
     if request.method == "GET":
