@@ -63,8 +63,9 @@ class JobHandler:
     twice (it commits its work with a record of how far it got, in the same
     transaction); such a job is resumed by itself when its worker is found
     gone (app/jobs/stranded.py). `interrupted(job, resuming)`, if given, is
-    called then, in the transaction that marks the job, so the module can
-    say so on its own records (an import's page)."""
+    called in the transaction that marks the job interrupted (resuming=False)
+    or queues it again (True), so the module can say so on its own records
+    (an import's page)."""
 
     kind: str
     run: Callable | str
