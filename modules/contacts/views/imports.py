@@ -32,7 +32,7 @@ STATUS_LABELS = {"reading": "Reading the file", "refused": "Cannot be imported",
                  "uploaded": "Not started", "mapped": "Not started", "queued": "Waiting to run",
                  "running": "Running", "finished": "Finished", "failed": "Stopped with an error",
                  "interrupted": "Interrupted", "undoing": "Undoing", "undone": "Undone"}
-# What it wrote so far is committed and counted: it can be undone, or resumed (not after it failed).
+# Stopped imports: what they wrote so far is committed and counted, so it can be undone.
 STOPPED = ("finished", "failed", "interrupted")
 SAMPLE_ROWS = 20
 
