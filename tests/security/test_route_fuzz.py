@@ -130,6 +130,7 @@ def _setup(app, who: str):
 
 
 @pytest.mark.parametrize("who", ["admin", "anonymous"])
+@pytest.mark.usefixtures("worker_heartbeat")
 def test_bad_path_variables_never_crash(app, who):
     client, token, records = seeded_client(app, who)
     walk = Walk(client, token)
@@ -151,6 +152,7 @@ FILTERED = ("contacts.index", "contacts.count", "contacts.export_confirm", "cont
 
 
 @pytest.mark.parametrize("who", ["admin", "anonymous"])
+@pytest.mark.usefixtures("worker_heartbeat")
 def test_bad_query_parameters_never_crash(app, who):
     from modules.contacts.queries import MAX_RULES
 

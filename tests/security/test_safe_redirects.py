@@ -210,6 +210,7 @@ def test_duplicates(app, admin_client):
           200)
 
 
+@pytest.mark.usefixtures("worker_heartbeat")
 def test_every_route_keeps_next_on_the_site(app):
     """Every rule, GET and POST (with a CSRF token), with `next` in the query
     string and the form: the variants each earlier check let through."""
