@@ -114,3 +114,24 @@ def hold_write_lock(session, table: str) -> None:
         connection.exec_driver_sql(f"LOCK TABLE {quoted} IN SHARE ROW EXCLUSIVE MODE")
     elif connection.dialect.name == "sqlite" and not connection.connection.driver_connection.in_transaction:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def hold_row_lock(record) -> None:
+    """Keep other writers of `record`'s row waiting until this transaction
+    ends, then forget what the session had loaded, so that what is read next
+    is what is stored now and stays so until the commit (check, then save).
+
+    PostgreSQL: `SELECT ... FOR UPDATE` of that row. SQLite: the database's
+    one write lock, as `hold_write_lock` takes it."""
+    from sqlalchemy import inspect, select
+
+    state = inspect(record)
+    session = state.session
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        keys = state.mapper.primary_key
+        session.execute(select(*keys).where(*(c == v for c, v in zip(keys, state.identity, strict=True)))
+                        .with_for_update())
+    elif connection.dialect.name == "sqlite" and not connection.connection.driver_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    session.expire_all()

@@ -8,6 +8,7 @@ from flask import abort, current_app, flash, make_response, render_template, req
 from markupsafe import Markup
 from sqlalchemy import bindparam
 
+from app import edits
 from app.dashboard import home_url
 from app.extensions import db
 from app.forms import choices
@@ -218,6 +219,13 @@ def _save(contact: Contact, form, cleaned) -> bool:
     return bool(changes)
 
 
+def _saved_message(contact: Contact, changed: bool, taken: list[str]) -> str:
+    message = f"{contact.display_name} is saved." if changed else "Nothing changed."
+    if taken:
+        message += f" Someone else's changes to {', '.join(taken)} were kept."
+    return message
+
+
 @bp.route("/<int:contact_id>/edit", methods=["GET", "POST"])
 @permission_required("contacts.edit")
 def edit(contact_id: int):
@@ -230,12 +238,22 @@ def edit(contact_id: int):
         section_name = ""
     inline = bool(section_name) and is_htmx()
     sections = (section_name,) if section_name else forms.SECTIONS
-    fields, values = _custom(contact) if "custom" in sections else ([], {})
-    form = forms.build(contact.kind, sections, contact=contact, custom=fields, custom_values=values,
-                       formdata=None if request.method == "GET" else ...)
-    if request.method == "POST":
+
+    def stored_form(formdata=None):
+        fields, values = _custom(contact) if "custom" in sections else ([], {})
+        return forms.build(contact.kind, sections, contact=contact, custom=fields, custom_values=values,
+                           formdata=formdata)
+
+    form = stored_form(None if request.method == "GET" else ...)
+    status = 200
+    if request.method == "GET":
+        edits.stamp(form)
+    else:
         cleaned = forms.clean(form, contact)
-        if cleaned is not None:
+        if cleaned is not None and not edits.settle(form, contact, stored_form):
+            status = 409
+        elif cleaned is not None:
+            cleaned = forms.clean(form, contact)  # again: fields may now hold what someone else saved
             changed = _save(contact, form, cleaned)
             db.session.commit()
             if inline:
@@ -243,11 +261,12 @@ def edit(contact_id: int):
                                    **_section_context(contact, section_name))
                 response.headers["HX-Trigger"] = CHANGED
                 return response
-            flash(f"{contact.display_name} is saved." if changed else "Nothing changed.", "success")
+            flash(_saved_message(contact, changed, form.edit_taken), "success")
             if request.form.get("again"):
                 return redirect_after_post(url_for("contacts.edit", contact_id=contact.id))
             return redirect_after_post(_page_url(contact), trigger=CHANGED)
-    status = 422 if form.errors or forms._row_errors(form) else 200
+    if status != 409:
+        status = 422 if form.errors or forms._row_errors(form) else 200
     if inline:
         if status == 200:
             forms.add_blank_rows(form)
