@@ -96,6 +96,7 @@ class Hold:
             "device": f"Too many failed sign-ins for this account on this device. Try again in {wait}.",
             "account": f"Too many failed sign-ins for this account. Try again in {wait}, sign in on a "
                        "device you have used before, or reset your password.",
+            "current": f"Too many wrong current passwords. Try again in {wait}.",
         }[self.kind]
 
 
@@ -118,13 +119,14 @@ class Lockout:
             "pair": f"{self.account} from network address {self.address}",
             "device": f"{self.account} on one device they signed in with before",
             "account": f"{self.account} (on devices they have not used before)",
+            "current": f"{self.account} changing their password (wrong current password)",
         }[self.kind]
 
 
 def limit(kind: str) -> Limit:
     """Allowance (a setting), first wait, longest wait, forget one failure every (seconds)."""
     config = current_app.config
-    if kind in ("pair", "device"):
+    if kind in ("pair", "device", "current"):
         return Limit(config["LOGIN_LIMIT_PAIR"], 60, 3600, 1800)
     if kind == "address":
         return Limit(config["LOGIN_LIMIT_IP"], 15, 600, 300)
@@ -169,6 +171,21 @@ def succeeded(attempt: Attempt) -> None:
     failure_counters.clear(_redis(), attempt.own_keys())
 
 
+def _current_key(user: User) -> str:
+    return f"{PREFIX}:current:{user.email}"
+
+
+def check_current_password(user: User) -> Hold | None:
+    """The hold on checking `user`'s current password (changing it on the
+    account page), so that a stolen session cannot guess it at full speed."""
+    return _longest(["current"], failure_counters.waits(_redis(), [_current_key(user)], _now()))
+
+
+def failed_current_password(user: User) -> Hold | None:
+    return _longest(["current"], failure_counters.record_failure(
+        _redis(), [(_current_key(user), limit("current"))], _now()))
+
+
 def lockouts() -> list[Lockout]:
     return [_lockout(counter) for counter in failure_counters.holding(_redis(), _now(), SHOWN)]
 
@@ -189,7 +206,7 @@ def _lockout(counter: Counter) -> Lockout:
     kind, _, who = counter.key.removeprefix(f"{PREFIX}:").partition(":")
     if kind == "address":
         return Lockout(kind, "", who, counter)
-    if kind == "account":
+    if kind in ("account", "current"):
         return Lockout(kind, who, "", counter)
     first, _, account = who.partition(" ")
     return Lockout(kind, account, first if kind == "pair" else "", counter)

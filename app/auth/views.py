@@ -151,8 +151,12 @@ def account():
     if form.validate_on_submit():
         changes = audit.diff(user, {"name": form.name.data.strip()})
         if form.password.data:
-            if not verify_password(user, form.current_password.data or ""):
-                form.current_password.errors.append("Enter your current password to change it.")
+            if hold := signin_limits.check_current_password(user):
+                form.current_password.errors.append(hold.message)
+            elif not verify_password(user, form.current_password.data or ""):
+                hold = signin_limits.failed_current_password(user)
+                form.current_password.errors.append(
+                    hold.message if hold else "Enter your current password to change it.")
             elif problem := password_problem(form.password.data, user.email):
                 form.password.errors.append(problem)
             else:

@@ -135,3 +135,33 @@ def test_a_bad_allowance_setting_refuses_to_start(monkeypatch, value):
     monkeypatch.setenv("LOGIN_LIMIT_ACCOUNT", value)
     with pytest.raises(ConfigError, match="LOGIN_LIMIT_ACCOUNT must be a whole number of failed sign-ins"):
         load_config()
+
+
+def test_a_stolen_session_cannot_guess_the_current_password_at_full_speed(app, admin, admin_client, signin_clock):
+    """Changing your password asks for the current one; wrong guesses there
+    count like sign-ins of one device, and then wait, whatever is typed."""
+    pair_allowance = app.config["LOGIN_LIMIT_PAIR"]
+
+    def change(current: str):
+        return admin_client.post("/account", data={
+            "csrf_token": csrf_from(admin_client, "/account"), "name": admin.name, "current_password": current,
+            "password": "a brand new passphrase here", "confirm": "a brand new passphrase here"})
+
+    guesses = 0
+    for n in range(pair_allowance + 5):
+        guesses += 1
+        if "Too many wrong current passwords. Try again in" in change(f"guess number {n}").get_data(as_text=True):
+            break
+    assert guesses == pair_allowance  # the last allowed wrong guess starts the wait
+    held = change(PASSWORD).get_data(as_text=True)
+    assert "Too many wrong current passwords. Try again in 1 minute." in held
+    from app.auth.passwords import verify_password
+    from app.models import User
+
+    with app.app_context():
+        assert verify_password(db.session.get(User, admin.id), PASSWORD)  # unchanged while held
+    lockouts = admin_client.get("/admin/lockouts").get_data(as_text=True)
+    assert "admin@example.org changing their password (wrong current password)" in lockouts
+
+    signin_clock.advance(61)
+    assert change(PASSWORD).status_code == 303
