@@ -9,6 +9,7 @@ from functools import lru_cache
 from flask import Flask, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from app import audit
 from app.extensions import db
@@ -91,6 +92,20 @@ def _headers(response):
         response.vary.add("Cookie")
         headers.setdefault("Cache-Control", "no-store")
     return response
+
+
+ERROR_WORDS = {
+    400: ("Something is missing", "This address or form is missing something it needs, or was sent "
+                                  "in a way that could not be read. Go back and try again."),
+    405: ("Not used that way", "This address is not meant to be opened like this. Go back and use "
+                               "the page's buttons."),
+    409: ("Changed meanwhile", "Someone else changed this at the same moment. Go back, reload the page "
+                               "and try again."),
+    410: ("Gone", "What was here has been removed."),
+    413: ("Too large", "What was sent is larger than this server accepts."),
+    415: ("Not a format Steward reads", "Go back and send a different kind of file."),
+    503: ("Briefly unavailable", "Part of Steward is not answering. Try again in a minute."),
+}
 
 
 def error_page(code: int, title: str, message: str):
@@ -176,6 +191,22 @@ def register(app: Flask) -> None:
         return error_page(400, "The form expired",
                           "This form was open too long or came from elsewhere. "
                           "Go back, reload the page and try again.")
+
+    @app.errorhandler(HTTPException)
+    def any_other_error(error: HTTPException):
+        """Every other error status gets Steward's own page, with the way back.
+        Redirects (a missing trailing slash) and ready-made responses pass, and
+        so does an untrusted Host header: no page can be built for that host."""
+        if error.code is None or error.code < 400 or error.response is not None or isinstance(error, SecurityError):
+            return error
+        told = error.description if error.description != type(error).description else None
+        title, message = ERROR_WORDS.get(error.code, (error.name, "Go back and try again."))
+        html, code = error_page(error.code, title, told or message)
+        response = current_app.make_response((html, code))
+        for name, value in error.get_headers():  # Allow on a 405, Retry-After on a 503
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(500)
     def server_error(_e):

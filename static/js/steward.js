@@ -1,6 +1,7 @@
 // Steward's only script: send the CSRF token with every HTMX request, hold back
-// as-you-type searches that are too short to narrow anything, and close the
-// open menus when their content is used. Everything works without it.
+// as-you-type searches that are too short to narrow anything, close the open
+// menus when their content is used or Escape is pressed, and make tables that
+// scroll sideways reachable by keyboard. Everything works without it.
 document.addEventListener("htmx:configRequest", (event) => {
   // <input data-min-chars="2">: one letter would make the full-text index read
   // most of its entries, so typing waits for a second one (an empty box still
@@ -22,3 +23,36 @@ document.addEventListener("click", (event) => {
     if (!menu.contains(event.target)) menu.removeAttribute("open");
   });
 });
+
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape") return;
+  document.querySelectorAll("details.usermenu[open]").forEach((menu) => {
+    menu.removeAttribute("open");
+    menu.querySelector("summary").focus();
+  });
+});
+
+// A table wider than its box scrolls inside it: give the box a tab stop and a
+// name so keyboard users can scroll it too, and say that it scrolls.
+function markScrollingTables() {
+  document.querySelectorAll(".table-wrap").forEach((wrap) => {
+    const scrolls = wrap.scrollWidth > wrap.clientWidth + 1;
+    if (scrolls && !wrap.hasAttribute("data-scrolls")) {
+      const table = wrap.querySelector("table");
+      const caption = table && table.caption ? table.caption.textContent.trim() : "";
+      const labelled = table && table.getAttribute("aria-label");
+      const section = wrap.closest("section, main");
+      const heading = section && section.querySelector("h1, h2");
+      const name = caption || labelled || (heading ? heading.textContent.trim() : "Table");
+      wrap.setAttribute("data-scrolls", "");
+      wrap.setAttribute("tabindex", "0");
+      wrap.setAttribute("role", "region");
+      wrap.setAttribute("aria-label", name + " (scrolls sideways)");
+    } else if (!scrolls && wrap.hasAttribute("data-scrolls")) {
+      ["data-scrolls", "tabindex", "role", "aria-label"].forEach((a) => wrap.removeAttribute(a));
+    }
+  });
+}
+document.addEventListener("DOMContentLoaded", markScrollingTables);
+document.addEventListener("htmx:afterSettle", markScrollingTables);
+window.addEventListener("resize", markScrollingTables);
