@@ -21,6 +21,8 @@ def _json_safe(value):
         return value
     if isinstance(value, (list, tuple, set, frozenset)):
         return [_json_safe(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
     return str(value)
 
 

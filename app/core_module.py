@@ -4,7 +4,7 @@ the same lazy references. It is always enabled."""
 
 from __future__ import annotations
 
-from app.registry import AdminLink, JobHandler, Module, NavItem, SearchProvider, Widget
+from app.registry import AdminLink, JobHandler, Module, NavItem, RecordKind, SearchProvider, Widget
 
 core = Module(
     name="core",
@@ -46,5 +46,15 @@ core = Module(
     ],
     jobs=[JobHandler("core.deliver_mail", "app.mail.delivery:deliver")],
     search=[SearchProvider("Users", "admin.users", "app.admin.users:search_users")],
+    records=[
+        RecordKind("core_user", "User", "admin.edit_user", "user_id", "admin.users"),
+        RecordKind("core_role", "Role", "admin.edit_role", "role_id", "admin.roles"),
+        RecordKind("core_invitation", "Invitation"),
+        RecordKind("core_setting", "Settings"),
+        RecordKind("core_job", "Background job", "admin.job", "job_id", "admin.jobs"),
+        RecordKind("core_mail_message", "Email", "admin.outbox_message", "message_id", "admin.mail"),
+        RecordKind("signin_limit", "Sign-in wait"),
+        RecordKind("endpoint", "Page"),
+    ],
     settings={"org_name": "Steward", "timezone": "UTC", "currency": "USD", "locale": "en"},
 )

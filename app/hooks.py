@@ -153,6 +153,7 @@ def _aria(field) -> dict:
 
 
 def register(app: Flask) -> None:
+    from app.admin.audit_words import record_words
     from app.dashboard import home_url
     from app.dates import when
 
@@ -161,6 +162,7 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["static_url"] = static_url
     app.jinja_env.globals["home_url"] = home_url
     app.jinja_env.globals["when"] = when
+    app.jinja_env.globals["record_words"] = record_words
     app.before_request(_refuse_nul_bytes)
     app.before_request(_enforce)
     app.after_request(_headers)

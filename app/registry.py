@@ -89,6 +89,20 @@ class SearchProvider:
         refs.lazy_fields(self, "search")
 
 
+@dataclass(frozen=True)
+class RecordKind:
+    """How people name a table's records, and the page that shows one: the
+    audit log says "Gift #42" with a link instead of `pipeline_gift #42`.
+    `endpoint` takes the record's id as `param`; records without a page of
+    their own leave it out. (The API will name its resources from these.)"""
+
+    table: str
+    noun: str
+    endpoint: str | None = None
+    param: str = "id"
+    permission: str | None = None  # needed to follow the link; None: whoever reads the audit log
+
+
 @dataclass
 class Module:
     """What a module declares. Only `name` and `title` are required.
@@ -121,6 +135,7 @@ class Module:
     widgets: list[Widget] = field(default_factory=list)
     jobs: list[JobHandler] = field(default_factory=list)
     search: list[SearchProvider] = field(default_factory=list)
+    records: list[RecordKind] = field(default_factory=list)
     settings: dict[str, object] = field(default_factory=dict)
     seed: Callable | str | None = None  # seed(n, rng, progress): see above
     # seeded() -> int: how many records of what `--contacts N` counts the

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from app.permissions import BUILTIN_ROLES, default_roles_for
-from app.registry import AdminLink, JobHandler, Module, NavItem, SearchProvider, Widget
+from app.registry import AdminLink, JobHandler, Module, NavItem, RecordKind, SearchProvider, Widget
 
 
 @dataclass
@@ -19,6 +19,7 @@ class StewardState:
     widgets: list[Widget] = field(default_factory=list)
     jobs: dict[str, JobHandler] = field(default_factory=dict)
     search: list[SearchProvider] = field(default_factory=list)
+    records: dict[str, RecordKind] = field(default_factory=dict)  # by table name
     styles: list[str] = field(default_factory=list)
     scripts: list[str] = field(default_factory=list)
     redis: object = None
@@ -36,6 +37,7 @@ class StewardState:
             self.admin.extend((module.title, link) for link in module.admin)
             self.widgets.extend(module.widgets)
             self.search.extend(module.search)
+            self.records.update((kind.table, kind) for kind in module.records)
             self.styles.extend(module.styles)
             self.scripts.extend(module.scripts)
             for handler in module.jobs:

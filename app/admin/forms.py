@@ -16,6 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
+from app.admin.audit_words import record_type_choices
 from app.forms import choices, email_field
 
 
@@ -92,8 +93,7 @@ class FilterForm(FlaskForm):
 class AuditFilterForm(FilterForm):
     action = SelectField("Action", validators=[Optional()])
     actor = StringField("Who (email starts with)", validators=[Optional(), Length(max=254)], filters=[_strip])
-    object_type = StringField("Record type", validators=[Optional(), Length(max=60)], filters=[_strip],
-                              render_kw={"placeholder": "core_user"})
+    object_type = SelectField("Record type", validators=[Optional()], validate_choice=False)
     object_id = StringField("Record id", validators=[Optional(), Length(max=64)], filters=[_strip])
     date_from = DateField("From", validators=[Optional()])
     date_to = DateField("To", validators=[Optional()])
@@ -101,6 +101,10 @@ class AuditFilterForm(FilterForm):
     def __init__(self, formdata, actions, **kwargs):
         super().__init__(formdata, **kwargs)
         self.action.choices = choices([("", "Any action")] + [(a, a.replace("_", " ")) for a in actions])
+        kinds = record_type_choices()
+        if self.object_type.data and self.object_type.data not in dict(kinds):
+            kinds.append((self.object_type.data, self.object_type.data))  # a link from before: keep it
+        self.object_type.choices = choices([("", "Any record")] + kinds)
 
     def validate_date_to(self, field):
         if field.data and self.date_from.data and field.data < self.date_from.data:

@@ -1,7 +1,16 @@
 """Contacts: people, households and organisations, and everything that
 hangs on them. Every other module builds on this one."""
 
-from app.registry import AdminLink, JobHandler, Module, NavItem, SearchProvider, Widget, migrations_dir
+from app.registry import (
+    AdminLink,
+    JobHandler,
+    Module,
+    NavItem,
+    RecordKind,
+    SearchProvider,
+    Widget,
+    migrations_dir,
+)
 from modules.contacts.hooks import ContactHooks
 
 # The manifest is imported even when the module is disabled: it names the
@@ -22,6 +31,16 @@ module = Module(
     blueprint="modules.contacts.views:bp",
     models="modules.contacts.models",
     migrations=migrations_dir(__file__),
+    # How the audit log names these tables' records, and links to them.
+    records=[RecordKind("contacts_contact", "Contact", "contacts.show", "contact_id", "contacts.view"),
+             RecordKind("contacts_segment", "Segment", "contacts.segment", "segment_id", "contacts.view"),
+             RecordKind("contacts_import", "Contact import", "contacts.import_status", "import_id",
+                        "contacts.import"),
+             RecordKind("contacts_activity", "Timeline entry"), RecordKind("contacts_task", "Task"),
+             RecordKind("contacts_tag", "Tag"), RecordKind("contacts_custom_field", "Custom field"),
+             RecordKind("contacts_relationship", "Relationship"),
+             RecordKind("contacts_relationship_type", "Relationship type"),
+             RecordKind("contacts_duplicate_dismissal", "Duplicate pair set aside")],
     settings={"default_country": ""},
     admin=[
         AdminLink("Contacts settings", "contacts.admin_index", "contacts.admin",

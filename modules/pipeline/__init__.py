@@ -2,7 +2,7 @@
 (gifts, pledges, recurring gifts, receipts), with donor insight on the
 contact page. Builds on contacts."""
 
-from app.registry import AdminLink, JobHandler, Module, NavItem, Widget, migrations_dir
+from app.registry import AdminLink, JobHandler, Module, NavItem, RecordKind, Widget, migrations_dir
 from modules.contacts.hooks import ContactHooks
 
 # The manifest is imported even when the module is disabled: it names the
@@ -31,6 +31,16 @@ module = Module(
     blueprint="modules.pipeline.views:bp",
     models="modules.pipeline.models",
     migrations=migrations_dir(__file__),
+    # How the audit log names these tables' records, and links to them.
+    records=[RecordKind("pipeline_gift", "Gift", "pipeline.gift", "gift_id", "giving.view"),
+             RecordKind("pipeline_pledge", "Pledge", "pipeline.pledge", "pledge_id", "giving.view"),
+             RecordKind("pipeline_recurring", "Recurring gift", "pipeline.recurring", "recurring_id", "giving.view"),
+             RecordKind("pipeline_opportunity", "Opportunity", "pipeline.opportunity", "opportunity_id",
+                        "pipeline.view"),
+             RecordKind("pipeline_acknowledgement", "Acknowledgement"), RecordKind("pipeline_fund", "Fund"),
+             RecordKind("pipeline_appeal", "Appeal"), RecordKind("pipeline_pipeline", "Pipeline"),
+             RecordKind("pipeline_stage", "Stage"), RecordKind("pipeline_receipt_template", "Receipt template"),
+             RecordKind("pipeline_gift_import", "Gift import")],
     nav=[NavItem("Giving", "pipeline.gifts", "giving.view", order=40,
                  section=("pipeline.gift", "pipeline.pledge", "pipeline.recurring", "pipeline.receipt",
                           "pipeline.donor_statement", "pipeline.giving_")),

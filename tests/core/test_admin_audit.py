@@ -82,3 +82,49 @@ def test_htmx_gets_only_the_results_and_changes_are_shown(app, admin_client):
     page = admin_client.get("/admin/audit").get_data(as_text=True)
     assert 'hx-get="/admin/audit"' in page and 'hx-target="#audit-results"' in page
     assert 'hx-push-url="true"' in page and '<button type="submit"' in page
+
+
+def test_records_read_as_words_with_links_to_their_pages(app, admin_client):
+    """Issue 16, part 6: "Gift #9" linked to the gift, not `pipeline_gift #9`;
+    a table nobody named reads without its module prefix; changes that hold
+    a mapping read as "name: value", not a Python dict."""
+    from modules.contacts import records
+
+    with app.app_context():
+        contact = records.create("person", {"first_name": "Ada", "last_name": "Lovelace"}, None)
+        db.session.flush()
+        audit.record(audit.UPDATE, contact, summary="Renamed",
+                     changes={"address": ({"city": "Leeds"}, {"city": "York", "postcode": "YO1"})})
+        audit.record(audit.CREATE, object_type="pipeline_acknowledgement", object_id=9, summary="Thanked")
+        audit.record(audit.CREATE, object_type="core_user", object_id=1, summary="Invited")
+        db.session.commit()
+        contact_id = contact.id
+    html = admin_client.get("/admin/audit").get_data(as_text=True)
+
+    assert f'<a href="/contacts/{contact_id}">Contact #{contact_id}</a>' in html
+    assert "Acknowledgement #9" in html and "pipeline_acknowledgement #9" not in html
+    assert '<a href="/admin/users/1">User #1</a>' in html
+    assert "city: Leeds → city: York; postcode: YO1" in html and "{&#39;city&#39;" not in html
+    # The filter offers the named kinds and still takes a raw table name from an old link.
+    assert '<option value="pipeline_gift">Gift</option>' in html
+    narrowed = admin_client.get("/admin/audit?object_type=pipeline_acknowledgement").get_data(as_text=True)
+    assert "Thanked" in narrowed and "Invited" not in narrowed
+
+
+def test_a_link_is_shown_only_to_those_who_may_follow_it(app, client):
+    from app.models import Role, RolePermission
+    from tests.conftest import login, make_user
+
+    with app.app_context():
+        role = Role(name="Auditor", description="Reads the audit log.")
+        role.grants = [RolePermission(permission="admin.audit")]
+        db.session.add(role)
+        audit.record(audit.CREATE, object_type="pipeline_gift", object_id=42, summary="Recorded a gift",
+                     actor="x@example.org")
+        db.session.commit()
+        db.session.refresh(role)
+        db.session.expunge(role)
+    make_user(app, "auditor@example.org", role=role, name="Audra")
+    login(client, "auditor@example.org")
+    html = client.get("/admin/audit").get_data(as_text=True)
+    assert "Gift #42" in html and "/pipeline/gifts/42" not in html
