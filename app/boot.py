@@ -23,7 +23,9 @@ def boot(app: Flask) -> None:
     installed = discover()
     if "core" in installed:
         raise ConfigError("steward: a module may not be called 'core'")
-    state = StewardState(installed=installed, enabled=[core, *resolve(installed, app.config["STEWARD_MODULES"])])
+    from app import module_choice
+
+    state = StewardState(installed=installed, enabled=[core, *resolve(installed, module_choice.wanted(app, installed))])
     app.extensions["steward"] = state
     _connect_redis(app, state)
 

@@ -17,6 +17,7 @@ core = Module(
         "admin.roles": "Manage roles and their permissions",
         "admin.settings": "Change organisation settings",
         "admin.modules": "See which modules are enabled",
+        "admin.modules_choose": "Choose which modules are enabled (applies at the next start)",
         "admin.audit": "Read the audit log",
         "admin.mail": "See the mail outbox and retry messages",
         "admin.jobs": "See background jobs and retry failed ones",
@@ -56,5 +57,6 @@ core = Module(
         RecordKind("signin_limit", "Sign-in wait"),
         RecordKind("endpoint", "Page"),
     ],
-    settings={"org_name": "Steward", "timezone": "UTC", "currency": "USD", "locale": "en"},
+    settings={"org_name": "Steward", "timezone": "UTC", "currency": "USD", "locale": "en",
+              "enabled_modules": None},  # app/module_choice.py
 )

@@ -52,7 +52,7 @@ def test_dates_are_shown_in_the_organisation_timezone(app, admin_client):
 
 def test_modules_page_explains_how_to_enable_modules(app, admin_client):
     html = admin_client.get("/admin/modules").get_data(as_text=True)
-    assert "STEWARD_MODULES" in html and "flask db upgrade" in html and "restart" in html
+    assert "STEWARD_MODULES" in html and "flask upgrade" in html and "restart" in html
     assert "Always on" in html and "admin.users" in html
     for name, module in app.extensions["steward"].installed.items():
         assert f"<code class=\"muted small\">{name}</code>" in html
