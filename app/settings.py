@@ -57,6 +57,31 @@ def put(module: str, values: dict) -> dict:
             row = db.session.get(Setting, (module, key)) or Setting(module=module, key=key)
             row.value = value
             db.session.add(row)
+    forget()
+    return changed
+
+
+def forget() -> None:
+    """Drop this request's cached settings, so the next read is of what is stored."""
     g.pop("steward_settings", None)
     g.pop("steward_stored_settings", None)
-    return changed
+
+
+class Edited:
+    """A module's settings as the record an edit form saves (app/edits):
+    `settle(form, Edited("core"), current)` locks the settings table, reads
+    them afresh, and names who changed them from the audit log entries
+    recorded as `core_setting` / module."""
+
+    __tablename__ = "core_setting"
+    updated_at = None
+
+    def __init__(self, module: str):
+        self.id = module
+
+    def hold_edit_lock(self) -> None:
+        from app.database import hold_write_lock
+
+        hold_write_lock(db.session, Setting.__tablename__)
+        db.session.expire_all()
+        forget()

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import flash, render_template, url_for
+from flask import flash, render_template, request, url_for
 
-from app import audit
+from app import audit, edits
 from app import settings as store
 from app.admin import bp
 from app.admin.forms import COMMON_CURRENCIES, SettingsForm
@@ -18,15 +18,26 @@ FIELDS = ("org_name", "timezone", "currency", "locale")
 @bp.route("/settings", methods=["GET", "POST"])
 @permission_required("admin.settings")
 def settings():
-    current = store.get_all("core")
-    form = SettingsForm(**{name: current.get(name) for name in FIELDS})
-    if form.validate_on_submit():
+    def stored_form(formdata=None):
+        """The form as the stored settings fill it; `formdata=...`: as posted."""
+        current = store.get_all("core")
+        kwargs = {} if formdata is ... else {"formdata": formdata}
+        return SettingsForm(**kwargs, **{name: current.get(name) for name in FIELDS})
+
+    form = stored_form(None if request.method == "GET" else ...)
+    status = 200
+    if request.method == "GET":
+        edits.stamp(form)
+    elif form.validate() and not edits.settle(form, store.Edited("core"), stored_form):
+        status = 409
+    elif not form.errors:
         changes = store.put("core", {name: getattr(form, name).data for name in FIELDS})
         if changes:
             audit.record(audit.UPDATE, object_type="core_setting", object_id="core",
                          summary="Changed the organisation settings", changes=changes)
         db.session.commit()
-        flash("The organisation settings are saved." if changes else "Nothing changed.", "success")
+        flash(edits.saved_message("The organisation settings are saved." if changes else "Nothing changed.", form),
+              "success")
         return redirect_after_post(url_for("admin.settings"))
     return render_template("admin/settings.html", form=form, currencies=COMMON_CURRENCIES), \
-        422 if form.errors else 200
+        422 if form.errors else status

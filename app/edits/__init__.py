@@ -19,11 +19,14 @@ script) saves as before. The same token is what the API will send as
 
 Views call `stamp(form)` when they show an edit form, and
 `settle(form, record, current)` after the form validated and before saving;
-templates render `edit_guard(form)` (macros/forms.html) inside the <form>.
+templates render `edit_guard(form)` (macros/forms.html) inside the <form>;
+the saved message is `saved_message(text, form)`. A record that is not one
+row (a module's settings: `app.settings.Edited`) brings its own
+`hold_edit_lock()`.
 See docs/modules.md, "Edit forms that never lose an edit".
 """
 
 from app.edits.fingerprints import token_for
-from app.edits.settle import settle, stamp
+from app.edits.settle import hold_edit_lock, saved_message, settle, stamp
 
-__all__ = ["settle", "stamp", "token_for"]
+__all__ = ["hold_edit_lock", "saved_message", "settle", "stamp", "token_for"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from app.extensions import db
 from app.models import AuditEntry, User
@@ -22,7 +22,10 @@ class Changers:
                  .order_by(AuditEntry.id.desc()).limit(LOOKED_AT))
         self.entries = [(changes or {}, at, name or actor or "Someone")
                         for changes, at, actor, name in db.session.execute(query)]
-        self.fallback = getattr(record, "updated_at", None)
+        fallback = getattr(record, "updated_at", None)
+        if isinstance(fallback, datetime) and fallback.tzinfo is None:
+            fallback = fallback.replace(tzinfo=UTC)  # naive stamps are stored in UTC
+        self.fallback = fallback
 
     def of(self, field_name: str) -> tuple[str, datetime | None]:
         """(name, when) of the newest change to `field_name`."""

@@ -52,6 +52,15 @@ def fingerprint(value) -> str:
     return base64.urlsafe_b64encode(digest.digest()).decode()
 
 
+def field_print(field) -> str:
+    """The fingerprint of a field's value; a multiple choice compares as a set
+    (ticking the same tags in another order is no change)."""
+    data = field.data
+    if field.type == "SelectMultipleField" and isinstance(data, list | tuple):
+        data = set(data)
+    return fingerprint(data)
+
+
 def compared(form) -> list[str]:
     """The names of the fields `form` saves (and so compares)."""
     skip = NOT_COMPARED | set(getattr(form, "edit_ignore", ()))
@@ -60,7 +69,7 @@ def compared(form) -> list[str]:
 
 
 def fingerprints(form) -> dict[str, str]:
-    return {name: fingerprint(form[name].data) for name in compared(form)}
+    return {name: field_print(form[name]) for name in compared(form)}
 
 
 def token_for(form) -> str:

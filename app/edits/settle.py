@@ -10,7 +10,7 @@ from flask import request
 
 from app.database import hold_row_lock
 from app.edits import changers
-from app.edits.fingerprints import compared, fingerprint, read_token, token_for
+from app.edits.fingerprints import compared, field_print, read_token, token_for
 
 KEEP_PREFIX = "edit_keep-"
 MINE, THEIRS = "mine", "theirs"
@@ -44,14 +44,14 @@ def settle(form, record, current: Callable[[], object], *, token: str | None = .
     if read is None:
         return True
     shown_at, base = read
-    hold_row_lock(record)
+    hold_edit_lock(record)
     stored = current()
     who = changers.Changers(record, since=shown_at)
     conflicts, taken = [], []
     for name in compared(form):
         mine, theirs = form[name], stored[name]
-        b, t, m = base.get(name), fingerprint(theirs.data), fingerprint(mine.data)
-        choice = request.form.get(KEEP_PREFIX + name)
+        b, t, m = base.get(name), field_print(theirs), field_print(mine)
+        choice = request.form.get(KEEP_PREFIX + mine.name)  # the posted name: a prefixed form's is prefixed
         if choice == THEIRS:
             _take(form, name, theirs)
         elif b is None or t == b or m == t:
@@ -74,6 +74,24 @@ def settle(form, record, current: Callable[[], object], *, token: str | None = .
     for conflict in conflicts:
         form[conflict.name].edit_conflict = conflict
     return False
+
+
+def hold_edit_lock(record) -> None:
+    """Lock what `record` stands for until the commit: its row, or what its
+    own `hold_edit_lock()` says (a module's settings, see `SettingsRecord`)."""
+    own = getattr(record, "hold_edit_lock", None)
+    if own is not None:
+        own()
+    else:
+        hold_row_lock(record)
+
+
+def saved_message(message: str, form) -> str:
+    """`message`, plus which fields now hold what someone else saved meanwhile."""
+    taken = getattr(form, "edit_taken", None)
+    if taken:
+        message += f" Someone else's changes to {', '.join(taken)} were kept."
+    return message
 
 
 def _take(form, name: str, stored_field) -> None:

@@ -219,13 +219,6 @@ def _save(contact: Contact, form, cleaned) -> bool:
     return bool(changes)
 
 
-def _saved_message(contact: Contact, changed: bool, taken: list[str]) -> str:
-    message = f"{contact.display_name} is saved." if changed else "Nothing changed."
-    if taken:
-        message += f" Someone else's changes to {', '.join(taken)} were kept."
-    return message
-
-
 @bp.route("/<int:contact_id>/edit", methods=["GET", "POST"])
 @permission_required("contacts.edit")
 def edit(contact_id: int):
@@ -261,7 +254,8 @@ def edit(contact_id: int):
                                    **_section_context(contact, section_name))
                 response.headers["HX-Trigger"] = CHANGED
                 return response
-            flash(_saved_message(contact, changed, form.edit_taken), "success")
+            flash(edits.saved_message(f"{contact.display_name} is saved." if changed else "Nothing changed.", form),
+                  "success")
             if request.form.get("again"):
                 return redirect_after_post(url_for("contacts.edit", contact_id=contact.id))
             return redirect_after_post(_page_url(contact), trigger=CHANGED)

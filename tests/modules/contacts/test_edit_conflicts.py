@@ -10,8 +10,8 @@ import re
 from app.extensions import db
 from modules.contacts import records
 from modules.contacts.models import Contact
-from tests.conftest import login, make_user
 from tests.forms import changed, form_data
+from tests.two_editors import page, two_editors
 
 HX = {"HX-Request": "true"}
 
@@ -31,28 +31,13 @@ def _stored(app, contact_id) -> Contact:
         return contact
 
 
-def _two_editors(app):
-    make_user(app)
-    make_user(app, email="sam@example.org", name="Sam Lee")
-    first, second = app.test_client(), app.test_client()
-    login(first)
-    login(second, "sam@example.org")
-    return first, second
-
-
-def _open(client, url, **headers):
-    page = client.get(url, headers=headers)
-    assert page.status_code == 200
-    return page.get_data(as_text=True)
-
-
 def test_the_issue_scenario_keeps_both_changes(app):
     """First changes the preferred name and saves; second, on the old form,
     changes the middle name and saves: both changes are kept."""
     contact_id = _contact(app)
-    first, second = _two_editors(app)
+    first, second = two_editors(app)
     url = f"/contacts/{contact_id}/edit"
-    form_a, form_b = form_data(_open(first, url), url), form_data(_open(second, url), url)
+    form_a, form_b = form_data(page(first, url), url), form_data(page(second, url), url)
 
     assert first.post(url, data=changed(form_a, preferred_name="Amazing Grace")).status_code == 303
     saved = second.post(url, data=changed(form_b, middle_name="Brewster"), follow_redirects=True)
@@ -65,9 +50,9 @@ def test_the_issue_scenario_keeps_both_changes(app):
 
 def test_a_field_both_changed_comes_back_as_a_conflict_with_nothing_lost(app):
     contact_id = _contact(app)
-    first, second = _two_editors(app)
+    first, second = two_editors(app)
     url = f"/contacts/{contact_id}/edit"
-    form_a, form_b = form_data(_open(first, url), url), form_data(_open(second, url), url)
+    form_a, form_b = form_data(page(first, url), url), form_data(page(second, url), url)
     assert first.post(url, data=changed(form_a, first_name="Gracie", pronouns="she/her")).status_code == 303
 
     clash = second.post(url, data=changed(form_b, first_name="Grace B.", last_name="Hopper-Murray"))
@@ -94,9 +79,9 @@ def test_a_field_both_changed_comes_back_as_a_conflict_with_nothing_lost(app):
 
 def test_keeping_mine_after_a_conflict_saves_what_was_typed(app):
     contact_id = _contact(app)
-    first, second = _two_editors(app)
+    first, second = two_editors(app)
     url = f"/contacts/{contact_id}/edit"
-    form_a, form_b = form_data(_open(first, url), url), form_data(_open(second, url), url)
+    form_a, form_b = form_data(page(first, url), url), form_data(page(second, url), url)
     first.post(url, data=changed(form_a, first_name="Gracie"))
     clash = second.post(url, data=changed(form_b, first_name="Grace B."))
     assert clash.status_code == 409
@@ -108,12 +93,12 @@ def test_keeping_mine_after_a_conflict_saves_what_was_typed(app):
 def test_a_third_save_in_between_is_caught_again(app):
     """After the conflict view, someone saves once more: the next save clashes again, not silently."""
     contact_id = _contact(app)
-    first, second = _two_editors(app)
+    first, second = two_editors(app)
     url = f"/contacts/{contact_id}/edit"
-    form_a, form_b = form_data(_open(first, url), url), form_data(_open(second, url), url)
+    form_a, form_b = form_data(page(first, url), url), form_data(page(second, url), url)
     first.post(url, data=changed(form_a, first_name="Gracie"))
     clash = second.post(url, data=changed(form_b, first_name="Grace B."))
-    first.post(url, data=changed(form_data(_open(first, url), url), first_name="G."))
+    first.post(url, data=changed(form_data(page(first, url), url), first_name="G."))
 
     again = second.post(url, data=form_data(clash.get_data(as_text=True), url))
     assert again.status_code == 409
@@ -123,10 +108,10 @@ def test_a_third_save_in_between_is_caught_again(app):
 
 def test_the_inline_section_editor_is_guarded_too(app):
     contact_id = _contact(app)
-    first, second = _two_editors(app)
+    first, second = two_editors(app)
     url = f"/contacts/{contact_id}/edit?section=identity"
-    form_a = form_data(_open(first, url, **HX), "section=identity")
-    form_b = form_data(_open(second, url, **HX), "section=identity")
+    form_a = form_data(page(first, url, **HX), "section=identity")
+    form_b = form_data(page(second, url, **HX), "section=identity")
     assert first.post(url, data=changed(form_a, last_name="Murray"), headers=HX).status_code == 200
 
     clash = second.post(url, data=changed(form_b, last_name="Hopper Jr"), headers=HX)
@@ -140,9 +125,9 @@ def test_the_inline_section_editor_is_guarded_too(app):
 def test_a_change_made_outside_the_form_is_not_reverted(app):
     """A change by another path (an import, a bulk action) is seen by value, not by a counter."""
     contact_id = _contact(app)
-    first, _ = _two_editors(app)
+    first, _ = two_editors(app)
     url = f"/contacts/{contact_id}/edit"
-    shown = form_data(_open(first, url), url)
+    shown = form_data(page(first, url), url)
     with app.app_context():
         db.session.execute(db.update(Contact).where(Contact.id == contact_id).values(do_not_mail=True))
         db.session.commit()
@@ -155,9 +140,9 @@ def test_a_change_made_outside_the_form_is_not_reverted(app):
 def test_a_form_without_a_token_saves_as_before(app):
     """Scripts and pages from before this change carry no token: last save wins, as it did."""
     contact_id = _contact(app)
-    first, _ = _two_editors(app)
+    first, _ = two_editors(app)
     url = f"/contacts/{contact_id}/edit"
-    shown = form_data(_open(first, url), url)
+    shown = form_data(page(first, url), url)
     shown.pop("edit_token")
     assert first.post(url, data=changed(shown, first_name="Ada")).status_code == 303
     assert _stored(app, contact_id).first_name == "Ada"
