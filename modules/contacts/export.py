@@ -28,7 +28,9 @@ custom fields by their label). In order:
   YYYY-MM-DD; phones are E.164 (+441632960001).
 - Every cell is text. A cell that starts like a spreadsheet formula
   (= + - @, tab, carriage return) gets a leading apostrophe, in CSV and in
-  XLSX alike; `unneutralise` takes it off again when importing.
+  XLSX alike, unless it is plainly a number ("-2", "+1.5") or a phone
+  number ("+15245550138", "+44 1632 960001"), which a spreadsheet can only
+  read as what it is; `unneutralise` takes the apostrophe off when importing.
 - CSV is UTF-8 with a byte-order mark so that Excel opens it right.
 - Contacts are read in chunks of CHUNK ids, walked by id, with emails,
   phones, addresses, tags, owner, household and custom values loaded per
@@ -47,6 +49,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -77,6 +80,8 @@ CHUNK = 1_000
 BACKGROUND_OVER = 10_000
 KEEP_FILES_DAYS = 7
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# What starts like a formula but is only a number or a phone number: no function, no reference.
+PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?|\+\d[\d ().-]{5,30}")
 XLSX_CELL_MAX = 32_767
 
 FORMATS = {
@@ -101,7 +106,9 @@ def safe_cell(value) -> str:
     """Spreadsheet formula neutralisation: a cell that starts like a formula
     gets a leading apostrophe, so it stays text in Excel and LibreOffice."""
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    if text.startswith(FORMULA_START) and not PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
 
 
 def unneutralise(value: str) -> str:

@@ -5,6 +5,9 @@ database's full-text index: an FTS5 table on SQLite, a GIN-indexed
 
 Both sides see the same words: text is lower-cased, accents are folded and
 punctuation becomes spaces in Python, so "José@ex.org" matches "jose ex".
+Phones are found by their first digits and by their last: each number is
+also indexed backwards ("r" + reversed digits), so "0140" or "555-0140"
+finds +1 524 555 0140 as a prefix of "r0410555425".
 """
 
 from __future__ import annotations
@@ -12,20 +15,32 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from anyascii import anyascii
 from sqlalchemy import any_, bindparam, func, select, text
 
 from app.extensions import db
 
 _WORD = re.compile(r"[^\w]+", re.UNICODE)
+_PHONE_QUERY = re.compile(r"[\d\s()+.-]{4,}")
 MAX_TERMS = 6
-
+SUFFIX_DIGITS = 4  # the fewest last digits a phone is found by
 
 def fold(value: str) -> str:
+    """`value` as search words: lower case, plain letters, punctuation as
+    spaces. Accents go first (NFKD), then AnyAscii spells what is left as
+    people type it on a plain keyboard: "Żółć" and "Łukasz Ødegård" read
+    "zolc", "lukasz odegard"; "Straße" reads "strasse"; other scripts are
+    romanised the same way on both sides of a search."""
     if value and value.isascii():  # NFKD leaves ASCII as it is and finds no accent to drop
         return _WORD.sub(" ", value.lower()).replace("_", " ").strip()
     decomposed = unicodedata.normalize("NFKD", value or "")
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+    plain = anyascii("".join(ch for ch in decomposed if not unicodedata.combining(ch))).lower()
     return _WORD.sub(" ", plain).replace("_", " ").strip()
+
+
+def backwards(digits: str) -> str:
+    """A phone's digits as the word its last digits are found by."""
+    return "r" + digits[::-1] if len(digits) >= SUFFIX_DIGITS else ""
 
 
 def _digits(value: str) -> str:
@@ -40,15 +55,20 @@ def document(contact, emails=(), phones=(), extra=()) -> str:
              contact.preferred_name, contact.name, *extra]
     parts += [e.email for e in emails]
     for phone in phones:
-        parts += [_digits(phone.number), _digits(display(phone.number))]
+        digits = _digits(phone.number)
+        parts += [digits, _digits(display(phone.number)), backwards(digits)]
     return " ".join(fold(p) for p in parts if p)
 
 
+def phone_query(query: str) -> str | None:
+    """The digits of a query that looks like (part of) a phone number."""
+    if _PHONE_QUERY.fullmatch(query or ""):
+        return _digits(query) or None
+    return None
+
+
 def terms(query: str) -> list[str]:
-    """Search words; a query that looks like a phone number becomes one run of digits."""
-    if re.fullmatch(r"[\d\s()+.-]{4,}", query or ""):
-        digits = _digits(query)
-        return [digits] if digits else []
+    """Search words, all of which a contact's words must start with."""
     return fold(query).split()[:MAX_TERMS]
 
 
@@ -84,14 +104,22 @@ def unindex(ids: list[int]) -> None:
 def matching_ids(query: str):
     """A SELECT of the ids of contacts whose words start with every search term,
     or None when the query has no words. Callers add their own order and limit."""
-    words = terms(query)
+    digits = phone_query(query)
+    words = [digits] if digits else terms(query)
     if not words:
         return None
-    if _dialect() == "postgresql":
-        tsquery = " & ".join(f"{w}:*" for w in words)
+    postgres = _dialect() == "postgresql"
+    if digits and backwards(digits):
+        # Its first digits, or its last: as typed, and without a trunk 0 ("087 123 4567" is +353 87 123 4567).
+        either = dict.fromkeys(w for w in (digits, backwards(digits), backwards(digits.lstrip("0"))) if w)
+        match = " | ".join(f"{w}:*" for w in either) if postgres else " OR ".join(f'"{w}"*' for w in either)
+    elif postgres:
+        match = " & ".join(f"{w}:*" for w in words)
+    else:
+        match = " ".join(f'"{w}"*' for w in words)
+    if postgres:
         return select(text("contact_id")).select_from(text("contacts_fts")).where(
-            text("to_tsvector('simple', document) @@ to_tsquery('simple', :q)").bindparams(q=tsquery))
-    match = " ".join(f'"{w}"*' for w in words)
+            text("to_tsvector('simple', document) @@ to_tsquery('simple', :q)").bindparams(q=match))
     return select(text("rowid")).select_from(text("contacts_fts")).where(
         text("contacts_fts MATCH :q").bindparams(q=match))
 

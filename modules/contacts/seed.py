@@ -213,7 +213,7 @@ class Chunk:
         rows[ContactAddress] += [(contact, i == 0, a["label"], *(a[k] for k in ADDRESS))
                                  for i, a in enumerate(addresses)]
         # Phones are searchable by their E.164 digits and by the national number.
-        digits = [d for n, _ in phones for d in (n[1:], n[2:])]
+        digits = [d for n, _ in phones for d in (n[1:], n[2:], search.backwards(n[1:]))]
         self.docs.append((contact, search.document(shape, [SimpleNamespace(email=e) for e, _ in emails], (),
                                                    extra=digits)))
         rng, created = self.s.rng, row["created_at"]

@@ -43,7 +43,8 @@ def document(contact, emails, phone_digits) -> str:
     out += [_fold(e.email) for e in emails if e.email]
     for pair in phone_digits:
         out += [_fold_digits(p) for p in pair if p]
-    return " ".join(out)
+        out.append(search.backwards(pair[0]))
+    return " ".join(w for w in out if w)
 
 
 def new_document(values: dict, display_name: str, emails: list[str], phone_digits) -> str:
@@ -54,7 +55,8 @@ def new_document(values: dict, display_name: str, emails: list[str], phone_digit
     out += [_fold(e) for e in emails if e]
     for pair in phone_digits:
         out += [_fold_digits(p) for p in pair if p]
-    return " ".join(out)
+        out.append(search.backwards(pair[0]))
+    return " ".join(w for w in out if w)
 
 
 def names(kind: str, get) -> tuple[str, str]:

@@ -19,7 +19,7 @@ from modules.contacts.records import Details
 from tests.conftest import csrf_from, login, make_user
 from tests.modules.contacts.test_listing import person
 
-FORMULAS = ("=cmd|' /C calc'!A0", "+1", "-2", "@SUM(1)")
+FORMULAS = ("=cmd|' /C calc'!A0", "+1+cmd|' /C calc'!A0", "-2+SUM(A1:A9)", "@SUM(1)")
 
 
 def _rich(app) -> dict:
@@ -87,7 +87,7 @@ def test_the_filtered_list_as_csv_has_every_field_and_only_its_rows(app, admin_c
     assert ann["Name"] == "Dr Ann Smith" and ann["Kind"] == "Person"
     assert (ann["First name"], ann["Last name"], ann["Prefix"], ann["Pronouns"]) == ("Ann", "Smith", "Dr", "she/her")
     assert (ann["Email"], ann["Email 2"]) == ("ann@example.org", "ann@work.example")
-    assert (ann["Phone"], ann["Phone 2"]) == ("'+441632960001", "'+441632960002")  # + is neutralised
+    assert (ann["Phone"], ann["Phone 2"]) == ("+441632960001", "+441632960002")  # as typed: only a number
     assert (ann["Address line 1"], ann["City"], ann["Postcode"], ann["Country"]) == (
         "1 High St", "Leeds", "LS1 1AA", "GB")
     assert (ann["Address 2 line 1"], ann["Address 2 city"], ann["Address 2 postcode"]) == (
@@ -151,8 +151,9 @@ def test_formulas_are_neutralised_in_csv_and_xlsx(app, admin_client):
         db.session.commit()
     row = _csv(post_export(admin_client, {"format": "csv"}))[0]
     assert row["First name"] == "'" + FORMULAS[0] and row["Name"] == "'" + FORMULAS[0] + " Smith"
-    assert (row["Notes"], row["Source"], row["Pronouns"]) == ("'+1", "'-2", "'@SUM(1)")
-    assert (row["Address line 1"], row["City"], row["Postcode"]) == ("'\tTabbed", "'@Leeds", "'-1")
+    assert (row["Notes"], row["Source"], row["Pronouns"]) == tuple("'" + f for f in FORMULAS[1:])
+    # Plainly a number: nothing a spreadsheet could run, so written as it is.
+    assert (row["Address line 1"], row["City"], row["Postcode"]) == ("'\tTabbed", "'@Leeds", "-1")
     response = post_export(admin_client, {"format": "xlsx"})
     book = load_workbook(io.BytesIO(response.get_data()))
     sheet = book.active
@@ -160,8 +161,17 @@ def test_formulas_are_neutralised_in_csv_and_xlsx(app, admin_client):
     # Every cell is typed as text, so nothing is evaluated and no apostrophe is needed.
     assert all(c.data_type == "s" for c in cells if c.value is not None)
     values = {sheet.cell(1, c.column).value: c.value for c in cells}
-    assert values["First name"] == FORMULAS[0] and values["Notes"] == "+1"
-    assert values["Source"] == "-2" and values["Pronouns"] == "@SUM(1)" and values["City"] == "@Leeds"
+    assert values["First name"] == FORMULAS[0] and values["Notes"] == FORMULAS[1]
+    assert values["Source"] == FORMULAS[2] and values["Pronouns"] == "@SUM(1)" and values["City"] == "@Leeds"
+
+
+def test_only_plain_numbers_and_phones_escape_neutralising():
+    plain = ("+15245550138", "+44 1632 960001", "+1 (202) 555-0143", "-2", "+1.5", "-0,75")
+    formulas = ("+1+cmd|' /C calc'!A0", "=1+1", "-2+SUM(A1)", "@A1", "+15245550138=", "+1 202 HYPERLINK(x)",
+                "\t12", "-")
+    assert [export.safe_cell(v) for v in plain] == list(plain)
+    assert [export.safe_cell(v) for v in formulas] == ["'" + v for v in formulas]
+    assert [export.unneutralise(export.safe_cell(v)) for v in plain + formulas] == list(plain + formulas)
 
 
 def test_export_needs_the_export_permission(app, client):
