@@ -9,7 +9,11 @@ Two live contacts of the same kind are a candidate pair when they
   household.
 
 Each pair gets a score from 0 to 100 (see `evaluate`) and reasons such as
-"same email ann@x.org" or "names 92% alike, same postcode LS1 1AA". Pairs a
+"same email ann@x.org" or "names 92% alike, same postcode LS1 1AA"; first
+names that say "two people" (John and Mary sharing a family email, Andrea
+and Andrew in one household) lower it. tests/modules/contacts/
+test_duplicate_precision.py keeps a hand-checked set of true and false
+pairs and the precision of the top 20. Pairs a
 reviewer marked "not a duplicate" (`DuplicateDismissal`) are left out.
 
 There is no table of candidates (yet), so the work is bounded instead:
@@ -48,6 +52,7 @@ import base64
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cache
 from itertools import combinations
 
 from sqlalchemy import func
@@ -60,6 +65,8 @@ from modules.contacts.phones import display as phone_display
 from modules.contacts.search import fold
 
 NAME_THRESHOLD = 85  # token_sort_ratio on folded names
+TYPO_ALIKE = 75  # first names this alike (rapidfuzz ratio) may be one name mistyped
+DIFFERENT_PEOPLE = 35  # what differing first names take off a score (see `evaluate`)
 BLOCKS_PER_PAGE = 200
 PAIRS_PER_PAGE = 40
 BLOCK_MAX = 200
@@ -109,6 +116,55 @@ def name_similarity(a: Contact, b: Contact) -> int:
     return round(best)
 
 
+def _first_names(contact: Contact) -> set[str]:
+    return {k for k in (fold(contact.first_name or ""), fold(contact.preferred_name or "")) if k}
+
+
+def _short_form(short: str, name: str) -> bool:
+    """An initial ("a" of "adaeze") or a short form three or more letters
+    shorter ("jon" of "jonathan"); not "louis" of "louise", another name."""
+    return name.startswith(short) and (len(short) == 1 or len(name) - len(short) >= 3)
+
+
+def first_names_differ(a: Contact, b: Contact) -> int:
+    """How plainly two people's first names say they are two people: 0 when
+    either has none, or they agree (equal, an initial or a short form of the
+    other, "Jon" and "Jonathan", not "Louis" and "Louise"; or one's preferred name is the other's
+    first name); 1 when they differ like a typo or a nickname ("Andrea",
+    "Andrew"; "Bob", "Robert"); 2 when they differ outright ("John", "Mary"). Different suffixes (Jr, Sr) are 2."""
+    from rapidfuzz import fuzz
+
+    if a.kind != PERSON or b.kind != PERSON:
+        return 0
+    suffixes = fold(a.suffix or ""), fold(b.suffix or "")
+    if all(suffixes) and suffixes[0] != suffixes[1]:
+        return 2
+    names_a, names_b = _first_names(a), _first_names(b)
+    if not names_a or not names_b:
+        return 0
+    if any(x == y or _short_form(x, y) or _short_form(y, x) for x in names_a for y in names_b):
+        return 0
+    alike = max(fuzz.ratio(x, y) for x in names_a for y in names_b)
+    if alike >= TYPO_ALIKE or any(_nicknames(x, y) for x in names_a for y in names_b):
+        return 1
+    return 2
+
+
+@cache
+def _nicknamer():
+    from nicknames import NickNamer  # a hand-curated table of English names; loaded when first used
+
+    return NickNamer()
+
+
+def _nicknames(x: str, y: str) -> bool:
+    """One name is a nickname of the other ("bob", "robert"). The table is
+    generous ("andrea" for "andrew"), so this says "may be one name", as a
+    typo does, never "the same name"."""
+    namer = _nicknamer()
+    return y in namer.nicknames_of(x) or x in namer.nicknames_of(y)
+
+
 def evaluate(a: Contact, b: Contact) -> Candidate | None:
     """Score a pair (both with emails and phones loaded), or None when no rule pairs them.
 
@@ -116,7 +172,13 @@ def evaluate(a: Contact, b: Contact) -> Candidate | None:
     to 30 for how alike the names are (a family sharing one address scores
     lower than one person entered twice); similar names alone score the name
     similarity less 10 at the same postcode, less 15 in the same household.
-    The best rule counts, plus 5 for each further rule that also holds."""
+    The best rule counts, plus 5 for each further rule that also holds.
+
+    Then first names: two people whose first names differ outright ("John"
+    and "Mary" sharing a family email), or differ like a typo but live in one
+    household ("Andrea" and "Andrew Wood": a household is made of different
+    people), lose `DIFFERENT_PEOPLE` points, so they rank below people
+    entered twice."""
     if a.id == b.id or a.kind != b.kind:
         return None
     if a.id > b.id:
@@ -145,6 +207,10 @@ def evaluate(a: Contact, b: Contact) -> Candidate | None:
     if not scores:
         return None
     score = min(100, max(scores) + 5 * (len(scores) - 1))
+    differ = first_names_differ(a, b)
+    if differ == 2 or (differ == 1 and same_household):
+        score = max(0, score - DIFFERENT_PEOPLE)
+        reasons.append("different first names" + (" in one household" if same_household else ""))
     stage = "email" if shared_emails else "phone" if shared_phones else "name"
     return Candidate(a, b, score, reasons, stage, shared_emails, shared_phones)
 
