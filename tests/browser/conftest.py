@@ -152,10 +152,15 @@ def js_enabled(page) -> bool:
 
 
 def settle(page) -> None:
-    """Wait until the page (or HTMX's swap after a boosted request) is done."""
+    """Wait until the page (or HTMX's swap after a boosted request) is done.
+
+    HTMX wires up swapped-in content (hx-trigger listeners) only in its settle
+    step, 20 ms after the request ends, so typing into a field in between
+    fires nothing: wait for the swapping, settling and added classes too."""
     page.wait_for_load_state("load")
     if js_enabled(page):
-        page.wait_for_function("() => !document.querySelector('.htmx-request')")
+        page.wait_for_function(
+            "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')")
 
 
 def sign_in(page, email: str = "admin@example.org", password: str = PASSWORD) -> None:
