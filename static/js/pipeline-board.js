@@ -4,8 +4,25 @@
 // stage, press Move): htmx posts it and swaps the board, or without htmx the
 // browser posts the form. Listeners sit on the document, so boards swapped
 // in later need nothing more.
+//
+// After a move the board is swapped whole, which would drop focus to the
+// start of the page: the answer's HX-Trigger names the moved card
+// (pipeline:moved, fired before the swap), and once the new board has
+// settled focus goes to that card's stage selector, ready for the next move.
 (() => {
   let dragged = null;
+  let movedId = null;
+
+  document.addEventListener("pipeline:moved", (event) => {
+    movedId = event.detail && event.detail.id;
+  });
+
+  document.addEventListener("htmx:afterSettle", () => {
+    if (movedId === null) return;
+    const select = document.getElementById(`move-${movedId}`);
+    movedId = null;
+    if (select) select.focus();
+  });
 
   const columnOf = (node) => (node instanceof Element ? node.closest(".board-column") : null);
   const clearTargets = () => document.querySelectorAll(".board-column.is-target")

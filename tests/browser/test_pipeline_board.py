@@ -135,6 +135,15 @@ def test_moving_cards_with_javascript_by_drag_and_by_the_stage_selector(app, pag
     page.keyboard.press("Enter")
     expect(column(page, third).locator(f"#card-{bursary}")).to_be_visible()
     assert stage_of(app, bursary) == third
+    # Focus comes back to the moved card, so the next move costs no Tabs.
+    expect(page.get_by_label("Stage of Johnson bursary")).to_be_focused()
+    page.keyboard.press("ArrowUp")  # a focused closed <select> changes its choice with the arrows
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Move Johnson bursary")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(column(page, second).locator(f"#card-{bursary}")).to_be_visible()
+    assert stage_of(app, bursary) == second
+    expect(page.get_by_label("Stage of Johnson bursary")).to_be_focused()
     assert page.url.endswith(f"/pipeline/{data['pipeline_id']}/board") or page.url.endswith("/pipeline/")
 
     problems = {"board": blocking(run_axe(page))}
@@ -172,9 +181,12 @@ def test_moving_a_card_without_javascript(app, nojs_page, live_url):
     gala = data["opps"]["Annual gala table"]
     page.get_by_label("Stage of Lovelace lab renovation").select_option(label=names[1])
     page.get_by_role("button", name="Move Lovelace lab renovation").click()
-    expect(page).to_have_url(f"{live_url}/pipeline/{data['pipeline_id']}/board")
-    expect(page.locator(".flash-success")).to_have_text(f"Lovelace lab renovation moved to {names[1]}.")
     lovelace = data["opps"]["Lovelace lab renovation"]
+    # The board opens at the moved card: the next Tab starts from it.
+    expect(page).to_have_url(f"{live_url}/pipeline/{data['pipeline_id']}/board#card-{lovelace}")
+    expect(page.locator(".flash-success")).to_have_text(f"Lovelace lab renovation moved to {names[1]}.")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Lovelace lab renovation")).to_be_focused()
     expect(column(page, second).locator(f"#card-{lovelace}")).to_be_visible()
     expect(column(page, second).locator(f"#card-{gala}")).to_be_visible()
     assert stage_of(app, lovelace) == second

@@ -75,9 +75,11 @@ def board_stage(stage_id: int):
 
 
 def _back_url(opp: Opportunity, back: str) -> str:
+    """Where a move returns to; on the board, the moved card's anchor, so
+    the page opens at the card and the next Tab starts from it."""
     if back == "opportunity":
         return url_for("pipeline.opportunity", opportunity_id=opp.id)
-    return url_for("pipeline.board", pipeline_id=opp.pipeline_id)
+    return url_for("pipeline.board", pipeline_id=opp.pipeline_id, _anchor=f"card-{opp.id}")
 
 
 @bp.route("/opportunities/<int:opportunity_id>/move", methods=["POST"])

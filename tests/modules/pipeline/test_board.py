@@ -89,7 +89,8 @@ def test_moving_with_the_plain_form_redirects_back_to_the_board(app, admin_clien
     opp_id = make_opportunity(app)
     response = post_form(admin_client, f"/pipeline/opportunities/{opp_id}/move",
                          {"stage": stage_ids[1], "back": "board"}, page="/pipeline/")
-    assert response.status_code == 303 and response.headers["Location"] == f"/pipeline/{pipeline_id}/board"
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/pipeline/{pipeline_id}/board#card-{opp_id}"
     with app.app_context():
         assert db.session.get(Opportunity, opp_id).stage_id == stage_ids[1]
     assert "moved to" in admin_client.get(response.headers["Location"]).get_data(as_text=True)
