@@ -163,6 +163,7 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["home_url"] = home_url
     app.jinja_env.globals["when"] = when
     app.jinja_env.globals["record_words"] = record_words
+    app.jinja_env.globals["is_htmx"] = is_htmx
     app.before_request(_refuse_nul_bytes)
     app.before_request(_enforce)
     app.after_request(_headers)

@@ -1,5 +1,6 @@
 """The contact list in a browser: the count arrives after the rows (and
-updates the bulk bar), and searching as you type waits for two characters."""
+updates the bulk bar, and is said through the page's live region), and
+searching as you type waits for two characters."""
 
 from __future__ import annotations
 
@@ -46,3 +47,7 @@ def test_the_count_comes_after_the_rows_and_one_letter_does_not_search(app, page
     expect(page).to_have_url(f"{live_url}/contacts/?q=an")
     expect(results.get_by_role("link", name="Zed Other")).to_have_count(0)
     expect(results.locator(".cl-count")).to_contain_text("2 contacts matching “an”")
+    # Screen readers hear the new count from the live region that stayed on the page.
+    announce = page.locator("#live-announce")
+    expect(announce).to_have_text("2 contacts matching “an”.")
+    expect(page.locator("[role=status]#live-announce")).to_have_count(1)

@@ -196,7 +196,7 @@ def count():
         return redirect(list_url(lq, count=1))
     total, capped = queries.capped_count(queries.conditions(lq, specs))
     response = make_response(render_template(
-        "contacts/_list_count.html", count_label=queries.count_label(total, capped), total=total, capped=capped,
+        "contacts/_list_count.html", count_label=queries.count_label(total, capped), total=total, capped=capped, lq=lq,
         bulk=bool(total) and any(can(a.permission) for a in bulk.ACTIONS.values())))
     response.headers["Vary"] = "HX-Request"
     return response

@@ -190,7 +190,7 @@ def test_list_filters_and_sql_totals(admin_client, app, people, fund_ids):
 
     def summary(query):
         html = admin_client.get(f"/pipeline/gifts/?{query}").get_data(as_text=True)
-        return re.search(r'role="status">\s*(.*?)\s*</p>', html, re.S).group(1), html
+        return re.search(r'<p class="cl-count">\s*(.*?)\s*</p>', html, re.S).group(1), html
 
     text, html = summary("")
     assert "4 gifts</strong> totalling <strong>$531.00" in text
