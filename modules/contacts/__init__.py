@@ -42,6 +42,7 @@ module = Module(
              RecordKind("contacts_relationship_type", "Relationship type"),
              RecordKind("contacts_duplicate_dismissal", "Duplicate pair set aside")],
     settings={"default_country": ""},
+    scripts=["js/contacts-tasks.js"],
     admin=[
         AdminLink("Contacts settings", "contacts.admin_index", "contacts.admin",
                   "Custom fields, tags and relationship types.", order=100),
