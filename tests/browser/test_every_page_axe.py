@@ -1,0 +1,83 @@
+"""axe-core on every page there is, at desktop and phone widths: every GET
+rule of the url_map (the core, every module, the hello plugin) with a real
+record in each path variable (tests/security/walk.py), signed in as an
+Administrator over a seeded organisation, and the error pages. Fragments,
+files and redirects are not pages; the test says how many pages it checked,
+so a walk that quietly checked nothing fails."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import DESKTOP, PHONE, describe_violations, run_axe, seed, settle, sign_in
+from tests.security import walk
+
+pytestmark = pytest.mark.browser
+
+BLOCKING = {"serious", "critical"}
+# Not pages a person opens: the static files and the JSON health check.
+NOT_PAGES = {"static", "healthz"}
+
+
+def _blocking(page) -> list[dict]:
+    return [v for v in run_axe(page) if v["impact"] in BLOCKING]
+
+
+def _at_both_widths(page, label: str, found: dict) -> None:
+    """axe where the page is now, then again at phone width (no reload: the
+    same document, laid out narrow), then back to desktop."""
+    found[f"{label} at 1280 px"] = _blocking(page)
+    page.set_viewport_size(PHONE)
+    found[f"{label} at 390 px"] = _blocking(page)
+    page.set_viewport_size(DESKTOP)
+
+
+def _is_page(response) -> bool:
+    return (response is not None and response.status == 200
+            and response.headers.get("content-type", "").startswith("text/html"))
+
+
+def test_every_page_passes_axe_at_both_widths(app, page, live_url):
+    from app import seed as demo
+    from app.extensions import db
+
+    seed(app, live_url)
+    with app.app_context():
+        demo.run(6, echo=lambda *a: None)
+        db.session.commit()
+        records = walk._records()
+    sign_in(page)
+    found: dict[str, list] = {}
+    visited = set()
+    for rule in walk.rules(app):
+        if "GET" not in walk.methods(rule) or rule.endpoint in NOT_PAGES or rule.endpoint.endswith(".static"):
+            continue
+        path = walk.path(rule, records)
+        if path in visited:
+            continue
+        visited.add(path)
+        response = page.goto(path)
+        if not _is_page(response) or page.evaluate("() => !document.querySelector('main')"):
+            continue  # a fragment, a file, or a redirect to a page the walk visits anyway
+        settle(page)
+        _at_both_widths(page, path, found)
+    checked = len(found) // 2
+    assert checked >= 100, f"only {checked} pages were checked"
+
+    # Steward's own error pages, signed in and not.
+    for path, status in (("/contacts/merge", 400), ("/no/such/page", 404), ("/logout", 405)):
+        response = page.goto(path)
+        assert response.status == status, path
+        _at_both_widths(page, f"{path} ({status})", found)
+    page.context.clear_cookies()
+    sign_in(page, "val@example.org")  # a volunteer: the admin pages are refused
+    response = page.goto("/admin/users")
+    assert response.status == 403
+    _at_both_widths(page, "/admin/users (403)", found)
+    page.context.clear_cookies()
+    response = page.goto("/no/such/page")
+    assert response.status == 404
+    _at_both_widths(page, "/no/such/page (404, signed out)", found)
+
+    report = "\n\n".join(describe_violations(label, v) for label, v in found.items() if v)
+    assert not report, f"\n{checked} pages checked\n" + report
