@@ -6,7 +6,7 @@ from flask import abort, flash, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func
 
-from app import audit
+from app import audit, edits
 from app.admin import bp
 from app.admin.forms import RoleForm
 from app.extensions import db
@@ -72,10 +72,11 @@ def _name_taken(name: str, role: Role | None) -> bool:
     return db.session.execute(query.limit(1)).first() is not None
 
 
-def _form(role: Role | None) -> RoleForm:
+def _form(role: Role | None, formdata=...) -> RoleForm:
+    """The role's form: as posted (`formdata=...`), or as stored (`formdata=None`)."""
     data = {} if role is None else {"name": role.name, "description": role.description,
                                     "permissions": sorted(role_permissions(role))}
-    form = RoleForm(**data)
+    form = RoleForm(**data) if formdata is ... else RoleForm(formdata=formdata, **data)
     form.permissions.choices = choices((p, p) for p in declared_permissions())
     return form
 
@@ -91,12 +92,15 @@ def _set_permissions(role: Role, wanted: set[str]) -> tuple[list[str], list[str]
     return added, removed
 
 
-def _audit_permissions(role: Role, added: list[str], removed: list[str]) -> None:
+def _audit_permissions(role: Role, before: set[str], added: list[str], removed: list[str]) -> None:
+    """Recorded as a change of "permissions" (the form's field), so that an
+    edit conflict on them can name who changed them (app/edits)."""
     if added or removed:
         parts = [f"added {', '.join(added)}" if added else "", f"removed {', '.join(removed)}" if removed else ""]
         summary = f"Permissions of {role.name}: " + "; ".join(p for p in parts if p)
+        after = (before | set(added)) - set(removed)
         audit.record(audit.ROLE_CHANGE, role, summary=summary,
-                     changes={"added": (None, added), "removed": (None, removed)})
+                     changes={"permissions": (sorted(before), sorted(after))})
 
 
 def _check(form: RoleForm, role: Role | None) -> None:
@@ -112,10 +116,10 @@ def _check(form: RoleForm, role: Role | None) -> None:
         db.session.commit()
 
 
-def _render_form(form: RoleForm, role: Role | None):
+def _render_form(form: RoleForm, role: Role | None, status: int = 200):
     return render_template("admin/role_form.html", form=form, role=role, groups=permission_groups(),
                            chosen=set(form.permissions.data or ()),
-                           withheld=set(declared_permissions()) - user_permissions()), 422 if form.errors else 200
+                           withheld=set(declared_permissions()) - user_permissions()), 422 if form.errors else status
 
 
 @bp.route("/roles/new", methods=["GET", "POST"])
@@ -129,7 +133,7 @@ def new_role():
             db.session.add(role)
             db.session.flush()
             audit.record(audit.CREATE, role, summary=f"Created the role {role.name}")
-            _audit_permissions(role, *_set_permissions(role, set(form.permissions.data)))
+            _audit_permissions(role, set(), *_set_permissions(role, set(form.permissions.data)))
             db.session.commit()
             flash(f"The role {role.name} is created.", "success")
             return redirect_after_post(url_for("admin.roles"))
@@ -144,18 +148,24 @@ def edit_role(role_id: int):
         abort(405)
     if reason := locked_because(role):
         return _refuse_locked(role, reason) if request.method == "POST" else _show_locked(role, reason)
-    form = _form(role)
-    if form.validate_on_submit():
+    form = _form(role, None if request.method == "GET" else ...)
+    status = 200
+    if request.method == "GET":
+        edits.stamp(form)
+    elif form.validate():
         _check(form, role)
-        if not form.errors:
+        if not form.errors and not edits.settle(form, role, lambda: _form(role, None)):
+            status = 409
+        elif not form.errors:
             changes = audit.diff(role, {"name": form.name.data, "description": form.description.data or ""})
             if changes:
                 audit.record(audit.UPDATE, role, summary=f"Edited the role {role.name}", changes=changes)
-            _audit_permissions(role, *_set_permissions(role, set(form.permissions.data)))
+            before = set(role_permissions(role))
+            _audit_permissions(role, before, *_set_permissions(role, set(form.permissions.data)))
             db.session.commit()
-            flash(f"The role {role.name} is saved.", "success")
+            flash(edits.saved_message(f"The role {role.name} is saved.", form), "success")
             return redirect_after_post(url_for("admin.roles"))
-    return _render_form(form, role)
+    return _render_form(form, role, status)
 
 
 def _delete_problem(role: Role) -> str | None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import flash, render_template, url_for
+from flask import flash, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import and_, or_
 
-from app import audit
+from app import audit, edits
 from app.admin import bp
 from app.admin.forms import InviteForm, UserForm
 from app.auth import sessions
@@ -102,19 +102,31 @@ def edit_user(user_id: int):
     user = db.get_or_404(User, user_id)
     if missing := ungrantable(role_permissions(user.role)):
         refuse(", ".join(missing), f"editing {user.email}, who has more rights")
-    form = UserForm(name=user.name, role=user.role_id, active=user.active)
-    form.role.choices = role_choices()
-    if form.validate_on_submit():
-        new_role = db.session.get(Role, form.role.data)
+
+    def stored_form(formdata=None):
+        """The form as the stored user fills it; `formdata=...`: as posted."""
+        kwargs = {} if formdata is ... else {"formdata": formdata}
+        form = UserForm(**kwargs, name=user.name, role=user.role_id, active=user.active)
+        form.role.choices = role_choices()
+        return form
+
+    form = stored_form(None if request.method == "GET" else ...)
+    status = 200
+    if request.method == "GET":
+        edits.stamp(form)
+    elif form.validate() and not edits.settle(form, user, stored_form):
+        status = 409
+    elif not form.errors:
+        new_role = db.session.get(Role, form.role.data)  # after settle: it may be the role someone else set
         _check(form, user, new_role)
         if not form.active.errors and not form.role.errors:
             _save(user, form, new_role)
             db.session.commit()
-            flash(f"{user.name} is saved.", "success")
+            flash(edits.saved_message(f"{user.name} is saved.", form), "success")
             if user.id == current_user.id and "admin.users" not in role_permissions(new_role):
                 return redirect_after_post(home_url())  # they just left the admins
             return redirect_after_post(url_for("admin.users"))
-    return render_template("admin/user_edit.html", user=user, form=form), 422 if form.errors else 200
+    return render_template("admin/user_edit.html", user=user, form=form), 422 if form.errors else status
 
 
 def search_users(query: str, limit: int) -> list[tuple[str, str, str]]:

@@ -52,7 +52,8 @@ def test_custom_role_grants_exactly_its_permissions(app, admin_client, client):
         grants = set(db.session.scalars(db.select(RolePermission.permission).where(RolePermission.role_id == role.id)))
         assert grants == {"admin.audit", "core.dashboard"}
         entry = db.session.scalar(db.select(AuditEntry).where(AuditEntry.action == "role_change"))
-        assert entry.changes["added"] == [None, ["admin.audit", "core.dashboard"]]
+        assert entry.changes["permissions"] == [[], ["admin.audit", "core.dashboard"]]
+        assert entry.summary == "Permissions of Auditor: added admin.audit, core.dashboard"
         auditor = make_user(app, "aud@example.org", name="Audrey", role=db.session.get(Role, role.id))
     other = app.test_client()
     login(other, auditor.email)
@@ -77,7 +78,8 @@ def test_editing_a_custom_role_audits_added_and_removed(app, admin_client):
         assert [g.permission for g in role.grants] == ["admin.mail"]
         last = db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == "role_change")
                                   .order_by(AuditEntry.id.desc())).first()
-        assert last.changes == {"added": [None, ["admin.mail"]], "removed": [None, ["admin.audit"]]}
+        assert last.changes == {"permissions": [["admin.audit"], ["admin.mail"]]}
+        assert last.summary == "Permissions of Mail helper: added admin.mail; removed admin.audit"
         rename = db.session.scalar(db.select(AuditEntry).where(AuditEntry.action == "update",
                                                                AuditEntry.object_type == "core_role"))
         assert rename.changes == {"name": ["Helper", "Mail helper"]}

@@ -7,7 +7,7 @@ import hashlib
 from flask import abort, flash, request, url_for
 from sqlalchemy import func
 
-from app import audit
+from app import audit, edits
 from app.extensions import db
 from app.htmx import redirect_after_post
 from app.permissions import permission_required
@@ -60,19 +60,25 @@ def _choices_in_use(field: CustomField, removed: list[str]) -> dict[str, int]:
     return {text: n for text, n in rows if n}
 
 
-def _field_form(field: CustomField | None) -> CustomFieldForm:
+def _field_form(field: CustomField | None, formdata=...) -> CustomFieldForm:
+    """The field's form: as posted (`formdata=...`), or as stored (`formdata=None`)."""
     if field is None:
         return CustomFieldForm(kinds=["person"])
-    return CustomFieldForm(label=field.label, key=field.key, type=field.type, kinds=list(field.kinds),
+    kwargs = {} if formdata is ... else {"formdata": formdata}
+    form = CustomFieldForm(**kwargs, label=field.label, key=field.key, type=field.type, kinds=list(field.kinds),
                            choices="\n".join(field.choices), active=field.active)
+    # The key cannot change (the edit page does not post it); the warning's
+    # confirmation is not part of the field.
+    form.edit_ignore = ("key", "confirm_choices")
+    return form
 
 
 def _render_field_form(form: CustomFieldForm, field: CustomField | None, *, in_use: dict | None = None,
-                       values: int = 0):
+                       values: int = 0, status: int = 200):
     if values:
         form.type.description = (f"This field holds {plural(values, 'value')}, so its type cannot change. "
                                  "Make a new field of the type you need instead.")
-    status = 422 if form.errors or in_use else 200
+    status = 422 if form.errors or in_use else status
     return render("contacts/admin_field_form.html", status, form=form, field=field, in_use=in_use or {},
                    values=values)
 
@@ -110,10 +116,14 @@ def admin_field_new():
 @permission_required(ADMIN)
 def admin_field_edit(field_id: int):
     field = db.get_or_404(CustomField, field_id)
-    form = _field_form(field)
+    form = _field_form(field, None if request.method == "GET" else ...)
     values, _contacts = _value_count(field)
+    if request.method == "GET":
+        edits.stamp(form)
     if not form.validate_on_submit():
         return _render_field_form(form, field, values=values)
+    if not edits.settle(form, field, lambda: _field_form(field, None)):
+        return _render_field_form(form, field, values=values, status=409)
     if form.type.data != field.type and values:
         form.type.errors.append(f"The type cannot change: this field holds {plural(values, 'value')}.")
         return _render_field_form(form, field, values=values)
@@ -133,7 +143,7 @@ def admin_field_edit(field_id: int):
             summary += "; kept values of removed choices: " + ", ".join(f"{c} ({n})" for c, n in in_use.items())
         audit.record(audit.UPDATE, field, summary=summary, changes=changes)
     db.session.commit()
-    flash(f"The custom field {field.label} is saved.", "success")
+    flash(edits.saved_message(f"The custom field {field.label} is saved.", form), "success")
     return redirect_after_post(url_for("contacts.admin_fields"))
 
 

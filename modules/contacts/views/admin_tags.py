@@ -6,7 +6,7 @@ from flask import flash, request, url_for
 from sqlalchemy import func, literal
 from sqlalchemy.orm import aliased
 
-from app import audit
+from app import audit, edits
 from app.extensions import db
 from app.forms import choices
 from app.htmx import redirect_after_post
@@ -74,8 +74,18 @@ def admin_tag_new():
 @permission_required(ADMIN)
 def admin_tag_edit(tag_id: int):
     tag = db.get_or_404(Tag, tag_id)
-    form = TagForm(name=tag.name, colour=tag.colour)
-    if form.validate_on_submit():
+
+    def stored_form(formdata=None):
+        kwargs = {} if formdata is ... else {"formdata": formdata}
+        return TagForm(**kwargs, name=tag.name, colour=tag.colour)
+
+    form = stored_form(None if request.method == "GET" else ...)
+    status = 200
+    if request.method == "GET":
+        edits.stamp(form)
+    elif form.validate() and not edits.settle(form, tag, stored_form):
+        status = 409
+    elif not form.errors:
         if _tag_name_taken(form.name.data, tag):
             form.name.errors.append(f"Another tag is named “{form.name.data}” (names ignore case). "
                                     "To combine the two, merge them instead.")
@@ -85,10 +95,10 @@ def admin_tag_edit(tag_id: int):
             if changes:
                 audit.record(audit.UPDATE, tag, summary=f"Edited the tag {old_name}", changes=changes)
             db.session.commit()
-            flash(f"The tag {tag.name} is saved.", "success")
+            flash(edits.saved_message(f"The tag {tag.name} is saved.", form), "success")
             return redirect_after_post(url_for("contacts.admin_tags"))
-    return render("contacts/admin_tag_form.html", 422 if form.errors else 200, tag=tag, form=form,
-                   count=_tag_count(tag))
+    return render("contacts/admin_tag_form.html", 422 if form.errors else status, tag=tag, form=form,
+                  count=_tag_count(tag))
 
 
 @bp.route("/admin/tags/<int:tag_id>/merge", methods=["GET", "POST"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash, request, url_for
 from sqlalchemy import and_, func, or_
 
-from app import audit
+from app import audit, edits
 from app.extensions import db
 from app.htmx import redirect_after_post
 from app.permissions import permission_required
@@ -66,7 +66,7 @@ def _save_type(form: RelationshipTypeForm, rtype: RelationshipType | None):
         if changes:
             audit.record(audit.UPDATE, rtype, summary=f"Edited the relationship type {old}", changes=changes)
     db.session.commit()
-    flash(f"The relationship type {a_to_b} / {b_to_a} is saved.", "success")
+    flash(edits.saved_message(f"The relationship type {a_to_b} / {b_to_a} is saved.", form), "success")
     return redirect_after_post(url_for("contacts.admin_relationship_types"))
 
 
@@ -86,13 +86,24 @@ def admin_relationship_type_new():
 @permission_required(ADMIN)
 def admin_relationship_type_edit(type_id: int):
     rtype = db.get_or_404(RelationshipType, type_id)
-    form = RelationshipTypeForm(a_to_b=rtype.a_to_b, b_to_a=rtype.b_to_a, symmetric=rtype.a_to_b == rtype.b_to_a)
-    if form.validate_on_submit():
+
+    def stored_form(formdata=None):
+        kwargs = {} if formdata is ... else {"formdata": formdata}
+        return RelationshipTypeForm(**kwargs, a_to_b=rtype.a_to_b, b_to_a=rtype.b_to_a,
+                                    symmetric=rtype.a_to_b == rtype.b_to_a)
+
+    form = stored_form(None if request.method == "GET" else ...)
+    status = 200
+    if request.method == "GET":
+        edits.stamp(form)
+    elif form.validate() and not edits.settle(form, rtype, stored_form):
+        status = 409
+    elif not form.errors:
         done = _save_type(form, rtype)
         if done:
             return done
-    return render("contacts/admin_relationship_type_form.html", 422 if form.errors else 200,
-                   form=form, rtype=rtype, count=_type_count(rtype))
+    return render("contacts/admin_relationship_type_form.html", 422 if form.errors else status,
+                  form=form, rtype=rtype, count=_type_count(rtype))
 
 
 @bp.route("/admin/relationship-types/<int:type_id>/delete", methods=["GET", "POST"])

@@ -22,6 +22,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import bindparam, select
 
+from app import edits
 from app.dates import day_start, org_zone
 from app.extensions import db
 from app.hooks import refuse
@@ -300,16 +301,26 @@ def segment_edit(segment_id: int):
     queries.conditions(lq, specs)
     if replace:
         lq.rules = [r for r in lq.rules if not r.error]
-    form = segments.SegmentForm(obj=seg)
-    if form.validate_on_submit():
+
+    def stored_form(formdata=None):
+        kwargs = {} if formdata is ... else {"formdata": formdata}
+        return segments.SegmentForm(**kwargs, obj=seg)
+
+    form = stored_form(None if request.method == "GET" else ...)
+    status = 200
+    if request.method == "GET":
+        edits.stamp(form)
+    elif form.validate() and not edits.settle(form, seg, stored_form):
+        status = 409
+    elif not form.errors:
         if segments.name_taken(form.name.data, except_id=seg.id):
             form.name.errors.append("A segment with this name exists; choose another name.")
         else:
             segments.update(seg, form, lq if replace else None, current_user)
             db.session.commit()
-            flash(f"Saved the segment “{seg.name}”.", "success")
+            flash(edits.saved_message(f"Saved the segment “{seg.name}”.", form), "success")
             return redirect_after_post(url_for("contacts.segments"))
-    status = 422 if request.method == "POST" else 200
+    status = 422 if form.errors else status
     return render_template("contacts/segment_form.html", form=form, lq=lq, rules=_describe(lq, specs),
                            segment=seg, replace=replace,
                            action=url_for("contacts.segment_edit", segment_id=seg.id)), status

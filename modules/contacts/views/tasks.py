@@ -14,6 +14,7 @@ from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaF
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
+from app import edits
 from app.extensions import db
 from app.forms import choices as select_choices
 from app.htmx import confirm_page, is_htmx, page_or_fragment, redirect_after_post
@@ -176,23 +177,36 @@ def new_task():
 def edit_task(task_id: int):
     task = _task(task_id)
     posted = request.method == "POST"
-    form = TaskForm(formdata=request.form if posted else None, obj=task, prefix="task")
-    form.assignee_id.choices = _assignee_choices(task.assignee_id)
+
+    def stored_form(formdata=None):
+        """The form as the stored task fills it (what the edit page shows)."""
+        form = TaskForm(formdata=formdata, obj=task, prefix="task")
+        form.assignee_id.choices = _assignee_choices(task.assignee_id)
+        if formdata is None:
+            form.assignee_id.data = task.assignee_id or 0
+            form.contact_query.data = task.contact.display_name if task.contact else ""
+        return form
+
+    form = stored_form(request.form if posted else None)
     candidates: list = []
     back = next_url(url_for("contacts.my_tasks"))
+    status = 200
     if not posted:
-        form.assignee_id.data = task.assignee_id or 0
-        form.contact_query.data = task.contact.display_name if task.contact else ""
+        edits.stamp(form)
     else:
         valid = form.validate()
         contact, candidates = _resolve_contact(form)
-        if valid and not form.contact_query.errors:
+        if valid and not form.contact_query.errors and not edits.settle(form, task, stored_form):
+            status = 409
+        elif valid and not form.contact_query.errors:
+            contact, candidates = _resolve_contact(form)  # again: the contact may be the one someone else set
+        if status == 200 and valid and not form.contact_query.errors:
             changes = tasks_service.update(task, form.values(contact), user=current_user)
             db.session.commit()
-            flash("Task saved." if changes else "Nothing changed.", "success")
+            flash(edits.saved_message("Task saved." if changes else "Nothing changed.", form), "success")
             return redirect_after_post(back, trigger=CHANGED)
     context = _form_context(form, candidates=candidates, next_url=back, task=task)
-    return render_template("contacts/tasks_edit.html", **context), 422 if form.errors else 200
+    return render_template("contacts/tasks_edit.html", **context), 422 if form.errors else status
 
 
 def _toggle(task_id: int, done: bool):

@@ -17,6 +17,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from app import edits
 from app.dates import org_zone
 from app.extensions import db
 from app.forms import choices
@@ -161,23 +162,44 @@ def _own_activity(activity_id: int) -> Activity:
 @permission_required("contacts.edit")
 def edit_entry(activity_id: int):
     activity = _own_activity(activity_id)
-    form = EntryForm(formdata=request.form if request.method == "POST" else None, obj=activity,
-                     prefix=f"entry{activity.id}")
+
+    def stored_form(formdata=None):
+        """The form as the stored entry fills it. Its time is the minute the
+        form shows, in the zone a posted time is read in, so that an
+        untouched time compares equal to what is stored (app/edits)."""
+        form = EntryForm(formdata=formdata, obj=activity, prefix=f"entry{activity.id}")
+        if formdata is None:
+            form.occurred_at.data = _shown_minute(activity.occurred_at)
+        return form
+
+    form = stored_form(request.form if request.method == "POST" else None)
     back = url_for("contacts.timeline", contact_id=activity.contact_id)
-    if request.method == "POST":
-        if form.validate():
-            values = form.values()
-            if values["occurred_at"].replace(second=0, microsecond=0) == \
-                    activity.occurred_at.replace(second=0, microsecond=0):
-                values["occurred_at"] = activity.occurred_at  # the minute shown was kept
-            timeline.edit(activity, values, user=current_user)
-            db.session.commit()
-            return _changed(next_url(back))
+    status = 200
+    if request.method == "GET":
+        edits.stamp(form)
+    elif form.validate() and not edits.settle(form, activity, stored_form):
+        status = 409
+    elif not form.errors:
+        values = form.values()
+        if values["occurred_at"].replace(second=0, microsecond=0) == \
+                _as_utc(activity.occurred_at).replace(second=0, microsecond=0):
+            values["occurred_at"] = activity.occurred_at  # the minute shown was kept
+        timeline.edit(activity, values, user=current_user)
+        db.session.commit()
+        return _changed(next_url(back))
     context = {"form": form, "activity": activity, "contact": db.session.get(Contact, activity.contact_id),
                "back": back}
-    status = 422 if form.errors else 200
     return page_or_fragment("contacts/timeline_entry_edit.html", "contacts/_timeline_entry_form.html",
-                            **context), status
+                            **context), 422 if form.errors else status
+
+
+def _as_utc(moment):
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment  # naive stamps are UTC
+
+
+def _shown_minute(moment):
+    """`moment` as the edit form shows and posts it back: to the minute, in the organisation's zone."""
+    return _as_utc(moment).astimezone(org_zone()).replace(second=0, microsecond=0)
 
 
 @bp.route("/entries/<int:activity_id>/delete", methods=["GET", "POST"])
