@@ -6,7 +6,7 @@ Sam Lee, on the page as it was before, saves second."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from tests.forms import changed, form_data
 from tests.two_editors import page, two_editors
@@ -14,9 +14,9 @@ from tests.two_editors import page, two_editors
 
 @dataclass
 class Case:
-    """One edit form. `make(app)` -> (url, read): read(app) is a dict of what
-    is stored, keyed like `merged`. Posted names (a prefixed form's too) key
-    `theirs`, `mine` and `clash`."""
+    """One edit form. `make(app)` -> (url, read) or (url, read, prefix):
+    read(app) is a dict of what is stored, keyed like `merged`; `theirs`,
+    `mine` and `clash` name fields as posted, after the form's `prefix`."""
 
     id: str
     make: Callable
@@ -39,18 +39,24 @@ def _post(client, case, url, data, **kw):
 
 
 def _open_both(app, case):
+    """Both open the form; `case` comes back with its field names prefixed."""
     first, second = two_editors(app)
-    url, read = case.make(app)
+    url, read, *prefix = case.make(app)
+    if prefix:
+        def named(values):
+            return {prefix[0] + name: value for name, value in values.items()}
+
+        case = replace(case, theirs=named(case.theirs), mine=named(case.mine), clash=prefix[0] + case.clash)
     action = case.action or url
     mine_a = form_data(page(first, url, **case.headers), action)
     mine_b = form_data(page(second, url, **case.headers), action)
     assert mine_a.get("edit_token"), "the form carries no edit token"
-    return first, second, url, read, mine_a, mine_b
+    return case, first, second, url, read, mine_a, mine_b
 
 
 def check_merge(app, case: Case):
     """Different fields: both changes are stored, and Sam is told Ada's were kept."""
-    first, second, url, read, form_a, form_b = _open_both(app, case)
+    case, first, second, url, read, form_a, form_b = _open_both(app, case)
     assert _post(first, case, url, changed(form_a, **case.theirs)).status_code in (303, 204)
     saved = _post(second, case, url, changed(form_b, **case.mine))
     assert saved.status_code in (303, 204), saved.get_data(as_text=True)[:2000]
@@ -61,7 +67,7 @@ def check_merge(app, case: Case):
 def check_clash(app, case: Case, choice: str):
     """The same field: a 409 showing Ada's value, name and Sam's typing, with
     nothing stored changed; then Sam keeps his (`mine`) or takes hers."""
-    first, second, url, read, form_a, form_b = _open_both(app, case)
+    case, first, second, url, read, form_a, form_b = _open_both(app, case)
     assert _post(first, case, url, changed(form_a, **{case.clash: case.their_value})).status_code in (303, 204)
     clash = _post(second, case, url, changed(form_b, **{case.clash: case.my_value}))
     html = clash.get_data(as_text=True)
@@ -82,7 +88,7 @@ def check_clash(app, case: Case, choice: str):
 
 def check_no_token(app, case: Case):
     """A form posted without a token (an old page, a script) saves as before: last save wins."""
-    first, second, url, read, form_a, form_b = _open_both(app, case)
+    case, first, second, url, read, form_a, form_b = _open_both(app, case)
     assert _post(first, case, url, changed(form_a, **{case.clash: case.their_value})).status_code in (303, 204)
     form_b.pop("edit_token")
     assert _post(second, case, url, changed(form_b, **{case.clash: case.my_value})).status_code in (303, 204)
