@@ -129,6 +129,13 @@ CASES = [
          merged={"occurred_at": "2026-11-30T10:30", "body": "Keen to volunteer", "subject": "Met at the fair"},
          clash="kind", their_value="call", my_value="meeting", stored="kind",
          their_stored="call", my_stored="meeting", their_shown="Call"),
+    # The same, in the timeline's inline editor (HTMX): a 204 after saving, the fragment on a clash.
+    Case("timeline-entry-inline", _entry,
+         theirs={"subject": "Met at the autumn fair"}, mine={"occurred_at": "2026-11-29T09:05"},
+         merged={"occurred_at": "2026-11-29T09:05", "subject": "Met at the autumn fair"},
+         clash="body", their_value="Keen to help", my_value="Keen to give", stored="body",
+         their_stored="Keen to help", my_stored="Keen to give", their_shown="Keen to help",
+         headers={"HX-Request": "true"}),
     Case("segment", _segment,
          theirs={"name": "Major donors"}, mine={"shared": []},
          merged={"name": "Major donors", "shared": False},
