@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import abort, flash, render_template, request, url_for
 from sqlalchemy import func, select
 
-from app import audit
+from app import audit, edits
 from app.extensions import db
 from app.htmx import confirm_page, redirect_after_post
 from app.permissions import permission_required
@@ -53,8 +53,20 @@ def _name_taken(model, name: str, item) -> bool:
 
 def _edit(kind: str, item):
     model, form_class, noun = _kind(kind)
-    form = form_class(obj=item)
-    if form.validate_on_submit():
+
+    def stored_form(formdata=None):
+        """The form as the stored record fills it; `formdata=...`: as posted."""
+        return form_class(obj=item) if formdata is ... else form_class(obj=item, formdata=formdata)
+
+    form = stored_form(None if request.method == "GET" else ...)
+    status = 200
+    if request.method == "GET":
+        if item is not None:
+            edits.stamp(form)
+    elif form.validate_on_submit() and item is not None and not edits.settle(form, item, stored_form):
+        status = 409
+    elif not form.errors:
+        # Checked after settle: the name may now be the one someone else saved.
         if _name_taken(model, form.name.data, item):
             form.name.errors.append(f"There is already a {noun} named “{form.name.data}”.")
         else:
@@ -71,11 +83,13 @@ def _edit(kind: str, item):
                 changes = audit.diff(item, values)
                 if changes:
                     audit.record(audit.UPDATE, item, changes=changes, summary=f"Changed the {noun} “{item.name}”")
-                message = f"Saved the {noun} “{item.name}”." if changes else "Nothing changed."
+                message = edits.saved_message(f"Saved the {noun} “{item.name}”." if changes else "Nothing changed.",
+                                              form)
             db.session.commit()
             flash(message, "success")
             return redirect_after_post(url_for("pipeline.admin_funds"))
-    status = 422 if request.method == "POST" else 200
+    if form.errors:
+        status = 422
     return render_template("pipeline/admin_funds_form.html", form=form, item=item, kind=kind, noun=noun), status
 
 
