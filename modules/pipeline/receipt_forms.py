@@ -50,6 +50,8 @@ class RunForm(ScopeForm):
 
 
 class TemplateForm(FlaskForm):
+    edit_ignore = ("preview_gift",)  # a preview's choice, not part of the template (app/edits)
+
     name = StringField("Name", validators=[DataRequired("Give the template a name."), Length(max=120)],
                        filters=[_strip], description="For you: the list of templates and the batch page show it.")
     kind = SelectField("Kind of letter", choices=choices(ReceiptTemplate.KINDS))
@@ -66,12 +68,17 @@ class TemplateForm(FlaskForm):
 
 
 class ReceiptSettingsForm(FlaskForm):
-    org_address = TextAreaField("Organisation's postal address", validators=[Length(max=500)],
-                                render_kw={"rows": 4}, description="One line per line of the address; "
-                                "printed in the letterhead.")
-    registration = StringField("Registration number", validators=[Length(max=120)], filters=[_strip],
-                               description="Charity or tax registration, e.g. “Registered charity no. 1234567” "
-                                           "or “EIN 12-3456789”; printed at the foot of every page.")
-    signature = StringField("Signed by", validators=[Length(max=120)], filters=[_strip],
-                            description="Name and role under the letters, e.g. “Jo Smith, Director”.")
-    paper = SelectField("Paper size", choices=choices(PAPERS))
+    """Named as the pipeline settings they save (receipts_*), so that "who
+    changed it" reads the audit log's field names (app/edits)."""
+
+    receipts_org_address = TextAreaField(
+        "Organisation's postal address", validators=[Length(max=500)], render_kw={"rows": 4},
+        description="One line per line of the address; printed in the letterhead.")
+    receipts_registration = StringField(
+        "Registration number", validators=[Length(max=120)], filters=[_strip],
+        description="Charity or tax registration, e.g. “Registered charity no. 1234567” or “EIN 12-3456789”; "
+                    "printed at the foot of every page.")
+    receipts_signature = StringField(
+        "Signed by", validators=[Length(max=120)], filters=[_strip],
+        description="Name and role under the letters, e.g. “Jo Smith, Director”.")
+    receipts_paper = SelectField("Paper size", choices=choices(PAPERS))

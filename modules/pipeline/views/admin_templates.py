@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Response, flash, render_template, request, url_for
 from sqlalchemy import func, select, update
 
-from app import audit, settings
+from app import audit, edits, settings
 from app.extensions import db
 from app.htmx import confirm_page, redirect_after_post
 from app.ids import as_id
@@ -33,30 +33,44 @@ def _list_page(settings_form: ReceiptSettingsForm, status: int = 200):
                            settings_form=settings_form, paper=options.paper_size()), status
 
 
+SETTINGS = ("receipts_org_address", "receipts_registration", "receipts_signature", "receipts_paper")
+
+
+def _settings_form(formdata=None) -> ReceiptSettingsForm:
+    """The receipt settings form as stored; `formdata=...`: as posted. Its
+    fields are named as the settings are, so the audit log's changed-field
+    names say who changed which (app/edits)."""
+    kwargs = {} if formdata is ... else {"formdata": formdata}
+    return ReceiptSettingsForm(**kwargs, **{name: options.get(name) for name in SETTINGS})
+
+
 @bp.get("/receipts/templates/")
 @permission_required(PERM)
 def receipt_templates():
-    form = ReceiptSettingsForm(org_address=options.get("receipts_org_address"),
-                               registration=options.get("receipts_registration"),
-                               signature=options.get("receipts_signature"), paper=options.get("receipts_paper"))
+    form = _settings_form()
+    edits.stamp(form)
     return _list_page(form)
 
 
 @bp.post("/receipts/templates/settings")
 @permission_required(PERM)
 def receipt_settings():
-    form = ReceiptSettingsForm()
+    form = _settings_form(...)
     if not form.validate_on_submit():
         return _list_page(form, 422)
-    address = "\n".join(line.strip() for line in (form.org_address.data or "").splitlines() if line.strip())
+    if not edits.settle(form, settings.Edited("pipeline"), _settings_form):
+        return _list_page(form, 409)
+    address = "\n".join(line.strip() for line in (form.receipts_org_address.data or "").splitlines()
+                        if line.strip())
     changed = settings.put("pipeline", {
-        "receipts_org_address": address, "receipts_registration": form.registration.data,
-        "receipts_signature": form.signature.data, "receipts_paper": form.paper.data})
+        "receipts_org_address": address, "receipts_registration": form.receipts_registration.data,
+        "receipts_signature": form.receipts_signature.data, "receipts_paper": form.receipts_paper.data})
     if changed:
         audit.record(audit.UPDATE, object_type="core_setting", object_id="pipeline",
                      summary="Changed the receipt settings", changes=changed)
     db.session.commit()
-    flash("The receipt settings are saved." if changed else "Nothing changed.", "success")
+    flash(edits.saved_message("The receipt settings are saved." if changed else "Nothing changed.", form),
+          "success")
     return redirect_after_post(url_for("pipeline.receipt_templates"))
 
 
@@ -131,9 +145,18 @@ def receipt_template_new():
 @permission_required(PERM)
 def receipt_template_edit(template_id: int):
     template = db.get_or_404(ReceiptTemplate, template_id)
-    form = TemplateForm(obj=template)
+
+    def stored_form(formdata=None):
+        """The editor as the stored template fills it; `formdata=...`: as posted."""
+        return TemplateForm(obj=template) if formdata is ... else TemplateForm(obj=template, formdata=formdata)
+
+    form = stored_form(None if request.method == "GET" else ...)
     if request.method == "GET":
+        edits.stamp(form)
         return _editor(form, template)
+    # Merge first, then check what would be saved (the name, the merge fields).
+    if form.validate_on_submit() and not edits.settle(form, template, stored_form):
+        return _editor(form, template, 409)
     if not _check(form, template):
         return _editor(form, template, 422)
     old_name = template.name
@@ -149,7 +172,8 @@ def receipt_template_edit(template_id: int):
         audit.record(audit.UPDATE, template, summary=f"Edited the receipt template {template.name}{renamed}",
                      changes=changes)
     db.session.commit()
-    flash(f"The template {template.name} is saved." if changes else "Nothing changed.", "success")
+    flash(edits.saved_message(f"The template {template.name} is saved." if changes else "Nothing changed.", form),
+          "success")
     return redirect_after_post(url_for("pipeline.receipt_template_edit", template_id=template.id))
 
 
