@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from flask import request
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -132,3 +133,14 @@ class LostReasonForm(FlaskForm):
 
 class ArchiveForm(FlaskForm):
     """A bare POST (CSRF only) for buttons like archive, move up/down."""
+
+
+class StateForm(FlaskForm):
+    """A button that sets a state (archived=1, active=0) rather than toggling
+    it, so a click on a stale page cannot undo someone else's click."""
+
+    def wanted(self, name: str, current: bool) -> bool:
+        """The state posted as `name` ("1"/"0"); a page older than this
+        (nothing posted) still toggles, as it did."""
+        value = request.form.get(name)
+        return (not current) if value not in ("0", "1") else value == "1"

@@ -1,17 +1,22 @@
 """Pipeline settings: pipelines (create, rename, archive), their stages (add,
 rename, reorder, probability and outcome, delete once empty or after moving
 the opportunities), and lost reasons. Every change is audited; deleting asks
-first, with and without JavaScript."""
+first, with and without JavaScript. Each edit form (the pipeline's, each
+stage's, each lost reason's) refuses a stale save (app/edits); archive and
+retire buttons post the state they ask for, so a stale click undoes nothing."""
 
 from __future__ import annotations
+
+from datetime import UTC
 
 from flask import abort, flash, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from app import audit
+from app import audit, edits
 from app.extensions import db
 from app.htmx import confirm_page, redirect_after_post
+from app.models import AuditEntry, User
 from app.models.base import utcnow
 from app.permissions import permission_required
 from modules.pipeline.models import LostReason, Opportunity, Pipeline, Stage, StageChange
@@ -22,6 +27,7 @@ from modules.pipeline.pipeline_forms import (
     PipelineForm,
     StageDeleteForm,
     StageForm,
+    StateForm,
 )
 from modules.pipeline.views import bp
 
@@ -80,13 +86,34 @@ def admin_pipeline_new():
     return _render_list(form, 422)
 
 
+def _pipeline_form(pipeline: Pipeline, formdata=None) -> PipelineForm:
+    """The pipeline's form as stored; `formdata=...`: as posted."""
+    return PipelineForm(obj=pipeline) if formdata is ... else PipelineForm(obj=pipeline, formdata=formdata)
+
+
+def _stage_form(stage: Stage, formdata=None) -> StageForm:
+    """A stage's form (prefixed with its id) as stored; `formdata=...`: as posted."""
+    prefix = f"s{stage.id}"
+    return StageForm(obj=stage, prefix=prefix) if formdata is ... else \
+        StageForm(obj=stage, prefix=prefix, formdata=formdata)
+
+
 def _render_pipeline(pipeline: Pipeline, form: PipelineForm | None = None, stage_form: StageForm | None = None,
-                     stage_errors: dict | None = None, status: int = 200):
-    form = form or PipelineForm(obj=pipeline)
+                     stage_errors: dict | None = None, status: int = 200, gone: dict | None = None):
+    """The pipeline page. Every edit form on it shows what is stored, stamped
+    (app/edits), except one that came back with errors or a conflict."""
+    if form is None:
+        form = _pipeline_form(pipeline)
+        edits.stamp(form)
+    stage_forms = dict(stage_errors or {})
+    for stage in pipeline.stages:
+        if stage.id not in stage_forms:
+            stage_forms[stage.id] = _stage_form(stage)
+            edits.stamp(stage_forms[stage.id])
     stage_form = stage_form or StageForm(formdata=None, probability=0, outcome="open")
     return render_template("pipeline/admin_pipelines_edit.html", pipeline=pipeline, form=form,
-                           stage_form=stage_form, counts=_stage_counts(pipeline.id), outcomes=OUTCOME_LABELS,
-                           stage_errors=stage_errors or {}, current_nav="pipeline.board"), status
+                           stage_form=stage_form, stage_forms=stage_forms, counts=_stage_counts(pipeline.id),
+                           outcomes=OUTCOME_LABELS, gone=gone, current_nav="pipeline.board"), status
 
 
 @bp.route("/admin/pipelines/<int:pipeline_id>", methods=["GET", "POST"])
@@ -95,8 +122,10 @@ def admin_pipeline(pipeline_id: int):
     pipeline = db.get_or_404(Pipeline, pipeline_id)
     if request.method == "GET":
         return _render_pipeline(pipeline)
-    form = PipelineForm()
+    form = _pipeline_form(pipeline, ...)
     if form.validate_on_submit():
+        if not edits.settle(form, pipeline, lambda: _pipeline_form(pipeline)):
+            return _render_pipeline(pipeline, form=form, status=409)
         if _name_taken(Pipeline, form.name.data, pipeline.id):
             form.name.errors.append(f"Another pipeline is named “{form.name.data}”.")
         else:
@@ -107,7 +136,8 @@ def admin_pipeline(pipeline_id: int):
             if changes:
                 audit.record(audit.UPDATE, pipeline, summary=f"Edited the pipeline {old}", changes=changes)
             db.session.commit()
-            flash(f"The pipeline {pipeline.name} is saved." if changes else "Nothing changed.", "success")
+            flash(edits.saved_message(f"The pipeline {pipeline.name} is saved." if changes else "Nothing changed.",
+                                      form), "success")
             return redirect_after_post(url_for("pipeline.admin_pipeline", pipeline_id=pipeline.id))
     return _render_pipeline(pipeline, form=form, status=422)
 
@@ -115,15 +145,22 @@ def admin_pipeline(pipeline_id: int):
 @bp.route("/admin/pipelines/<int:pipeline_id>/archive", methods=["POST"])
 @permission_required(ADMIN)
 def admin_pipeline_archive(pipeline_id: int):
+    """Archive (archived=1) or restore (archived=0): the state asked for, so a
+    click on a page older than someone else's restore does not archive again."""
     pipeline = db.get_or_404(Pipeline, pipeline_id)
-    if ArchiveForm().validate_on_submit():
-        pipeline.archived = not pipeline.archived
-        verb = "Archived" if pipeline.archived else "Restored"
-        audit.record(audit.UPDATE, pipeline, summary=f"{verb} the pipeline {pipeline.name}",
-                     changes={"archived": (not pipeline.archived, pipeline.archived)})
-        db.session.commit()
-        flash(f"{verb} the pipeline {pipeline.name}." + (" It no longer shows on the board; its opportunities "
-                                                          "stay." if pipeline.archived else ""), "success")
+    form = StateForm()
+    if form.validate_on_submit():
+        want = form.wanted("archived", pipeline.archived)
+        if want == pipeline.archived:
+            flash(f"The pipeline {pipeline.name} is already {'archived' if want else 'in use'}.", "info")
+        else:
+            pipeline.archived = want
+            verb = "Archived" if want else "Restored"
+            audit.record(audit.UPDATE, pipeline, summary=f"{verb} the pipeline {pipeline.name}",
+                         changes={"archived": (not want, want)})
+            db.session.commit()
+            flash(f"{verb} the pipeline {pipeline.name}." + (" It no longer shows on the board; its "
+                                                              "opportunities stay." if want else ""), "success")
     return redirect_after_post(url_for("pipeline.admin_pipeline", pipeline_id=pipeline.id))
 
 
@@ -154,9 +191,13 @@ def admin_stage_new(pipeline_id: int):
 @bp.route("/admin/stages/<int:stage_id>", methods=["POST"])
 @permission_required(ADMIN)
 def admin_stage_edit(stage_id: int):
-    stage = db.get_or_404(Stage, stage_id)
-    form = StageForm(prefix=f"s{stage.id}")
+    stage = db.session.get(Stage, stage_id)
+    if stage is None:
+        return _stage_gone(stage_id)
+    form = _stage_form(stage, ...)
     if form.validate_on_submit():
+        if not edits.settle(form, stage, lambda: _stage_form(stage)):
+            return _render_pipeline(stage.pipeline, stage_errors={stage.id: form}, status=409)
         if _name_taken(Stage, form.name.data, stage.id, pipeline_id=stage.pipeline_id):
             form.name.errors.append(f"This pipeline already has a stage named “{form.name.data}”.")
         else:
@@ -167,9 +208,31 @@ def admin_stage_edit(stage_id: int):
                 audit.record(audit.UPDATE, stage, summary=f"Edited the stage {old} of {stage.pipeline.name}",
                              changes=changes)
             db.session.commit()
-            flash(f"The stage {stage.name} is saved." if changes else "Nothing changed.", "success")
+            flash(edits.saved_message(f"The stage {stage.name} is saved." if changes else "Nothing changed.", form),
+                  "success")
             return redirect_after_post(url_for("pipeline.admin_pipeline", pipeline_id=stage.pipeline_id))
     return _render_pipeline(stage.pipeline, stage_errors={stage.id: form}, status=422)
+
+
+def _stage_gone(stage_id: int):
+    """A stage saved from a page older than its deletion: the pipeline page
+    (409) says who deleted it and when, with what was typed in "Add a stage",
+    so nothing typed is lost and re-adding it is one click."""
+    pipeline = db.session.get(Pipeline, request.form.get("pipeline", type=int) or 0)
+    if pipeline is None:
+        abort(404)
+    typed = StageForm(prefix=f"s{stage_id}")
+    deleted = db.session.execute(
+        select(AuditEntry.at, User.name, AuditEntry.actor).outerjoin(User, User.id == AuditEntry.user_id)
+        .where(AuditEntry.object_type == Stage.__tablename__, AuditEntry.object_id == str(stage_id),
+               AuditEntry.action == audit.DELETE).order_by(AuditEntry.id.desc()).limit(1)).first()
+    at = deleted[0] if deleted else None
+    if at is not None and at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)  # naive stamps are stored in UTC
+    gone = {"who": (deleted[1] or deleted[2]) if deleted else "Someone else", "at": at, "name": typed.name.data}
+    stage_form = StageForm(formdata=None, name=typed.name.data, probability=typed.probability.data or 0,
+                           outcome=typed.outcome.data or "open")
+    return _render_pipeline(pipeline, stage_form=stage_form, status=409, gone=gone)
 
 
 @bp.route("/admin/stages/<int:stage_id>/up", methods=["POST"], defaults={"direction": "up"})
@@ -247,8 +310,13 @@ def _move_all(stage: Stage, target: Stage) -> None:
 def _render_reasons(form: LostReasonForm, status: int = 200, errors: dict | None = None):
     reasons = list(db.session.scalars(select(LostReason).order_by(LostReason.active.desc(), LostReason.position,
                                                                   LostReason.name)))
+    reason_forms = dict(errors or {})
+    for reason in reasons:
+        if reason.id not in reason_forms:
+            reason_forms[reason.id] = _reason_form(reason)
+            edits.stamp(reason_forms[reason.id])
     return render_template("pipeline/admin_pipelines_reasons.html", reasons=reasons, form=form,
-                           errors=errors or {}, current_nav="pipeline.board"), status
+                           reason_forms=reason_forms, current_nav="pipeline.board"), status
 
 
 @bp.route("/admin/lost-reasons")
@@ -276,12 +344,21 @@ def admin_lost_reason_new():
     return _render_reasons(form, 422)
 
 
+def _reason_form(reason: LostReason, formdata=None) -> LostReasonForm:
+    """A lost reason's form (prefixed with its id) as stored; `formdata=...`: as posted."""
+    prefix = f"r{reason.id}"
+    return LostReasonForm(obj=reason, prefix=prefix) if formdata is ... else \
+        LostReasonForm(obj=reason, prefix=prefix, formdata=formdata)
+
+
 @bp.route("/admin/lost-reasons/<int:reason_id>", methods=["POST"])
 @permission_required(ADMIN)
 def admin_lost_reason_edit(reason_id: int):
     reason = db.get_or_404(LostReason, reason_id)
-    form = LostReasonForm(prefix=f"r{reason.id}")
+    form = _reason_form(reason, ...)
     if form.validate_on_submit():
+        if not edits.settle(form, reason, lambda: _reason_form(reason)):
+            return _render_reasons(LostReasonForm(formdata=None), 409, errors={reason.id: form})
         if _name_taken(LostReason, form.name.data, reason.id):
             form.name.errors.append(f"“{form.name.data}” is already a lost reason.")
         else:
@@ -290,7 +367,8 @@ def admin_lost_reason_edit(reason_id: int):
             if changes:
                 audit.record(audit.UPDATE, reason, summary=f"Renamed the lost reason {old}", changes=changes)
             db.session.commit()
-            flash(f"The lost reason {reason.name} is saved." if changes else "Nothing changed.", "success")
+            flash(edits.saved_message(f"The lost reason {reason.name} is saved." if changes else "Nothing changed.",
+                                      form), "success")
             return redirect_after_post(url_for("pipeline.admin_lost_reasons"))
     return _render_reasons(LostReasonForm(formdata=None), 422, errors={reason.id: form})
 
@@ -298,10 +376,17 @@ def admin_lost_reason_edit(reason_id: int):
 @bp.route("/admin/lost-reasons/<int:reason_id>/toggle", methods=["POST"])
 @permission_required(ADMIN)
 def admin_lost_reason_toggle(reason_id: int):
+    """Retire (active=0) or restore (active=1): the state asked for, so a
+    stale click does not undo what someone else just did."""
     reason = db.get_or_404(LostReason, reason_id)
-    if not ArchiveForm().validate_on_submit():
+    form = StateForm()
+    if not form.validate_on_submit():
         abort(400)
-    reason.active = not reason.active
+    want = form.wanted("active", reason.active)
+    if want == reason.active:
+        flash(f"The lost reason {reason.name} is already {'in use' if want else 'retired'}.", "info")
+        return redirect_after_post(url_for("pipeline.admin_lost_reasons"))
+    reason.active = want
     verb = "Restored" if reason.active else "Retired"
     audit.record(audit.UPDATE, reason, summary=f"{verb} the lost reason {reason.name}",
                  changes={"active": (not reason.active, reason.active)})
