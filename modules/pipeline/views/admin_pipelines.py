@@ -222,17 +222,26 @@ def _stage_gone(stage_id: int):
     if pipeline is None:
         abort(404)
     typed = StageForm(prefix=f"s{stage_id}")
-    deleted = db.session.execute(
-        select(AuditEntry.at, User.name, AuditEntry.actor).outerjoin(User, User.id == AuditEntry.user_id)
-        .where(AuditEntry.object_type == Stage.__tablename__, AuditEntry.object_id == str(stage_id),
-               AuditEntry.action == audit.DELETE).order_by(AuditEntry.id.desc()).limit(1)).first()
-    at = deleted[0] if deleted else None
-    if at is not None and at.tzinfo is None:
-        at = at.replace(tzinfo=UTC)  # naive stamps are stored in UTC
-    gone = {"who": (deleted[1] or deleted[2]) if deleted else "Someone else", "at": at, "name": typed.name.data}
+    gone = _deletion(stage_id)
+    gone["name"] = gone["name"] or typed.name.data
     stage_form = StageForm(formdata=None, name=typed.name.data, probability=typed.probability.data or 0,
                            outcome=typed.outcome.data or "open")
     return _render_pipeline(pipeline, stage_form=stage_form, status=409, gone=gone)
+
+
+def _deletion(stage_id: int) -> dict:
+    """Who deleted the stage, when, and its name then, from the audit log."""
+    row = db.session.execute(
+        select(AuditEntry.at, User.name, AuditEntry.actor, AuditEntry.changes)
+        .outerjoin(User, User.id == AuditEntry.user_id)
+        .where(AuditEntry.object_type == Stage.__tablename__, AuditEntry.object_id == str(stage_id),
+               AuditEntry.action == audit.DELETE).order_by(AuditEntry.id.desc()).limit(1)).first()
+    if row is None:
+        return {"who": "Someone else", "at": None, "name": None}
+    at, name, actor, changes = row
+    if at is not None and at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)  # naive stamps are stored in UTC
+    return {"who": name or actor or "Someone else", "at": at, "name": ((changes or {}).get("name") or [None])[0]}
 
 
 @bp.route("/admin/stages/<int:stage_id>/up", methods=["POST"], defaults={"direction": "up"})
@@ -280,7 +289,8 @@ def admin_stage_delete(stage_id: int):
             if count:
                 _move_all(stage, target)
             audit.record(audit.DELETE, stage, summary=f"Deleted the stage {stage.name} of {pipeline.name}"
-                         + (f"; {count:,} opportunities moved to {target.name}" if count else ""))
+                         + (f"; {count:,} opportunities moved to {target.name}" if count else ""),
+                         changes={"name": (stage.name, None)})  # a stale edit of it names it (_stage_gone)
             db.session.delete(stage)
             db.session.commit()
             flash(f"The stage {stage.name} is deleted.", "success")

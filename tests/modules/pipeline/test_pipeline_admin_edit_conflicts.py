@@ -131,7 +131,7 @@ def test_a_stage_deleted_meanwhile_says_who_and_keeps_what_was_typed(app):
 
     html = stale.get_data(as_text=True)
     assert stale.status_code == 409
-    assert "Ada Admin deleted the stage Declined politely at" in html and "Nothing you typed is lost" in html
+    assert f"Ada Admin deleted the stage {before[-1][0]} at" in html and "Nothing you typed is lost" in html
     assert _stages(app, pid) == before[:-1]  # not brought back behind anyone's back
     add = form_data(html, f"{url}/stages")
     assert (add["name"], add["probability"], add["outcome"]) == ("Declined politely", "0", before[-1][2])
