@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from app.extensions import db
 from modules.contacts import models as _contacts  # noqa: F401  (pipeline models name Contact)
 from modules.pipeline.models import ReceiptTemplate
-from tests.browser.conftest import settle, sign_in
+from tests.browser.conftest import describe_violations, run_axe, settle, sign_in
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.browser
@@ -82,6 +82,9 @@ def test_a_body_both_changed_is_shown_side_by_side_and_chosen_field_by_field(app
     expect(theirs).to_be_focused()
     theirs.scroll_into_view_if_needed()
     shot(sam, f"template-edit-conflict-{mode}")
+    if sam.steward_js:  # axe is a script
+        blocking = [v for v in run_axe(sam) if v["impact"] in ("serious", "critical")]
+        assert not blocking, describe_violations(sam.url, blocking)
     assert _stored(app, template_id) == ("Thank you (Ada)", _stored(app, template_id)[1], body + ADA_CLOSING)
 
     sam.locator("#name-conflict").get_by_label("Use theirs").check()
