@@ -25,6 +25,7 @@ from app.forms import choices
 from app.ids import parse_id
 from modules.contacts import search
 from modules.contacts.models import Contact
+from modules.pipeline.form_fields import AmountField, ContactField, SoftCreditsField
 from modules.pipeline.models import FREQUENCIES, PAYMENT_METHODS, TRIBUTE_KINDS, Appeal, Fund, SoftCredit
 from modules.pipeline.money import AmountError, parse_amount
 
@@ -44,17 +45,6 @@ def _id_or_none(value):
     if value in (None, "", "None"):
         return None
     return int(value)
-
-
-class Amount:
-    """Validates with money.parse_amount; the Decimal lands on `field.amount`."""
-
-    def __call__(self, form, field):
-        try:
-            field.amount = parse_amount(field.data)
-        except AmountError as error:
-            field.amount = None
-            raise ValidationError(str(error)) from None
 
 
 class Currency:
@@ -87,8 +77,7 @@ class _Designation:
 
 
 class GiftForm(FlaskForm, _Designation):
-    amount = StringField("Amount", validators=[Amount()], filters=[_strip],
-                         render_kw={"inputmode": "decimal", "autocomplete": "off"})
+    amount = AmountField("Amount", render_kw={"inputmode": "decimal", "autocomplete": "off"})
     currency = StringField("Currency", validators=[Optional(), Currency()], filters=[_upper],
                            description="Three letters; blank for the organisation's currency.",
                            render_kw={"maxlength": 3, "size": 4})
@@ -108,11 +97,16 @@ class GiftForm(FlaskForm, _Designation):
     recurring_id = SelectField("Installment of a recurring gift", coerce=_id_or_none, validate_choice=True)
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=5000)], filters=[_strip],
                           render_kw={"rows": 3})
+    # Shown by the contact pickers and the soft-credit rows; here so that
+    # the edit check compares what they mean (form_fields).
+    contact_id = ContactField("Donor")
+    tribute_notify_id = ContactField("Who to notify of the tribute")
+    soft_credits = SoftCreditsField("Soft credits")
 
     def values(self) -> dict:
         """Gift columns from the validated form."""
         return {
-            "amount": self.amount.amount,
+            "amount": self.amount.data,
             "currency": self.currency.data or None,
             "received_on": self.received_on.data,
             "fund_id": self.fund_id.data,
@@ -131,8 +125,7 @@ class GiftForm(FlaskForm, _Designation):
 
 
 class PledgeForm(FlaskForm, _Designation):
-    amount = StringField("Amount pledged", validators=[Amount()], filters=[_strip],
-                         render_kw={"inputmode": "decimal", "autocomplete": "off"})
+    amount = AmountField("Amount pledged", render_kw={"inputmode": "decimal", "autocomplete": "off"})
     currency = StringField("Currency", validators=[Optional(), Currency()], filters=[_upper],
                            description="Three letters; blank for the organisation's currency.",
                            render_kw={"maxlength": 3, "size": 4})
@@ -145,11 +138,28 @@ class PledgeForm(FlaskForm, _Designation):
                           validators=[DataRequired("Enter when the first installment is due.")])
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=5000)], filters=[_strip],
                           render_kw={"rows": 3})
+    contact_id = ContactField("Donor")  # the picker's choice
+
+
+class PledgeEditForm(FlaskForm, _Designation):
+    """What a fundraiser corrects on a pledge: not the donor (its payments
+    are theirs) nor the currency (its payments are in it). The schedule
+    fields are read from the installments (`pledges.schedule_values`)."""
+
+    amount = AmountField("Amount pledged", render_kw={"inputmode": "decimal", "autocomplete": "off"})
+    pledged_on = DateField("Date pledged", validators=[DataRequired("Enter the date of the pledge.")])
+    installments = IntegerField("Number of installments", validators=[
+        InputRequired("Enter how many installments (1 for a single payment)."),
+        NumberRange(1, 120, "Between 1 and 120 installments.")])
+    frequency = SelectField("Installments fall due", choices=choices(FREQUENCIES), default="monthly")
+    first_due = DateField("First installment due",
+                          validators=[DataRequired("Enter when the first installment is due.")])
+    notes = TextAreaField("Notes", validators=[Optional(), Length(max=5000)], filters=[_strip],
+                          render_kw={"rows": 3})
 
 
 class RecurringForm(FlaskForm, _Designation):
-    amount = StringField("Amount each time", validators=[Amount()], filters=[_strip],
-                         render_kw={"inputmode": "decimal", "autocomplete": "off"})
+    amount = AmountField("Amount each time", render_kw={"inputmode": "decimal", "autocomplete": "off"})
     currency = StringField("Currency", validators=[Optional(), Currency()], filters=[_upper],
                            description="Three letters; blank for the organisation's currency.",
                            render_kw={"maxlength": 3, "size": 4})
@@ -160,6 +170,7 @@ class RecurringForm(FlaskForm, _Designation):
     payment_method = SelectField("Payment method", choices=choices(PAYMENT_METHODS), default="direct_debit")
     reference = StringField("Reference", validators=[Optional(), Length(max=100)], filters=[_strip],
                             description="The mandate or subscription reference.")
+    contact_id = ContactField("Donor")  # the picker's choice
 
     def validate_ends_on(self, field):
         if field.data and self.starts_on.data and field.data < self.starts_on.data:

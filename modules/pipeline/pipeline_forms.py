@@ -3,8 +3,6 @@ pipeline admin pages. Choices are filled in by the views."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from flask import request
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -19,27 +17,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from app.forms import choices
+from modules.pipeline.form_fields import AmountField
 from modules.pipeline.models import FREQUENCIES, OUTCOMES, PAYMENT_METHODS
-from modules.pipeline.money import AmountError, parse_amount
 
 OUTCOME_LABELS = {"open": "Open", "won": "Won", "lost": "Lost"}
-
-
-class AmountField(StringField):
-    """Typed like '1,250' or '$1,250.00'; `.amount` is the Decimal once valid."""
-
-    amount: Decimal | None = None
-
-    def __init__(self, label=None, validators=None, allow_zero: bool = False, **kwargs):
-        super().__init__(label, validators, **kwargs)
-        self.allow_zero = allow_zero
-
-    def pre_validate(self, form):
-        self.amount = None
-        try:
-            self.amount = parse_amount(self.data or "", allow_zero=self.allow_zero)
-        except AmountError as error:
-            raise ValidationError(str(error)) from None
 
 
 def _currency():

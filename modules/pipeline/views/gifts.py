@@ -4,11 +4,14 @@ and delete. Gifts are written through modules.pipeline.gifts."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from flask import abort, current_app, flash, make_response, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
+from app import edits
 from app.extensions import db
 from app.htmx import confirm_page, is_htmx, page_or_fragment, redirect_after_post
 from app.ids import as_id, parse_id
@@ -36,7 +39,7 @@ from modules.pipeline.models import (
     SoftCredit,
 )
 from modules.pipeline.money import format_money
-from modules.pipeline.views import bp
+from modules.pipeline.views import bp, editing
 
 
 def giving_context(tab: str) -> dict:
@@ -72,10 +75,14 @@ def gifts_list():
     return response
 
 
-def _gift_or_404(gift_id: int) -> Gift:
-    gift = db.session.scalar(
+def _gift_or_none(gift_id: int) -> Gift | None:
+    return db.session.scalar(
         select(Gift).where(Gift.id == gift_id)
         .options(selectinload(Gift.soft_credits).joinedload(SoftCredit.contact)))
+
+
+def _gift_or_404(gift_id: int) -> Gift:
+    gift = _gift_or_none(gift_id)
     if gift is None:
         abort(404)
     return gift
@@ -154,40 +161,79 @@ def _prefill(form: GiftForm) -> int | None:
     return donor_id
 
 
+def _stored_form(gift: Gift):
+    """The edit form as its GET shows `gift` now (for app/edits)."""
+    def build() -> GiftForm:
+        form = GiftForm(obj=gift, formdata=None)
+        form.set_choices(gift.fund_id, gift.appeal_id)
+        _link_choices(form, gift.contact_id, gift.pledge_id, gift.recurring_id)
+        return form
+    return build
+
+
+def _donor_picker(source, initial):
+    return picker("contact_id", "Donor", source, initial=initial, hint="A person, household or organisation.")
+
+
+def _notify_picker(source, initial):
+    return picker("tribute_notify_id", "Who to notify of the tribute", source, initial=initial,
+                  hint="Optional: a relative or friend who receives a tribute letter.")
+
+
 def _form_page(gift: Gift | None):
     posted = request.method == "POST"
     source = request.form if posted else {}
-    form = GiftForm(obj=gift) if gift is not None and not posted else GiftForm()
+    if gift is not None and not posted:
+        form = _stored_form(gift)()
+        edits.stamp(form)
+    else:
+        form = GiftForm()
     donor_initial = gift.contact_id if gift is not None else None
     if gift is None and not posted:
         donor_initial = _prefill(form)
     removing = request.form.get("remove_credit", type=as_id) if posted else None
     adding = posted and "add_credit" in request.form
-    donor = picker("contact_id", "Donor", source, initial=donor_initial,
-                   hint="A person, household or organisation.")
-    notify = picker("tribute_notify_id", "Who to notify of the tribute", source,
-                    initial=gift.tribute_notify_id if gift is not None else None,
-                    hint="Optional: a relative or friend who receives a tribute letter.")
+    donor = _donor_picker(source, donor_initial)
+    notify = _notify_picker(source, gift.tribute_notify_id if gift is not None else None)
     rows = credit_rows(source, initial=gift.soft_credits if gift is not None else (),
                        adding=adding, removing=removing)
-    current_fund = gift.fund_id if gift is not None else None
-    current_appeal = gift.appeal_id if gift is not None else None
-    form.set_choices(current_fund, current_appeal)
+    form.set_choices(gift.fund_id if gift is not None else None, gift.appeal_id if gift is not None else None)
     _link_choices(form, donor.value, form.pledge_id.data if not posted else request.form.get("pledge_id", type=as_id),
                   form.recurring_id.data if not posted else request.form.get("recurring_id", type=as_id))
     status = 200
     if posted and not adding and removing is None and "find" not in request.form:
-        saved = _save(gift, form, donor, notify, rows)
-        if saved is not None:
-            return saved
-        status = 422
+        outcome = _save(gift, form, donor, notify, rows)
+        if not isinstance(outcome, int):
+            return outcome
+        status = outcome
+        if status == 409:
+            donor, notify, rows = _shown_after_conflict(form, donor, notify, rows)
     action = url_for("pipeline.gift_edit", gift_id=gift.id) if gift is not None else url_for("pipeline.gift_new")
     return render_template("pipeline/gift_form.html", form=form, gift=gift, donor=donor, notify=notify,
                            rows=rows, action=action, **giving_context("gifts")), status
 
 
+PICKED = ("contact_id", "tribute_notify_id", "soft_credits")  # fields shown by pickers and rows
+
+
+def _shown_after_conflict(form, donor, notify, rows):
+    """The pickers and soft-credit rows to show again after a conflict: a
+    field that settle filled with someone else's value shows that value,
+    the rest shows what was posted."""
+    posted = getattr(form, "posted_pickers", {})
+    if posted.get("contact_id") is not form.contact_id:
+        donor = _donor_picker({}, form.contact_id.data)
+    if posted.get("tribute_notify_id") is not form.tribute_notify_id:
+        notify = _notify_picker({}, form.tribute_notify_id.data)
+    if posted.get("soft_credits") is not form.soft_credits:
+        rows = credit_rows({}, initial=[SimpleNamespace(contact_id=c, amount=a, role=r)
+                                        for c, a, r in sorted(form.soft_credits.data, key=str)])
+    return donor, notify, rows
+
+
 def _save(gift, form, donor, notify, rows):
-    """Validate and write; a redirect, or None after putting the errors on the form."""
+    """Validate, check against what is stored now, and write; a redirect,
+    or the status to render the form with (422 errors, 409 a conflict)."""
     valid = form.validate_on_submit()
     if not donor.selected:
         donor.error = donor.error or ("Choose the donor from the search results." if donor.q
@@ -201,23 +247,33 @@ def _save(gift, form, donor, notify, rows):
         valid = False
     credits = credit_values(rows, getattr(form.amount, "amount", None))
     if credits is None or not valid:
-        return None
-    values = form.values()
-    values["tribute_notify_id"] = notify.value if values["tribute_kind"] else None
+        return 422
     user = current_user._get_current_object()
+    if gift is not None:
+        form.posted_pickers = {name: form[name] for name in PICKED}
+        try:
+            if not editing.settle(form, gift, _stored_form(gift)):
+                return 409
+        except editing.Gone:
+            return editing.gone("This gift", url_for("pipeline.gifts"))
+        # From here on the form holds what is saved: theirs where only they changed it.
+        credits = sorted(form.soft_credits.data, key=str)
+    values = form.values()
+    values["tribute_notify_id"] = (form.tribute_notify_id.data if gift is not None else notify.value) \
+        if values["tribute_kind"] else None
     try:
         if gift is None:
             gift = gifts.record_gift(contact_id=donor.value, soft_credits=credits, user=user, **values)
             message = "Recorded the gift."
         else:
-            values["contact_id"] = donor.value
+            values["contact_id"] = form.contact_id.data
             values["currency"] = values["currency"] or gift.currency
             changes = gifts.update_gift(gift, values, credits, user=user)
-            message = "Saved the gift." if changes else "Nothing changed."
+            message = edits.saved_message("Saved the gift." if changes else "Nothing changed.", form)
     except gifts.GiftError as error:
         db.session.rollback()
         _place_error(form, donor, rows, error)
-        return None
+        return 422
     db.session.commit()
     flash(message, "success")
     return redirect_after_post(url_for("pipeline.gift", gift_id=gift.id), trigger="gifts-changed")
@@ -245,7 +301,10 @@ def gift_new():
 @bp.route("/gifts/<int:gift_id>/edit", methods=["GET", "POST"])
 @permission_required("giving.edit")
 def gift_edit(gift_id: int):
-    return _form_page(_gift_or_404(gift_id))
+    gift = _gift_or_none(gift_id)
+    if gift is None:
+        return editing.gone("This gift", url_for("pipeline.gifts"))
+    return _form_page(gift)
 
 
 @bp.route("/gifts/<int:gift_id>/delete", methods=["GET", "POST"])
