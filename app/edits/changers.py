@@ -30,7 +30,7 @@ class Changers:
     def of(self, field_name: str) -> tuple[str, datetime | None]:
         """(name, when) of the newest change to `field_name`."""
         for changes, at, name in self.entries:
-            if field_name in changes or field_name.removesuffix("_id") in changes:
+            if field_name in changes or field_name.removesuffix("_id") in changes or f"{field_name}_id" in changes:
                 return name, at
         if self.entries:
             _, at, name = self.entries[0]

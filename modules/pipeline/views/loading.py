@@ -16,13 +16,18 @@ from app.paging import Page, keyset
 Record = TypeVar("Record")
 
 
-def with_donor_or_404(model: type[Record], record_id: int) -> Record:
+def with_donor_or_none(model: type[Record], record_id: int) -> Record | None:
     """The `model` row (a pledge or a recurring gift) with its contact, fund
     and appeal joined in the same query, since its page and every action on it
-    name them; 404 when there is none."""
-    record = db.session.scalar(select(model).where(model.id == record_id)
-                               .options(joinedload(model.contact), joinedload(model.fund),
-                                        joinedload(model.appeal)))
+    name them."""
+    return db.session.scalar(select(model).where(model.id == record_id)
+                             .options(joinedload(model.contact), joinedload(model.fund),
+                                      joinedload(model.appeal)))
+
+
+def with_donor_or_404(model: type[Record], record_id: int) -> Record:
+    """`with_donor_or_none`, or 404 when there is none."""
+    record = with_donor_or_none(model, record_id)
     if record is None:
         abort(404)
     return record

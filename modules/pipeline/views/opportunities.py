@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.routing import BuildError
 
+from app import edits
 from app.extensions import db
 from app.htmx import confirm_page, redirect_after_post
 from app.ids import as_id, parse_id
@@ -27,7 +28,7 @@ from modules.pipeline.pipeline_forms import (
     WinGiftForm,
     WinPledgeForm,
 )
-from modules.pipeline.views import bp
+from modules.pipeline.views import bp, editing
 
 
 def maybe_url(endpoint: str, **values) -> str | None:
@@ -110,24 +111,45 @@ def opportunity_new():
                            contact_url=contact_url, current_nav="pipeline.board"), 422 if form.errors else 200
 
 
+def _edit_form(opp: Opportunity, formdata=None) -> OpportunityForm:
+    """The edit form for `opp`: as stored (formdata=None) or as posted."""
+    kwargs = {} if formdata is None else {"formdata": formdata}
+    form = OpportunityForm(obj=opp, owner=opp.owner_id or 0, amount=f"{opp.amount:,.2f}", **kwargs)
+    del form.stage, form.contact  # the stage moves on the board; the contact stays
+    form.owner.choices = owner_choices()
+    return form
+
+
 @bp.route("/opportunities/<int:opportunity_id>/edit", methods=["GET", "POST"])
 @permission_required("pipeline.edit")
 def opportunity_edit(opportunity_id: int):
-    opp = service.load(opportunity_id) or abort(404)
-    form = OpportunityForm(obj=opp, owner=opp.owner_id or 0, amount=f"{opp.amount:,.2f}")
-    del form.stage
-    form.owner.choices = owner_choices()
+    opp = service.load(opportunity_id)
+    if opp is None:
+        return editing.gone("This opportunity", url_for("pipeline.board"))
+    if request.method == "GET":
+        form = _edit_form(opp, None)
+        edits.stamp(form)
+    else:
+        form = _edit_form(opp, request.form)
+    status = 422 if request.method == "POST" else 200
     if form.validate_on_submit():
-        changes = service.update(opp, {
-            "name": form.name.data.strip(), "amount": form.amount.amount, "currency": form.currency.data,
-            "expected_close": form.expected_close.data, "owner_id": form.owner.data or None,
-            "next_step": (form.next_step.data or "").strip(), "notes": (form.notes.data or "").strip()},
-            user=current_user)
-        db.session.commit()
-        flash(f"The opportunity {opp.name} is saved." if changes else "Nothing changed.", "success")
-        return redirect_after_post(url_for("pipeline.opportunity", opportunity_id=opp.id))
+        try:
+            settled = editing.settle(form, opp, lambda: _edit_form(opp, None))
+        except editing.Gone:
+            return editing.gone("This opportunity", url_for("pipeline.board"))
+        if settled:
+            changes = service.update(opp, {
+                "name": form.name.data.strip(), "amount": form.amount.data, "currency": form.currency.data,
+                "expected_close": form.expected_close.data, "owner_id": form.owner.data or None,
+                "next_step": (form.next_step.data or "").strip(), "notes": (form.notes.data or "").strip()},
+                user=current_user)
+            db.session.commit()
+            flash(edits.saved_message(f"The opportunity {opp.name} is saved." if changes else "Nothing changed.",
+                                      form), "success")
+            return redirect_after_post(url_for("pipeline.opportunity", opportunity_id=opp.id))
+        status = 409
     return render_template("pipeline/opportunity_form.html", form=form, contact=opp.contact, opp=opp,
-                           contact_url=contact_url, current_nav="pipeline.board"), 422 if form.errors else 200
+                           contact_url=contact_url, current_nav="pipeline.board"), status
 
 
 # --- The page ----------------------------------------------------------------------

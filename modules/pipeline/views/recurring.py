@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import flash, render_template, request, url_for
 from flask_login import current_user
 
+from app import edits
 from app.extensions import db
 from app.htmx import confirm_page, redirect_after_post
 from app.ids import as_id
@@ -15,9 +16,9 @@ from modules.pipeline import recurring as service
 from modules.pipeline.giving_forms import RecurringForm, picker, today, valid_with_donor
 from modules.pipeline.models import FREQUENCIES, RecurringGift
 from modules.pipeline.money import format_money
-from modules.pipeline.views import bp
+from modules.pipeline.views import bp, editing
 from modules.pipeline.views.gifts import giving_context
-from modules.pipeline.views.loading import newest_first_page, with_donor_or_404
+from modules.pipeline.views.loading import newest_first_page, with_donor_or_404, with_donor_or_none
 
 SHOWN_PERIODS = 36
 
@@ -45,35 +46,57 @@ def recurring(recurring_id: int):
 
 
 def _values(form: RecurringForm) -> dict:
-    return {"amount": form.amount.amount, "currency": form.currency.data or None,
+    return {"amount": form.amount.data, "currency": form.currency.data or None,
             "frequency": form.frequency.data, "starts_on": form.starts_on.data, "ends_on": form.ends_on.data,
             "fund_id": form.fund_id.data, "appeal_id": form.appeal_id.data,
             "payment_method": form.payment_method.data, "reference": form.reference.data or ""}
 
 
+def _stored_form(rg: RecurringGift):
+    def build() -> RecurringForm:
+        form = RecurringForm(obj=rg, formdata=None)
+        form.set_choices(rg.fund_id, rg.appeal_id)
+        return form
+    return build
+
+
 def _form_page(rg: RecurringGift | None):
     posted = request.method == "POST"
-    form = RecurringForm(obj=rg) if rg is not None and not posted else RecurringForm()
+    form = _stored_form(rg)() if rg is not None and not posted else RecurringForm()
     form.set_choices(rg.fund_id if rg else None, rg.appeal_id if rg else None)
+    if rg is not None and not posted:
+        edits.stamp(form)
     if rg is None and not posted:
         form.starts_on.data = today()
     donor = picker("contact_id", "Donor", request.form if posted else {},
                    initial=rg.contact_id if rg else request.args.get("contact", type=as_id))
     status = 200
     if posted and "find" not in request.form:
+        status = 422
         if valid_with_donor(form, donor):
             user = current_user._get_current_object()
-            values = _values(form)
             if rg is None:
-                rg = service.create(contact_id=donor.value, user=user, **values)
+                rg = service.create(contact_id=donor.value, user=user, **_values(form))
                 message = "Added the recurring gift."
             else:
-                values["contact_id"] = donor.value
-                message = "Saved the recurring gift." if service.update(rg, values, user=user) else "Nothing changed."
-            db.session.commit()
-            flash(message, "success")
-            return redirect_after_post(url_for("pipeline.recurring", recurring_id=rg.id))
-        status = 422
+                posted_donor = form.contact_id
+                try:
+                    settled = editing.settle(form, rg, _stored_form(rg))
+                except editing.Gone:
+                    return editing.gone("This recurring gift", url_for("pipeline.recurring_list"))
+                if form.contact_id is not posted_donor:  # theirs: show it
+                    donor = picker("contact_id", "Donor", {}, initial=form.contact_id.data)
+                if not settled:
+                    status = 409
+                else:
+                    values = {**_values(form), "contact_id": form.contact_id.data}
+                    changed = service.update(rg, values, user=user)
+                    message = edits.saved_message("Saved the recurring gift." if changed else "Nothing changed.",
+                                                  form)
+            if status != 409:
+                db.session.commit()
+                flash(message, "success")
+                return redirect_after_post(url_for("pipeline.recurring", recurring_id=rg.id))
     action = (url_for("pipeline.recurring_edit", recurring_id=rg.id) if rg is not None
               else url_for("pipeline.recurring_new"))
     return render_template("pipeline/recurring_form.html", form=form, rg=rg, donor=donor, action=action,
@@ -89,7 +112,10 @@ def recurring_new():
 @bp.route("/recurring/<int:recurring_id>/edit", methods=["GET", "POST"])
 @permission_required("giving.edit")
 def recurring_edit(recurring_id: int):
-    return _form_page(with_donor_or_404(RecurringGift, recurring_id))
+    rg = with_donor_or_none(RecurringGift, recurring_id)
+    if rg is None:
+        return editing.gone("This recurring gift", url_for("pipeline.recurring_list"))
+    return _form_page(rg)
 
 
 ACTIONS = {"pause": ("paused", "Paused"), "resume": ("active", "Resumed"), "end": ("ended", "Ended")}
