@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from app import audit
 from app.extensions import db
-from modules.pipeline.gifts import pledge_paid
+from modules.pipeline.gifts import STEP, GiftError, installment_schedule, pledge_paid, refresh_pledge_status
 from modules.pipeline.models import Pledge, PledgeInstallment
 from modules.pipeline.money import format_money
 
@@ -88,3 +88,46 @@ def cancel(pledge: Pledge, *, user=None) -> None:
     audit.record(audit.UPDATE, pledge, user=user, changes={"status": (old, "cancelled")},
                  summary=f"Cancelled pledge {format_money(pledge.amount, pledge.currency)}")
     db.session.flush()
+
+
+SCHEDULE = ("installments", "frequency", "first_due")
+
+
+def schedule_values(pledge: Pledge) -> dict:
+    """The schedule as the form asks for it: how many installments, how
+    often (read from the first two due dates) and when the first is due."""
+    dues = sorted(i.due_on for i in pledge.installments)
+    frequency = "monthly"
+    if len(dues) > 1:
+        frequency = next((key for key, step in STEP.items() if dues[0] + step == dues[1]), frequency)
+    return {"installments": len(dues), "frequency": frequency, "first_due": dues[0] if dues else pledge.pledged_on}
+
+
+def _schedule_key(values: dict) -> tuple:
+    # How often one installment falls due means nothing.
+    return (values["installments"], values["frequency"] if values["installments"] > 1 else "", values["first_due"])
+
+
+def update(pledge: Pledge, values: dict, schedule: dict, *, user=None) -> dict:
+    """Correct a pledge: `values` are its columns (amount, pledged_on, fund_id,
+    appeal_id, notes), `schedule` its installments, count, frequency and first
+    due date. The installments are laid out again when the amount or the
+    schedule changed. The amount cannot go below what is already paid.
+    Returns the audited changes."""
+    paid = pledge_paid(pledge.id)
+    if values["amount"] < paid:
+        raise GiftError(f"{format_money(paid, pledge.currency)} is already paid on this pledge; "
+                        "the amount cannot be less than that.", "amount")
+    before = schedule_values(pledge)
+    changes = audit.diff(pledge, values)
+    if "amount" in changes or _schedule_key(before) != _schedule_key(schedule):
+        laid_out = installment_schedule(pledge.amount, schedule["installments"], schedule["first_due"],
+                                        schedule["frequency"])
+        pledge.installments = [PledgeInstallment(due_on=due, amount=amount) for due, amount in laid_out]
+        changes.update({key: (before[key], schedule[key]) for key in SCHEDULE if before[key] != schedule[key]})
+    refresh_pledge_status(pledge)
+    db.session.flush()
+    if changes:
+        audit.record(audit.UPDATE, pledge, user=user, changes=changes,
+                     summary=f"Edited pledge {format_money(pledge.amount, pledge.currency)}")
+    return changes

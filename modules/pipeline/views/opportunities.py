@@ -113,8 +113,7 @@ def opportunity_new():
 
 def _edit_form(opp: Opportunity, formdata=None) -> OpportunityForm:
     """The edit form for `opp`: as stored (formdata=None) or as posted."""
-    kwargs = {} if formdata is None else {"formdata": formdata}
-    form = OpportunityForm(obj=opp, owner=opp.owner_id or 0, amount=f"{opp.amount:,.2f}", **kwargs)
+    form = OpportunityForm(formdata=formdata, obj=opp, owner=opp.owner_id or 0, amount=f"{opp.amount:,.2f}")
     del form.stage, form.contact  # the stage moves on the board; the contact stays
     form.owner.choices = owner_choices()
     return form

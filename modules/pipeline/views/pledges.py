@@ -1,23 +1,26 @@
 """Pledges: the list, a pledge's page (installments with what each has
-received, payments, outstanding), new pledge, cancel."""
+received, payments, outstanding), new pledge, edit (guarded by app/edits), cancel."""
 
 from __future__ import annotations
+
+from types import SimpleNamespace
 
 from flask import flash, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from app import edits
 from app.extensions import db
 from app.htmx import confirm_page, redirect_after_post
 from app.ids import as_id
 from app.permissions import permission_required
 from modules.pipeline import gifts, pledges
-from modules.pipeline.giving_forms import PledgeForm, picker, today, valid_with_donor
+from modules.pipeline.giving_forms import PledgeEditForm, PledgeForm, picker, today, valid_with_donor
 from modules.pipeline.models import Gift, Pledge
 from modules.pipeline.money import format_money
-from modules.pipeline.views import bp
+from modules.pipeline.views import bp, editing
 from modules.pipeline.views.gifts import giving_context
-from modules.pipeline.views.loading import newest_first_page, with_donor_or_404
+from modules.pipeline.views.loading import newest_first_page, with_donor_or_404, with_donor_or_none
 
 PLEDGE_STATUSES = {"open": "Open", "fulfilled": "Fulfilled", "cancelled": "Cancelled"}
 
@@ -75,6 +78,61 @@ def pledge_new():
                 return redirect_after_post(url_for("pipeline.pledge", pledge_id=p.id))
         status = 422
     return render_template("pipeline/pledge_form.html", form=form, donor=donor,
+                           **giving_context("pledges")), status
+
+
+def _stored_form(p: Pledge):
+    """The edit form as its GET shows `p` now (for app/edits)."""
+    def build() -> PledgeEditForm:
+        form = PledgeEditForm(obj=SimpleNamespace(
+            amount=p.amount, pledged_on=p.pledged_on, fund_id=p.fund_id, appeal_id=p.appeal_id, notes=p.notes,
+            **pledges.schedule_values(p)), formdata=None)
+        form.set_choices(p.fund_id, p.appeal_id)
+        return form
+    return build
+
+
+@bp.route("/pledges/<int:pledge_id>/edit", methods=["GET", "POST"])
+@permission_required("giving.edit")
+def pledge_edit(pledge_id: int):
+    p = with_donor_or_none(Pledge, pledge_id)
+    if p is None:
+        return editing.gone("This pledge", url_for("pipeline.pledges"))
+    page = url_for("pipeline.pledge", pledge_id=p.id)
+    if p.status == "cancelled":
+        flash("This pledge is cancelled; a cancelled pledge is not edited.", "warning")
+        return redirect_after_post(page)
+    if request.method == "GET":
+        form = _stored_form(p)()
+        edits.stamp(form)
+    else:
+        form = PledgeEditForm()
+        form.set_choices(p.fund_id, p.appeal_id)
+    status = 200
+    if form.validate_on_submit():
+        status = 409
+        try:
+            settled = editing.settle(form, p, _stored_form(p))
+        except editing.Gone:
+            return editing.gone("This pledge", url_for("pipeline.pledges"))
+        if settled:
+            values = {"amount": form.amount.data, "pledged_on": form.pledged_on.data, "fund_id": form.fund_id.data,
+                      "appeal_id": form.appeal_id.data, "notes": form.notes.data or ""}
+            schedule = {key: form[key].data for key in pledges.SCHEDULE}
+            try:
+                changes = pledges.update(p, values, schedule, user=current_user._get_current_object())
+            except gifts.GiftError as error:
+                db.session.rollback()
+                target = form[error.field] if error.field in form._fields else form.amount
+                target.errors = [*target.errors, str(error)]
+                status = 422
+            else:
+                db.session.commit()
+                flash(edits.saved_message("Saved the pledge." if changes else "Nothing changed.", form), "success")
+                return redirect_after_post(page)
+    elif request.method == "POST":
+        status = 422
+    return render_template("pipeline/pledge_edit.html", form=form, pledge=p, page=page,
                            **giving_context("pledges")), status
 
 
