@@ -119,6 +119,9 @@ def recurring_edit(recurring_id: int):
 
 
 ACTIONS = {"pause": ("paused", "Paused"), "resume": ("active", "Resumed"), "end": ("ended", "Ended")}
+# The states each action starts from: a button on a page older than
+# someone else's change (Pause after they ended it) does not undo it.
+ACTION_FROM = {"pause": {"active"}, "resume": {"paused"}, "end": {"active", "paused"}}
 
 
 @bp.route("/recurring/<int:recurring_id>/pause", methods=["GET", "POST"], defaults={"action": "pause"})
@@ -131,6 +134,10 @@ def recurring_status(recurring_id: int, action: str):
     back = url_for("pipeline.recurring", recurring_id=rg.id)
     what = f"{rg.contact.display_name}’s {format_money(rg.amount, rg.currency)} " \
            f"{FREQUENCIES.get(rg.frequency, rg.frequency).lower()} gift"
+    if rg.status not in ACTION_FROM[action]:
+        flash(f"Nothing changed: this recurring gift is {service.STATUSES.get(rg.status, rg.status).lower()} now, "
+              "perhaps changed by someone else meanwhile.", "warning")
+        return redirect_after_post(back)
     if request.method == "POST":
         service.set_status(rg, status, today(), user=current_user._get_current_object())
         db.session.commit()

@@ -143,3 +143,29 @@ def test_saving_a_gift_someone_deleted_says_so(app, people):
     with app.app_context():
         assert db.session.query(Gift).count() == 0
     assert second.get(url).status_code == 404
+
+
+def test_a_gift_deleted_while_the_save_is_checked_is_said_so(app, people, monkeypatch):
+    """The gift is still there when the form is read, gone by the time the
+    save locks its row (someone's delete in between)."""
+    import importlib
+
+    from sqlalchemy import delete
+
+    settle_module = importlib.import_module("app.edits.settle")  # app.edits.settle is also the function
+
+    gift_id, url = _gift(app, people)
+    first, second, form_a, form_b = _open_both(app, url)
+    real_lock = settle_module.hold_edit_lock
+
+    def deleted_first(record):
+        table = Gift.__table__  # a plain DELETE, as another connection's would be: the session is not told
+        db.session.execute(delete(table).where(table.c.id == gift_id))
+        real_lock(record)
+
+    monkeypatch.setattr(settle_module, "hold_edit_lock", deleted_first)
+    saved = second.post(url, data=changed(form_b, amount="10"), follow_redirects=True)
+
+    assert saved.status_code == 200
+    assert "This gift was deleted by someone else while you were editing it" in saved.get_data(as_text=True)
+    assert _stored(app, gift_id)["amount"] == Decimal("1250.50")  # the delete was this test's own, rolled back
