@@ -251,13 +251,16 @@ def _save(gift, form, donor, notify, rows):
     user = current_user._get_current_object()
     if gift is not None:
         form.posted_pickers = {name: form[name] for name in PICKED}
+        rows_posted = "sc_count" in request.form
+        if not rows_posted:  # a post without the rows (a script) leaves the soft credits alone
+            form.edit_ignore = ("soft_credits",)
         try:
             if not editing.settle(form, gift, _stored_form(gift)):
                 return 409
         except editing.Gone:
             return editing.gone("This gift", url_for("pipeline.gifts"))
         # From here on the form holds what is saved: theirs where only they changed it.
-        credits = sorted(form.soft_credits.data, key=str)
+        credits = sorted(form.soft_credits.data, key=str) if rows_posted else None
     values = form.values()
     values["tribute_notify_id"] = (form.tribute_notify_id.data if gift is not None else notify.value) \
         if values["tribute_kind"] else None

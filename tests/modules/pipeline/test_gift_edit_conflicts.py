@@ -169,3 +169,15 @@ def test_a_gift_deleted_while_the_save_is_checked_is_said_so(app, people, monkey
     assert saved.status_code == 200
     assert "This gift was deleted by someone else while you were editing it" in saved.get_data(as_text=True)
     assert _stored(app, gift_id)["amount"] == Decimal("1250.50")  # the delete was this test's own, rolled back
+
+
+def test_a_post_without_the_soft_credit_rows_leaves_them_alone(app, people):
+    gift_id, url = _gift(app, people, [("vincent", "100", "spouse")])
+    first, second, form_a, form_b = _open_both(app, url)
+    for name in ("sc_count", "sc-0-contact", "sc-0-amount", "sc-0-role"):
+        form_b.pop(name)
+
+    assert second.post(url, data=changed(form_b, notes="Posted by a script")).status_code == 303
+
+    assert _stored(app, gift_id)["credits"] == {(people["vincent"], Decimal("100.00"), "spouse")}
+    assert _stored(app, gift_id)["notes"] == "Posted by a script"
