@@ -25,14 +25,18 @@ MATCH = {"email": "email", "name+postcode": "name_postcode"}
               help="How to find each gift's donor among the contacts.")
 @click.option("--create-donors", is_flag=True, help="Create a donor who is not found as a new contact "
                                                     "(otherwise the row fails).")
+@click.option("--create-funds", is_flag=True, help="Create the funds and appeals the file names that do not exist "
+                                                   "yet (otherwise their rows fail). Undo removes them again.")
 @click.option("--dry-run", is_flag=True, help="Check every row and find the donors; change nothing.")
 @with_appcontext
-def import_gifts(file: Path, match: str, create_donors: bool, dry_run: bool):
+def import_gifts(file: Path, match: str, create_donors: bool, create_funds: bool, dry_run: bool):
     """Import gifts from a CSV or XLSX FILE; columns are recognised by their
     headers (email, first name, last name, postcode, amount, date, fund,
     appeal, payment method, reference, anonymous, notes)."""
     from modules.contacts.importer.reading import FileProblem
+    from modules.contacts.importer.unknown_values import CREATE
     from modules.pipeline.gift_import import fields, run
+    from modules.pipeline.gift_import.closed_lists import CREATABLE
 
     try:
         imp = run.new_import(file.read_bytes(), file.name)
@@ -45,6 +49,10 @@ def import_gifts(file: Path, match: str, create_donors: bool, dry_run: bool):
         raise click.ClickException(" ".join(problems))
     mapped = ", ".join(f"{h} → {fields.LABELS[k]}" for h, k in imp.mapping.items() if k)
     click.echo(f"Columns: {mapped}")
+    unknown = run.preview(imp, limit=None, keep_rows=False).unknowns  # every row: the values no list knows
+    if create_funds:
+        imp.value_choices = {k: {u.folded: CREATE for u in unknown if u.closed.key == k} for k in CREATABLE}
+    _echo_unknown(unknown, create_funds, dry_run)
     if dry_run:
         result = run.preview(imp, limit=None, keep_rows=False)
         db.session.rollback()
@@ -65,6 +73,16 @@ def import_gifts(file: Path, match: str, create_donors: bool, dry_run: bool):
     db.session.commit()
     click.echo(f"Imported {imp.created} gift(s), created {imp.donors_created} donor(s); {imp.failed} row(s) "
                f"failed. Import #{imp.id}: see it, download the failed rows or undo it under Giving → Import gifts.")
+
+
+def _echo_unknown(unknown, create_funds: bool, dry_run: bool) -> None:
+    from modules.pipeline.gift_import.closed_lists import CREATABLE
+
+    for item in unknown:
+        create = create_funds and item.closed.key in CREATABLE
+        click.echo(f"  {item.closed.noun} “{item.value}” ({item.rows} row(s)): "
+                   + (("to be created" if dry_run else "created") if create else "not known; its rows fail")
+                   + ("" if create or item.closed.key not in CREATABLE else " (--create-funds creates it)"))
 
 
 def _echo_problems(rows, limit: int = 20) -> None:

@@ -245,6 +245,11 @@ class GiftImport(db.Model):
     donors_created: Mapped[int] = mapped_column(Integer, default=0)
     failed: Mapped[int] = mapped_column(Integer, default=0)
     created_contact_ids: Mapped[list] = mapped_column(JSON, default=list)
+    # The unknown-values step: {"fund"|"appeal"|"payment_method": {folded value: "create" | "use:<id or code>"}}
+    # as chosen in the preview (or by the CLI's --create-funds), and the funds
+    # and appeals the run created ({"fund": [ids], "appeal": [ids]}), which undo removes if unused.
+    value_choices: Mapped[dict | None] = mapped_column(JSON, default=dict)
+    created_values: Mapped[dict | None] = mapped_column(JSON, default=dict)
     failures_csv: Mapped[bytes | None] = mapped_column(LargeBinary)
     job_id: Mapped[int | None] = mapped_column(ForeignKey("core_job.id", ondelete="SET NULL"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))

@@ -7,12 +7,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
-
 from app import settings
-from app.extensions import db
-from modules.contacts.importer import matching
-from modules.pipeline.models import PAYMENT_METHODS, Appeal, Fund
+from modules.contacts.importer import matching, unknown_values
+from modules.pipeline.gift_import import closed_lists
+from modules.pipeline.models import PAYMENT_METHODS
 from modules.pipeline.money import AmountError, parse_amount
 
 MATCH_RULES = {"email": "By email", "name_postcode": "By name and postcode"}
@@ -44,21 +42,18 @@ class GiftRow:
 
 
 class Lookups:
-    """Funds and appeals by lower-cased name and code, read once per run."""
+    """The closed lists (funds, appeals, payment methods) read once per run,
+    the choices made for values they do not know, and a tally of those
+    values as rows are read."""
 
-    def __init__(self):
-        self.funds = self._read(Fund)
-        self.appeals = self._read(Appeal)
+    def __init__(self, choices: dict | None = None):
+        self.lists = closed_lists.read()
+        self.choices = choices or {}
+        self.tally = unknown_values.Tally()
         self.month_first = (settings.get("core", "locale") or "en_US").replace("-", "_") in ("en_US", "en_PH")
 
-    @staticmethod
-    def _read(model) -> dict[str, int]:
-        out = {}
-        for ident, name, code in db.session.execute(select(model.id, model.name, model.code)):
-            out.setdefault(name.strip().lower(), ident)
-            if code:
-                out.setdefault(code.strip().lower(), ident)
-        return out
+    def unknowns(self) -> list[unknown_values.Unknown]:
+        return self.tally.unknowns([self.lists[k] for k in closed_lists.KEYS], self.choices)
 
 
 def parse_date(text: str, month_first: bool) -> date | None:
@@ -114,21 +109,10 @@ def read_row(line: int, cells: list[str], headers: list[str], mapping: dict[str,
         problems.append("Date: more than a year in the future.")
     else:
         v["received_on"] = day
-    for key, table, noun in (("fund", lookups.funds, "fund"), ("appeal", lookups.appeals, "appeal")):
-        name = raw.get(key, "")
-        if name:
-            ident = table.get(name.lower())
-            if ident is None:
-                problems.append(f"No {noun} is named or coded “{name}”; add it under Funds & appeals first.")
-            else:
-                v[f"{key}_id"] = ident
-    method = raw.get("payment_method", "")
-    if method:
-        key = METHOD_WORDS.get(" ".join(method.lower().replace("_", " ").split()))
-        if key is None:
-            problems.append(f"Payment method “{method}” is not one of: {', '.join(PAYMENT_METHODS.values())}.")
-        else:
-            v["payment_method"] = key
+    for key in closed_lists.KEYS:
+        text = raw.get(key, "")
+        if text:
+            _closed_value(row, key, text, lookups)
     anonymous = raw.get("anonymous", "").lower()
     if anonymous in YES:
         v["anonymous"] = True
@@ -143,6 +127,24 @@ def read_row(line: int, cells: list[str], headers: list[str], mapping: dict[str,
     row.values["first_name"], row.values["last_name"] = raw.get("first_name", ""), raw.get("last_name", "")
     row.values["name"] = ""
     return row
+
+
+def _closed_value(row: GiftRow, key: str, text: str, lookups: Lookups) -> None:
+    """A fund, appeal or payment method: known, mapped by the user's choice,
+    to be created (`new_<key>`: the run creates it), or a problem."""
+    closed = lookups.lists[key]
+    found = unknown_values.resolve(closed, text, lookups.choices)
+    if found is None or found[0] != "known":
+        lookups.tally.add(closed, text)
+    if found is None:
+        row.problems.append(closed_lists.not_known(closed, text))
+        return
+    how, value = found
+    name = "payment_method" if key == "payment_method" else f"{key}_id"
+    if how == "create":
+        row.values[f"new_{key}"] = text
+    else:
+        row.values[name] = value if key == "payment_method" else int(value)
 
 
 def match_donors(rows: list[GiftRow], rule: str) -> None:

@@ -21,11 +21,11 @@ from app.extensions import db
 from app.models.base import utcnow
 from modules.contacts import records
 from modules.contacts.export import safe_cell
-from modules.contacts.importer import reading
+from modules.contacts.importer import reading, unknown_values
 from modules.contacts.importer.upload import Intake
 from modules.contacts.models import Contact
 from modules.pipeline import gift_rollup, gifts
-from modules.pipeline.gift_import import check
+from modules.pipeline.gift_import import check, closed_lists
 from modules.pipeline.gift_import.fields import guess_mapping
 from modules.pipeline.models import Gift, GiftImport, SoftCredit
 
@@ -41,7 +41,7 @@ def new_import(data: bytes, filename: str, *, user=None, in_request: bool = Fals
     reading.FileProblem for a file that cannot be read. `in_request`: leave a
     big file to the worker."""
     run = GiftImport(filename=(filename or "gifts.csv")[:255], data=data, created_by_id=getattr(user, "id", None),
-                     created_contact_ids=[], status="uploaded")
+                     created_contact_ids=[], value_choices={}, created_values={}, status="uploaded")
     return INTAKE.take(run, user, in_request=in_request)
 
 
@@ -49,10 +49,9 @@ def _rows(run: GiftImport):
     return reading.rows(run.data, run.encoding, run.delimiter, len(run.headers))
 
 
-def _chunks(run: GiftImport, size: int, limit: int | None = None):
+def _chunks(run: GiftImport, size: int, limit: int | None, lookups: check.Lookups):
     """Checked rows in chunks: the first `limit` rows the upload kept, or
     (None) every row of the file."""
-    lookups = check.Lookups()
     chunk = []
     lines = _rows(run) if limit is None else reading.sample_rows(run.sample, len(run.headers))
     for n, (line, cells) in enumerate(lines):
@@ -81,13 +80,16 @@ class Preview:
     matched: int = 0
     new_donors: int = 0
     problems: int = 0
+    # values of funds, appeals and payment methods the database does not know, with the choices made
+    unknowns: list[unknown_values.Unknown] = field(default_factory=list)
 
 
 def preview(run: GiftImport, limit: int | None = PREVIEW_ROWS, keep_rows: bool = True) -> Preview:
     """Check the first `limit` rows the upload kept (None: every row of the
     file, for the CLI's dry run) without writing anything."""
     out = Preview()
-    for rows in _chunks(run, CHUNK, limit):
+    lookups = check.Lookups(run.value_choices)
+    for rows in _chunks(run, CHUNK, limit, lookups):
         _donor_problems(rows, run)
         for row in rows:
             if keep_rows or row.problems:
@@ -98,6 +100,7 @@ def preview(run: GiftImport, limit: int | None = PREVIEW_ROWS, keep_rows: bool =
                 out.ok += 1
                 out.matched += row.contact_id is not None
                 out.new_donors += row.contact_id is None
+    out.unknowns = lookups.unknowns()
     return out
 
 
@@ -129,13 +132,17 @@ def execute(run: GiftImport, *, user=None, progress: Callable[[int, int], None] 
     writer = csv.writer(failures)
     writer.writerow(["Row", "Problem", *run.headers])
     done, cache, rollup = 0, {}, gift_rollup.Changes()
-    for rows in _chunks(run, CHUNK):
+    lookups = check.Lookups(run.value_choices)
+    for rows in _chunks(run, CHUNK, None, lookups):
         _donor_problems(rows, run)
         for row in rows:
             if not row.problems:
                 try:
                     contact_id = row.contact_id or _create_donor(row, run, user, cache)
                     v = row.values
+                    for key in closed_lists.CREATABLE:
+                        if f"new_{key}" in v:  # chosen "create": made by the first row that names it
+                            v[f"{key}_id"] = closed_lists.create(run, lookups.lists[key], v[f"new_{key}"])
                     gift = gifts.record_gift(
                         contact_id=contact_id, amount=v["amount"], received_on=v["received_on"], user=user,
                         fund_id=v.get("fund_id"), appeal_id=v.get("appeal_id"),
@@ -161,9 +168,10 @@ def execute(run: GiftImport, *, user=None, progress: Callable[[int, int], None] 
     return run
 
 
-def remove(run: GiftImport, *, user=None) -> tuple[int, int]:
-    """Delete the gifts the import created and the contacts it created;
-    (gifts, contacts) removed."""
+def remove(run: GiftImport, *, user=None) -> tuple[int, int, closed_lists.Removed]:
+    """Delete the gifts the import created, the contacts it created and the
+    funds and appeals it created that nothing else uses; (gifts, contacts,
+    what became of the funds and appeals)."""
     gift_ids = list(db.session.scalars(select(Gift.id).where(Gift.import_id == run.id)))
     if gift_ids:
         gift_rollup.removing(Gift.import_id == run.id)
@@ -181,16 +189,16 @@ def remove(run: GiftImport, *, user=None) -> tuple[int, int]:
         db.session.flush()
         removed += records.purge(contacts, user=user)
     run.created_contact_ids = []
-    return len(gift_ids), removed
+    return len(gift_ids), removed, closed_lists.remove_created(run)
 
 
-def undo(run: GiftImport, *, user=None) -> tuple[int, int]:
-    gifts_removed, contacts_removed = remove(run, user=user)
+def undo(run: GiftImport, *, user=None) -> tuple[int, int, closed_lists.Removed]:
+    gifts_removed, contacts_removed, values = remove(run, user=user)
     run.status, run.undone_at = "undone", utcnow()
     audit.record(audit.DELETE, run, user=user,
                  summary=f"Undid the gift import of {run.filename}: removed {gifts_removed} gift(s) and "
-                         f"{contacts_removed} contact(s) it created")
-    return gifts_removed, contacts_removed
+                         f"{contacts_removed} contact(s) it created. {values.message()}".strip())
+    return gifts_removed, contacts_removed, values
 
 
 def job(job_row, import_id: int, user_id: int | None = None, mode: str = "run") -> dict:

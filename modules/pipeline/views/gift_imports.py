@@ -13,7 +13,7 @@ from app.extensions import db
 from app.htmx import confirm_page, is_htmx, page_or_fragment, redirect_after_post
 from app.models import Job
 from app.permissions import permission_required
-from modules.contacts.importer import reading
+from modules.contacts.importer import reading, unknown_values
 from modules.contacts.importer.upload import READING
 from modules.pipeline.gift_import import check, fields
 from modules.pipeline.gift_import import run as runner
@@ -90,15 +90,45 @@ def gift_import_map(import_id: int):
                            rules=check.MATCH_RULES, **giving_context("imports")), 422 if problems else 200
 
 
-@bp.get("/gifts/imports/<int:import_id>/preview")
+@bp.route("/gifts/imports/<int:import_id>/preview", methods=["GET", "POST"])
 @permission_required("giving.edit")
 def gift_import_preview(import_id: int):
+    """The rows' problems and the unknown-values step: one row per fund,
+    appeal or payment method the database does not know, each with its
+    choice. Posting stores the choices ("Check again") or stores them and
+    starts the import ("Import"), which needs a usable choice for each."""
     run = _import_or_404(import_id)
     if run.status != "uploaded":
         return redirect(url_for("pipeline.gift_import", import_id=run.id))
     result = runner.preview(run)
+    status = 200
+    if request.method == "POST":
+        choices, complete = unknown_values.read_form(request.form, result.unknowns, run.value_choices or {})
+        run.value_choices = choices
+        db.session.commit()
+        if request.form.get("action") == "import" and complete:
+            return _start(run)
+        if request.form.get("action") != "import":
+            return redirect_after_post(url_for("pipeline.gift_import_preview", import_id=run.id))
+        # Refused: the rows checked again with what was chosen, and a message next to each missing choice.
+        result = runner.preview(run)
+        unknown_values.read_form(request.form, result.unknowns, choices)
+        status = 422
+    else:
+        for item in result.unknowns:  # no message for a choice not made yet until the user tries to import
+            item.error = item.error if item.choice else ""
     return render_template("pipeline/gift_import_preview.html", run=run, result=result,
-                           labels=fields.LABELS, **giving_context("imports"))
+                           field_names=unknown_values.field_names, labels=fields.LABELS,
+                           **giving_context("imports")), status
+
+
+def _start(run: GiftImport):
+    user = current_user._get_current_object()
+    job = jobs.enqueue("pipeline.import_gifts", f"Import gifts from {run.filename}",
+                       {"import_id": run.id, "user_id": user.id}, user=user)
+    run.status, run.job_id = "queued", job.id
+    db.session.commit()
+    return redirect_after_post(url_for("pipeline.gift_import", import_id=run.id))
 
 
 @bp.post("/gifts/imports/<int:import_id>/run")
@@ -106,11 +136,7 @@ def gift_import_preview(import_id: int):
 def gift_import_run(import_id: int):
     run = _import_or_404(import_id)
     if run.status == "uploaded":
-        user = current_user._get_current_object()
-        job = jobs.enqueue("pipeline.import_gifts", f"Import gifts from {run.filename}",
-                           {"import_id": run.id, "user_id": user.id}, user=user)
-        run.status, run.job_id = "queued", job.id
-        db.session.commit()
+        return _start(run)
     return redirect_after_post(url_for("pipeline.gift_import", import_id=run.id))
 
 
@@ -146,13 +172,16 @@ def gift_import_undo(import_id: int):
         flash("Only a finished import can be undone.", "warning")
         return redirect_after_post(back)
     if request.method == "POST":
-        removed, contacts = runner.undo(run, user=current_user._get_current_object())
+        removed, contacts, values = runner.undo(run, user=current_user._get_current_object())
         db.session.commit()
-        flash(f"Undid the import: removed {removed} gift(s) and {contacts} new contact(s).", "success")
+        flash(f"Undid the import: removed {removed} gift(s) and {contacts} new contact(s). {values.message()}"
+              .strip(), "success")
         return redirect_after_post(back, trigger="gifts-changed")
     new = len(run.created_contact_ids or [])
+    made = sum(len(ids) for ids in (run.created_values or {}).values())
     return confirm_page("Undo this import?",
                         f"Delete the {run.created} gift(s) imported from {run.filename}"
                         + (f" and the {new} contact(s) it created" if new else "")
+                        + (f", and the {made} fund(s) and appeal(s) it created that nothing else uses" if made else "")
                         + "? Acknowledgements of those gifts are deleted too. This cannot be undone.",
                         "Undo import", back)
