@@ -34,7 +34,7 @@ def import_gifts(file: Path, match: str, create_donors: bool, create_funds: bool
     headers (email, first name, last name, postcode, amount, date, fund,
     appeal, payment method, reference, anonymous, notes)."""
     from modules.contacts.importer.reading import FileProblem
-    from modules.contacts.importer.unknown_values import CREATE
+    from modules.contacts.importer.unknown_values import create_all
     from modules.pipeline.gift_import import fields, run
     from modules.pipeline.gift_import.closed_lists import CREATABLE
 
@@ -51,7 +51,7 @@ def import_gifts(file: Path, match: str, create_donors: bool, create_funds: bool
     click.echo(f"Columns: {mapped}")
     unknown = run.preview(imp, limit=None, keep_rows=False).unknowns  # every row: the values no list knows
     if create_funds:
-        imp.value_choices = {k: {u.folded: CREATE for u in unknown if u.closed.key == k} for k in CREATABLE}
+        imp.value_choices = create_all(unknown, imp.value_choices or {}, tuple(CREATABLE))
     _echo_unknown(unknown, create_funds, dry_run)
     if dry_run:
         result = run.preview(imp, limit=None, keep_rows=False)

@@ -7,17 +7,20 @@ many rows use it; the user chooses "create it" or "use this existing one"
 An importer describes each list as a `ClosedList`; this module tallies the
 values, finds near matches (RapidFuzz), reads and checks the choices a form
 posted, and resolves a row's value with them. Choices are stored on the
-import record as `{list key: {folded value: "create" | "use:<option>"}}`,
+import record as `{list key: {folded value: "create" | "use:<option>"}}`
+(and, under NAMES, the spelling each value to create is created under),
 so a re-render, the job and the CLI all read the same thing.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 CREATE = "create"
 USE = "use:"
+NAMES = "names"  # choices[NAMES][list key][folded value]: the spelling to create a value under
 NEAR_ENOUGH = 75  # rapidfuzz WRatio (0-100) from which an existing option is offered as the near match
 
 
@@ -91,23 +94,24 @@ class Unknown:
 
 @dataclass
 class Tally:
-    """Unknown values seen while reading rows, per list, in the order met."""
+    """Unknown values seen while reading rows, per list: each folded value's
+    spellings and how many rows use each."""
 
-    seen: dict[str, dict[str, list]] = field(default_factory=dict)  # key -> folded -> [first spelling, rows]
+    seen: dict[str, dict[str, Counter]] = field(default_factory=dict)  # key -> folded -> spellings
 
     def add(self, closed: ClosedList, text: str) -> None:
-        entry = self.seen.setdefault(closed.key, {}).setdefault(fold(text), [" ".join(text.split()), 0])
-        entry[1] += 1
+        self.seen.setdefault(closed.key, {}).setdefault(fold(text), Counter())[" ".join(text.split())] += 1
 
     def unknowns(self, lists: list[ClosedList], choices: Mapping[str, Mapping[str, str]]) -> list[Unknown]:
-        """Every unknown value, list by list, the most used first; each with
-        its stored choice (a fixed list's near match preselected) and what is
-        wrong with that choice."""
+        """Every unknown value, list by list, the most used first, shown as
+        most rows spell it; each with its stored choice (a fixed list's near
+        match preselected) and what is wrong with that choice."""
         out = []
         for closed in lists:
             stored = choices.get(closed.key, {})
-            entries = sorted(self.seen.get(closed.key, {}).values(), key=lambda e: (-e[1], fold(e[0])))
-            for value, rows in entries:
+            found = [(spellings.most_common(1)[0][0], spellings.total())
+                     for spellings in self.seen.get(closed.key, {}).values()]
+            for value, rows in sorted(found, key=lambda e: (-e[1], fold(e[0]))):
                 item = Unknown(closed, value, rows, closed.near(value))
                 item.choice = stored.get(item.folded, "")
                 if not item.choice and not closed.can_create and item.near:
@@ -145,7 +149,8 @@ def read_form(form: Mapping[str, str], unknowns: list[Unknown],
     index = 0
     while field_names(index)[0] in form:
         value_name, choice_name = field_names(index)
-        posted[form.get(value_name, "")] = form.get(choice_name, "")
+        if choice_name in form:  # a form without the field keeps what was stored
+            posted[form.get(value_name, "")] = form.get(choice_name, "")
         index += 1
     choices = {key: dict(values) for key, values in stored.items()}
     complete = True
@@ -156,7 +161,15 @@ def read_form(form: Mapping[str, str], unknowns: list[Unknown],
             complete = False
         if choice:
             choices.setdefault(item.closed.key, {})[item.folded] = choice
+        if choice == CREATE:
+            choices.setdefault(NAMES, {}).setdefault(item.closed.key, {})[item.folded] = item.value
     return choices, complete
+
+
+def name_to_create(closed: ClosedList, text: str, choices: Mapping) -> str:
+    """The name a value chosen "create" is created under: as the preview
+    showed it (the spelling most rows use), else as `text` spells it."""
+    return choices.get(NAMES, {}).get(closed.key, {}).get(fold(text)) or " ".join(text.split())
 
 
 def resolve(closed: ClosedList, text: str, choices: Mapping[str, Mapping[str, str]]) -> tuple[str, str] | None:
@@ -173,13 +186,13 @@ def resolve(closed: ClosedList, text: str, choices: Mapping[str, Mapping[str, st
     return None
 
 
-def create_all(tally: Tally, lists: list[ClosedList], choices: Mapping[str, Mapping[str, str]],
-               keys: tuple[str, ...]) -> dict:
+def create_all(unknowns: list[Unknown], choices: Mapping, keys: tuple[str, ...]) -> dict:
     """`choices` with "create" for every unknown value of the lists named by
     `keys` that has no choice yet (the gift CLI's --create-funds)."""
     out = {key: dict(values) for key, values in choices.items()}
-    for closed in lists:
-        if closed.key in keys and closed.can_create:
-            for folded in tally.seen.get(closed.key, {}):
-                out.setdefault(closed.key, {}).setdefault(folded, CREATE)
+    for item in unknowns:
+        if item.closed.key in keys and item.closed.can_create and not item.choice:
+            item.choice = CREATE
+            out.setdefault(item.closed.key, {})[item.folded] = CREATE
+            out.setdefault(NAMES, {}).setdefault(item.closed.key, {})[item.folded] = item.value
     return out

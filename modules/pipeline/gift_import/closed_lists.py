@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import exists, func, or_, select
 
 from app.extensions import db
-from modules.contacts.importer.unknown_values import ClosedList, Option, fold
+from modules.contacts.importer.unknown_values import ClosedList, Option, fold, name_to_create
 from modules.pipeline.models import PAYMENT_METHODS, Appeal, Fund, Gift, GiftImport, Pledge, RecurringGift
 
 CREATABLE = {"fund": Fund, "appeal": Appeal}
@@ -58,8 +58,8 @@ def not_known(closed: ClosedList, text: str) -> str:
 
 def create(run: GiftImport, closed: ClosedList, text: str) -> int:
     """Create the fund or appeal a row's `text` names (the run's choice for it
-    was "create"), under the spelling of the first row that uses it; later
-    rows find it in `closed.known`. Listed on the run for undo."""
+    was "create"), once, under the spelling the preview showed; later rows
+    find it in `closed.known`. Listed on the run for undo."""
     folded = fold(text)
     if folded in closed.known:
         return int(closed.known[folded])
@@ -67,7 +67,7 @@ def create(run: GiftImport, closed: ClosedList, text: str) -> int:
     # Someone may have added it (in any case) since the lists were read.
     ident = db.session.scalar(select(model.id).where(func.lower(model.name) == folded[:120]).limit(1))
     if ident is None:
-        row = model(name=" ".join(text.split())[:120], code="")
+        row = model(name=name_to_create(closed, text, run.value_choices or {})[:120], code="")
         db.session.add(row)
         db.session.flush()
         ident = row.id
