@@ -67,9 +67,9 @@ def _upload(client, data: bytes | None = None) -> str:
 
 def _unknown_rows(page: str) -> list[tuple[str, str, str]]:
     """(list, value, rows) of each row of the unknown-values table, as shown."""
-    return [(kind, value, rows) for kind, value, rows in re.findall(
-        r'<tr>\s*<td>([^<]+)</td>\s*<th scope="row"><label for="unknown-\d+-choice">([^<]+)</label></th>'
-        r'\s*<td>(\d+)</td>', page)]
+    return [(kind, value, rows) for value, kind, rows in re.findall(
+        r'<tr>\s*<th scope="row"><label for="unknown-\d+-choice">([^<]+)</label></th>\s*<td>([^<]+)</td>'
+        r'\s*<td class="num">(\d+)</td>', page)]
 
 
 def _fields(page: str) -> dict[str, tuple[str, list[str]]]:
