@@ -353,6 +353,11 @@ class ImportRun(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The unknown-values step (importer/unknown_values.py): {"tags"|"custom:<key>": {folded value:
+    # "create" | "use:<tag id or choice>"}} as chosen in the preview, and what the run created
+    # ({"tags": [ids], "custom:<key>": [choices]}), which undo removes if nothing uses it.
+    value_choices: Mapped[dict | None] = mapped_column(JSON, default=dict)
+    created_values: Mapped[dict | None] = mapped_column(JSON, default=dict)
 
 
 class ImportChange(db.Model):

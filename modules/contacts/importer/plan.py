@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from modules.contacts.importer import mapping, matching, reading
 from modules.contacts.importer.validate import Row, RowReader
+from modules.contacts.importer.value_lists import ValueLists
 from modules.contacts.models import ImportRun
 
 # Rows read, checked and written together (matches are looked up per chunk;
@@ -40,7 +41,8 @@ class Planner:
         self.run = run
         self.sample = sample  # the first rows the upload kept, not the file
         self.fields = mapping.custom_fields()
-        self.reader = RowReader(run.headers or [], run.mapping or {}, self.fields)
+        self.values = ValueLists(run, self.fields)
+        self.reader = RowReader(run.headers or [], run.mapping or {}, self.fields, self.values)
         self.seen = matching.Seen(run.match_rule)
 
     def lines(self) -> Iterator[tuple[int, list[str]]]:
@@ -107,6 +109,7 @@ class Preview:
     shown: list[Planned] = field(default_factory=list)
     problems: list[Planned] = field(default_factory=list)
     problem_rows: int = 0
+    unknowns: list = field(default_factory=list)  # unknown_values.Unknown: tags and choices no list knows
 
     @property
     def complete(self) -> bool:
@@ -132,4 +135,5 @@ def preview(run: ImportRun, limit: int | None = PREVIEW_LIMIT, shown: int = SHOW
                 out.problem_rows += 1
                 if len(out.problems) < problems:
                     out.problems.append(planned)
+    out.unknowns = planner.values.unknowns()
     return out

@@ -31,7 +31,7 @@ from app.models import User
 from app.models.base import utcnow
 from modules.contacts import search
 from modules.contacts.export import safe_cell
-from modules.contacts.importer import documents, mapping, updates
+from modules.contacts.importer import documents, mapping, updates, value_lists
 from modules.contacts.importer.page_cache import PageCache, bigger_page_cache
 from modules.contacts.importer.plan import CREATE, FAIL, PREVIEW_LIMIT, SKIP_MATCH, SKIP_NEW, UPDATE, Planned, Planner
 from modules.contacts.importer.updates import ADDRESS_PARTS, CUSTOM_COLUMNS
@@ -103,6 +103,7 @@ class Writer:
                                       [{"name": n, "colour": "blue"} for n in missing]).scalars().all()
             for name, tag_id in zip(missing, made, strict=True):
                 self.tags[name.lower()] = tag_id
+            value_lists.note_created_tags(self.run, made)  # undo removes them if no one uses them by then
         return [self.tags[n.lower()] for n in names]
 
     def custom_rows(self, contact_id: int, values: dict[int, object]) -> list[tuple]:
@@ -204,6 +205,7 @@ def execute(run: ImportRun, user=None, *, progress=None) -> ImportRun:
 
 
 def _execute(run: ImportRun, user, progress, cache: PageCache) -> ImportRun:
+    value_lists.add_created_choices(run, mapping.custom_fields())  # before the rows are read with them
     planner = Planner(run)
     writer = Writer(run, user, planner.fields)
     start = run.created + run.updated + run.skipped + run.failed

@@ -20,7 +20,7 @@ from app import audit, bulk_insert
 from app.extensions import db
 from app.models.base import utcnow
 from modules.contacts import phones, records, search, signals
-from modules.contacts.importer import documents, snapshot, updates
+from modules.contacts.importer import documents, snapshot, updates, value_lists
 from modules.contacts.importer.run import activity_subject, fewer_collections
 from modules.contacts.models import Activity, Contact, ImportChange, ImportRun, Task
 
@@ -137,9 +137,13 @@ def _undo(run: ImportRun, user, progress) -> dict:
             _commit(done, total, progress)
     if chunks % COMMIT_EVERY:
         _commit(done, total, progress)
+    values = value_lists.remove_created(run)  # the tags and choices it created, if nothing uses them now
     run.undone_at, run.status = utcnow(), "undone"
     audit.record(audit.DELETE, run, user=user,
                  summary=f"Undid the import of {run.filename}: {removed:,} removed, {trashed:,} moved to the trash, "
-                         f"{restored:,} restored")
+                         f"{restored:,} restored. {values}".strip())
     db.session.commit()
-    return {"removed": removed, "trashed": trashed, "restored": restored}
+    out = {"removed": removed, "trashed": trashed, "restored": restored}
+    if values:
+        out["values"] = values
+    return out

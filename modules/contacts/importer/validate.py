@@ -132,8 +132,10 @@ class RowReader:
     mapping (which checks apply, the custom fields' choices) is worked out
     here once, so reading a row only visits the fields the file has."""
 
-    def __init__(self, headers: list[str], mapping: dict[str, str], fields: list[CustomField]):
+    def __init__(self, headers: list[str], mapping: dict[str, str], fields: list[CustomField], values=None):
         self.headers = headers
+        # value_lists.ValueLists: tags and choices the database does not know, as the user chose (or None)
+        self.values = values
         self.columns: list[tuple[int, str, str]] = [  # (index, header, key)
             (i, h, mapping.get(h, "")) for i, h in enumerate(headers) if mapping.get(h)]
         self.header_of = {key: header for _, header, key in self.columns}
@@ -271,7 +273,10 @@ class RowReader:
             elif status != OPT_UNKNOWN:
                 row.opt_in = status
         if "tags" in raw:
-            row.tags = list(dict.fromkeys(t[:60] for t in _SPLIT_LIST.split(raw["tags"]) if t))
+            names = (t[:60] for t in _SPLIT_LIST.split(raw["tags"]) if t)
+            if self.values is not None:
+                names = (self.values.tag(t) for t in names)
+            row.tags = list(dict.fromkeys(names))
         for key, custom, kind_of, kinds, choices, by_lower, header in self._fields:
             if key in raw and kind in kinds:  # a field that does not apply to this kind of contact is left out
                 try:
@@ -293,8 +298,17 @@ class RowReader:
         if kind == "choice":
             text = by_lower.get(text.lower(), text)
             if text not in choices:
-                raise ValueError("not one of the choices (" + ", ".join(choices) + ").")
+                chosen = self.values.choice(custom, text) if self.values is not None else None
+                if chosen is None:
+                    raise ValueError("not one of the choices (" + ", ".join(choices) + ").")
+                return chosen  # an existing choice, or one the run adds to the field
         if kind == "multi_choice":
             items = [by_lower.get(i.lower(), i) for i in _SPLIT_LIST.split(text) if i]
+            if self.values is not None:
+                read = [i if i in choices else self.values.choice(custom, i) for i in items]
+                if None not in read:  # every item known, mapped, or to be added to the field by the run
+                    return ([c for c in choices if c in read]
+                            + list(dict.fromkeys(i for i in read if i not in choices))) or None
+                items = [r if r is not None else i for r, i in zip(read, items, strict=True)]
             return custom_fields.parse(custom, items)
         return custom_fields.parse(custom, text)

@@ -19,7 +19,7 @@ from app.models import Job
 from app.paging import keyset
 from app.permissions import permission_required
 from modules.contacts.importer import mapping as mapping_service
-from modules.contacts.importer import plan, reading, undo
+from modules.contacts.importer import plan, reading, undo, unknown_values
 from modules.contacts.importer.forms import MatchForm, SaveMappingForm, UploadForm
 from modules.contacts.importer.matching import RULES
 from modules.contacts.importer.run import new_run
@@ -197,17 +197,35 @@ def _columns(run: ImportRun) -> list[tuple[int, str]]:
     return [(i, h) for i, h in enumerate(run.headers) if (run.mapping or {}).get(h)]
 
 
-@bp.get("/import/<int:import_id>/preview")
+@bp.route("/import/<int:import_id>/preview", methods=["GET", "POST"])
 @permission_required("contacts.import")
 def import_preview(import_id: int):
+    """The rows as they will be read, and the unknown-values step: tags and
+    custom-field choices the database does not know, each with its choice.
+    Posting stores the choices; "Continue" goes on once each has one."""
     run = _run_or_404(import_id)
     redirected = _started(run) or _mapped_or_redirect(run)
     if redirected is not None:
         return redirected
     result = plan.preview(run)
+    status = 200
+    if request.method == "POST":
+        choices, complete = unknown_values.read_form(request.form, result.unknowns, run.value_choices or {})
+        run.value_choices = choices
+        db.session.commit()
+        if request.form.get("action") != "continue":
+            return redirect_after_post(url_for("contacts.import_preview", import_id=run.id))
+        if complete:
+            return redirect_after_post(url_for("contacts.import_match", import_id=run.id))
+        result = plan.preview(run)  # the rows read with what was chosen; a message by each missing choice
+        unknown_values.read_form(request.form, result.unknowns, choices)
+        status = 422
+    else:
+        for item in result.unknowns:  # no message for a choice not made yet until the user goes on
+            item.error = item.error if item.choice else ""
     return render_template("contacts/import_preview.html", run=run, step=3, preview=result,
                            columns=_columns(run), actions=plan.ACTION_LABELS, limit=plan.PREVIEW_LIMIT,
-                           rules=RULES)
+                           rules=RULES, field_names=unknown_values.field_names), status
 
 
 @bp.route("/import/<int:import_id>/match", methods=["GET", "POST"])
@@ -314,7 +332,8 @@ def import_undo(import_id: int):
     if undo.change_count(run) <= undo.IN_REQUEST:
         result = undo.undo(run, current_user)
         flash(f"Import undone: {result['removed']:,} contacts removed, {result['trashed']:,} moved to the trash "
-              f"(changed since the import), {result['restored']:,} restored.", "success")
+              f"(changed since the import), {result['restored']:,} restored. {result.get('values', '')}".strip(),
+              "success")
     else:
         job = jobs.enqueue("contacts.import", f"Undo import {run.filename}"[:200],
                            {"import_id": run.id, "user_id": current_user.id, "mode": "undo"}, user=current_user)

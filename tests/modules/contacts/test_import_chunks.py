@@ -211,7 +211,10 @@ def test_undo_in_small_chunks_removes_what_the_import_created_and_puts_back_what
         db.session.commit()
 
         monkeypatch.setattr(undo, "CHUNK", 4)
-        assert undo.undo(run) == {"removed": 16, "trashed": 1, "restored": 3}
+        # the tags it created: "Board" (only on the contacts it changed, now put back) goes; "Volunteer"
+        # stays, worn by the contact in the trash
+        assert undo.undo(run) == {"removed": 16, "trashed": 1, "restored": 3, "values": (
+            "Removed the tag “Board” it created. Kept the tag “Volunteer” it created: other contacts use them now.")}
         db.session.expire_all()
         # created contacts: gone with everything they had, except the one worked on since (in the trash)
         left = db.session.scalars(select(Contact.id).where(Contact.id.in_(created))).all()
