@@ -51,7 +51,9 @@ class ClosedList:
     can_create: bool = True
 
     def option(self, value: str) -> Option | None:
-        return next((o for o in self.options if o.value == value), None)
+        if len(getattr(self, "_by_value", ())) != len(self.options):  # options may have grown (a value created)
+            self._by_value = {o.value: o for o in self.options}
+        return self._by_value.get(value)
 
     def near(self, text: str) -> Option | None:
         """The existing option most like `text`, if any is alike enough."""
