@@ -68,7 +68,7 @@ class ClosedList:
 
 @dataclass
 class Unknown:
-    """One value a list does not know: as first spelled in the file, the rows
+    """One value a list does not know: as most of its rows spell it, the rows
     using it (any spelling), the near match, and the choice made (if any)."""
 
     closed: ClosedList
