@@ -59,7 +59,7 @@ def test_unknown_funds_are_created_once_through_the_upload_page(app, any_page, l
         expect(_row(page, value).locator("td").nth(1)).to_have_text(rows)
     general = page.get_by_label("General", exact=True)
     expect(general.locator("option").nth(2)).to_have_text("Use “General fund” (near match)")
-    expect(page.get_by_role("status").first).to_contain_text("0 ready")
+    expect(page.locator("main [role=status]").filter(has_text="ready")).to_contain_text("0 ready")
 
     # Two of three chosen, then Import: refused, the choices kept, a message by the missing one.
     general.select_option(label="Create “General” as a new fund")
@@ -73,13 +73,13 @@ def test_unknown_funds_are_created_once_through_the_upload_page(app, any_page, l
     expect(page.locator("p.error")).to_have_count(1)
     expect(page.get_by_label("General", exact=True)).to_have_value("create")
     expect(page.get_by_label("Year end 2026", exact=True)).to_have_value("create")
-    expect(page.get_by_role("status").first).to_contain_text("52 ready")
+    expect(page.locator("main [role=status]").filter(has_text="ready")).to_contain_text("52 ready")
     shot(page, f"gift-import-unknown-values-refused-{mode}")
 
     building.select_option(label="Create “Building” as a new fund")
     page.get_by_role("button", name="Check the rows again").click()
     settle(page)
-    expect(page.get_by_role("status").first).to_contain_text("104 ready")
+    expect(page.locator("main [role=status]").filter(has_text="ready")).to_contain_text("104 ready")
     expect(page.locator("p.error")).to_have_count(0)
     shot(page, f"gift-import-unknown-values-{mode}")
     page.get_by_role("button", name=re.compile("^Import")).click()
