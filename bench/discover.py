@@ -25,7 +25,7 @@ CANDIDATES = 8
 def _name_counts(Contact) -> dict[str, int]:
     """Single-word first and last names of live people, folded as search folds them, and how often."""
     from app.extensions import db
-    from modules.contacts.search import fold
+    from modules.contacts.lists.search import fold
 
     counts: dict[str, int] = {}
     for column in (Contact.first_name, Contact.last_name):
@@ -40,7 +40,7 @@ def _name_counts(Contact) -> dict[str, int]:
 
 def _matches(term: str) -> int:
     from app.extensions import db
-    from modules.contacts.search import matching_ids
+    from modules.contacts.lists.search import matching_ids
 
     ids = matching_ids(term).subquery()
     return db.session.scalar(select(func.count()).select_from(ids)) or 0
@@ -59,7 +59,7 @@ def search_terms(Contact) -> dict:
 
 def deep_cursor(Contact, total: int) -> dict:
     """The list URL after the row 90% through the default sort (name, id),
-    in the cursor format of modules/contacts/queries.py: after=ID:SORT_NAME."""
+    in the cursor format of modules/contacts/lists/queries.py: after=ID:SORT_NAME."""
     from app.extensions import db
 
     position = int(total * 0.9)

@@ -97,7 +97,7 @@ def import_command(file: Path, mapping_name, match, on_match, on_new, dry_run):
 @with_appcontext
 def export_command(file: Path, segment_name, fmt):
     """Export contacts to a CSV or XLSX FILE, in the same layout as the web export."""
-    from modules.contacts import export
+    from modules.contacts.lists import export
     from modules.contacts.models import Segment
 
     fmt = fmt or ("xlsx" if file.suffix.lower() == ".xlsx" else "csv")

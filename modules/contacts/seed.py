@@ -38,7 +38,7 @@ from app.extensions import db
 from app.models import User
 from app.models.base import utcnow
 from app.seed import create_indexes, drop_indexes, plain_indexes
-from modules.contacts import records, search
+from modules.contacts.lists import search
 from modules.contacts.models import (
     HOUSEHOLD,
     OPT_IN,
@@ -60,6 +60,7 @@ from modules.contacts.models import (
     Tag,
     Task,
 )
+from modules.contacts.people import records
 
 CHUNK = 5000
 # A seed of this many contacts into a database that has none is written as one

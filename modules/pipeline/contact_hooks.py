@@ -13,9 +13,9 @@ from app.dates import org_zone
 from app.extensions import db
 from app.permissions import can
 from app.statements import built_once
+from modules.contacts.activity.timeline import local_today
 from modules.contacts.hooks import Panel, TimelineEntry
 from modules.contacts.models import Contact
-from modules.contacts.timeline import local_today
 from modules.pipeline import insight
 from modules.pipeline.models import (
     FREQUENCIES,

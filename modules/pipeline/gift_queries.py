@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.ids import parse_id
-from modules.contacts import search
+from modules.contacts.lists import search
 from modules.pipeline.models import PAYMENT_METHODS, Gift
 from modules.pipeline.money import AmountError, parse_amount
 

@@ -10,7 +10,7 @@ page stops after its rows. Years are fiscal years
 (insight.fiscal_year); "today" comes from the `today` callable given to
 `filters()`, the organisation's local date by default, so tests pin it.
 
-Query-string forms (see modules/contacts/queries.py):
+Query-string forms (see modules/contacts/lists/queries.py):
 
     f=gave:between:2025-01-01..2025-12-31     gave in a date range
     f=gave:not_between:2025-01-01..           did not give in it
@@ -33,10 +33,10 @@ from sqlalchemy import and_, any_, except_, func, intersect, select
 
 from app.extensions import db
 from app.ids import parse_id
-from modules.contacts.filters import date_range
+from modules.contacts.activity.timeline import local_today
 from modules.contacts.hooks import FilterSpec
+from modules.contacts.lists.filters import date_range
 from modules.contacts.models import Contact
-from modules.contacts.timeline import local_today
 from modules.pipeline.gifts import default_currency
 from modules.pipeline.insight import LAPSED, NEW, RECAPTURED, RETAINED, STATUS_LABELS, fiscal_year
 from modules.pipeline.models import Appeal, Fund, Gift, Pledge, RecurringGift

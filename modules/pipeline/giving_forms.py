@@ -23,7 +23,7 @@ from app.dates import org_zone
 from app.extensions import db
 from app.forms import choices
 from app.ids import parse_id
-from modules.contacts import search
+from modules.contacts.lists import search
 from modules.contacts.models import Contact
 from modules.pipeline.form_fields import AmountField, ContactField, SoftCreditsField
 from modules.pipeline.models import FREQUENCIES, PAYMENT_METHODS, TRIBUTE_KINDS, Appeal, Fund, SoftCredit

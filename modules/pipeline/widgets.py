@@ -14,7 +14,7 @@ from flask import render_template
 from sqlalchemy import func, select
 
 from app.extensions import db
-from modules.contacts.timeline import local_today
+from modules.contacts.activity.timeline import local_today
 from modules.pipeline.contact_hooks import link
 from modules.pipeline.gifts import default_currency
 from modules.pipeline.insight import ZERO, FiscalYear, fiscal_year

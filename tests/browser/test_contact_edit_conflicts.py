@@ -14,8 +14,8 @@ import pytest
 from playwright.sync_api import expect
 
 from app.extensions import db
-from modules.contacts import records
 from modules.contacts.models import Contact
+from modules.contacts.people import records
 from tests.browser.conftest import settle, sign_in
 from tests.conftest import make_user
 

@@ -47,7 +47,7 @@ def contact_count(app) -> int:
 
 
 def org_today(app):
-    from modules.contacts.timeline import local_today
+    from modules.contacts.activity.timeline import local_today
 
     with app.app_context():
         return local_today()

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 
 def _people(app, *names: str) -> None:
     from app.extensions import db
-    from modules.contacts import records
+    from modules.contacts.people import records
 
     with app.app_context():
         for name in names:

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from app.extensions import db
-from modules.contacts import records
+from modules.contacts.people import records
 from modules.pipeline import gifts
 from modules.pipeline.models import Gift
 from tests.browser.conftest import settle, sign_in

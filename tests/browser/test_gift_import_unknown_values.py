@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from app.extensions import db
-from modules.contacts import records
+from modules.contacts.people import records
 from modules.pipeline.models import Appeal, Fund, Gift
 from tests.browser.conftest import run_jobs, settle, sign_in
 from tests.conftest import make_user

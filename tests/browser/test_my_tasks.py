@@ -18,8 +18,8 @@ pytestmark = pytest.mark.browser
 def _tasks(app) -> None:
     from app.extensions import db
     from app.models import User
-    from modules.contacts import tasks_service
-    from modules.contacts.timeline import local_today
+    from modules.contacts.activity import tasks_service
+    from modules.contacts.activity.timeline import local_today
 
     with app.app_context():
         me = db.session.scalar(db.select(User).where(User.email == "admin@example.org"))

@@ -26,7 +26,7 @@ def seed_board(app) -> dict:
     """Major gifts with a few opportunities across its stages."""
     from app.extensions import db
     from app.models import User
-    from modules.contacts import records
+    from modules.contacts.people import records
     from modules.pipeline import opportunities as service
     from modules.pipeline.models import Pipeline
 

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from app.extensions import db
-from modules.contacts import records
+from modules.contacts.people import records
 from modules.pipeline.models import Gift
 from tests.browser.conftest import describe_violations, run_axe, settle, sign_in
 from tests.conftest import make_user

@@ -30,7 +30,7 @@ def donor(app, monkeypatch):
     """Grace Hopper of the Hopper household, who gave in 2024, 2025 and 2026;
     "today" pinned to 15 March 2026 for the panel, the widget and the filters."""
     from app.extensions import db
-    from modules.contacts import records
+    from modules.contacts.people import records
     from modules.pipeline import contact_hooks, gifts, giving_filters, widgets
     from modules.pipeline.models import Opportunity, Pipeline, RecurringGift
 

@@ -88,7 +88,7 @@ def test_records_read_as_words_with_links_to_their_pages(app, admin_client):
     """Issue 16, part 6: "Gift #9" linked to the gift, not `pipeline_gift #9`;
     a table nobody named reads without its module prefix; changes that hold
     a mapping read as "name: value", not a Python dict."""
-    from modules.contacts import records
+    from modules.contacts.people import records
 
     with app.app_context():
         contact = records.create("person", {"first_name": "Ada", "last_name": "Lovelace"}, None)

@@ -9,8 +9,8 @@ import pytest
 from app import create_app
 from app.extensions import db
 from app.models import Role, RolePermission, Setting
-from modules.contacts import records
 from modules.contacts.models import Contact
+from modules.contacts.people import records
 from tests.conftest import app_config, login, make_user, post_form
 
 

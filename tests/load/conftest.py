@@ -31,7 +31,7 @@ from tests.conftest import shared_redis_url
 ROOT = Path(__file__).resolve().parents[2]
 EMAIL = "load@example.org"
 PASSWORD = "load test password 123"
-# More than modules.contacts.bulk.BACKGROUND_OVER, so that a bulk action on
+# More than modules.contacts.lists.bulk.BACKGROUND_OVER, so that a bulk action on
 # the whole list runs as a background job in the worker.
 SEEDED = 2_400
 START_WITHIN = 90  # seconds; only a deadline against hanging, never asserted as a timing

@@ -146,7 +146,7 @@ def test_bad_path_variables_never_crash(app, who):
         assert client.get("/account").status_code == 200  # still signed in: the walk went past sign-in
 
 
-# The pages that read filter rules (modules/contacts/queries.parse).
+# The pages that read filter rules (modules/contacts/lists/queries.parse).
 FILTERED = ("contacts.index", "contacts.count", "contacts.export_confirm", "contacts.bulk_confirm",
             "contacts.segment_new")
 
@@ -154,7 +154,7 @@ FILTERED = ("contacts.index", "contacts.count", "contacts.export_confirm", "cont
 @pytest.mark.parametrize("who", ["admin", "anonymous"])
 @pytest.mark.usefixtures("worker_heartbeat")
 def test_bad_query_parameters_never_crash(app, who):
-    from modules.contacts.queries import MAX_RULES
+    from modules.contacts.lists.queries import MAX_RULES
 
     client, token, records, criteria = _setup(app, who)
     walk = Walk(client, token)

@@ -19,9 +19,9 @@ import pytest
 
 from app.extensions import db
 from app.redirects import is_local_path
-from modules.contacts import records
 from modules.contacts.models import Activity, Task
-from modules.contacts.records import Details
+from modules.contacts.people import records
+from modules.contacts.people.records import Details
 from tests.conftest import PASSWORD, csrf_from
 from tests.security.walk import methods, path, rules, seeded_client
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from modules.contacts import search
 from modules.contacts.importer import numbers
+from modules.contacts.lists import search
 from modules.contacts.models import PERSON
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.extensions import db
+from modules.contacts.lists.search import fold
 from modules.contacts.models import CustomField, ImportMapping
-from modules.contacts.search import fold
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from modules.contacts.importer.validate import Row
+from modules.contacts.lists.search import fold
 from modules.contacts.models import PERSON, Contact, ContactEmail
-from modules.contacts.search import fold
 
 EMAIL, NAME_POSTCODE, NONE = "email", "name_postcode", "none"
 RULES = {EMAIL: "By email", NAME_POSTCODE: "By name and postcode", NONE: "Do not match (every row is new)"}

@@ -13,7 +13,7 @@ import phonenumbers
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, PhoneNumber, PhoneNumberFormat
 from phonenumbers.phonenumberutil import _is_number_matching_desc as _matches_desc  # what the validity check uses
 
-from modules.contacts import phones
+from modules.contacts.people import phones
 
 _NOT_DIGIT = re.compile(r"\D")
 # Recurring numbers (an office's switchboard, "0") are parsed once.

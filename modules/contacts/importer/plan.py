@@ -91,8 +91,8 @@ class Planner:
 
 def _erased_guard(rows: list[Row], column: str) -> None:
     """An erased person must not come back with the next spreadsheet
-    (modules/contacts/privacy.py keeps a keyed hash of their addresses)."""
-    from modules.contacts.privacy import erased_ids_for_emails
+    (modules/contacts/people/privacy.py keeps a keyed hash of their addresses)."""
+    from modules.contacts.people.privacy import erased_ids_for_emails
 
     erased = erased_ids_for_emails({e for row in rows if row.ok for e in row.emails})
     for row in rows:

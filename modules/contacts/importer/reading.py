@@ -23,9 +23,9 @@ from datetime import date, datetime, time
 
 from flask import current_app, has_app_context
 
-from modules.contacts.export import unneutralise
 from modules.contacts.importer import workbook
 from modules.contacts.importer.problem import FileProblem
+from modules.contacts.lists.export import unneutralise
 
 DELIMITERS = (",", ";", "\t", "|")
 XLSX = "xlsx"

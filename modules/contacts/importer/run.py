@@ -29,13 +29,13 @@ from app import audit, bulk_insert
 from app.extensions import db
 from app.models import User
 from app.models.base import utcnow
-from modules.contacts import search
-from modules.contacts.export import safe_cell
 from modules.contacts.importer import documents, mapping, updates, value_lists
 from modules.contacts.importer.page_cache import PageCache, bigger_page_cache
 from modules.contacts.importer.plan import CREATE, FAIL, PREVIEW_LIMIT, SKIP_MATCH, SKIP_NEW, UPDATE, Planned, Planner
 from modules.contacts.importer.updates import ADDRESS_PARTS, CUSTOM_COLUMNS
 from modules.contacts.importer.upload import Intake
+from modules.contacts.lists import search
+from modules.contacts.lists.export import safe_cell
 from modules.contacts.models import (
     Activity,
     ConsentEntry,
@@ -50,7 +50,7 @@ from modules.contacts.models import (
     ImportRun,
     Tag,
 )
-from modules.contacts.phones import default_region
+from modules.contacts.people.phones import default_region
 
 # Chunks (plan.CHUNK rows each) written per commit: each commit costs a
 # rewrite of the run's row and a flush of the search index (~0.1 s on SQLite).

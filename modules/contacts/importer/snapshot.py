@@ -12,7 +12,6 @@ from sqlalchemy import delete
 
 from app import bulk_insert
 from app.extensions import db
-from modules.contacts import records
 from modules.contacts.importer import documents
 from modules.contacts.models import (
     Contact,
@@ -22,6 +21,7 @@ from modules.contacts.models import (
     ContactTag,
     CustomValue,
 )
+from modules.contacts.people import records
 
 FIELDS = tuple(dict.fromkeys((*records.PERSON_FIELDS, *records.COMMON_FIELDS, *records.GROUP_FIELDS,
                               "email_opt_in")))

@@ -19,10 +19,12 @@ from sqlalchemy import bindparam, delete, func, select, update
 from app import audit, bulk_insert
 from app.extensions import db
 from app.models.base import utcnow
-from modules.contacts import phones, records, search, signals
+from modules.contacts import signals
 from modules.contacts.importer import documents, snapshot, updates, value_lists
 from modules.contacts.importer.run import activity_subject, fewer_collections
+from modules.contacts.lists import search
 from modules.contacts.models import Activity, Contact, ImportChange, ImportRun, Task
+from modules.contacts.people import phones, records
 
 # Changes undone together: an updated contact with two changes in one chunk
 # gets the later `before` once, as it always has. Commits every COMMIT_EVERY chunks.

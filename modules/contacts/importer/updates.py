@@ -15,8 +15,8 @@ from sqlalchemy import bindparam, delete, select, update
 from app import audit, bulk_insert
 from app.extensions import db
 from app.models.base import utcnow
-from modules.contacts import records, search
 from modules.contacts.importer import documents, snapshot
+from modules.contacts.lists import search
 from modules.contacts.models import (
     PERSON,
     Activity,
@@ -31,6 +31,7 @@ from modules.contacts.models import (
     ImportChange,
     Tag,
 )
+from modules.contacts.people import records
 
 ADDRESS_PARTS = ("line1", "line2", "city", "region", "postcode", "country")
 CUSTOM_COLUMNS = ("contact_id", "field_id", "value_text", "value_number", "value_date", "value_bool")

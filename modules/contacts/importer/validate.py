@@ -14,10 +14,10 @@ from datetime import date
 from email_validator import EmailNotValidError, validate_email
 
 from app import settings
-from modules.contacts import custom_fields, phones
 from modules.contacts.importer import numbers
 from modules.contacts.importer.documents import fold  # search.fold, cached
 from modules.contacts.models import HOUSEHOLD, OPT_IN, OPT_OUT, OPT_UNKNOWN, ORGANISATION, PERSON, CustomField
+from modules.contacts.people import custom_fields, phones
 
 # The common shape of an address, checked quickly; anything else goes
 # through email-validator (internationalised addresses, quoted parts...).

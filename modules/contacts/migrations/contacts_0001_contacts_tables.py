@@ -260,7 +260,7 @@ def upgrade():
     types = sa.table("contacts_relationship_type", sa.column("key", sa.String),
                      sa.column("a_to_b", sa.String), sa.column("b_to_a", sa.String))
     op.bulk_insert(types, [{"key": k, "a_to_b": a, "b_to_a": b} for k, a, b in RELATIONSHIP_TYPES])
-    # The quick-search index (modules/contacts/search.py): same name, one per database.
+    # The quick-search index (modules/contacts/lists/search.py): same name, one per database.
     if op.get_bind().dialect.name == "postgresql":
         op.execute("CREATE TABLE contacts_fts (contact_id integer PRIMARY KEY, document text NOT NULL)")
         op.execute("CREATE INDEX ix_contacts_fts_document ON contacts_fts "

@@ -3,7 +3,7 @@ re-fold the quick-search documents and the sort names already stored
 
 `search.fold` now reads ł, ø, đ, ß, æ, œ, þ and the other letters Unicode
 does not decompose as their plain forms, and each phone is also indexed
-backwards so that its last digits find it (modules/contacts/search.py).
+backwards so that its last digits find it (modules/contacts/lists/search.py).
 Folding what is stored gives what folding the original gives, so the
 stored documents are re-folded where they are, and each run of four or
 more digits in them (a phone's digits) gains its backwards word. About a
@@ -26,7 +26,7 @@ BATCH = 5000
 
 
 def _refolded(document: str) -> str:
-    from modules.contacts.search import backwards, fold
+    from modules.contacts.lists.search import backwards, fold
 
     words = fold(document).split()
     return " ".join(words + [backwards(w) for w in words if w.isdigit() and backwards(w)])
@@ -43,7 +43,7 @@ def _each_batch(bind, select_sql: str):
 
 
 def upgrade():
-    from modules.contacts.search import fold
+    from modules.contacts.lists.search import fold
 
     bind = op.get_bind()
     key = "contact_id" if bind.dialect.name == "postgresql" else "rowid"

@@ -10,13 +10,9 @@ from flask import render_template
 
 from app.htmx import confirm_page
 from app.permissions import permission_required
-from modules.contacts import records
-from modules.contacts.admin_forms import (
-    FIELD_TYPES,
-    KIND_NAMES,
-    TAG_COLOURS,
-)
+from modules.contacts.people import records
 from modules.contacts.views import bp
+from modules.contacts.views.admin_forms import FIELD_TYPES, KIND_NAMES, TAG_COLOURS
 
 ADMIN = "contacts.admin"
 

@@ -11,12 +11,6 @@ from app import audit, edits
 from app.extensions import db
 from app.htmx import redirect_after_post
 from app.permissions import permission_required
-from modules.contacts.admin_forms import (
-    CHOICE_TYPES,
-    CustomFieldForm,
-    parse_choices,
-    slugify,
-)
 from modules.contacts.models import (
     Contact,
     CustomField,
@@ -24,6 +18,7 @@ from modules.contacts.models import (
 )
 from modules.contacts.views import bp
 from modules.contacts.views.admin import ADMIN, confirm, plural, render
+from modules.contacts.views.admin_forms import CHOICE_TYPES, CustomFieldForm, parse_choices, slugify
 
 # --- Custom fields ------------------------------------------------------------
 

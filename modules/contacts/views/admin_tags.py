@@ -11,16 +11,13 @@ from app.extensions import db
 from app.forms import choices
 from app.htmx import redirect_after_post
 from app.permissions import permission_required
-from modules.contacts.admin_forms import (
-    TagForm,
-    TagMergeForm,
-)
 from modules.contacts.models import (
     ContactTag,
     Tag,
 )
 from modules.contacts.views import bp
 from modules.contacts.views.admin import ADMIN, confirm, plural, render
+from modules.contacts.views.admin_forms import TagForm, TagMergeForm
 
 # --- Tags -------------------------------------------------------------------
 

@@ -9,15 +9,13 @@ from app import audit, edits
 from app.extensions import db
 from app.htmx import redirect_after_post
 from app.permissions import permission_required
-from modules.contacts.admin_forms import (
-    RelationshipTypeForm,
-)
 from modules.contacts.models import (
     Relationship,
     RelationshipType,
 )
 from modules.contacts.views import bp
 from modules.contacts.views.admin import ADMIN, confirm, plural, render
+from modules.contacts.views.admin_forms import RelationshipTypeForm
 
 # --- Relationship types -------------------------------------------------------
 

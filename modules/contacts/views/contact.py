@@ -18,7 +18,7 @@ from app.ids import as_id, parse_id
 from app.models import User
 from app.permissions import can, permission_required
 from app.statements import built_once
-from modules.contacts import custom_fields, forms, hooks, phones, records, relations
+from modules.contacts import hooks
 from modules.contacts.models import (
     HOUSEHOLD,
     KINDS,
@@ -31,6 +31,7 @@ from modules.contacts.models import (
     Relationship,
     Tag,
 )
+from modules.contacts.people import custom_fields, forms, phones, records, relations
 from modules.contacts.views import bp
 
 CHANGED = "contact-changed"

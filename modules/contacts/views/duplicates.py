@@ -16,8 +16,9 @@ from app.jobs import enqueue
 from app.models import Job
 from app.permissions import can, permission_required
 from app.redirects import next_url
-from modules.contacts import duplicates, merge, phones, records
+from modules.contacts.dedupe import duplicates, merge
 from modules.contacts.models import Contact, DuplicateDismissal
+from modules.contacts.people import phones, records
 from modules.contacts.views import bp
 
 SCAN_KIND = "contacts.find_duplicates"

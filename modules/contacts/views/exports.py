@@ -2,7 +2,7 @@
 saved segment, or a selection (the bulk action hands over to `respond`).
 Small exports stream straight to the browser; large ones become a
 "contacts.export" job whose page offers the file when it is ready. The
-work itself is in modules/contacts/export.py."""
+work itself is in modules/contacts/lists/export.py."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from app.htmx import page_or_fragment, redirect_after_post
 from app.ids import parse_id
 from app.models import Job
 from app.permissions import can, permission_required
-from modules.contacts import bulk, export, queries, segments
+from modules.contacts.lists import bulk, export, queries, segments
 from modules.contacts.models import Segment
 from modules.contacts.views import bp
 from modules.contacts.views.listing import _describe, _specs, list_url

@@ -2,7 +2,7 @@
 pages, capped count), saved segments, bulk actions, the global-search
 provider and the "added this month" dashboard widget.
 
-The list's query-string format is documented in modules/contacts/queries.py.
+The list's query-string format is documented in modules/contacts/lists/queries.py.
 """
 
 from __future__ import annotations
@@ -31,10 +31,11 @@ from app.ids import parse_id
 from app.models import Job, User
 from app.permissions import can, permission_required
 from app.statements import built_once
-from modules.contacts import bulk, hooks, queries, search, segments
+from modules.contacts import hooks
+from modules.contacts.lists import bulk, queries, search, segments
 from modules.contacts.models import Contact, ContactTag, Segment, Tag
-from modules.contacts.phones import default_region
-from modules.contacts.phones import display as phone_display
+from modules.contacts.people.phones import default_region
+from modules.contacts.people.phones import display as phone_display
 from modules.contacts.views import bp
 
 KIND_SHORT = {"person": "Person", "household": "Household", "organisation": "Org"}
@@ -412,7 +413,7 @@ def bulk_run():
         return redirect_after_post(url_for("contacts.bulk_confirm", **{
             k: v for k, v in request.form.lists() if k != "csrf_token"}))
     user = current_user._get_current_object()
-    if action.key == "export":  # one export implementation: modules/contacts/export.py
+    if action.key == "export":  # one export implementation: modules/contacts/lists/export.py
         from modules.contacts.views.exports import respond
 
         return respond(bulk.export_source(selection), request.form.get("format"), specs, list_url(selection.lq))

@@ -1,6 +1,6 @@
 """Privacy requests for one contact: download everything held about them
 (contacts.export), and erase them (contacts.admin, after typing their name).
-The logic is in modules/contacts/privacy.py."""
+The logic is in modules/contacts/people/privacy.py."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from wtforms.validators import DataRequired
 from app.extensions import db
 from app.htmx import redirect_after_post
 from app.permissions import permission_required
-from modules.contacts import privacy, records
 from modules.contacts.models import Contact
+from modules.contacts.people import privacy, records
 from modules.contacts.views import bp
 
 

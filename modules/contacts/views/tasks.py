@@ -1,5 +1,5 @@
 """Tasks: "My tasks", adding, editing, completing, reopening and deleting
-them, and the dashboard widget. The rules are in modules/contacts/tasks_service.py.
+them, and the dashboard widget. The rules are in modules/contacts/activity/tasks_service.py.
 
 A task changed here sends `tasks-changed` (the My tasks list reloads) and
 `timeline-changed` (the contact's timeline region reloads: its Tasks box and
@@ -21,9 +21,10 @@ from app.htmx import confirm_page, is_htmx, page_or_fragment, redirect_after_pos
 from app.ids import as_id, parse_id
 from app.permissions import can, permission_required
 from app.redirects import next_url
-from modules.contacts import search, tasks_service
+from modules.contacts.activity import tasks_service
+from modules.contacts.activity.timeline import local_today
+from modules.contacts.lists import search
 from modules.contacts.models import Contact, Task
-from modules.contacts.timeline import local_today
 from modules.contacts.views import bp
 from modules.contacts.views.timeline import helpers, live_contact
 

@@ -1,6 +1,6 @@
 """The contact timeline: the merged entries of every module, paged and
 filtered; logging notes, calls, meetings and emails; editing and deleting
-them (rules in modules/contacts/timeline.py).
+them (rules in modules/contacts/activity/timeline.py).
 
 One view serves the timeline page and the region the contact page embeds
 (`hx-get` on load). The region reloads itself on the `timeline-changed`
@@ -25,7 +25,7 @@ from app.htmx import confirm_page, is_htmx, page_or_fragment, redirect_after_pos
 from app.models.base import utcnow
 from app.permissions import can, permission_required
 from app.redirects import next_url
-from modules.contacts import tasks_service, timeline
+from modules.contacts.activity import tasks_service, timeline
 from modules.contacts.models import Activity, Contact
 from modules.contacts.views import bp
 

@@ -16,15 +16,14 @@ from app.models import AuditEntry
 from app.models.base import utcnow
 from app.paging import PER_PAGE
 from app.permissions import can, permission_required
-from modules.contacts import bulk, records
-from modules.contacts.admin_forms import (
-    PurgeOldForm,
-)
+from modules.contacts.lists import bulk
 from modules.contacts.models import (
     Contact,
 )
+from modules.contacts.people import records
 from modules.contacts.views import bp
 from modules.contacts.views.admin import ADMIN, confirm, plural, render
+from modules.contacts.views.admin_forms import PurgeOldForm
 
 # --- The trash ------------------------------------------------------------------
 

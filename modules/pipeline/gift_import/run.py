@@ -19,11 +19,11 @@ from sqlalchemy import delete, select
 from app import audit
 from app.extensions import db
 from app.models.base import utcnow
-from modules.contacts import records
-from modules.contacts.export import safe_cell
 from modules.contacts.importer import reading, unknown_values
 from modules.contacts.importer.upload import Intake
+from modules.contacts.lists.export import safe_cell
 from modules.contacts.models import Contact
+from modules.contacts.people import records
 from modules.pipeline import gift_rollup, gifts
 from modules.pipeline.gift_import import check, closed_lists
 from modules.pipeline.gift_import.fields import guess_mapping

@@ -34,7 +34,7 @@ from app import audit, mail
 from app.extensions import db
 from app.models import User
 from app.templating import TemplateProblem
-from modules.contacts.timeline import local_today
+from modules.contacts.activity.timeline import local_today
 from modules.pipeline.receipts import deliver, letters, pdf
 from modules.pipeline.receipts.scope import Scope, counts, items, key_column
 

@@ -16,7 +16,7 @@ from app.htmx import confirm_page, redirect_after_post
 from app.ids import as_id
 from app.permissions import permission_required
 from app.templating import TemplateProblem
-from modules.contacts.timeline import local_today
+from modules.contacts.activity.timeline import local_today
 from modules.pipeline.models import Acknowledgement, ReceiptTemplate
 from modules.pipeline.receipt_forms import ReceiptSettingsForm, TemplateForm
 from modules.pipeline.receipts import checks, fields, letters, options, pdf

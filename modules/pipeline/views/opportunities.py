@@ -15,7 +15,7 @@ from app.htmx import confirm_page, redirect_after_post
 from app.ids import as_id, parse_id
 from app.models import User
 from app.permissions import can, permission_required
-from modules.contacts import search
+from modules.contacts.lists import search
 from modules.contacts.models import Contact
 from modules.pipeline import gifts as giving
 from modules.pipeline import opportunities as service

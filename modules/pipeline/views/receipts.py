@@ -16,7 +16,7 @@ from app.mail import delivery_enabled
 from app.models import Job
 from app.permissions import can, permission_required
 from app.templating import TemplateProblem
-from modules.contacts.timeline import local_today
+from modules.contacts.activity.timeline import local_today
 from modules.pipeline.models import Fund, ReceiptTemplate
 from modules.pipeline.money import format_money
 from modules.pipeline.receipt_forms import RunForm, ScopeForm

@@ -10,7 +10,6 @@ import pytest
 
 from app.extensions import db
 from app.models import AuditEntry
-from modules.contacts import records
 from modules.contacts.models import (
     ContactTag,
     CustomField,
@@ -19,6 +18,7 @@ from modules.contacts.models import (
     RelationshipType,
     Tag,
 )
+from modules.contacts.people import records
 from tests.conftest import login, make_user, post_form
 
 FIELDS = "/contacts/admin/fields"

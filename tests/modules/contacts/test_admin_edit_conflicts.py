@@ -13,8 +13,9 @@ from app.dates import org_zone
 from app.extensions import db
 from app.models import User
 from app.models.base import utcnow
-from modules.contacts import records, tasks_service, timeline
+from modules.contacts.activity import tasks_service, timeline
 from modules.contacts.models import Activity, CustomField, RelationshipType, Segment, Tag, Task
+from modules.contacts.people import records
 from tests.conflict_table import Case, check_clash, check_merge, check_no_token
 
 

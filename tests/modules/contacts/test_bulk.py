@@ -8,7 +8,7 @@ import io
 
 from app.extensions import db
 from app.models import AuditEntry, Job, User
-from modules.contacts import bulk, export
+from modules.contacts.lists import bulk, export
 from modules.contacts.models import Activity, Contact, ContactTag, Tag
 from tests.conftest import csrf_from, login, make_user
 from tests.modules.contacts.test_listing import names, person

@@ -10,7 +10,6 @@ import pytest
 
 from app.extensions import db
 from app.models import AuditEntry
-from modules.contacts import records
 from modules.contacts.models import (
     Activity,
     ConsentEntry,
@@ -21,7 +20,8 @@ from modules.contacts.models import (
     RelationshipType,
     Tag,
 )
-from modules.contacts.records import Details
+from modules.contacts.people import records
+from modules.contacts.people.records import Details
 from tests.conftest import login, make_user, post_form
 
 HX = {"HX-Request": "true"}

@@ -7,10 +7,11 @@ from datetime import date
 from markupsafe import Markup
 
 from app.extensions import db
-from modules.contacts import hooks, records, relations
+from modules.contacts import hooks
 from modules.contacts.hooks import Panel
 from modules.contacts.models import CustomField, CustomValue, RelationshipType, Tag
-from modules.contacts.records import Details
+from modules.contacts.people import records, relations
+from modules.contacts.people.records import Details
 from tests.conftest import counted_queries, login, make_user
 
 
@@ -236,7 +237,7 @@ def test_the_pages_quick_fields_render_what_wtforms_renders(app):
     from flask import render_template_string
 
     from app.forms import choices
-    from modules.contacts import forms
+    from modules.contacts.people import forms
 
     both = ('{% from "macros/forms.html" import field %}{% from "contacts/_contact_fields.html" import quick_field, '
             'lookup with context %}{{ field(f) }}@@{{ quick_field(f) }}')

@@ -8,7 +8,8 @@ the review queue is what a reviewer sees first; docs/contacts.md reports it."""
 from __future__ import annotations
 
 from app.extensions import db
-from modules.contacts import duplicates, records
+from modules.contacts.dedupe import duplicates
+from modules.contacts.people import records
 from tests.modules.contacts.test_duplicates import person
 
 # (first, last, extra values) twice, and what both share: e(mail), p(hone), c(postcode)

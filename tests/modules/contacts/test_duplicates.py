@@ -7,9 +7,10 @@ from __future__ import annotations
 from app.extensions import db
 from app.jobs import run as run_job
 from app.models import AuditEntry, Job
-from modules.contacts import duplicates, records
+from modules.contacts.dedupe import duplicates
 from modules.contacts.models import DuplicateDismissal
-from modules.contacts.records import Details
+from modules.contacts.people import records
+from modules.contacts.people.records import Details
 from tests.conftest import csrf_from, login, make_user, post_form
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 
 from app.extensions import db
-from modules.contacts import records
 from modules.contacts.models import Contact
+from modules.contacts.people import records
 from tests.forms import changed, form_data
 from tests.two_editors import page, two_editors
 

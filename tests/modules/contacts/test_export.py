@@ -13,9 +13,10 @@ from sqlalchemy import event
 
 from app.extensions import db
 from app.models import AuditEntry, Job, User
-from modules.contacts import export, records, relations
+from modules.contacts.lists import export
 from modules.contacts.models import CustomField, CustomValue, Segment
-from modules.contacts.records import Details
+from modules.contacts.people import records, relations
+from modules.contacts.people.records import Details
 from tests.conftest import csrf_from, login, make_user
 from tests.modules.contacts.test_listing import person
 

@@ -8,7 +8,6 @@ from decimal import Decimal
 
 from app.extensions import db
 from app.models import User
-from modules.contacts import records
 from modules.contacts.models import (
     ContactTag,
     CustomField,
@@ -17,6 +16,7 @@ from modules.contacts.models import (
     RelationshipType,
     Tag,
 )
+from modules.contacts.people import records
 from tests.modules.contacts.test_listing import names, person
 
 

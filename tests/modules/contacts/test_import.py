@@ -15,7 +15,7 @@ from app import settings
 from app.extensions import db
 from app.jobs.service import queue
 from app.models import AuditEntry
-from modules.contacts import records, search
+from modules.contacts.lists import search
 from modules.contacts.models import (
     Activity,
     ConsentEntry,
@@ -28,7 +28,8 @@ from modules.contacts.models import (
     ImportRun,
     Tag,
 )
-from modules.contacts.records import Details
+from modules.contacts.people import records
+from modules.contacts.people.records import Details
 from tests.conftest import csrf_from, login, make_user
 
 FILES = Path(__file__).parent / "files"
@@ -463,7 +464,7 @@ def test_tags_are_created_once_and_reused(app, admin_client):
 
 def test_an_erased_person_is_not_imported_again(app, admin_client):
     from modules.contacts.models import ContactEmail
-    from modules.contacts.privacy import ERASED_LABEL, email_marker
+    from modules.contacts.people.privacy import ERASED_LABEL, email_marker
 
     setup_org(app, existing=False)
     with app.app_context():

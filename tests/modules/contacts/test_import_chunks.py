@@ -14,9 +14,9 @@ from sqlalchemy import func, select, text
 from app import settings
 from app.extensions import db
 from app.models import AuditEntry
-from modules.contacts import records, search
 from modules.contacts.importer import plan
 from modules.contacts.importer.run import execute, new_run
+from modules.contacts.lists import search
 from modules.contacts.models import (
     Activity,
     Contact,
@@ -27,7 +27,8 @@ from modules.contacts.models import (
     ImportRun,
     Tag,
 )
-from modules.contacts.records import Details
+from modules.contacts.people import records
+from modules.contacts.people.records import Details
 
 HEADER = ["First name", "Last name", "Organisation", "Email", "Phone", "Town", "Postcode", "Country", "Tags"]
 

@@ -12,11 +12,12 @@ from sqlalchemy import text
 
 from app import settings
 from app.extensions import db
-from modules.contacts import records, search
 from modules.contacts.importer import documents, undo
 from modules.contacts.importer.run import execute, new_run
+from modules.contacts.lists import search
 from modules.contacts.models import Contact, ImportChange
-from modules.contacts.records import Details
+from modules.contacts.people import records
+from modules.contacts.people.records import Details
 
 ROWS = [
     ["First name", "Surname", "Organisation", "E-mail", "Phone", "Mobile", "Address", "Town", "Postcode", "Country"],

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from modules.contacts import phones
 from modules.contacts.importer.numbers import read
+from modules.contacts.people import phones
 
 SAMPLES = [
     "07700 900123", "+44 7700 900123", "020 7946 0018", "(020) 7946-0018", "+44 (0)20 7946 0018", "0113 496 0000",

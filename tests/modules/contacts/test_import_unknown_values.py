@@ -11,8 +11,8 @@ import re
 from sqlalchemy import func, select
 
 from app.extensions import db
-from modules.contacts import records
 from modules.contacts.models import Contact, ContactTag, CustomField, CustomValue, ImportRun, Tag
+from modules.contacts.people import records
 from tests.modules.contacts.test_import import mapping_form, post, run_id, upload, work
 
 FILE = (b"Name,Email,Tags,Membership,Interests\n"

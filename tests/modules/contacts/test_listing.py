@@ -10,9 +10,10 @@ from datetime import UTC, datetime, timedelta
 
 from app.extensions import db
 from app.models import User
-from modules.contacts import queries, records
+from modules.contacts.lists import queries
 from modules.contacts.models import Contact, ContactTag, Tag
-from modules.contacts.records import Details
+from modules.contacts.people import records
+from modules.contacts.people.records import Details
 from tests.conftest import counted_queries
 
 ROW = re.compile(r'<a id="c\d+" href="/contacts/(\d+)">([^<]*)</a>')

@@ -8,8 +8,9 @@ from datetime import date
 from app.extensions import db
 from app.models import AuditEntry
 from app.registry import Module
-from modules.contacts import records, relations, search, signals
+from modules.contacts import signals
 from modules.contacts.hooks import ContactHooks
+from modules.contacts.lists import search
 from modules.contacts.models import (
     Activity,
     ConsentEntry,
@@ -26,7 +27,8 @@ from modules.contacts.models import (
     Tag,
     Task,
 )
-from modules.contacts.records import Details
+from modules.contacts.people import records, relations
+from modules.contacts.people.records import Details
 from tests.conftest import csrf_from, login, make_user, post_form
 
 

@@ -11,8 +11,9 @@ from datetime import UTC, datetime
 from app.extensions import db
 from app.models import AuditEntry, User
 from app.registry import Module
-from modules.contacts import privacy, records, relations, search, tasks_service, timeline
+from modules.contacts.activity import tasks_service, timeline
 from modules.contacts.hooks import ContactHooks
+from modules.contacts.lists import search
 from modules.contacts.models import (
     Activity,
     ConsentEntry,
@@ -27,7 +28,8 @@ from modules.contacts.models import (
     RelationshipType,
     Task,
 )
-from modules.contacts.records import Details
+from modules.contacts.people import privacy, records, relations
+from modules.contacts.people.records import Details
 from tests.conftest import csrf_from, login, make_user
 
 NOTE_AT = datetime(2024, 3, 5, 9, 0, tzinfo=UTC)

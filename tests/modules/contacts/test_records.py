@@ -6,9 +6,10 @@ from datetime import date
 
 from app.extensions import db
 from app.models import AuditEntry
-from modules.contacts import records, search
+from modules.contacts.lists import search
 from modules.contacts.models import Activity, Contact
-from modules.contacts.records import Details
+from modules.contacts.people import records
+from modules.contacts.people.records import Details
 
 
 def find(query: str) -> list[str]:

@@ -14,12 +14,13 @@ from alembic.operations import Operations
 from sqlalchemy import text
 
 from app.extensions import db
-from modules.contacts import records, search
+from modules.contacts.lists import search
 from modules.contacts.models import Contact
-from modules.contacts.records import Details
+from modules.contacts.people import records
+from modules.contacts.people.records import Details
 from tests.conftest import login
 
-MIGRATION = pathlib.Path(search.__file__).parent / "migrations" / "contacts_0005_search_folding.py"
+MIGRATION = pathlib.Path(search.__file__).parent.parent / "migrations" / "contacts_0005_search_folding.py"
 
 
 def find(query: str) -> list[str]:

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from sqlalchemy import inspect as sa_inspect
 
 from app.extensions import db
-from modules.contacts import search
 from modules.contacts import seed as contacts_seed
+from modules.contacts.lists import search
 from modules.contacts.models import (
     HOUSEHOLD,
     ORGANISATION,

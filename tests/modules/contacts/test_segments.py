@@ -7,7 +7,7 @@ import html
 
 from app.extensions import db
 from app.models import AuditEntry
-from modules.contacts import segments
+from modules.contacts.lists import segments
 from modules.contacts.models import Segment
 from tests.conftest import login, make_user, post_form
 from tests.modules.contacts.test_listing import names, person

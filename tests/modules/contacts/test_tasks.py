@@ -11,8 +11,9 @@ import pytest
 
 from app.extensions import db
 from app.models import AuditEntry
-from modules.contacts import records, tasks_service, timeline
+from modules.contacts.activity import tasks_service, timeline
 from modules.contacts.models import Activity, Task
+from modules.contacts.people import records
 from tests.conftest import counted_queries, csrf_from, login, logout, make_user, post_form
 from tests.modules.contacts.test_timeline import make_contact
 

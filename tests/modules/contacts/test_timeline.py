@@ -12,9 +12,10 @@ import pytest
 from app.extensions import db
 from app.models import AuditEntry
 from app.registry import Module
-from modules.contacts import records, timeline
+from modules.contacts.activity import timeline
 from modules.contacts.hooks import ContactHooks, TimelineEntry
 from modules.contacts.models import Activity, Task
+from modules.contacts.people import records
 from tests.conftest import counted_queries, csrf_from, login, logout, make_user, post_form
 
 TITLE_RE = re.compile(r'class="badge tl-badge">([^<]+)</span>\s*(?:<span class="tl-title">([^<]*)</span>)?')
@@ -214,7 +215,7 @@ def test_paging_across_modules_keeps_ties_exact(app, ctx):
             TimelineEntry(at=instant, kind="b", title=f"b{i}") for i in range(5)]
         return [r for r in rows if before is None or r.at < before][:limit]
 
-    import modules.contacts.timeline as tl
+    import modules.contacts.activity.timeline as tl
 
     original = tl.timeline_providers
     tl.timeline_providers = lambda: [provider_a, provider_b]

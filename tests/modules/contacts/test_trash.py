@@ -10,8 +10,8 @@ import pytest
 from app.extensions import db
 from app.models import AuditEntry, Role, RolePermission, User
 from app.models.base import utcnow
-from modules.contacts import records
 from modules.contacts.models import Contact
+from modules.contacts.people import records
 from tests.conftest import login, logout, make_user, post_form
 
 TRASH = "/contacts/trash"

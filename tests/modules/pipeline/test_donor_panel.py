@@ -13,7 +13,7 @@ import pytest
 
 from app import settings
 from app.extensions import db
-from modules.contacts import records
+from modules.contacts.people import records
 from modules.pipeline import contact_hooks, gifts, insight
 from modules.pipeline.models import Opportunity, Pipeline, RecurringGift, StageChange
 from tests.conftest import counted_queries, login, make_user

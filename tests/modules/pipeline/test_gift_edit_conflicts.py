@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 
 from app.extensions import db
-from modules.contacts import records
+from modules.contacts.people import records
 from modules.pipeline import gifts
 from modules.pipeline.models import Gift
 from tests.forms import changed, form_data

@@ -20,8 +20,8 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.jobs.service import queue
 from app.models import AuditEntry, Job
-from modules.contacts import records
 from modules.contacts.models import Contact
+from modules.contacts.people import records
 from modules.pipeline.gift_import import run as runner
 from modules.pipeline.models import Appeal, Fund, Gift, GiftImport
 from tests.conftest import csrf_from

@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from modules.contacts import records
+from modules.contacts.people import records
 from modules.pipeline import gifts
 from modules.pipeline.gift_import import run as runner
 from modules.pipeline.models import Appeal, Fund, Gift, GiftImport

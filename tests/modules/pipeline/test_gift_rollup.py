@@ -15,8 +15,9 @@ from sqlalchemy import delete, select
 
 from app import create_app
 from app.extensions import db
-from modules.contacts import merge, privacy, records
+from modules.contacts.dedupe import merge
 from modules.contacts.models import Contact
+from modules.contacts.people import privacy, records
 from modules.pipeline import gift_rollup, gifts, widgets
 from modules.pipeline import seed as pipeline_seed
 from modules.pipeline.gift_import import run as runner

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditEntry
-from modules.contacts import records
+from modules.contacts.people import records
 from modules.pipeline import gifts
 from modules.pipeline.models import Appeal, Fund, Gift, SoftCredit
 from tests.conftest import counted_queries, csrf_from, login, make_user

@@ -10,7 +10,7 @@ from sqlalchemy import func
 
 from app.extensions import db
 from app.models import AuditEntry
-from modules.contacts import records
+from modules.contacts.people import records
 from modules.pipeline import gifts
 from modules.pipeline.gifts import GiftError
 from modules.pipeline.models import Gift

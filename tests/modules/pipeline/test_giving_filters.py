@@ -11,8 +11,8 @@ from sqlalchemy import select, text
 
 from app import settings
 from app.extensions import db
-from modules.contacts import records
 from modules.contacts.models import Contact
+from modules.contacts.people import records
 from modules.pipeline import gifts, giving_filters
 from modules.pipeline.models import Appeal, Fund, RecurringGift
 from tests.conftest import login, make_user

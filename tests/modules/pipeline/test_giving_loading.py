@@ -10,7 +10,7 @@ import pytest
 from werkzeug.exceptions import NotFound
 
 from app.extensions import db
-from modules.contacts import records
+from modules.contacts.people import records
 from modules.pipeline import gifts, recurring
 from modules.pipeline.models import Appeal, Fund, Pledge, RecurringGift
 from modules.pipeline.views.loading import with_donor_or_404

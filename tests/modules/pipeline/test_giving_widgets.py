@@ -11,7 +11,7 @@ import pytest
 
 from app import settings
 from app.extensions import db
-from modules.contacts import records
+from modules.contacts.people import records
 from modules.pipeline import gifts, widgets
 from modules.pipeline.models import Opportunity, Pipeline, Stage
 from tests.conftest import counted_queries, login, make_user

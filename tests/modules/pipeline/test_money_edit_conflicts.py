@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AuditEntry
-from modules.contacts import records
+from modules.contacts.people import records
 from modules.pipeline import gifts, recurring
 from modules.pipeline import opportunities as opportunity_service
 from modules.pipeline.models import Gift, Opportunity, Pipeline, Pledge, RecurringGift, Stage

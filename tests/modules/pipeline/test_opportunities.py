@@ -11,7 +11,7 @@ import pytest
 
 from app.extensions import db
 from app.models import AuditEntry
-from modules.contacts import records
+from modules.contacts.people import records
 from modules.pipeline import opportunities as service
 from modules.pipeline.models import Gift, LostReason, Opportunity, Pipeline, Pledge, Stage, StageChange
 from tests.conftest import login, make_user, post_form

@@ -13,7 +13,8 @@ from sqlalchemy import select
 from app import audit
 from app.extensions import db
 from app.models import AuditEntry
-from modules.contacts import merge, privacy, records
+from modules.contacts.dedupe import merge
+from modules.contacts.people import privacy, records
 from modules.pipeline import gifts
 from modules.pipeline.models import (
     Acknowledgement,

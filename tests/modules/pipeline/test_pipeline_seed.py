@@ -12,9 +12,9 @@ from sqlalchemy import inspect as sa_inspect
 
 from app.extensions import db
 from app.seed import module_rng
-from modules.contacts import records
 from modules.contacts import seed as contacts_seed
 from modules.contacts.models import Contact
+from modules.contacts.people import records
 from modules.pipeline import giving_filters, insight
 from modules.pipeline import seed as pipeline_seed
 from modules.pipeline.models import (

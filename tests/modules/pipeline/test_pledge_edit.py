@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditEntry
-from modules.contacts import records
+from modules.contacts.people import records
 from modules.pipeline import gifts, pledges
 from modules.pipeline.models import Fund, Pledge
 from tests.forms import changed, form_data

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditEntry
-from modules.contacts import records
+from modules.contacts.people import records
 from modules.pipeline import gifts, pledges
 from modules.pipeline.giving_forms import today
 from modules.pipeline.models import Gift, Pledge

@@ -11,8 +11,8 @@ from pypdf import PdfReader
 from app import jobs, settings
 from app.extensions import db
 from app.models import AuditEntry, Job, MailMessage
-from modules.contacts import records
 from modules.contacts.models import Contact
+from modules.contacts.people import records
 from modules.pipeline.models import Acknowledgement, Gift
 from modules.pipeline.receipts import batch
 from modules.pipeline.receipts.scope import Scope, counts, unacknowledged_summary

@@ -13,8 +13,8 @@ from pypdf import PdfReader
 from app import settings
 from app.extensions import db
 from app.models import AuditEntry, MailMessage
-from modules.contacts import records
-from modules.contacts.records import Details
+from modules.contacts.people import records
+from modules.contacts.people.records import Details
 from modules.pipeline import gifts
 from modules.pipeline.models import Acknowledgement, Fund, Gift
 from modules.pipeline.receipts import fields, letters, pdf

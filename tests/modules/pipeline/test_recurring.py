@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditEntry
-from modules.contacts import records
+from modules.contacts.people import records
 from modules.pipeline import gifts, recurring
 from modules.pipeline.giving_forms import today
 from modules.pipeline.models import RecurringGift

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from app.extensions import db
-from modules.contacts import records
+from modules.contacts.people import records
 from modules.pipeline import recurring
 from modules.pipeline.models import RecurringGift
 from tests.forms import form_data

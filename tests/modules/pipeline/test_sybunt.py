@@ -15,9 +15,10 @@ from sqlalchemy import select
 
 from app import settings
 from app.extensions import db
-from modules.contacts import records, segments
+from modules.contacts.activity.timeline import local_today
+from modules.contacts.lists import segments
 from modules.contacts.models import Contact, Segment
-from modules.contacts.timeline import local_today
+from modules.contacts.people import records
 from modules.pipeline import gifts, giving_filters
 from modules.pipeline.insight import fiscal_year
 from tests.conftest import post_form

@@ -14,7 +14,7 @@ from app.extensions import db
 from app.ids import parse_id
 from app.models.base import utcnow
 from app.statements import built_once
-from modules.contacts import records, search
+from modules.contacts.lists import search
 from modules.contacts.models import (
     HOUSEHOLD,
     PERSON,
@@ -24,6 +24,7 @@ from modules.contacts.models import (
     RelationshipType,
     Tag,
 )
+from modules.contacts.people import records
 
 LOOKUP_LIMIT = 10
 MEMBERS_SHOWN = 100

@@ -36,7 +36,8 @@ from app import audit
 from app.extensions import db
 from app.models import User
 from app.models.base import utcnow
-from modules.contacts import hooks, phones, records, search, signals
+from modules.contacts import hooks, signals
+from modules.contacts.lists import search
 from modules.contacts.models import (
     OPT_UNKNOWN,
     PERSON,
@@ -52,6 +53,7 @@ from modules.contacts.models import (
     Relationship,
     Task,
 )
+from modules.contacts.people import phones, records
 
 KEEP, OTHER, BOTH = "keep", "other", "both"
 NAME_PARTS = ("prefix", "first_name", "middle_name", "last_name", "suffix", "preferred_name")

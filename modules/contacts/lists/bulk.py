@@ -1,6 +1,6 @@
 """Bulk actions on a selection of contacts or on a whole filtered list: add
 or remove a tag, assign an owner, move to the trash, export (through
-modules/contacts/export.py, as CSV or XLSX).
+modules/contacts/lists/export.py, as CSV or XLSX).
 
 Work goes in chunks of CHUNK ids, walked by id (keyset), so no more than a
 chunk of rows is in memory; a whole-list action re-evaluates the filter as
@@ -20,8 +20,10 @@ from app.extensions import db
 from app.ids import parse_id
 from app.models import User
 from app.models.base import utcnow
-from modules.contacts import export, hooks, queries, records
+from modules.contacts import hooks
+from modules.contacts.lists import export, queries
 from modules.contacts.models import Activity, Contact, ContactTag, Tag
+from modules.contacts.people import records
 
 CHUNK = 500
 BACKGROUND_OVER = 2_000
@@ -188,7 +190,7 @@ def run_job(job, *, action, param, selection, user_id, **_ignored) -> dict:
 
 
 # Export -----------------------------------------------------------------------
-# The one implementation is modules/contacts/export.py; a bulk "export" hands
+# The one implementation is modules/contacts/lists/export.py; a bulk "export" hands
 # its selection over as an export.Source.
 
 def export_source(selection: Selection) -> export.Source:

@@ -14,7 +14,8 @@ from app import audit
 from app.extensions import db
 from app.models.base import utcnow
 from app.statements import built_once
-from modules.contacts import search, signals
+from modules.contacts import signals
+from modules.contacts.lists import search
 from modules.contacts.models import (
     HOUSEHOLD,
     KINDS,

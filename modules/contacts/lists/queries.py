@@ -39,8 +39,8 @@ from sqlalchemy import and_, func, literal, or_, select, tuple_
 
 from app.extensions import db
 from app.ids import parse_id
-from modules.contacts import search
 from modules.contacts.hooks import FilterSpec
+from modules.contacts.lists import search
 from modules.contacts.models import Contact
 
 PER_PAGE = 50

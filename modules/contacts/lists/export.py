@@ -62,7 +62,8 @@ from sqlalchemy.orm import selectinload
 
 from app import audit
 from app.extensions import db
-from modules.contacts import custom_fields, hooks, queries
+from modules.contacts import hooks
+from modules.contacts.lists import queries
 from modules.contacts.models import (
     OPT_IN,
     OPT_OUT,
@@ -75,6 +76,7 @@ from modules.contacts.models import (
     CustomField,
     CustomValue,
 )
+from modules.contacts.people import custom_fields
 
 CHUNK = 1_000
 BACKGROUND_OVER = 10_000
@@ -355,7 +357,7 @@ class Source:
     label: str = ""  # how the audit entry names it, when the default does not fit
 
     def ids_select(self, specs=None):
-        from modules.contacts import segments
+        from modules.contacts.lists import segments
         from modules.contacts.models import Segment
 
         specs = specs if specs is not None else hooks.filter_specs()

@@ -53,7 +53,8 @@ from app import audit
 from app.extensions import db
 from app.models import AuditEntry, User
 from app.models.base import utcnow
-from modules.contacts import custom_fields, hooks, search, signals
+from modules.contacts import hooks, signals
+from modules.contacts.lists import search
 from modules.contacts.models import (
     OPT_OUT,
     Activity,
@@ -66,6 +67,7 @@ from modules.contacts.models import (
     Relationship,
     Task,
 )
+from modules.contacts.people import custom_fields
 
 ERASED = "Erased"
 ERASED_LABEL = "erased"

@@ -159,7 +159,7 @@ def save(contact: Contact, fields: list[CustomField], new: dict[int, object], *,
             items = after if field.type == "multi_choice" else [after]
             db.session.add_all(_row(field, contact.id, item) for item in items)
     if changes and record:
-        from modules.contacts.records import _actor
+        from modules.contacts.people.records import _actor
 
         user = user or _actor()
         audit.record(audit.UPDATE, contact, user=user, summary=f"Edited {contact.display_name}: custom fields",

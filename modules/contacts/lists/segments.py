@@ -17,7 +17,8 @@ from wtforms.validators import DataRequired, Length
 from app import audit
 from app.extensions import db
 from app.permissions import can
-from modules.contacts import hooks, queries
+from modules.contacts import hooks
+from modules.contacts.lists import queries
 from modules.contacts.models import Segment
 
 

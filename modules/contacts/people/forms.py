@@ -32,9 +32,9 @@ from app.extensions import db
 from app.forms import choices
 from app.ids import parse_id
 from app.models import User
-from modules.contacts import custom_fields, phones
 from modules.contacts.models import OPT_IN, OPT_OUT, PERSON, Contact, CustomField
-from modules.contacts.records import Details
+from modules.contacts.people import custom_fields, phones
+from modules.contacts.people.records import Details
 
 SECTIONS = ("identity", "details", "preferences", "custom")
 SECTION_TITLES = {"identity": "Identity", "details": "Contact details", "preferences": "Preferences",
@@ -286,7 +286,7 @@ def _rows(form: ContactForm, name: str) -> list[dict]:
 def clean(form: ContactForm, contact: Contact | None = None) -> Cleaned | None:
     """Run the field validators and the checks across fields; None when
     something is wrong (the messages are on the fields)."""
-    from modules.contacts import relations
+    from modules.contacts.people import relations
 
     form.validate()
     out = Cleaned()

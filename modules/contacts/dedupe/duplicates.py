@@ -60,9 +60,9 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.ids import parse_id
+from modules.contacts.lists.search import fold
 from modules.contacts.models import PERSON, Contact, ContactEmail, ContactPhone, DuplicateDismissal
-from modules.contacts.phones import display as phone_display
-from modules.contacts.search import fold
+from modules.contacts.people.phones import display as phone_display
 
 NAME_THRESHOLD = 85  # token_sort_ratio on folded names
 TYPO_ALIKE = 75  # first names this alike (rapidfuzz ratio) may be one name mistyped

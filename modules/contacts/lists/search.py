@@ -49,7 +49,7 @@ def _digits(value: str) -> str:
 
 def document(contact, emails=(), phones=(), extra=()) -> str:
     """The words a contact is found by."""
-    from modules.contacts.phones import display
+    from modules.contacts.people.phones import display
 
     parts = [contact.display_name, contact.first_name, contact.middle_name, contact.last_name,
              contact.preferred_name, contact.name, *extra]

@@ -1,0 +1,1 @@
+"""What happens to a contact over time: the timeline and tasks."""

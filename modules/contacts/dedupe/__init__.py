@@ -1,0 +1,1 @@
+"""Duplicate contacts: finding likely pairs and merging them."""
