@@ -35,7 +35,8 @@ core = Module(
         AdminLink("Sign-in lockouts", "admin.lockouts", "admin.users",
                   "Who is waiting to sign in after failed attempts; lift a wait.", 15),
         AdminLink("Roles", "admin.roles", "admin.roles", "What each role may see and do.", 20),
-        AdminLink("Organisation", "admin.settings", "admin.settings", "Name, timezone, currency and locale.", 30),
+        AdminLink("Organisation", "admin.settings", "admin.settings",
+                  "Name, country, timezone, currency and locale.", 30),
         AdminLink("Modules", "admin.modules", "admin.modules", "Which modules are enabled.", 40),
         AdminLink("Audit log", "admin.audit", "admin.audit", "Who did what, and when.", 50),
         AdminLink("Outbox", "admin.outbox", "admin.mail", "Every email Steward sent or will send.", 60),
@@ -57,6 +58,7 @@ core = Module(
         RecordKind("signin_limit", "Sign-in wait"),
         RecordKind("endpoint", "Page"),
     ],
-    settings={"org_name": "Steward", "timezone": "UTC", "currency": "USD", "locale": "en",
+    settings={"org_name": "Steward", "country": "", "timezone": "UTC", "currency": "USD", "locale": "en",
               "enabled_modules": None},  # app/module_choice.py
+    country_settings={"country": "country", "timezone": "timezone", "currency": "currency", "locale": "locale"},
 )

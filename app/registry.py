@@ -137,6 +137,10 @@ class Module:
     search: list[SearchProvider] = field(default_factory=list)
     records: list[RecordKind] = field(default_factory=list)
     settings: dict[str, object] = field(default_factory=dict)
+    # Which of these settings follow from the organisation's country, and
+    # which fact of app/countries.py proposes them: {"default_country":
+    # "phone_region"}. Setup and Admin → Organisation show and set them.
+    country_settings: dict[str, str] = field(default_factory=dict)
     seed: Callable | str | None = None  # seed(n, rng, progress): see above
     # seeded() -> int: how many records of what `--contacts N` counts the
     # database already holds, so `flask seed` can refuse to pile demo data on

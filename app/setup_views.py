@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from app import settings, users
+from app import regional, settings, users
+from app.admin.forms import COMMON_CURRENCIES
 from app.auth import sessions
 from app.auth.forms import SetupForm
 from app.database import hold_write_lock
@@ -12,6 +13,7 @@ from app.extensions import db
 from app.hooks import needs_setup
 from app.models import User
 from app.permissions import public
+from app.regional_form import proposing
 
 bp = Blueprint("setup", __name__)
 
@@ -32,6 +34,9 @@ def index():
             return _already_set_up()
         abort(404)
     form = SetupForm()
+    if proposing():
+        form.propose()  # fill the regional fields from the country, save nothing
+        return _page(form, 200)
     if form.validate_on_submit():
         # Asked again under the lock: another submission may have passed the
         # check above at the same moment and made its administrator since.
@@ -39,10 +44,15 @@ def index():
         if not needs_setup():
             return _already_set_up()
         settings.put("core", {"org_name": form.org_name.data.strip()})
+        regional.store(form.values())
         user = users.create_user(form.email.data, form.name.data, form.password.data,
                                  users.role_by_key("admin"))
         db.session.commit()
         sessions.start(user, remember=False)
         flash(f"Steward is ready. Welcome, {user.name}.", "success")
         return redirect(url_for("dashboard.index"), code=303)
-    return render_template("setup.html", form=form), 200 if not form.errors else 422
+    return _page(form, 200 if not form.errors else 422)
+
+
+def _page(form, status):
+    return render_template("setup.html", form=form, currencies=COMMON_CURRENCIES), status

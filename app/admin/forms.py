@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from zoneinfo import available_timezones
-
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.admin.audit_words import record_type_choices
 from app.forms import choices, email_field
+from app.regional_form import RegionalForm, first
 
 
 def _strip(value):
@@ -51,33 +49,21 @@ COMMON_CURRENCIES = ("USD", "EUR", "GBP", "CAD", "AUD", "NZD", "CHF", "SEK", "NO
 
 LOCALES = {
     "en": "English", "en-GB": "English (United Kingdom)", "en-US": "English (United States)",
-    "en-CA": "English (Canada)", "en-AU": "English (Australia)", "fr": "Français",
-    "fr-CA": "Français (Canada)", "de": "Deutsch", "es": "Español", "nl": "Nederlands",
+    "en-CA": "English (Canada)", "en-AU": "English (Australia)", "en-IE": "English (Ireland)",
+    "en-NZ": "English (New Zealand)", "en-IN": "English (India)", "en-ZA": "English (South Africa)",
+    "fr": "Français", "fr-CA": "Français (Canada)", "fr-BE": "Français (Belgique)", "fr-CH": "Français (Suisse)",
+    "de": "Deutsch", "de-AT": "Deutsch (Österreich)", "de-CH": "Deutsch (Schweiz)", "es": "Español",
+    "es-MX": "Español (México)", "nl": "Nederlands", "nl-BE": "Nederlands (België)",
     "it": "Italiano", "pt": "Português", "pt-BR": "Português (Brasil)", "sv": "Svenska",
     "da": "Dansk", "nb": "Norsk bokmål", "pl": "Polski",
 }
 
 
-def timezone_choices() -> list[SelectChoice]:
-    return [SelectChoice(name) for name in sorted(available_timezones())]
+class SettingsForm(RegionalForm):
+    """The organisation: its name and its regional settings (app/regional_form.py)."""
 
-
-class SettingsForm(FlaskForm):
-    org_name = StringField("Organisation name", validators=[
-        DataRequired("Enter your organisation's name."), Length(max=120)], filters=[_strip])
-    timezone = SelectField("Timezone", description="Dates and times are shown in this timezone.")
-    currency = StringField("Currency", validators=[
-        DataRequired("Enter a currency code."),
-        Regexp(r"^[A-Z]{3}$", message="Use a three-letter ISO 4217 code, like USD, EUR or GBP."),
-    ], filters=[lambda v: v.strip().upper() if isinstance(v, str) else v],
-        description="The three-letter ISO 4217 code of the money you receive.",
-        render_kw={"list": "currency-codes", "maxlength": 3, "autocomplete": "off"})
-    locale = SelectField("Language and region", choices=choices(LOCALES),
-                         description="Used for the page language and number formats.")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.timezone.choices = timezone_choices()
+    org_name = first(StringField("Organisation name", validators=[
+        DataRequired("Enter your organisation's name."), Length(max=120)], filters=[_strip]))
 
 
 class FilterForm(FlaskForm):

@@ -1,18 +1,22 @@
-"""Admin: the organisation's name, timezone, currency and locale."""
+"""Admin: the organisation's name, country and regional settings."""
 
 from __future__ import annotations
 
 from flask import flash, render_template, request, url_for
 
-from app import audit, edits
+from app import audit, countries, edits, regional
 from app import settings as store
 from app.admin import bp
 from app.admin.forms import COMMON_CURRENCIES, SettingsForm
 from app.extensions import db
 from app.htmx import redirect_after_post
 from app.permissions import permission_required
+from app.regional_form import proposing
 
-FIELDS = ("org_name", "timezone", "currency", "locale")
+
+def shown(values: dict) -> dict:
+    """Stored facts as the form shows them ("auto" paper: from the country)."""
+    return {fact: ("" if value == "auto" else value) for fact, value in values.items()}
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -20,18 +24,27 @@ FIELDS = ("org_name", "timezone", "currency", "locale")
 def settings():
     def stored_form(formdata=None):
         """The form as the stored settings fill it; `formdata=...`: as posted."""
-        current = store.get_all("core")
         kwargs = {} if formdata is ... else {"formdata": formdata}
-        return SettingsForm(**kwargs, **{name: current.get(name) for name in FIELDS})
+        return SettingsForm(**kwargs, org_name=store.get("core", "org_name"), **shown(regional.stored()))
 
     form = stored_form(None if request.method == "GET" else ...)
     status = 200
     if request.method == "GET":
         edits.stamp(form)
-    elif form.validate() and not edits.settle(form, store.Edited("core"), stored_form):
-        status = 409
-    elif not form.errors:
-        changes = store.put("core", {name: getattr(form, name).data for name in FIELDS})
+    elif proposing():
+        # Fill the form (nothing saved): the edit token it carries still
+        # guards the save that follows.
+        if form.propose():
+            flash(f"These are the usual settings for {countries.name(form.country.data)}. "
+                  "Change any of them, then save.", "info")
+        return render_template("admin/settings.html", form=form, currencies=COMMON_CURRENCIES), 200
+    elif form.validate():
+        form.settle_blanks()
+        if not edits.settle(form, store.Edited("core"), stored_form):
+            status = 409
+    if request.method == "POST" and status == 200 and not form.errors:
+        changes = store.put("core", {"org_name": form.org_name.data})
+        changes.update(regional.store(form.values()))
         if changes:
             audit.record(audit.UPDATE, object_type="core_setting", object_id="core",
                          summary="Changed the organisation settings", changes=changes)

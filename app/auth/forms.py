@@ -3,6 +3,7 @@ from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from app.forms import email_field, new_password_fields
+from app.regional_form import RegionalForm, first
 
 
 class LoginForm(FlaskForm):
@@ -26,9 +27,9 @@ class AcceptInvitationForm(FlaskForm):
     password, confirm = new_password_fields()
 
 
-class SetupForm(FlaskForm):
-    org_name = StringField("Organisation name", validators=[DataRequired("Enter your organisation's name."),
-                                                            Length(max=120)])
+class SetupForm(RegionalForm):
+    org_name = first(StringField("Organisation name", validators=[DataRequired("Enter your organisation's name."),
+                                                                  Length(max=120)]))
     name = StringField("Your name", validators=[DataRequired("Enter your name."), Length(max=120)],
                        render_kw={"autocomplete": "name"})
     email = email_field("Your email")

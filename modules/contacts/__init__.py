@@ -42,6 +42,7 @@ module = Module(
              RecordKind("contacts_relationship_type", "Relationship type"),
              RecordKind("contacts_duplicate_dismissal", "Duplicate pair set aside")],
     settings={"default_country": ""},
+    country_settings={"default_country": "phone_region"},
     scripts=["js/contacts-tasks.js"],
     admin=[
         AdminLink("Contacts settings", "contacts.admin_index", "contacts.admin",

@@ -71,7 +71,9 @@ module = Module(
               # Receipts: the letterhead's address and registration number,
               # who signs, and the paper size ("auto": from the locale).
               "receipts_org_address": "", "receipts_registration": "", "receipts_signature": "",
-              "receipts_paper": "auto"},
+              "receipts_paper": "auto", "receipts_wording": "standard"},
+    country_settings={"fiscal_year_start_month": "fiscal_year_start_month", "receipts_paper": "paper",
+                      "receipts_wording": "receipt_wording"},
     seed="modules.pipeline.seed:seed",
     cli="modules.pipeline.cli:group",
     # Donor insight on the contact page and its timeline, giving criteria for

@@ -31,6 +31,8 @@ FIELDS: list[tuple[str, tuple[str, ...], list[tuple[str, str, str]]]] = [
         ("org.address", "The same address on one line, comma separated", "12 Mill Lane, Riverside"),
         ("org.registration", "Charity or tax registration number (receipt settings)", "Charity no. 1234567"),
         ("org.signature", "Who signs the letters (receipt settings)", "Jo Smith, Director"),
+        ("org.tax_statement", "The tax wording for the organisation's country (Admin → Organisation)",
+         "No goods or services were provided in exchange for this gift. ..."),
     ]),
     ("donor", ("thank_you", "statement", "tribute"), [
         ("donor.name", "Display name of the donor", "Dr Grace Hopper"),
@@ -83,7 +85,8 @@ def names_for(kind: str) -> set[str]:
 def org() -> dict:
     lines = options.org_address_lines()
     return {"name": settings.get("core", "org_name") or "", "address_lines": lines, "address": ", ".join(lines),
-            "registration": options.get("receipts_registration"), "signature": options.get("receipts_signature")}
+            "registration": options.get("receipts_registration"), "signature": options.get("receipts_signature"),
+            "tax_statement": options.tax_statement()}
 
 
 def _primary_address(contact):

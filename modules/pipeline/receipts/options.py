@@ -7,13 +7,12 @@ from __future__ import annotations
 from datetime import date
 
 from app import settings
+from app.countries import LETTER_REGIONS
 
 # The manifest's defaults for these keys (modules/pipeline/__init__.py).
 DEFAULTS = {"receipts_org_address": "", "receipts_registration": "", "receipts_paper": "auto",
-            "receipts_signature": ""}
+            "receipts_signature": "", "receipts_wording": "standard"}
 PAPERS = {"auto": "From the organisation's locale", "A4": "A4 (210 × 297 mm)", "Letter": "US Letter (8.5 × 11 in)"}
-# Regions that use US Letter; everyone else uses A4.
-LETTER_REGIONS = {"US", "CA", "MX", "PH", "CL", "CO", "VE", "GT", "CR", "PA", "DO", "PR"}
 LETTER_CURRENCIES = {"USD", "CAD"}
 
 
@@ -62,3 +61,22 @@ def long_date(day: date | None) -> str:
 
 def org_address_lines() -> list[str]:
     return [line.strip() for line in get("receipts_org_address").splitlines() if line.strip()]
+
+
+# The tax statement a receipt carries, by the wording chosen with the
+# organisation's country (app/countries.py RECEIPT_WORDINGS): templates show
+# it as {{ org.tax_statement }}.
+TAX_STATEMENTS = {
+    "standard": "Please keep this letter for your records.",
+    "us": "No goods or services were provided in exchange for this gift. "
+          "Please keep this letter for your tax records.",
+    "gb": "If you are a UK taxpayer and have made a Gift Aid declaration, we can claim an extra 25p for every "
+          "£1 you give. You must pay at least as much Income Tax or Capital Gains Tax in the tax year as the "
+          "Gift Aid we claim on all your donations; if you pay less, it is your responsibility to pay the "
+          "difference.",
+    "ca": "Official receipt for income tax purposes. Canada Revenue Agency: canada.ca/charities-giving",
+}
+
+
+def tax_statement() -> str:
+    return TAX_STATEMENTS.get(get("receipts_wording"), TAX_STATEMENTS["standard"])
