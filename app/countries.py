@@ -63,10 +63,10 @@ FISCAL_YEAR_STARTS = {"GB": 4, "IN": 4, "JP": 4, "HK": 4, "NZ": 4, "ZA": 3, "AU"
 
 # Tax receipt wording, where a country's law words it its own way.
 RECEIPT_WORDINGS = {
-    "standard": "Standard: thanks and the gift's details",
-    "us": "United States: “no goods or services were provided” (IRS)",
-    "gb": "United Kingdom: Gift Aid declaration",
-    "ca": "Canada: official receipt for income tax purposes (CRA)",
+    "standard": "Standard",
+    "us": "United States (“no goods or services”)",
+    "gb": "United Kingdom (Gift Aid)",
+    "ca": "Canada (official receipt, CRA)",
 }
 _RECEIPT_WORDING_OF = {"US": "us", "PR": "us", "GB": "gb", "CA": "ca"}
 

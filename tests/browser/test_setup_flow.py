@@ -7,6 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import settle
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -54,3 +55,40 @@ def test_first_run_setup(app, any_page, shot, live_url):
     response = page.goto("/setup")
     assert response.status == 404
     expect(page.get_by_role("heading", level=1)).to_have_text("Not found")
+
+
+def test_setup_for_a_country(app, any_page, shot, live_url):
+    """The country proposes the regional settings in the page (a plain submit
+    button, so the same with JavaScript off); one is changed before saving,
+    and Admin → Organisation shows what was stored."""
+    page = any_page
+    mode = "js" if page.steward_js else "nojs"
+    page.goto("/setup")
+    page.get_by_label("Organisation name").fill("Liffey Food Bank")
+    page.get_by_label("Country").select_option(label="Ireland")
+    page.get_by_role("button", name="Use the defaults for this country").click()
+    settle(page)
+    expect(page).to_have_url(f"{live_url}/setup")
+    expect(page.get_by_label("Organisation name")).to_have_value("Liffey Food Bank")
+    expect(page.get_by_label("Timezone")).to_have_value("Europe/Dublin")
+    expect(page.get_by_label("Currency")).to_have_value("EUR")
+    expect(page.get_by_label("Language and region")).to_have_value("en-IE")
+    expect(page.get_by_label("Phone numbers")).to_have_value("IE")
+    expect(page.get_by_label("Paper size")).to_have_value("A4")
+    expect(page.get_by_label("Fiscal year starts in")).to_have_value("1")
+    shot(page, f"setup-country-{mode}")
+
+    page.get_by_label("Fiscal year starts in").select_option(label="April")
+    page.get_by_label("Your name").fill("Gráinne Ní Bhriain")
+    page.get_by_label("Your email").fill("grainne@example.ie")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Repeat password").fill(PASSWORD)
+    page.get_by_role("button", name="Create the administrator").click()
+    expect(page).to_have_url(f"{live_url}/")
+    expect(page.locator(".flash")).to_contain_text("Steward is ready.")
+
+    page.goto("/admin/settings")
+    expect(page.get_by_label("Country")).to_have_value("IE")
+    expect(page.get_by_label("Timezone")).to_have_value("Europe/Dublin")
+    expect(page.get_by_label("Currency")).to_have_value("EUR")
+    expect(page.get_by_label("Fiscal year starts in")).to_have_value("4")
