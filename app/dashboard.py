@@ -32,10 +32,19 @@ def home_url() -> str:
     return url_for(item.endpoint) if item else url_for("auth.account")
 
 
+def regional_done() -> bool:
+    """Ticked only when really done: a country was chosen (at setup or in
+    Admin → Organisation), or the timezone and the currency were both saved
+    (a value is stored only when someone changed it from the default)."""
+    return bool(settings.get("core", "country")) or (
+        settings.is_stored("core", "timezone") and settings.is_stored("core", "currency"))
+
+
 def getting_started_context() -> dict:
     org = settings.get_all("core")
     return {
         "named": org.get("org_name") not in (None, "", "Steward"),
+        "regional": regional_done(),
         "has_colleagues": db.session.execute(db.select(User.id).offset(1).limit(1)).first() is not None
         or db.session.execute(db.select(Invitation.id).limit(1)).first() is not None,
         "mail_on": mail.delivery_enabled(),

@@ -47,6 +47,12 @@ def get(module: str, key: str):
     return get_all(module).get(key)
 
 
+def is_stored(module: str, key: str) -> bool:
+    """Whether `key` was ever saved (put() stores a value only when it differs
+    from what was there), as opposed to still being the manifest's default."""
+    return key in _stored().get(module, {})
+
+
 def put(module: str, values: dict) -> dict:
     """Store `values`; returns `{key: (old, new)}` for what changed."""
     current = get_all(module)

@@ -86,6 +86,10 @@ def test_setup_for_a_country(app, any_page, shot, live_url):
     page.get_by_role("button", name="Create the administrator").click()
     expect(page).to_have_url(f"{live_url}/")
     expect(page.locator(".flash")).to_contain_text("Steward is ready.")
+    done = page.locator(".checklist li.done")
+    expect(done).to_have_count(2)
+    expect(done.nth(1)).to_contain_text("Choose its country, timezone and currency")
+    shot(page, f"setup-country-dashboard-{mode}")
 
     page.goto("/admin/settings")
     expect(page.get_by_label("Country")).to_have_value("IE")
