@@ -36,7 +36,7 @@ core = Module(
                   "Who is waiting to sign in after failed attempts; lift a wait.", 15),
         AdminLink("Roles", "admin.roles", "admin.roles", "What each role may see and do.", 20),
         AdminLink("Organisation", "admin.settings", "admin.settings",
-                  "Name, country, timezone, currency and locale.", 30),
+                  "Name, logo, address, country, timezone, currency and locale.", 30),
         AdminLink("Modules", "admin.modules", "admin.modules", "Which modules are enabled.", 40),
         AdminLink("Audit log", "admin.audit", "admin.audit", "Who did what, and when.", 50),
         AdminLink("Outbox", "admin.outbox", "admin.mail", "Every email Steward sent or will send.", 60),
@@ -58,7 +58,8 @@ core = Module(
         RecordKind("signin_limit", "Sign-in wait"),
         RecordKind("endpoint", "Page"),
     ],
-    settings={"org_name": "Steward", "country": "", "timezone": "UTC", "currency": "USD", "locale": "en",
+    settings={"org_name": "Steward", "postal_address": "", "logo": "",  # app/organisation.py
+              "country": "", "timezone": "UTC", "currency": "USD", "locale": "en",
               "enabled_modules": None},  # app/module_choice.py
     country_settings={"country": "country", "timezone": "timezone", "currency": "currency", "locale": "locale"},
 )

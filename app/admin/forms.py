@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -64,6 +65,13 @@ class SettingsForm(RegionalForm):
 
     org_name = first(StringField("Organisation name", validators=[
         DataRequired("Enter your organisation's name."), Length(max=120)], filters=[_strip]))
+    postal_address = first(TextAreaField(
+        "Postal address", validators=[Length(max=500)], render_kw={"rows": 4},
+        description="One line per line of the address; printed in the letterhead of receipts and letters."))
+    logo = FileField("Logo", description="A PNG or JPEG, at most 1 MB; printed at the top of receipts and letters.",
+                     render_kw={"accept": "image/png,image/jpeg"})
+    remove_logo = BooleanField("Remove the logo")
+    edit_ignore = ("remove_logo",)  # an action, not a stored value
 
 
 class FilterForm(FlaskForm):

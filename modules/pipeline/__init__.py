@@ -68,9 +68,9 @@ module = Module(
     # The month fiscal years start on (1 = calendar years): donor status,
     # LYBUNT/SYBUNT and the giving widget all count years from it.
     settings={"fiscal_year_start_month": 1,
-              # Receipts: the letterhead's address and registration number,
-              # who signs, and the paper size ("auto": from the locale).
-              "receipts_org_address": "", "receipts_registration": "", "receipts_signature": "",
+              # Receipts: the registration number, who signs, and the paper
+              # size ("auto": from the locale). The postal address is the core's.
+              "receipts_registration": "", "receipts_signature": "",
               "receipts_paper": "auto", "receipts_wording": "standard"},
     country_settings={"fiscal_year_start_month": "fiscal_year_start_month", "receipts_paper": "paper",
                       "receipts_wording": "receipt_wording"},

@@ -68,10 +68,11 @@ class TemplateForm(FlaskForm):
 
 
 class ReceiptSettingsForm(FlaskForm):
-    """Named as the pipeline settings they save (receipts_*), so that "who
-    changed it" reads the audit log's field names (app/edits)."""
+    """Named as the settings they save (the core's postal_address, the
+    pipeline's receipts_*), so that "who changed it" reads the audit log's
+    field names (app/edits)."""
 
-    receipts_org_address = TextAreaField(
+    postal_address = TextAreaField(
         "Organisation's postal address", validators=[Length(max=500)], render_kw={"rows": 4},
         description="One line per line of the address; printed in the letterhead.")
     receipts_registration = StringField(

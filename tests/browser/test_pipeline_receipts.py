@@ -31,8 +31,8 @@ def _seed(app) -> dict:
     make_user(app)
     with app.app_context():
         settings.put("core", {"org_name": "Riverside Food Bank"})
-        settings.put("pipeline", {"receipts_org_address": "12 Mill Lane\nRiverside RV1 2AB",
-                                  "receipts_signature": "Jo Smith, Director",
+        settings.put("core", {"postal_address": "12 Mill Lane\nRiverside RV1 2AB"})
+        settings.put("pipeline", {"receipts_signature": "Jo Smith, Director",
                                   "receipts_registration": "EIN 12-3456789"})
         ada = make_donor("Ada", "Lovelace", "ada@example.org")
         bob = make_donor("Bob", "Quiet", "bob@example.org", do_not_email=True)

@@ -1,6 +1,7 @@
-"""The settings receipts read: the organisation's postal address and
-registration number (core settings hold only its name), the paper size and
-the date style. Stored as the pipeline module's settings."""
+"""The settings receipts read: the registration number, the signature, the
+paper size, the tax wording and the date style, stored as the pipeline
+module's settings; the organisation's name, postal address and logo are the
+core's (app/organisation.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from app import settings
 from app.countries import LETTER_REGIONS
 
 # The manifest's defaults for these keys (modules/pipeline/__init__.py).
-DEFAULTS = {"receipts_org_address": "", "receipts_registration": "", "receipts_paper": "auto",
+DEFAULTS = {"receipts_registration": "", "receipts_paper": "auto",
             "receipts_signature": "", "receipts_wording": "standard"}
 PAPERS = {"auto": "From the organisation's locale", "A4": "A4 (210 × 297 mm)", "Letter": "US Letter (8.5 × 11 in)"}
 LETTER_CURRENCIES = {"USD", "CAD"}
@@ -60,7 +61,10 @@ def long_date(day: date | None) -> str:
 
 
 def org_address_lines() -> list[str]:
-    return [line.strip() for line in get("receipts_org_address").splitlines() if line.strip()]
+    """The organisation's postal address (a core setting: Admin → Organisation)."""
+    from app import organisation
+
+    return organisation.address_lines()
 
 
 # The tax statement a receipt carries, by the wording chosen with the

@@ -40,8 +40,14 @@ def page_html(letters: list[dict], paper: str | None = None) -> str:
     # context processors: jobs render letters outside any request.
     template = current_app.jinja_env.get_template("pipeline/letter.html")
     return template.render(letters=letters, paper=paper or options.paper_size(), org_name=_org_name(),
-                           org_lines=options.org_address_lines(),
+                           org_lines=options.org_address_lines(), logo=_logo(),
                            registration=options.get("receipts_registration"))
+
+
+def _logo() -> str:
+    from app import organisation
+
+    return organisation.logo_data_uri()
 
 
 def _org_name() -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Response, flash, render_template, request, url_for
 from sqlalchemy import func, select, update
 
-from app import audit, edits, settings
+from app import audit, edits, organisation, settings
 from app.extensions import db
 from app.htmx import confirm_page, redirect_after_post
 from app.ids import as_id
@@ -33,7 +33,7 @@ def _list_page(settings_form: ReceiptSettingsForm, status: int = 200):
                            settings_form=settings_form, paper=options.paper_size()), status
 
 
-SETTINGS = ("receipts_org_address", "receipts_registration", "receipts_signature", "receipts_paper")
+SETTINGS = ("receipts_registration", "receipts_signature", "receipts_paper")
 
 
 def _settings_form(formdata=None) -> ReceiptSettingsForm:
@@ -41,7 +41,8 @@ def _settings_form(formdata=None) -> ReceiptSettingsForm:
     fields are named as the settings are, so the audit log's changed-field
     names say who changed which (app/edits)."""
     kwargs = {} if formdata is ... else {"formdata": formdata}
-    return ReceiptSettingsForm(**kwargs, **{name: options.get(name) for name in SETTINGS})
+    return ReceiptSettingsForm(**kwargs, postal_address=settings.get("core", "postal_address"),
+                               **{name: options.get(name) for name in SETTINGS})
 
 
 @bp.get("/receipts/templates/")
@@ -60,11 +61,11 @@ def receipt_settings():
         return _list_page(form, 422)
     if not edits.settle(form, settings.Edited("pipeline"), _settings_form):
         return _list_page(form, 409)
-    address = "\n".join(line.strip() for line in (form.receipts_org_address.data or "").splitlines()
-                        if line.strip())
-    changed = settings.put("pipeline", {
-        "receipts_org_address": address, "receipts_registration": form.receipts_registration.data,
-        "receipts_signature": form.receipts_signature.data, "receipts_paper": form.receipts_paper.data})
+    # The address is the organisation's (a core setting, also in Admin → Organisation).
+    changed = settings.put("core", {"postal_address": organisation.clean_address(form.postal_address.data)})
+    changed.update(settings.put("pipeline", {
+        "receipts_registration": form.receipts_registration.data,
+        "receipts_signature": form.receipts_signature.data, "receipts_paper": form.receipts_paper.data}))
     if changed:
         audit.record(audit.UPDATE, object_type="core_setting", object_id="pipeline",
                      summary="Changed the receipt settings", changes=changed)

@@ -85,7 +85,8 @@ def test_a_template_form_without_its_token_saves_as_before(app):
 
 def _settings(app) -> dict:
     with app.test_request_context():
-        return {k: v for k, v in settings.get_all("pipeline").items() if k.startswith("receipts_")}
+        stored = {k: v for k, v in settings.get_all("pipeline").items() if k.startswith("receipts_")}
+        return {**stored, "postal_address": settings.get("core", "postal_address")}
 
 
 def test_receipt_settings_merge_clash_and_choose(app):
@@ -99,22 +100,22 @@ def test_receipt_settings_merge_clash_and_choose(app):
     assert (stored["receipts_registration"], stored["receipts_signature"]) == ("EIN 12-3456789", "Jo Smith, Director")
 
     form_a, form_b = both_open(first, second, LIST, SETTINGS)
-    assert first.post(SETTINGS, data=changed(form_a, receipts_org_address="1 High St\nLeeds")).status_code == 303
+    assert first.post(SETTINGS, data=changed(form_a, postal_address="1 High St\nLeeds")).status_code == 303
     # Sam saves another setting from a second tab: the newest change is his own,
     # so only the field names in the audit entry can say that Ada changed the address.
     fresh = form_data(page(second, LIST), SETTINGS)
     assert second.post(SETTINGS, data=changed(fresh, receipts_signature="Sam Lee")).status_code == 303
-    clash = second.post(SETTINGS, data=changed(form_b, receipts_org_address="9 Low Rd\nYork", receipts_paper="A4"))
+    clash = second.post(SETTINGS, data=changed(form_b, postal_address="9 Low Rd\nYork", receipts_paper="A4"))
     html = clash.get_data(as_text=True)
     assert clash.status_code == 409
     # The audit entry names the setting as the field does: the right person is named.
     assert "Ada Admin changed this at" in html and "Sam Lee changed" not in html and "1 High St\nLeeds" in html
     again = form_data(html, SETTINGS)
-    assert again["receipts_org_address"].replace("\r\n", "\n") == "9 Low Rd\nYork"
+    assert again["postal_address"].replace("\r\n", "\n") == "9 Low Rd\nYork"
     assert _settings(app)["receipts_paper"] == "auto"
-    assert second.post(SETTINGS, data=changed(again, **{"edit_keep-receipts_org_address": "mine"})).status_code == 303
+    assert second.post(SETTINGS, data=changed(again, **{"edit_keep-postal_address": "mine"})).status_code == 303
     stored = _settings(app)
-    assert (stored["receipts_org_address"], stored["receipts_paper"]) == ("9 Low Rd\nYork", "A4")
+    assert (stored["postal_address"], stored["receipts_paper"]) == ("9 Low Rd\nYork", "A4")
 
     form_a, form_b = both_open(first, second, LIST, SETTINGS)
     assert first.post(SETTINGS, data=changed(form_a, receipts_signature="Ada")).status_code == 303

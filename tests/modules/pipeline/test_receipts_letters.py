@@ -51,8 +51,8 @@ def general_fund_id() -> int:
 @pytest.fixture
 def org(ctx):
     settings.put("core", {"org_name": "Riverside Food Bank", "locale": "en-GB", "currency": "GBP"})
-    settings.put("pipeline", {"receipts_org_address": "12 Mill Lane\nRiverside RV1 2AB",
-                              "receipts_registration": "Registered charity no. 1234567",
+    settings.put("core", {"postal_address": "12 Mill Lane\nRiverside RV1 2AB"})
+    settings.put("pipeline", {"receipts_registration": "Registered charity no. 1234567",
                               "receipts_signature": "Jo Smith, Director"})
     db.session.commit()
 

@@ -136,7 +136,7 @@ def test_preview_renders_the_unsaved_template_with_a_sample_or_a_real_gift(app, 
 def test_receipt_settings_are_saved_and_audited(app, manager):
     token = csrf_from(manager, "/pipeline/receipts/templates/")
     response = manager.post("/pipeline/receipts/templates/settings", data={
-        "csrf_token": token, "receipts_org_address": " 12 Mill Lane \n\n Riverside ",
+        "csrf_token": token, "postal_address": " 12 Mill Lane \n\n Riverside ",
         "receipts_registration": "EIN 12-3456789", "receipts_signature": "Jo Smith", "receipts_paper": "Letter"})
     assert response.status_code == 303
     with app.test_request_context():
