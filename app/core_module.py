@@ -39,6 +39,8 @@ core = Module(
                   "Name, logo, address, country, timezone, currency and locale.", 30),
         AdminLink("Modules", "admin.modules", "admin.modules", "Which modules are enabled.", 40),
         AdminLink("Audit log", "admin.audit", "admin.audit", "Who did what, and when.", 50),
+        AdminLink("Mail server", "admin.mail_server", "admin.settings",
+                  "The SMTP server Steward sends through; send a test email.", 55),
         AdminLink("Outbox", "admin.outbox", "admin.mail", "Every email Steward sent or will send.", 60),
         AdminLink("Jobs", "admin.jobs", "admin.jobs", "Background work, its progress and failures.", 70),
     ],

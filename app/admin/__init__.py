@@ -11,6 +11,7 @@ from app.admin import (  # noqa: E402,F401
     invitations,
     jobs,
     lockouts,
+    mail_server,
     modules,
     outbox,
     roles,

@@ -9,8 +9,9 @@ from datetime import timedelta
 from flask import current_app
 from flask_mail import Attachment, Message
 
-from app.extensions import db, mail
+from app.extensions import db
 from app.jobs import enqueue, job_progress
+from app.mail import server
 from app.mail.service import DELIVER
 from app.models import MailMessage
 from app.models.base import utcnow
@@ -35,7 +36,7 @@ def _permanent(error: Exception) -> bool:
 def _flask_message(message: MailMessage) -> Message:
     msg = Message(
         subject=message.subject, recipients=[message.recipient], body=message.text_body,
-        html=message.html_body, sender=current_app.config["MAIL_DEFAULT_SENDER"],
+        html=message.html_body, sender=server.sender(),
         attachments=[Attachment(a.filename, a.content_type, a.data) for a in message.attachments],
     )
     msg.msgId = message.message_id
@@ -55,8 +56,8 @@ def _fail(message: MailMessage, error: Exception, max_attempts: int) -> bool:
 
 
 def deliver(job, ids: list[int]) -> dict:
-    if not current_app.config.get("MAIL_SERVER"):
-        return {"sent": 0, "note": "delivery is off: MAIL_SERVER is not set"}
+    if server.current() is None:
+        return {"sent": 0, "note": "delivery is off: no mail server is set"}
     messages = db.session.scalars(
         db.select(MailMessage).where(MailMessage.id.in_(ids), MailMessage.status == MailMessage.QUEUED)
         .order_by(MailMessage.id)
@@ -64,7 +65,7 @@ def deliver(job, ids: list[int]) -> dict:
     max_attempts = current_app.config["MAIL_MAX_ATTEMPTS"]
     sent, retry, handled = 0, [], set()
     try:
-        with mail.connect() as connection:
+        with server.connect() as connection:
             for message in messages:
                 handled.add(message.id)
                 try:

@@ -16,14 +16,19 @@ DELIVER = "core.deliver_mail"
 
 
 def delivery_enabled() -> bool:
-    return bool(current_app.config.get("MAIL_SERVER"))
+    """A mail server is set: in the environment, or in Admin → Mail server."""
+    from app.mail import server
+
+    return server.current() is not None
 
 
 def _domain() -> str:
     config = current_app.config
     if config.get("MAIL_DOMAIN"):
         return config["MAIL_DOMAIN"]
-    sender = config.get("MAIL_DEFAULT_SENDER") or "steward@localhost"
+    from app.mail import server
+
+    sender = server.sender()
     return sender.rsplit("@", 1)[-1].strip(">") or "localhost"
 
 
@@ -81,7 +86,8 @@ def _schedule(messages: list[MailMessage]) -> None:
 
 def release_held() -> int:
     """Queue the messages stored while delivery was off (a worker calls this
-    when it starts, so setting MAIL_SERVER and restarting sends them)."""
+    when it starts, so setting MAIL_SERVER and restarting sends them; saving
+    a server in Admin → Mail server calls it too)."""
     if not delivery_enabled():
         return 0
     held = db.session.scalars(

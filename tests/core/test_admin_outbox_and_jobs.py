@@ -26,7 +26,7 @@ def _message(app, recipient="reader@example.org", status="queued", **fields):
 def test_outbox_says_delivery_is_off_and_shows_messages(app, admin_client):
     message_id = _message(app, subject="Your receipt")
     html = admin_client.get("/admin/outbox").get_data(as_text=True)
-    assert "MAIL_SERVER is not set: messages are kept here and not sent" in html
+    assert "No mail server is set: messages are kept here and not sent" in html
     assert "Your receipt" in html and "reader@example.org" in html
     detail = admin_client.get(f"/admin/outbox/{message_id}").get_data(as_text=True)
     assert "Plain words" in detail and "Message-ID" in detail
