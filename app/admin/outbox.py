@@ -55,6 +55,6 @@ def retry_message(message_id: int):
         flash("The message is queued and will be sent again shortly.", "success")
     else:
         flash("The message is queued again, but delivery is off: it stays in the outbox "
-              "until MAIL_SERVER is set.", "warning")
+              "until a mail server is set (Admin → Mail server).", "warning")
     db.session.commit()
     return redirect_after_post(url_for("admin.outbox_message", message_id=message.id))
