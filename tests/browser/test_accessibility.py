@@ -37,7 +37,7 @@ def test_signed_in_pages_are_accessible(app, page, live_url):
     sign_in(page)
     for path in ["/", "/admin/", "/admin/users", "/admin/roles", "/admin/roles/new",
                  f"/admin/roles/{data['custom_role_id']}", "/admin/settings", "/admin/modules",
-                 "/admin/audit", "/admin/outbox", "/admin/jobs", "/account"]:
+                 "/admin/audit", "/admin/outbox", "/admin/mail-server", "/admin/jobs", "/account"]:
         response = page.goto(path)
         assert response.status == 200, f"{path}: {response.status}"
         settle(page)

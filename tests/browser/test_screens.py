@@ -52,6 +52,7 @@ def test_screenshots(app, new_page, live_url, size):
                        ("admin-role-custom", f"/admin/roles/{data['custom_role_id']}"),
                        ("admin-settings", "/admin/settings"), ("admin-modules", "/admin/modules"),
                        ("admin-audit", "/admin/audit"), ("admin-outbox", "/admin/outbox"),
+                       ("admin-mail-server", "/admin/mail-server"),
                        ("admin-jobs", "/admin/jobs")]:
         visit(name, path)
     page.goto("/admin/users")
