@@ -43,8 +43,20 @@ YE:YER YT:EUR ZA:ZAR ZM:ZMW ZW:ZWG
 """
 CURRENCIES = dict(pair.split(":") for pair in _CURRENCIES.split())
 
-# Where the main language is one Steward offers a locale for (app/admin/forms.py
-# LOCALES); elsewhere the proposal is plain "en".
+# The locales Steward offers ("Language and region").
+LOCALES = {
+    "en": "English", "en-GB": "English (United Kingdom)", "en-US": "English (United States)",
+    "en-CA": "English (Canada)", "en-AU": "English (Australia)", "en-IE": "English (Ireland)",
+    "en-NZ": "English (New Zealand)", "en-IN": "English (India)", "en-ZA": "English (South Africa)",
+    "fr": "Français", "fr-CA": "Français (Canada)", "fr-BE": "Français (Belgique)", "fr-CH": "Français (Suisse)",
+    "de": "Deutsch", "de-AT": "Deutsch (Österreich)", "de-CH": "Deutsch (Schweiz)", "es": "Español",
+    "es-MX": "Español (México)", "nl": "Nederlands", "nl-BE": "Nederlands (België)",
+    "it": "Italiano", "pt": "Português", "pt-BR": "Português (Brasil)", "sv": "Svenska",
+    "da": "Dansk", "nb": "Norsk bokmål", "pl": "Polski",
+}
+
+# Where the main language is one Steward offers a locale for (LOCALES above);
+# elsewhere the proposal is plain "en".
 _LANGUAGES = {
     "fr": "FR LU MC", "de": "DE AT CH LI", "it": "IT SM VA", "pt": "PT AO MZ CV ST", "nl": "NL BE SR",
     "sv": "SE", "da": "DK", "nb": "NO", "pl": "PL",
@@ -128,8 +140,6 @@ def proposal(region: str) -> dict:
     region = (region or "").upper()
     if region not in names():
         return {}
-    from app.admin.forms import LOCALES
-
     return {
         "country": region,
         "timezone": timezone_for(region),

@@ -93,6 +93,18 @@ def remove_logo() -> dict:
     return settings.put("core", {"logo": ""})
 
 
+def prune_logos() -> int:
+    """Delete the logo files no longer in use; called after the commit that
+    replaced or removed one, so a rolled-back save never loses the file."""
+    keep = settings.get("core", "logo") or ""
+    gone = 0
+    for path in folder().glob("logo-*.png") if folder().is_dir() else ():
+        if path.name != keep:
+            path.unlink(missing_ok=True)
+            gone += 1
+    return gone
+
+
 def logo_path() -> Path | None:
     name = settings.get("core", "logo") or ""
     path = folder() / name

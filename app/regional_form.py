@@ -59,14 +59,12 @@ class RegionalForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from app.admin.forms import LOCALES
-
         regions = [FROM_COUNTRY] + [(code, f"{name} (+{countries.calling_code(code)})")
                                     for code, name in countries.names().items()]
         self.country.choices = choices([("", "Choose your country")] + list(countries.names().items()))
         self.phone_region.choices = choices(regions)
         self.timezone.choices = choices([FROM_COUNTRY] + [(z, z) for z in sorted(available_timezones())])
-        self.locale.choices = choices([FROM_COUNTRY, *LOCALES.items()])
+        self.locale.choices = choices([FROM_COUNTRY, *countries.LOCALES.items()])
         owned = regional.owners()
         for fact in countries.FACTS:
             if fact not in owned and fact in self:

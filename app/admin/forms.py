@@ -48,16 +48,6 @@ class RoleForm(FlaskForm):
 COMMON_CURRENCIES = ("USD", "EUR", "GBP", "CAD", "AUD", "NZD", "CHF", "SEK", "NOK", "DKK", "JPY",
                      "INR", "ZAR", "KES", "NGN", "BRL", "MXN")
 
-LOCALES = {
-    "en": "English", "en-GB": "English (United Kingdom)", "en-US": "English (United States)",
-    "en-CA": "English (Canada)", "en-AU": "English (Australia)", "en-IE": "English (Ireland)",
-    "en-NZ": "English (New Zealand)", "en-IN": "English (India)", "en-ZA": "English (South Africa)",
-    "fr": "Français", "fr-CA": "Français (Canada)", "fr-BE": "Français (Belgique)", "fr-CH": "Français (Suisse)",
-    "de": "Deutsch", "de-AT": "Deutsch (Österreich)", "de-CH": "Deutsch (Schweiz)", "es": "Español",
-    "es-MX": "Español (México)", "nl": "Nederlands", "nl-BE": "Nederlands (België)",
-    "it": "Italiano", "pt": "Português", "pt-BR": "Português (Brasil)", "sv": "Svenska",
-    "da": "Dansk", "nb": "Norsk bokmål", "pl": "Polski",
-}
 
 
 class SettingsForm(RegionalForm):

@@ -56,6 +56,8 @@ def settings():
             audit.record(audit.UPDATE, object_type="core_setting", object_id="core",
                          summary="Changed the organisation settings", changes=changes)
         db.session.commit()
+        if "logo" in changes:
+            organisation.prune_logos()
         flash(edits.saved_message("The organisation settings are saved." if changes else "Nothing changed.", form),
               "success")
         return redirect_after_post(url_for("admin.settings"))

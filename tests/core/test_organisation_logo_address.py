@@ -67,8 +67,11 @@ def test_a_png_logo_is_re_encoded_stored_and_shown(app, client, admin):
     assert served.status_code == 200 and served.mimetype == "image/png" and served.data == kept
     assert client.get("/admin/settings/logo/logo-0000000000000000.png").status_code == 404
 
+    assert send(client, logo=image_bytes(colour=(200, 30, 30))).status_code == 303
+    assert stored_logo(app) != name and not path.exists()  # the replaced file is gone
     assert send(client, remove_logo="y").status_code == 303
     assert stored_logo(app) == ""
+    assert list(path.parent.iterdir()) == []
     assert "The current logo" not in client.get(URL).get_data(as_text=True)
 
 
