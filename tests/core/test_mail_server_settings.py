@@ -130,3 +130,34 @@ def test_the_environment_wins_and_the_page_says_so(app, client, admin, env_serve
         assert "The server accepted the test email." in html and len(smtp.messages) == 1
     with app.app_context():
         assert settings.get("core", "mail_server") == "127.0.0.1" and settings.get("core", "mail_port") == 2525
+
+
+def test_a_refused_sign_in_shows_the_servers_words(app, client, admin):
+    """A server that asks for a password (aiosmtpd with AUTH): the wrong one
+    is refused in its own words; the right one gets the message through."""
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    from tests.smtp import Inbox
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        good = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
+            b"office", b"right-password")
+        return AuthResult(success=good, handled=False)  # False: the server answers 535 itself
+
+    inbox, port = Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, authenticator=authenticator,
+                            auth_require_tls=False)
+    controller.start()
+    try:
+        login(client, admin.email)
+        save(client, mail_port=str(port), mail_username="office", mail_password="wrong-password")
+        html = post_form(client, f"{URL}/test", {"to": "x@example.org"}, page=URL).get_data(as_text=True)
+        assert "The test email was not sent." in html
+        assert "The server refused the sign-in as office: 535 5.7.8 Authentication credentials invalid." in html
+        save(client, mail_port=str(port), mail_username="office", mail_password="right-password")
+        html = post_form(client, f"{URL}/test", {"to": "x@example.org"}, page=URL).get_data(as_text=True)
+        assert "Sign-in as office: 235 2.7.0 Authentication successful." in html
+        assert "The server accepted the test email." in html and len(inbox.messages) == 1
+    finally:
+        controller.stop()
