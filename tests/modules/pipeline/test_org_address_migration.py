@@ -1,4 +1,4 @@
-"""pipeline_0008 moves the receipts' postal address to the core setting
+"""pipeline_0009 moves the receipts' postal address to the core setting
 Admin → Organisation edits, so a letterhead set up before keeps printing it."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ def test_the_stored_address_moves_to_the_core(app, tmp_path):
     old = create_app(app_config(tmp_path, STEWARD_MODULES=["contacts", "pipeline"],
                                 SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'old.db'}",
                                 REDIS_URL=app.extensions["steward"].redis_url))
-    result = old.test_cli_runner().invoke(args=["db", "upgrade", "pipeline_0007"])
+    result = old.test_cli_runner().invoke(args=["db", "upgrade", "pipeline_0008"])
     assert result.exit_code == 0, result.output
     with old.app_context():
         db.session.execute(text("INSERT INTO core_setting (module, key, value) VALUES "

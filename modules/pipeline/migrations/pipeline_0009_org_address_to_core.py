@@ -1,7 +1,7 @@
 """the organisation's postal address moves to the core
 
-Revision ID: pipeline_0008
-Revises: pipeline_0007
+Revision ID: pipeline_0009
+Revises: pipeline_0008
 Create Date: 2026-12-06
 
 Receipts kept the postal address as the pipeline setting
@@ -11,8 +11,8 @@ core setting postal_address. A value already there is moved, once.
 """
 from alembic import op
 
-revision = "pipeline_0008"
-down_revision = "pipeline_0007"
+revision = "pipeline_0009"
+down_revision = "pipeline_0008"
 branch_labels = None
 depends_on = None
 
