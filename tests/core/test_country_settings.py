@@ -50,7 +50,7 @@ def test_setup_with_a_country_stores_everything_that_follows_from_it(app, client
     assert (now["pipeline"]["receipts_paper"], now["pipeline"]["fiscal_year_start_month"],
             now["pipeline"]["receipts_wording"]) == ("A4", 1, "standard")
     with app.test_request_context():
-        from modules.contacts import phones
+        from modules.contacts.people import phones
 
         assert phones.normalise("087 123 4567") == "+353871234567"  # not +10871234567
 
