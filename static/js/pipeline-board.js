@@ -9,6 +9,11 @@
 // start of the page: the answer's HX-Trigger names the moved card
 // (pipeline:moved, fired before the swap), and once the new board has
 // settled focus goes to that card's stage selector, ready for the next move.
+//
+// On a phone the board shows one stage at a time: its stage links are plain
+// anchors (#stage-<id>) that work without this script; here they scroll the
+// board sideways only (not the page), and the link of the stage in view is
+// marked aria-current.
 (() => {
   let dragged = null;
   let movedId = null;
@@ -70,4 +75,43 @@
     card.classList.add("is-moving");
     form.requestSubmit();
   });
+
+  const stageInView = (columns) => {
+    let best = null;
+    columns.querySelectorAll(".board-column").forEach((column) => {
+      const distance = Math.abs(column.offsetLeft - columns.scrollLeft);
+      if (best === null || distance < best.distance) best = {column, distance};
+    });
+    return best && best.column;
+  };
+
+  const markStage = () => {
+    const board = document.getElementById("board");
+    const columns = board && board.querySelector(".board-columns");
+    const links = board ? board.querySelectorAll("[data-stage-link]") : [];
+    if (!columns || !links.length) return;
+    const column = stageInView(columns);
+    links.forEach((link) => {
+      if (column && link.dataset.stageLink === column.dataset.stageId) link.setAttribute("aria-current", "true");
+      else link.removeAttribute("aria-current");
+    });
+  };
+
+  document.addEventListener("click", (event) => {
+    const link = event.target instanceof Element ? event.target.closest("[data-stage-link]") : null;
+    const column = link && document.querySelector(`.board-column[data-stage-id="${link.dataset.stageLink}"]`);
+    if (!column) return;
+    event.preventDefault();
+    column.parentElement.scrollTo({left: column.offsetLeft});
+    markStage();
+  });
+
+  let pending = 0;
+  document.addEventListener("scroll", (event) => {
+    if (!(event.target instanceof Element) || !event.target.classList.contains("board-columns")) return;
+    cancelAnimationFrame(pending);
+    pending = requestAnimationFrame(markStage);
+  }, true);
+  document.addEventListener("DOMContentLoaded", markStage);
+  document.addEventListener("htmx:afterSettle", markStage);
 })();

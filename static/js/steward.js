@@ -2,6 +2,10 @@
 // as-you-type searches that are too short to narrow anything, close the open
 // menus when their content is used or Escape is pressed, and make tables that
 // scroll sideways reachable by keyboard. Everything works without it.
+// The `js` class on <html> says the script runs: CSS hides what only
+// matters without it (the pipeline cards' stage selectors until focused).
+document.documentElement.classList.add("js");
+
 document.addEventListener("htmx:configRequest", (event) => {
   // <input data-min-chars="2">: one letter would make the full-text index read
   // most of its entries, so typing waits for a second one (an empty box still
@@ -26,21 +30,22 @@ document.addEventListener("click", (event) => {
 
 document.addEventListener("keydown", (event) => {
   if (event.key !== "Escape") return;
-  document.querySelectorAll("details.usermenu[open]").forEach((menu) => {
+  document.querySelectorAll("details.usermenu[open], details.navmenu[open]").forEach((menu) => {
     menu.removeAttribute("open");
     menu.querySelector("summary").focus();
   });
 });
 
-// A table wider than its box scrolls inside it: give the box a tab stop and a
-// name so keyboard users can scroll it too, and say that it scrolls.
+// A table (or the pipeline board) wider than its box scrolls inside it: give
+// the box a tab stop and a name so keyboard users can scroll it too, and say
+// that it scrolls (CSS shows the hint for [data-scrolls]).
 function markScrollingTables() {
-  document.querySelectorAll(".table-wrap").forEach((wrap) => {
+  document.querySelectorAll(".table-wrap, .board-columns").forEach((wrap) => {
     const scrolls = wrap.scrollWidth > wrap.clientWidth + 1;
     if (scrolls && !wrap.hasAttribute("data-scrolls")) {
       const table = wrap.querySelector("table");
       const caption = table && table.caption ? table.caption.textContent.trim() : "";
-      const labelled = table && table.getAttribute("aria-label");
+      const labelled = table ? table.getAttribute("aria-label") : wrap.dataset.name;
       const section = wrap.closest("section, main");
       const heading = section && section.querySelector("h1, h2");
       const name = caption || labelled || (heading ? heading.textContent.trim() : "Table");
