@@ -67,6 +67,21 @@ def column(page, stage_id: int):
     return page.locator(f'.board-column[data-stage-id="{stage_id}"]')
 
 
+def choose_stage(page, opportunity: str, stage: str) -> None:
+    """As a keyboard user: Tab from the card's name to its stage selector
+    (with JavaScript it shows only once the card holds the focus)."""
+    page.get_by_role("link", name=opportunity, exact=True).focus()
+    page.keyboard.press("Tab")
+    select = page.get_by_label(f"Stage of {opportunity}")
+    expect(select).to_be_focused()
+    select.select_option(label=stage)
+
+
+def move_controls_width(page, opp_id: int) -> float:
+    """How wide the card's stage selector and Move button are drawn (1 px when out of sight)."""
+    return page.locator(f"#card-{opp_id} form.board-move").evaluate("f => f.getBoundingClientRect().width")
+
+
 def test_an_administrator_sets_up_a_pipeline_with_stages(app, page, live_url, shot):
     make_user(app)
     sign_in(page)
@@ -126,9 +141,15 @@ def test_moving_cards_with_javascript_by_drag_and_by_the_stage_selector(app, pag
     expect(column(page, first).locator(".board-totals")).to_contain_text("$120,000")
 
     # Keyboard: the card's stage selector and its Move button (HTMX swaps the board).
+    # With JavaScript they stay out of sight until the card holds the focus: Tab from its name.
     bursary = data["opps"]["Johnson bursary"]
+    assert move_controls_width(page, bursary) <= 1
+    page.get_by_role("link", name="Johnson bursary", exact=True).focus()
+    page.keyboard.press("Tab")
     select = page.get_by_label("Stage of Johnson bursary")
-    select.focus()
+    expect(select).to_be_focused()
+    assert move_controls_width(page, bursary) > 100
+    assert move_controls_width(page, hopper) <= 1  # the other cards keep theirs hidden
     select.select_option(str(third))
     page.keyboard.press("Tab")
     expect(page.get_by_role("button", name="Move Johnson bursary")).to_be_focused()
@@ -152,7 +173,7 @@ def test_moving_cards_with_javascript_by_drag_and_by_the_stage_selector(app, pag
     shot(page, "pipeline-board-phone", full_page=False)
     scrolls = page.evaluate("() => { const c = document.querySelector('.board-columns');"
                             " return c.scrollWidth > c.clientWidth; }")
-    assert scrolls, "on a narrow screen the columns scroll sideways"
+    assert scrolls, "on a narrow screen the columns scroll sideways, one stage at a time"
     page.set_viewport_size(DESKTOP)
     for path in [f"/pipeline/opportunities/{hopper}", "/pipeline/opportunities/", "/pipeline/forecast",
                  f"/pipeline/opportunities/{hopper}/edit"]:
@@ -179,7 +200,7 @@ def test_moving_a_card_without_javascript(app, nojs_page, live_url):
     names = list(data["stages"])
     second = data["stages"][names[1]][0]
     gala = data["opps"]["Annual gala table"]
-    page.get_by_label("Stage of Lovelace lab renovation").select_option(label=names[1])
+    choose_stage(page, "Lovelace lab renovation", names[1])
     page.get_by_role("button", name="Move Lovelace lab renovation").click()
     lovelace = data["opps"]["Lovelace lab renovation"]
     # The board opens at the moved card: the next Tab starts from it.
@@ -204,7 +225,7 @@ def test_winning_an_opportunity_records_the_gift(app, new_page, live_url, js):
     page.goto("/pipeline/")
     won = next(name for name, (_, outcome) in data["stages"].items() if outcome == "won")
     vaughan = data["opps"]["Vaughan library wing"]
-    page.get_by_label("Stage of Vaughan library wing").select_option(label=won)
+    choose_stage(page, "Vaughan library wing", won)
     page.get_by_role("button", name="Move Vaughan library wing").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Vaughan library wing is won")
     gift_form = page.locator("form", has=page.get_by_role("button", name="Record the gift"))
@@ -236,7 +257,7 @@ def test_losing_an_opportunity_asks_for_the_reason(app, new_page, live_url, js):
     page.goto("/pipeline/")
     lost_name, (lost_id, _) = next((n, v) for n, v in data["stages"].items() if v[1] == "lost")
     gala = data["opps"]["Annual gala table"]
-    page.get_by_label("Stage of Annual gala table").select_option(label=lost_name)
+    choose_stage(page, "Annual gala table", lost_name)
     page.get_by_role("button", name="Move Annual gala table").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Why was Annual gala table lost?")
     page.get_by_role("button", name="Mark it lost").click()
@@ -277,3 +298,63 @@ def test_a_new_opportunity_from_the_board(app, any_page, live_url):
     expect(page.get_by_role("heading", level=1)).to_have_text("Lovelace endowed chair")
     expect(page.locator(".opportunity-details")).to_contain_text("$2,000,000.00")
     expect(page.locator(".flash-success")).to_contain_text("is created in")
+
+
+def test_without_javascript_every_card_shows_its_stage_selector(app, nojs_page, live_url):
+    make_user(app)
+    data = seed_board(app)
+    sign_in(nojs_page)
+    nojs_page.goto("/pipeline/")
+    widths = [move_controls_width(nojs_page, opp) for opp in data["opps"].values()]
+    assert len(widths) == 5 and min(widths) > 100, widths
+
+
+def test_at_1280_px_the_board_shows_every_stage(app, page, live_url):
+    make_user(app)
+    data = seed_board(app)
+    sign_in(page)
+    page.goto("/pipeline/")
+    settle(page)
+    boxes = {name: column(page, stage_id).bounding_box() for name, (stage_id, _) in data["stages"].items()}
+    assert all(0 <= box["x"] and box["x"] + box["width"] <= DESKTOP["width"] for box in boxes.values()), boxes
+    outcomes = dict(data["stages"].values())
+    narrow = [boxes[n]["width"] for n, (sid, _) in data["stages"].items() if outcomes[sid] in ("won", "lost")]
+    wide = [boxes[n]["width"] for n, (sid, _) in data["stages"].items() if outcomes[sid] == "open"]
+    assert len(narrow) == 2 and max(narrow) < min(wide), boxes
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= DESKTOP["width"]
+    expect(page.locator(".board-scroll-hint")).to_be_hidden()  # nothing to scroll to
+    expect(page.get_by_role("navigation", name="Stages")).to_be_hidden()
+
+
+def test_on_a_phone_the_board_shows_one_stage_at_a_time(app, any_page, live_url):
+    page = any_page
+    page.set_viewport_size(PHONE)
+    make_user(app)
+    data = seed_board(app)
+    sign_in(page)
+    page.goto("/pipeline/")
+    settle(page)
+    switcher = page.get_by_role("navigation", name="Stages")
+    names = list(data["stages"])
+    expect(switcher.get_by_role("link")).to_have_count(len(names))
+    expect(switcher.get_by_role("link").first).to_have_text(f"{names[0]} 2")  # its name and how many cards
+
+    def in_view() -> list[str]:
+        """The stages whose column is inside the window."""
+        return page.evaluate("""() => [...document.querySelectorAll('.board-column')].filter(c => {
+            const b = c.getBoundingClientRect(); return b.left >= -1 && b.right <= innerWidth + 1; })
+            .map(c => c.querySelector('h2').textContent)""")
+
+    assert in_view() == [names[0]]
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    lost = next(n for n, (_, outcome) in data["stages"].items() if outcome == "lost")
+    switcher.get_by_role("link", name=lost).click()
+    page.wait_for_function("(name) => [...document.querySelectorAll('.board-column')].some(c =>"
+                           " c.querySelector('h2').textContent === name"
+                           " && Math.abs(c.getBoundingClientRect().left - c.parentElement.getBoundingClientRect().left) < 2)",
+                           arg=lost)
+    assert in_view() == [lost]
+    if page.steward_js:  # the stage in view is the current one, and the page did not jump
+        expect(switcher.get_by_role("link", name=lost)).to_have_attribute("aria-current", "true")
+        expect(switcher.locator("[aria-current]")).to_have_count(1)
+    screenshot(page, f"pipeline-board-phone-lost-{'js' if page.steward_js else 'nojs'}", full_page=False)
