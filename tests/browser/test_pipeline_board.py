@@ -349,9 +349,9 @@ def test_on_a_phone_the_board_shows_one_stage_at_a_time(app, any_page, live_url)
     assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
     lost = next(n for n, (_, outcome) in data["stages"].items() if outcome == "lost")
     switcher.get_by_role("link", name=lost).click()
-    page.wait_for_function("(name) => [...document.querySelectorAll('.board-column')].some(c =>"
-                           " c.querySelector('h2').textContent === name"
-                           " && Math.abs(c.getBoundingClientRect().left - c.parentElement.getBoundingClientRect().left) < 2)",
+    page.wait_for_function("""(name) => [...document.querySelectorAll('.board-column')].some(c =>
+        c.querySelector('h2').textContent === name
+        && Math.abs(c.getBoundingClientRect().left - c.parentElement.getBoundingClientRect().left) < 2)""",
                            arg=lost)
     assert in_view() == [lost]
     if page.steward_js:  # the stage in view is the current one, and the page did not jump
