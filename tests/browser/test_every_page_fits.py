@@ -63,7 +63,7 @@ def _seed_long_values(app) -> int:
     from app import settings
     from app.extensions import db
     from app.models import User
-    from modules.contacts import records
+    from modules.contacts.people import records
     from modules.pipeline import gifts
     from modules.pipeline import opportunities as service
     from modules.pipeline.models import Pipeline
