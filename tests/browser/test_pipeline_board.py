@@ -206,6 +206,7 @@ def test_moving_a_card_without_javascript(app, nojs_page, live_url):
     # The board opens at the moved card: the next Tab starts from it.
     expect(page).to_have_url(f"{live_url}/pipeline/{data['pipeline_id']}/board#card-{lovelace}")
     expect(page.locator(".flash-success")).to_have_text(f"Lovelace lab renovation moved to {names[1]}.")
+    settle(page)  # the fragment sets where Tab starts once the page has loaded
     page.keyboard.press("Tab")
     expect(page.get_by_role("link", name="Lovelace lab renovation")).to_be_focused()
     expect(column(page, second).locator(f"#card-{lovelace}")).to_be_visible()
