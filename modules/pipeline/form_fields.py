@@ -21,7 +21,7 @@ from wtforms.utils import unset_value
 from wtforms.validators import ValidationError
 
 from app.ids import parse_id
-from modules.pipeline.money import AmountError, format_money, parse_amount
+from modules.pipeline.money import AmountError, format_amount, format_money, parse_amount
 
 
 def amount_meaning(value):
@@ -35,7 +35,8 @@ def amount_meaning(value):
 
 
 class AmountField(StringField):
-    """Typed like '1,250' or '$1,250.00'; `.amount` is the Decimal once valid."""
+    """Typed like '1,250' or '$1,250.00' (in the organisation's locale:
+    '1.250,00' in German); `.amount` is the Decimal once valid."""
 
     amount: Decimal | None = None
 
@@ -56,6 +57,8 @@ class AmountField(StringField):
     def _value(self) -> str:
         if self.text is not None:
             return self.text
+        if isinstance(self.data, Decimal):
+            return format_amount(self.data)  # in the org locale, so posting it back is no change
         return "" if self.data is None else str(self.data)
 
     def pre_validate(self, form):

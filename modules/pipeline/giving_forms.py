@@ -27,7 +27,7 @@ from modules.contacts.lists import search
 from modules.contacts.models import Contact
 from modules.pipeline.form_fields import AmountField, ContactField, SoftCreditsField
 from modules.pipeline.models import FREQUENCIES, PAYMENT_METHODS, TRIBUTE_KINDS, Appeal, Fund, SoftCredit
-from modules.pipeline.money import AmountError, parse_amount
+from modules.pipeline.money import AmountError, format_amount, parse_amount
 
 MAX_CREDITS = 10
 PICKER_RESULTS = 8
@@ -304,7 +304,7 @@ def credit_rows(source, *, initial=(), adding: bool = False, removing: int | Non
         credits = list(initial)
         names = contact_names(c.contact_id for c in credits)
         rows = [CreditRow(i, picker(f"sc-{i}-contact", "Credit to", {}, initial=c.contact_id, names=names),
-                          str(c.amount), c.role) for i, c in enumerate(credits)]
+                          format_amount(c.amount), c.role) for i, c in enumerate(credits)]
     if adding and len(rows) < MAX_CREDITS:
         rows.append(CreditRow(len(rows), Picker(f"sc-{len(rows)}-contact", "Credit to")))
     # Renumber so the fields run 0..n-1 again.

@@ -20,7 +20,7 @@ from modules.contacts.models import Contact
 from modules.pipeline import gifts as giving
 from modules.pipeline import opportunities as service
 from modules.pipeline.models import LOST, WON, Appeal, Fund, Gift, Opportunity, Pledge, Stage
-from modules.pipeline.money import format_money
+from modules.pipeline.money import format_amount, format_money
 from modules.pipeline.pipeline_forms import (
     LoseForm,
     MoveForm,
@@ -113,7 +113,7 @@ def opportunity_new():
 
 def _edit_form(opp: Opportunity, formdata=None) -> OpportunityForm:
     """The edit form for `opp`: as stored (formdata=None) or as posted."""
-    form = OpportunityForm(formdata=formdata, obj=opp, owner=opp.owner_id or 0, amount=f"{opp.amount:,.2f}")
+    form = OpportunityForm(formdata=formdata, obj=opp, owner=opp.owner_id or 0, amount=format_amount(opp.amount))
     del form.stage, form.contact  # the stage moves on the board; the contact stays
     form.owner.choices = owner_choices()
     return form
@@ -227,7 +227,7 @@ def _giving_choices(form) -> None:
 
 def _won_forms(opp: Opportunity, gift_form=None, pledge_form=None):
     today = service.today()
-    amount = f"{opp.amount:,.2f}" if opp.amount else ""
+    amount = format_amount(opp.amount) if opp.amount else ""
     gift_form = gift_form or WinGiftForm(formdata=None, amount=amount, received_on=today)
     pledge_form = pledge_form or WinPledgeForm(formdata=None, amount=amount, pledged_on=today, first_due=today)
     for form in (gift_form, pledge_form):

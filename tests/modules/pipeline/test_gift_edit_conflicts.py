@@ -51,11 +51,11 @@ def _open_both(app, url):
 
 
 def test_an_amount_written_another_way_is_no_change(app, people):
-    """The second person's page shows 1250.50; posting it back as "$1,250.5"
+    """The second person's page shows 1,250.50; posting it back as "$1,250.5"
     means the same amount, so the first person's new amount stays."""
     gift_id, url = _gift(app, people)
     first, second, form_a, form_b = _open_both(app, url)
-    assert form_b["amount"] == "1250.50"
+    assert form_b["amount"] == "1,250.50"
     assert first.post(url, data=changed(form_a, amount="1,300.00")).status_code == 303
 
     saved = second.post(url, data=changed(form_b, amount="$1,250.5", notes="Matched by employer"))

@@ -44,7 +44,7 @@ def test_the_pledge_page_links_to_a_form_showing_the_schedule(app, admin_client,
     url = f"/pipeline/pledges/{pledge_id}/edit"
     data = form_data(admin_client.get(url).get_data(as_text=True), url)
     assert (data["amount"], data["pledged_on"], data["installments"], data["frequency"], data["first_due"]) == \
-        ("1200.00", "2026-01-20", "4", "quarterly", "2026-02-01")
+        ("1,200.00", "2026-01-20", "4", "quarterly", "2026-02-01")
 
 
 def test_changing_the_schedule_lays_the_installments_out_again(app, admin_client, pledge_id):
