@@ -12,10 +12,11 @@ from zoneinfo import available_timezones
 
 from flask import request
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
-from wtforms.validators import Optional, Regexp
+from wtforms import SelectField
+from wtforms.validators import Optional
 
 from app import countries, regional
+from app.currencies import CurrencyField
 from app.forms import choices
 
 PROPOSE = "country_defaults"
@@ -24,9 +25,6 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
           "October", "November", "December")
 PAPERS = {"A4": "A4 (210 × 297 mm)", "Letter": "US Letter (8.5 × 11 in)"}
 
-
-def _upper(value):
-    return value.strip().upper() if isinstance(value, str) else value
 
 
 def _month(value):
@@ -38,10 +36,7 @@ class RegionalForm(FlaskForm):
                           description="Where your organisation is. Steward proposes the settings below from it.")
     timezone = SelectField("Timezone", validators=[Optional()],
                            description="Dates and times are shown in this timezone.")
-    currency = StringField("Currency", validators=[
-        Optional(), Regexp(r"^[A-Z]{3}$", message="Use a three-letter ISO 4217 code, like USD, EUR or GBP.")],
-        filters=[_upper], description="The three-letter ISO 4217 code of the money you receive.",
-        render_kw={"list": "currency-codes", "maxlength": 3, "autocomplete": "off"})
+    currency = CurrencyField(blank=FROM_COUNTRY, description="The money you receive (ISO 4217).")
     locale = SelectField("Language and region", validators=[Optional()],
                          description="Used for the page language and for dates and amounts.")
     phone_region = SelectField("Phone numbers", validators=[Optional()],

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from app.currencies import CurrencyField
 from app.dates import org_zone
 from app.extensions import db
 from app.forms import choices
@@ -47,12 +48,6 @@ def _id_or_none(value):
     return int(value)
 
 
-class Currency:
-    def __call__(self, form, field):
-        if field.data and (len(field.data) != 3 or not field.data.isalpha()):
-            raise ValidationError("Use a three-letter currency code, like USD or EUR.")
-
-
 def fund_choices(current: int | None = None) -> list:
     rows = db.session.execute(select(Fund.id, Fund.name, Fund.active)
                               .order_by(Fund.position, Fund.name).limit(500)).all()
@@ -78,9 +73,7 @@ class _Designation:
 
 class GiftForm(FlaskForm, _Designation):
     amount = AmountField("Amount", render_kw={"inputmode": "decimal", "autocomplete": "off"})
-    currency = StringField("Currency", validators=[Optional(), Currency()], filters=[_upper],
-                           description="Three letters; blank for the organisation's currency.",
-                           render_kw={"maxlength": 3, "size": 4})
+    currency = CurrencyField(org_is_blank=True)
     received_on = DateField("Date received", validators=[DataRequired("Enter the date the gift was received.")])
     payment_method = SelectField("Payment method", choices=choices({"": "Not recorded", **PAYMENT_METHODS}),
                                  default="")
@@ -126,9 +119,7 @@ class GiftForm(FlaskForm, _Designation):
 
 class PledgeForm(FlaskForm, _Designation):
     amount = AmountField("Amount pledged", render_kw={"inputmode": "decimal", "autocomplete": "off"})
-    currency = StringField("Currency", validators=[Optional(), Currency()], filters=[_upper],
-                           description="Three letters; blank for the organisation's currency.",
-                           render_kw={"maxlength": 3, "size": 4})
+    currency = CurrencyField(org_is_blank=True)
     pledged_on = DateField("Date pledged", validators=[DataRequired("Enter the date of the pledge.")])
     installments = IntegerField("Number of installments", default=1, validators=[
         InputRequired("Enter how many installments (1 for a single payment)."),
@@ -160,9 +151,7 @@ class PledgeEditForm(FlaskForm, _Designation):
 
 class RecurringForm(FlaskForm, _Designation):
     amount = AmountField("Amount each time", render_kw={"inputmode": "decimal", "autocomplete": "off"})
-    currency = StringField("Currency", validators=[Optional(), Currency()], filters=[_upper],
-                           description="Three letters; blank for the organisation's currency.",
-                           render_kw={"maxlength": 3, "size": 4})
+    currency = CurrencyField(org_is_blank=True)
     frequency = SelectField("How often", choices=choices(FREQUENCIES), default="monthly")
     starts_on = DateField("First gift due", validators=[DataRequired("Enter when the first gift is due.")])
     ends_on = DateField("Last gift due", validators=[Optional()],

@@ -14,8 +14,9 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from app.currencies import CurrencyField
 from app.forms import choices
 from modules.pipeline.form_fields import AmountField
 from modules.pipeline.models import FREQUENCIES, OUTCOMES, PAYMENT_METHODS
@@ -24,11 +25,7 @@ OUTCOME_LABELS = {"open": "Open", "won": "Won", "lost": "Lost"}
 
 
 def _currency():
-    return StringField("Currency", validators=[
-        DataRequired("Enter a currency code."),
-        Regexp(r"^[A-Za-z]{3}$", message="A currency is three letters, like USD or EUR.")],
-        filters=[lambda v: v.strip().upper() if isinstance(v, str) else v],
-        description="Three letters, like USD, GBP or EUR.")
+    return CurrencyField(required=True)
 
 
 def _choose(message: str):

@@ -36,7 +36,7 @@ def test_settings_show_errors_next_to_fields(app, admin_client):
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Enter your organisation&#39;s name." in html or "Enter your organisation's name." in html
-    assert "Use a three-letter ISO 4217 code" in html
+    assert "EURO is not a currency code" in html and 'id="currency-error"' in html
     assert 'id="timezone-error"' in html and 'id="locale-error"' in html
     with app.app_context():
         assert db.session.scalar(db.select(Setting.key)) is None

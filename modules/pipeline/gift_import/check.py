@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from app import settings
+from app import currencies, settings
 from modules.contacts.importer import matching, unknown_values
 from modules.pipeline.gift_import import closed_lists
 from modules.pipeline.models import PAYMENT_METHODS
@@ -102,6 +102,12 @@ def read_row(line: int, cells: list[str], headers: list[str], mapping: dict[str,
         v["amount"] = parse_amount(raw.get("amount", ""))
     except AmountError as error:
         problems.append(f"Amount: {error}")
+    code = raw.get("currency", "").upper()
+    if code and not currencies.is_currency(code):
+        problems.append(f"Currency: “{raw['currency']}” is not a currency code; write an ISO 4217 code "
+                        "like USD, EUR or GBP.")
+    elif code:
+        v["currency"] = code
     day = parse_date(raw.get("received_on", ""), lookups.month_first)
     if day is None:
         problems.append("Date: enter it like 2026-03-01." if raw.get("received_on") else "Date: missing.")

@@ -13,6 +13,7 @@ TARGETS = (
            ("last name", "lastname", "surname", "family name", "donor last name")),
     Target("postcode", "Donor postcode", "Donor", ("postcode", "post code", "postal code", "zip", "zip code")),
     Target("amount", "Amount", "Gift", ("amount", "gift amount", "donation", "donation amount", "value", "total")),
+    Target("currency", "Currency (ISO code)", "Gift", ("currency", "currency code", "ccy")),
     Target("received_on", "Date received", "Gift",
            ("date", "gift date", "received", "received on", "date received", "donation date", "payment date")),
     Target("fund", "Fund (name or code)", "Gift", ("fund", "designation", "fund name", "fund code")),

@@ -145,6 +145,7 @@ def execute(run: GiftImport, *, user=None, progress: Callable[[int, int], None] 
                             v[f"{key}_id"] = closed_lists.create(run, lookups.lists[key], v[f"new_{key}"])
                     gift = gifts.record_gift(
                         contact_id=contact_id, amount=v["amount"], received_on=v["received_on"], user=user,
+                        currency=v.get("currency"),
                         fund_id=v.get("fund_id"), appeal_id=v.get("appeal_id"),
                         payment_method=v.get("payment_method", ""), reference=v["reference"],
                         anonymous=v.get("anonymous", False), notes=v["notes"], import_id=run.id,

@@ -141,7 +141,7 @@ def test_new_opportunity_for_a_contact_with_errors_next_to_the_fields(app, admin
                                         "stage": first_id, "owner": 0})
     html = bad.get_data(as_text=True)
     assert bad.status_code == 422
-    for message in ("Give the opportunity a name.", "is not an amount", "A currency is three letters"):
+    for message in ("Give the opportunity a name.", "is not an amount", "DOLLARS is not a currency code"):
         assert message in html
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(Opportunity)) == 0
