@@ -61,7 +61,7 @@ def choices(*, blank: tuple[str, str] | None = None, current: str | None = None,
     kept so the page shows it (saving it again is refused by `CurrencyCode`)."""
     org = org_currency()
     if org_is_blank:
-        blank = ("", f"{org} — {name(org)} (the organisation’s currency)")
+        blank = ("", f"{org} — {name(org)} (default)")
     out = [blank] if blank else []
     first = ([org] if not org_is_blank or (current or "").upper() == org else []) + [c for c in COMMON if c != org]
     rest = sorted((c for c in codes() if c not in first and c != org), key=lambda c: name(c).casefold())

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
+
+import wtforms
 from wtforms import EmailField, PasswordField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, StopValidation, ValidationError
 
 from app.auth.passwords import password_problem
 
@@ -41,3 +45,58 @@ def choices(pairs) -> list[SelectChoice]:
     """`[(value, label), ...]` or `{value: label}` as WTForms choices."""
     items = pairs.items() if isinstance(pairs, dict) else pairs
     return [SelectChoice(value, label) for value, label in items]
+
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+
+
+class DateProblem(ValueError):
+    """What is wrong with a typed date, in words for the field."""
+
+
+def read_date(text) -> date | None:
+    """'2025-03-01' -> date; '' -> None; DateProblem naming the actual
+    problem otherwise: "30 February 2025 does not exist.", "There is no
+    month 13.", "Write the date as YYYY-MM-DD."."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    match = _ISO_DATE.fullmatch(text)
+    if not match:
+        raise DateProblem("Write the date as YYYY-MM-DD.")
+    year, month, day = (int(part) for part in match.groups())
+    if not 1 <= month <= 12:
+        raise DateProblem(f"There is no month {month}.")
+    if year < 1:
+        raise DateProblem("There is no year 0.")
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise DateProblem(f"{day} {MONTHS[month - 1]} {year} does not exist.") from None
+
+
+class DateField(wtforms.DateField):
+    """A date typed as YYYY-MM-DD (an <input type=date>). An impossible date
+    keeps what was typed (`raw_data`) and its message names the problem;
+    no later validator runs, and a required date is checked with
+    InputRequired (DataRequired would clear that message and say "enter
+    a date" instead), so `DataRequired` given here is read as InputRequired."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        validators = [InputRequired(v.message) if isinstance(v, DataRequired) else v for v in validators or ()]
+        super().__init__(label, validators, **kwargs)
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        try:
+            self.data = read_date(valuelist[0])
+        except DateProblem as problem:
+            self.data = None
+            raise ValueError(str(problem)) from None
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()  # its own message is already in `errors`

@@ -6,7 +6,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
-    DateField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -15,7 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.admin.audit_words import record_type_choices
-from app.forms import choices, email_field
+from app.forms import DateField, choices, email_field
 from app.regional_form import RegionalForm, first
 
 

@@ -16,13 +16,13 @@ from decimal import Decimal
 
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app.currencies import CurrencyField
 from app.dates import org_zone
 from app.extensions import db
-from app.forms import choices
+from app.forms import DateField, choices
 from app.ids import parse_id
 from modules.contacts.lists import search
 from modules.contacts.models import Contact

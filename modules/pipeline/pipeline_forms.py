@@ -7,7 +7,6 @@ from flask import request
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -17,7 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app.currencies import CurrencyField
-from app.forms import choices
+from app.forms import DateField, choices
 from modules.pipeline.form_fields import AmountField
 from modules.pipeline.models import FREQUENCIES, OUTCOMES, PAYMENT_METHODS
 

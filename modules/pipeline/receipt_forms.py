@@ -4,10 +4,10 @@ and the receipt settings (address, registration number, signature, paper)."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from app.forms import choices
+from app.forms import DateField, choices
 from modules.pipeline.models import ReceiptTemplate
 from modules.pipeline.receipts.options import PAPERS
 

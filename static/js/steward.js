@@ -61,3 +61,39 @@ function markScrollingTables() {
 document.addEventListener("DOMContentLoaded", markScrollingTables);
 document.addEventListener("htmx:afterSettle", markScrollingTables);
 window.addEventListener("resize", markScrollingTables);
+
+// A browser's date box sends "" for a date that does not exist (30 February),
+// so the server would only see a missing date. On submit, a date input whose
+// validity.badInput is set gets the server's error markup next to it
+// (<p class="error" id="FIELD-error">, aria-invalid, aria-describedby) and the
+// submit is stopped, with the focus on the first such field.
+const NO_SUCH_DATE = "That date does not exist.";
+function markBadDate(input) {
+  const errorId = input.id + "-error";
+  let error = document.getElementById(errorId);
+  if (!error) {
+    error = document.createElement("p");
+    error.className = "error";
+    error.id = errorId;
+    const box = input.closest(".field") || input.parentNode;
+    const hint = box.querySelector(".hint");
+    box.insertBefore(error, hint ? hint.nextSibling : input.nextSibling);
+  }
+  error.textContent = NO_SUCH_DATE;
+  const box = input.closest(".field");
+  if (box) box.classList.add("has-error");
+  input.setAttribute("aria-invalid", "true");
+  const described = (input.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+  if (!described.includes(errorId)) described.push(errorId);
+  input.setAttribute("aria-describedby", described.join(" "));
+}
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (event.submitter && event.submitter.hasAttribute("formnovalidate")) return;
+  const bad = Array.from(form.querySelectorAll('input[type="date"]')).filter((i) => i.validity.badInput);
+  if (!bad.length) return;
+  event.preventDefault();
+  event.stopImmediatePropagation();
+  bad.forEach(markBadDate);
+  bad[0].focus();
+}, true);

@@ -90,10 +90,9 @@ def parse(field: CustomField, raw) -> object:
             raise ValueError("Enter a number, like 12 or 3.5.")
         return number
     if field.type == "date":
-        try:
-            return date.fromisoformat(text)
-        except ValueError:
-            raise ValueError("Enter a date as YYYY-MM-DD.") from None
+        from app.forms import read_date
+
+        return read_date(text)  # DateProblem (a ValueError) names what is wrong
     if field.type == "yes_no":
         lowered = text.lower()
         if lowered in ("yes", "y", "true", "1"):

@@ -29,7 +29,7 @@ from wtforms.validators import Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.extensions import db
-from app.forms import choices
+from app.forms import DateProblem, choices, read_date
 from app.ids import parse_id
 from app.models import User
 from modules.contacts.models import OPT_IN, OPT_OUT, PERSON, Contact, CustomField
@@ -300,12 +300,16 @@ def clean(form: ContactForm, contact: Contact | None = None) -> Cleaned | None:
             out.values["birth_date"] = None
             if form.birth_date.data:
                 try:
-                    born = date.fromisoformat(form.birth_date.data)
-                    if born > date.today() or born.year < 1870:
-                        raise ValueError
-                    out.values["birth_date"] = born
-                except ValueError:
-                    form.birth_date.errors.append("Enter a past date as YYYY-MM-DD.")
+                    born = read_date(form.birth_date.data)
+                except DateProblem as problem:
+                    form.birth_date.errors.append(str(problem))
+                else:
+                    if born > date.today():
+                        form.birth_date.errors.append("A birth date cannot be in the future.")
+                    elif born.year < 1870:
+                        form.birth_date.errors.append("Enter a birth date after 1870.")
+                    else:
+                        out.values["birth_date"] = born
             out.values["household_id"] = None
             if form.household.data:
                 household, problem = relations.resolve(form.household.data, kind="household")

@@ -10,12 +10,13 @@ from __future__ import annotations
 from flask import abort, flash, make_response, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
 from app import edits
 from app.extensions import db
+from app.forms import DateField
 from app.forms import choices as select_choices
 from app.htmx import confirm_page, is_htmx, page_or_fragment, redirect_after_post
 from app.ids import as_id, parse_id

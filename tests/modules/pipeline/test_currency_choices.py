@@ -61,7 +61,7 @@ def test_a_gift_form_offers_a_select_and_refuses_xyz(admin_client, app, donor):
     page = admin_client.get(url).get_data(as_text=True)
     select_html = re.search(r'<select[^>]*name="currency".*?</select>', page, re.S).group(0)
     assert re.findall(r'<option[^>]*value="([^"]*)"', select_html)[:3] == ["", "EUR", "GBP"]
-    assert "USD — US Dollar (the organisation’s currency)" in select_html
+    assert "USD — US Dollar (default)" in select_html
     refused = _post(admin_client, url, {"contact_id": donor, "amount": "10", "currency": "XYZ",
                                         "received_on": "2026-03-01", "sc_count": "0"})
     html = refused.get_data(as_text=True)
