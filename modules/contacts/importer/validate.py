@@ -11,9 +11,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from app import settings
+from app.languages import language_code
 from modules.contacts.importer import numbers
 from modules.contacts.importer.documents import fold  # search.fold, cached
 from modules.contacts.models import HOUSEHOLD, OPT_IN, OPT_OUT, OPT_UNKNOWN, ORGANISATION, PERSON, CustomField
@@ -52,6 +54,8 @@ COUNTRY_NAMES = {"united kingdom": "GB", "uk": "GB", "great britain": "GB", "eng
                  "spain": "ES", "italy": "IT", "netherlands": "NL", "belgium": "BE", "india": "IN"}
 MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
                                       "nov", "dec"), start=1)}
+# ISO 3166-1 alpha-2, as the contact form checks it (people/forms.py ISO_COUNTRIES).
+ISO_COUNTRIES = phonenumbers.SUPPORTED_REGIONS
 NAME_KEYS = ("first_name", "last_name", "full_name", "preferred_name", "middle_name")
 
 
@@ -181,6 +185,12 @@ class RowReader:
         for key in self._text:
             if key in raw:
                 values[key] = raw[key]
+        if "preferred_language" in values:
+            try:
+                values["preferred_language"] = language_code(values["preferred_language"])
+            except ValueError as error:
+                problems.append((self.header_of["preferred_language"], str(error)))
+                del values["preferred_language"]
         # kind and name
         if "kind" in raw:
             kind = KIND_WORDS.get(fold(raw["kind"]))
@@ -229,7 +239,7 @@ class RowReader:
         if "country" in address:
             code = address["country"].upper() if len(address["country"]) == 2 else \
                 COUNTRY_NAMES.get(fold(address["country"]), "")
-            if not code.isalpha() or len(code) != 2:
+            if code not in ISO_COUNTRIES:
                 problems.append((self.header_of["country"],
                                  f"“{address['country']}” is not a country code: use two letters, like GB or US."))
                 address.pop("country")

@@ -31,6 +31,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from app.extensions import db
 from app.forms import DateProblem, choices, read_date
 from app.ids import parse_id
+from app.languages import LanguageCode
+from app.languages import normalise as normalise_language
 from app.models import User
 from modules.contacts.models import OPT_IN, OPT_OUT, PERSON, Contact, CustomField
 from modules.contacts.people import custom_fields, phones
@@ -107,7 +109,9 @@ class _PersonIdentity:
     birth_date = StringField("Birth date", validators=[Optional()], filters=[_strip],
                              render_kw={"type": "date"})
     pronouns = _text("Pronouns", 40, description="she/her, they/them…")
-    preferred_language = _text("Preferred language", 20, description="A language code: en, fr, es-MX…")
+    preferred_language = StringField("Preferred language", validators=[Optional(), Length(max=20), LanguageCode()],
+                                     filters=[_strip, normalise_language],
+                                     description="A language code: en, fr, es-MX…")
     household = StringField("Household", filters=[_strip], validators=[Length(max=220)],
                             description="Type to search by name, or enter the household's number.",
                             render_kw={"autocomplete": "off", "list": "household-options"})
