@@ -230,7 +230,7 @@ class Cursor:
     def parse(cls, text: str | None) -> Cursor | None:
         try:
             amount, _, ident = (text or "").partition("_")
-            return cls(parse_amount(amount, allow_zero=True), as_id(ident))
+            return cls(parse_amount(Decimal(amount), allow_zero=True), as_id(ident))  # machine text, not a locale's
         except (ArithmeticError, ValueError):
             return None
 

@@ -85,7 +85,7 @@ def test_a_stale_amount_shows_the_conflict_and_saves_the_choice(app, two_pages, 
     expect(alert).to_contain_text("Someone else saved this while you were editing.")
     clash = sam.locator("#amount-conflict")
     expect(clash).to_contain_text(re.compile(r"Ada Admin changed this at .+ to:"))
-    expect(clash.locator(".edit-theirs")).to_have_text("1300.00")
+    expect(clash.locator(".edit-theirs")).to_have_text("1,300.00")
     expect(sam.get_by_label("Amount", exact=True)).to_have_value("1,275.00")  # what Sam typed, still there
     expect(sam.get_by_label("Notes")).to_have_value("Pledge payment, see letter")
     assert _stored(app, gift_id) == (Decimal("1300.00"), "CHQ 1044", "")
