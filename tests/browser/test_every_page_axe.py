@@ -28,8 +28,16 @@ def _at_both_widths(page, label: str, found: dict) -> None:
     same document, laid out narrow), then back to desktop."""
     found[f"{label} at 1280 px"] = _blocking(page)
     page.set_viewport_size(PHONE)
+    _after_resize(page)
     found[f"{label} at 390 px"] = _blocking(page)
     page.set_viewport_size(DESKTOP)
+    _after_resize(page)
+
+
+def _after_resize(page) -> None:
+    """Two animation frames: the resize event, and what steward.js does on
+    it (a table that now scrolls becomes a named tab stop), have then run."""
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
 
 
 def _is_page(response) -> bool:
