@@ -2,11 +2,11 @@
 paper size, phone region, the fiscal year's first month and the wording of
 tax receipts.
 
-Names, calling codes and timezones come from `phonenumbers` (its geocoder
-and timezone data); the rest is a small curated table. Babel would give
-every country's currency and locale; it is not a dependency, so the tables
-below cover ISO 4217 for every region `phonenumbers` knows, and locales for
-the languages Steward offers.
+Calling codes and timezones come from `phonenumbers`, country names from
+Babel's CLDR data (not phonenumbers' geocoder: importing it holds about
+100 MB in every web worker); the rest is a small curated table covering
+ISO 4217 for every region `phonenumbers` knows, and locales for the
+languages Steward offers.
 
 These are *proposals*: every value can be changed before it is saved.
 """
@@ -17,7 +17,8 @@ from functools import lru_cache
 from zoneinfo import available_timezones
 
 import phonenumbers
-from phonenumbers import PhoneNumberType, geocoder
+from babel import Locale
+from phonenumbers import PhoneNumberType
 from phonenumbers import timezone as phone_zones
 
 # ISO 3166 region -> ISO 4217 currency (2026: Bulgaria uses the euro, the
@@ -89,10 +90,6 @@ _ZONES = {"US": "America/New_York", "CA": "America/Toronto", "RU": "Europe/Mosco
           "AR": "America/Argentina/Buenos_Aires", "GL": "America/Nuuk", "AU": "Australia/Sydney",
           "BR": "America/Sao_Paulo", "CN": "Asia/Shanghai", "ID": "Asia/Jakarta", "UA": "Europe/Kyiv"}
 
-# Regions the geocoder has no English name for.
-_NAMES = {"AC": "Ascension Island", "BL": "Saint Barthélemy", "EH": "Western Sahara", "MF": "Saint Martin",
-          "TA": "Tristan da Cunha", "XK": "Kosovo"}
-
 FACTS = ("country", "timezone", "currency", "locale", "phone_region", "paper", "fiscal_year_start_month",
          "receipt_wording")
 
@@ -100,11 +97,8 @@ FACTS = ("country", "timezone", "currency", "locale", "phone_region", "paper", "
 @lru_cache(maxsize=1)
 def names() -> dict[str, str]:
     """Region code -> English name, sorted by name."""
-    found = {}
-    for region in phonenumbers.SUPPORTED_REGIONS:
-        number = phonenumbers.example_number(region)
-        name = geocoder.country_name_for_number(number, "en") if number else ""
-        found[region] = name or _NAMES.get(region, region)
+    cldr = Locale.parse("en").territories
+    found = {region: cldr.get(region, region) for region in phonenumbers.SUPPORTED_REGIONS}
     return dict(sorted(found.items(), key=lambda item: item[1]))
 
 
