@@ -193,6 +193,13 @@ def new():
     if request.method == "GET":
         form.owner_id.data = str(getattr(records._actor(), "id", "") or "")
         return _form_page(form, None, kind)
+    if (more := request.form.get("again")) in forms.ROWS:
+        # "Add another email" without JavaScript: the form comes back with
+        # what was typed and one more row; nothing is created until the
+        # person saves, so Cancel leaves no half-entered contact behind.
+        forms.add_blank_rows(form)
+        getattr(form, more).append_entry()
+        return _render("contacts/contact_form.html", 200, form=form, contact=None, kind=kind)
     cleaned = forms.clean(form)
     if cleaned is None:
         return _form_page(form, None, kind, 422)
@@ -201,9 +208,6 @@ def new():
     if cleaned.values.get("household_id"):
         relations._note(cleaned.values["household_id"], f"{contact.display_name} joined the household")
     db.session.commit()
-    if request.form.get("again"):
-        flash(f"{contact.display_name} is saved. Add more below.", "success")
-        return redirect_after_post(url_for("contacts.edit", contact_id=contact.id))
     flash(f"{contact.display_name} is saved.", "success")
     return redirect_after_post(_page_url(contact), trigger=CHANGED)
 

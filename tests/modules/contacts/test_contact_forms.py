@@ -340,3 +340,22 @@ def test_a_volunteer_may_look_but_not_change(app, client):
                 f"/contacts/{cid}/household", f"/contacts/{cid}/relationships", f"/contacts/{cid}/trash",
                 f"/contacts/{cid}/restore"):
         assert post_form(client, url, {}, page=f"/contacts/{cid}").status_code == 403, url
+
+
+def test_adding_a_row_without_javascript_creates_nothing_yet(app, admin_client):
+    """Issue 16, part 2: "Add another email" posted the form and saved the
+    contact, so Cancel then left a half-entered record behind."""
+    response = post_form(admin_client, "/contacts/new?kind=person", {
+        "first_name": "Ann", "last_name": "", "emails-0-email": "ann@example.org", "emails-1-email": "",
+        "again": "emails"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and contacts(app) == []
+    assert 'value="Ann"' in html and 'value="ann@example.org"' in html
+    assert 'name="emails-2-email"' in html and 'name="emails-3-email"' not in html  # one more row
+    assert 'class="error"' not in html  # nothing was checked yet: the person is still typing
+    saved = post_form(admin_client, "/contacts/new?kind=person", {
+        "first_name": "Ann", "last_name": "Smith", "emails-0-email": "ann@example.org",
+        "emails-2-email": "ann@work.example"})
+    assert saved.status_code == 303
+    [ann] = contacts(app)
+    assert ann.display_name == "Ann Smith"
