@@ -47,13 +47,20 @@ def read() -> dict[str, ClosedList]:
             "payment_method": payment_methods()}
 
 
+class AwaitingChoice(str):
+    """A row's problem that the preview's unknown-values table settles: the
+    preview counts these rows instead of listing each (`awaiting` is True)."""
+
+    awaiting = True
+
+
 def not_known(closed: ClosedList, text: str) -> str:
     """A row's problem when its value is unknown and nothing is chosen for it."""
     if closed.key == "payment_method":
-        return (f"Payment method “{text}” is not one of: {', '.join(PAYMENT_METHODS.values())}; "
-                "choose which one it means in the preview.")
-    return (f"No {closed.noun} is named or coded “{text}”; choose in the preview whether to create it "
-            "or use an existing one.")
+        return AwaitingChoice(f"Payment method “{text}” is not one of: {', '.join(PAYMENT_METHODS.values())}; "
+                              "choose which one it means in the preview.")
+    return AwaitingChoice(f"No {closed.noun} is named or coded “{text}”; choose in the preview whether to "
+                          "create it or use an existing one.")
 
 
 def create(run: GiftImport, closed: ClosedList, text: str) -> int:

@@ -103,7 +103,8 @@ def test_preview_lists_the_unknown_values_with_their_rows_and_near_matches(admin
     assert _unknown_rows(page) == [("Fund", "Building", "52"), ("Fund", "General", "52"),
                                    ("Appeal", "Year end 2026", "104")]
     assert "<strong>0 ready</strong>" in page and "<strong>104 with problems</strong>" in page
-    assert "No fund is named or coded “General”; choose in the preview whether to create it" in page
+    # Every row waits only for these choices: counted once, not listed 104 times.
+    assert "104 rows of these wait only for the choices above." in page and "Rows with problems" not in page
     options = _fields(page)
     # The fresh database's own "General fund" is offered first for "General"; nothing is alike "Building".
     assert options["General"][1][:3] == ["Choose…", "Create “General” as a new fund", "Use “General fund” (near match)"]
