@@ -70,8 +70,7 @@ class EmailRow(Form):
 
 
 class PhoneRow(Form):
-    number = _text("Phone", 40, render_kw={"type": "tel", "autocomplete": "off",
-                                           "placeholder": "+44 1632 960001"})
+    number = _text("Phone", 40, render_kw={"type": "tel", "autocomplete": "off"})  # placeholder: phones.example
     label_text = _text("Label", 40, render_kw={"placeholder": "mobile, work…"})
 
 

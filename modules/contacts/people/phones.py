@@ -16,6 +16,18 @@ def default_region() -> str:
     return (settings.get("contacts", "default_country") or region or "US").upper()
 
 
+@lru_cache(maxsize=64)
+def _example(region: str) -> str:
+    number = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL) if number else ""
+
+
+def example(region: str | None = None) -> str:
+    """A number as people write it in the organisation's country, with its
+    code ("+353 85 012 3456" in Ireland): the phone box's placeholder."""
+    return _example(region or default_region())
+
+
 def normalise(raw: str, region: str | None = None) -> str | None:
     """E.164 (+441632960001), or None when the text is not a possible number."""
     text = (raw or "").strip()

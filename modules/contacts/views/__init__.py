@@ -4,6 +4,14 @@ from flask import Blueprint
 
 bp = Blueprint("contacts", __name__, template_folder="../templates")
 
+
+@bp.app_template_global("phone_example")
+def _phone_example() -> str:
+    from modules.contacts.people import phones
+
+    return phones.example()
+
+
 from modules.contacts.views import (  # noqa: E402,F401
     admin,
     admin_fields,

@@ -4,6 +4,7 @@ relationships, tags, opt-in, trash and undo, and permissions."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -359,3 +360,20 @@ def test_adding_a_row_without_javascript_creates_nothing_yet(app, admin_client):
     assert saved.status_code == 303
     [ann] = contacts(app)
     assert ann.display_name == "Ann Smith"
+
+
+def test_the_phone_box_shows_a_number_of_the_organisations_country(app, admin_client):
+    from app import settings
+
+    def placeholder() -> str:
+        html = admin_client.get("/contacts/new?kind=person").get_data(as_text=True)
+        return re.search(r'<input[^>]*name="phones-0-number"[^>]*placeholder="([^"]*)"', html).group(1)
+
+    with app.test_request_context():
+        settings.put("contacts", {"default_country": "IE"})
+        db.session.commit()
+    assert placeholder() == "+353 85 012 3456"
+    with app.test_request_context():
+        settings.put("contacts", {"default_country": "DE"})
+        db.session.commit()
+    assert placeholder() == "+49 1512 3456789"
