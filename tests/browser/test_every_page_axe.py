@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import DESKTOP, PHONE, describe_violations, run_axe, seed, settle, sign_in
+from tests.browser.conftest import DESKTOP, PHONE, describe_violations, run_axe, seed, sign_in
+from tests.browser.every_page import every_page
 from tests.security import walk
 
 pytestmark = pytest.mark.browser
 
 BLOCKING = {"serious", "critical"}
-# Not pages a person opens: the static files and the JSON health check.
-NOT_PAGES = {"static", "healthz"}
 
 
 def _blocking(page) -> list[dict]:
@@ -40,11 +39,6 @@ def _after_resize(page) -> None:
     page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
 
 
-def _is_page(response) -> bool:
-    return (response is not None and response.status == 200
-            and response.headers.get("content-type", "").startswith("text/html"))
-
-
 def test_every_page_passes_axe_at_both_widths(app, page, live_url):
     from app import seed as demo
     from app.extensions import db
@@ -56,18 +50,7 @@ def test_every_page_passes_axe_at_both_widths(app, page, live_url):
         records = walk._records()
     sign_in(page)
     found: dict[str, list] = {}
-    visited = set()
-    for rule in walk.rules(app):
-        if "GET" not in walk.methods(rule) or rule.endpoint in NOT_PAGES or rule.endpoint.endswith(".static"):
-            continue
-        path = walk.path(rule, records)
-        if path in visited:
-            continue
-        visited.add(path)
-        response = page.goto(path)
-        if not _is_page(response) or page.evaluate("() => !document.querySelector('main')"):
-            continue  # a fragment, a file, or a redirect to a page the walk visits anyway
-        settle(page)
+    for path in every_page(app, page, records):
         _at_both_widths(page, path, found)
     checked = len(found) // 2
     assert checked >= 100, f"only {checked} pages were checked"

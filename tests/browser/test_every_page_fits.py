@@ -16,12 +16,12 @@ from decimal import Decimal
 
 import pytest
 
-from tests.browser.conftest import DESKTOP, PHONE, SCREENSHOTS, seed, settle, sign_in
+from tests.browser.conftest import DESKTOP, PHONE, SCREENSHOTS, seed, sign_in
+from tests.browser.every_page import every_page
 from tests.security import walk
 
 pytestmark = pytest.mark.browser
 
-NOT_PAGES = {"static", "healthz"}
 LONG_NAME = "Maximiliana" + "x" * 69  # 80 characters, no space
 LONG_EMAIL = "a" * 68 + "@example.org"  # 80 characters
 LONG_ORG = "Riverside Community Food Bank and Emergency Relief Association of the Greater Valley"
@@ -110,20 +110,7 @@ def test_every_page_fits_at_1280_and_390_px(app, page, live_url):
     sign_in(page)
     overflowing: dict[str, dict] = {}
     checked = 0
-    visited = set()
-    for rule in walk.rules(app):
-        if "GET" not in walk.methods(rule) or rule.endpoint in NOT_PAGES or rule.endpoint.endswith(".static"):
-            continue
-        path = walk.path(rule, records)
-        if path in visited:
-            continue
-        visited.add(path)
-        response = page.goto(path)
-        if (response is None or response.status != 200
-                or not response.headers.get("content-type", "").startswith("text/html")
-                or page.evaluate("() => !document.querySelector('main')")):
-            continue  # a fragment, a file, or a redirect to a page the walk visits anyway
-        settle(page)
+    for path in every_page(app, page, records):
         checked += 1
         _check(page, path, DESKTOP["width"], overflowing)
         page.set_viewport_size(PHONE)
