@@ -12,8 +12,9 @@ from app.models import AuditEntry
 CREATE, UPDATE, DELETE = "create", "update", "delete"
 LOGIN, LOGIN_FAILED, LOGOUT = "login", "login_failed", "logout"
 DENIED, EXPORT, ROLE_CHANGE = "denied", "export", "role_change"
+SEND = "send"  # mail sent on someone's say-so (a test email, a campaign)
 
-ACTIONS = (CREATE, UPDATE, DELETE, LOGIN, LOGIN_FAILED, LOGOUT, DENIED, EXPORT, ROLE_CHANGE)
+ACTIONS = (CREATE, UPDATE, DELETE, LOGIN, LOGIN_FAILED, LOGOUT, DENIED, EXPORT, ROLE_CHANGE, SEND)
 
 
 def _json_safe(value):

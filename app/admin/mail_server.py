@@ -82,4 +82,8 @@ def mail_server_test():
         test_form.to.errors = ["Set a mail server first: there is none to send through."]
         return _page(form, test_form, status=422)
     report = probe.send_test(current, test_form.to.data, store.get("core", "org_name") or "")
+    audit.record(audit.SEND, object_type="core_setting", object_id="core",
+                 summary=f"Sent a test email to {test_form.to.data}: "
+                         + ("the server accepted it" if report.ok else "it failed"))
+    db.session.commit()
     return _page(form, test_form, report=report)

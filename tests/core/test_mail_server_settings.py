@@ -72,6 +72,9 @@ def test_send_a_test_email_shows_what_the_server_answered(app, client, admin):
         assert [(m["Subject"], m["To"]) for m in smtp.messages] == [("Test email from Steward", "check@example.org")]
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(MailMessage.id))) == 0  # straight to the server
+        sent = db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == "send")).one()
+        assert (sent.summary, sent.actor) == ("Sent a test email to check@example.org: the server accepted it",
+                                              admin.email)
 
 
 def test_a_refusal_and_an_unreachable_server_are_said_plainly(app, client, admin):
@@ -82,6 +85,9 @@ def test_a_refusal_and_an_unreachable_server_are_said_plainly(app, client, admin
         assert "The test email was not sent." in html
         assert "Recipient nobody@example.org: 550 5.1.1 No such mailbox here." in html
         assert smtp.messages == []
+    with app.app_context():
+        assert db.session.scalars(db.select(AuditEntry.summary).where(AuditEntry.action == "send")).all() == [
+            "Sent a test email to nobody@example.org: it failed"]
     port = free_port()
     save(client, mail_port=str(port))
     html = post_form(client, f"{URL}/test", {"to": "x@example.org"}, page=URL).get_data(as_text=True)
