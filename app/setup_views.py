@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from app import regional, settings, users
-from app.admin.forms import COMMON_CURRENCIES
 from app.auth import sessions
 from app.auth.forms import SetupForm
 from app.database import hold_write_lock
@@ -55,4 +54,4 @@ def index():
 
 
 def _page(form, status):
-    return render_template("setup.html", form=form, currencies=COMMON_CURRENCIES), status
+    return render_template("setup.html", form=form), status

@@ -44,11 +44,6 @@ class RoleForm(FlaskForm):
     permissions = SelectMultipleField("Permissions", validate_choice=True)
 
 
-COMMON_CURRENCIES = ("USD", "EUR", "GBP", "CAD", "AUD", "NZD", "CHF", "SEK", "NOK", "DKK", "JPY",
-                     "INR", "ZAR", "KES", "NGN", "BRL", "MXN")
-
-
-
 class SettingsForm(RegionalForm):
     """The organisation: its name and its regional settings (app/regional_form.py)."""
 

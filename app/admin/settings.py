@@ -7,7 +7,7 @@ from flask import abort, flash, render_template, request, send_file, url_for
 from app import audit, countries, edits, organisation, regional
 from app import settings as store
 from app.admin import bp
-from app.admin.forms import COMMON_CURRENCIES, SettingsForm
+from app.admin.forms import SettingsForm
 from app.extensions import db
 from app.htmx import redirect_after_post
 from app.permissions import permission_required
@@ -65,7 +65,7 @@ def settings():
 
 
 def _page(form, status):
-    return render_template("admin/settings.html", form=form, currencies=COMMON_CURRENCIES,
+    return render_template("admin/settings.html", form=form,
                            logo=store.get("core", "logo") if organisation.logo_path() else ""), status
 
 
