@@ -19,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 from flask_login import current_user
 from sqlalchemy import and_, or_, select
 
+from app import countries
 from app.dates import day_start
 from app.extensions import db
 from app.ids import parse_id
@@ -165,9 +166,9 @@ def _postcode(op, value):
 
 
 def _country(op, value):
-    code = _text(value, "a two-letter country code").upper()
-    if len(code) != 2 or not code.isalpha():
-        raise ValueError("Enter a two-letter country code, such as GB or US.")
+    code = (value or "").strip().upper()
+    if code not in countries.names():
+        raise ValueError("Choose a country from the list.")
     return Contact.country == code if op == "is" else or_(Contact.country != code, Contact.country.is_(None))
 
 
@@ -296,7 +297,7 @@ def filters() -> list[FilterSpec]:
         FilterSpec("owner", "Owner", {**IS, "none": "is nobody"}, _owner, "choice", _owner_choices),
         FilterSpec("city", "Town or city", dict(IS), _city),
         FilterSpec("postcode", "Postcode", {"starts": "starts with", "is": "is"}, _postcode),
-        FilterSpec("country", "Country", dict(IS), _country),
+        FilterSpec("country", "Country", dict(IS), _country, "choice", lambda: list(countries.names().items())),
         FilterSpec("has_email", "Email address", {"yes": "is present", "no": "is missing"}, _has_email, "none"),
         FilterSpec("opt_in", "Email opt-in", dict(IS), _opt_in, "choice", lambda: list(OPT_LABELS.items())),
         FilterSpec("created", "Added", dict(RANGE), _dates(Contact.created_at), "date_range"),

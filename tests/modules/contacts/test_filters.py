@@ -178,7 +178,7 @@ def test_malformed_rules_get_a_message_and_are_ignored(app, admin_client):
         ("tag:bogus:1", "“Tag” has no condition “bogus”"),
         ("created:between:yesterday..", "is not a date"),
         ("created:between:2024-05-01..2024-01-01", "The first date comes after the second."),
-        ("country:is:Britain", "two-letter country code"),
+        ("country:is:Britain", "Choose a country from the list."),
         ("cf_age:gt:lots", "is not a number"),
         ("cf_size:is:XXL", "Choose one of the choices."),
         ("relationship:has:zz", "Choose a kind of relationship."),
