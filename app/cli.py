@@ -1,4 +1,4 @@
-"""The core's `flask` commands: users, modules, worker, seed (app/seed.py),
+"""The core's `flask` commands: users, modules, worker, schedules, seed (app/seed.py),
 backup, restore and upgrade (app/backups/cli.py), and `flask db`
 (Flask-Migrate's commands with a module-aware `db upgrade`), loaded only when
 it runs."""
@@ -100,6 +100,9 @@ def worker(burst: bool):
     from app.dbstats import refresh_statistics
 
     refresh_statistics()  # the planner needs them; cheap (docs/deploy.md)
+    from app import schedules
+
+    schedules.publish_next_due()  # the light process's heartbeat reads it
     db.session.remove()
     db.engine.dispose()  # each job runs in a fork; do not share connections with it
     state = current_app.extensions["steward"]
@@ -114,6 +117,43 @@ def worker(burst: bool):
     w = Worker([queue()], connection=state.redis)
     ok = w.work(burst=burst, with_scheduler=True, logging_level="INFO")
     sys.exit(0 if ok or burst else 1)
+
+
+@click.group("schedules", help="Recurring work modules declare (mailbox polls, scheduled campaigns).")
+def schedules_group():
+    pass
+
+
+@schedules_group.command("list")
+@with_appcontext
+def list_schedules():
+    """Each enabled schedule, how often it runs, its last run and when it is next due."""
+    from app import schedules
+
+    for schedule, state in schedules.states():
+        last = state.last_finished_at.strftime("%Y-%m-%d %H:%M:%S UTC") if state and state.last_finished_at \
+            else "never"
+        due = state.next_run_at.strftime("%Y-%m-%d %H:%M:%S UTC") if state and state.next_run_at else "now"
+        outcome = (state.last_outcome if state else "") or ""
+        click.echo(f"{schedule.name}  every {schedule.every}s  last {last}  next {due}  {outcome}".rstrip())
+    if not schedules.enabled():
+        click.echo("(no schedules: no enabled module declares one)")
+
+
+@schedules_group.command("run")
+@click.argument("name", required=False)
+@with_appcontext
+def run_schedules(name: str | None):
+    """Run the due schedules now (or NAME, due or not), without a worker."""
+    from app import schedules
+
+    if name is not None and name not in schedules.enabled():
+        raise click.BadParameter(f"no enabled schedule is called {name!r}; see `flask schedules list`")
+    done = schedules.run_due(only=name)
+    for ran, what in done.items():
+        click.echo(f"{ran}: {what or 'done'}")
+    if not done:
+        click.echo("Nothing was due." if name is None else f"{name} is running in a worker right now.")
 
 
 @click.command("upgrade")
@@ -174,6 +214,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(users_group)
     app.cli.add_command(modules_group)
     app.cli.add_command(worker)
+    app.cli.add_command(schedules_group)
     app.cli.add_command(seed_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)

@@ -56,6 +56,7 @@ core = Module(
         RecordKind("core_invitation", "Invitation"),
         RecordKind("core_setting", "Settings"),
         RecordKind("core_job", "Background job", "admin.job", "job_id", "admin.jobs"),
+        RecordKind("core_schedule", "Recurring work"),
         RecordKind("core_mail_message", "Email", "admin.outbox_message", "message_id", "admin.mail"),
         RecordKind("signin_limit", "Sign-in wait"),
         RecordKind("endpoint", "Page"),

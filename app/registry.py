@@ -77,6 +77,28 @@ class JobHandler:
 
 
 @dataclass(frozen=True)
+class Schedule:
+    """Work that comes back by itself: polling a mailbox, starting the
+    campaigns whose time has come, the next step of a drip sequence.
+
+    `run()` is called in the worker, in an app context, at most once every
+    `every` seconds and never twice at once (app/schedules.py keeps each
+    schedule's state in the database, so several workers share it). It does
+    small work itself (a poll, a query) and hands long work to a job. It may
+    return the time it next has something to do, when that is later than
+    `every` from now (a campaign scheduled for Friday: the worker stays
+    light till then); anything that changes that calls `schedules.wake(name)`."""
+
+    name: str
+    title: str
+    run: Callable | str
+    every: int = 60
+
+    def __post_init__(self):
+        refs.lazy_fields(self, "run")
+
+
+@dataclass(frozen=True)
 class SearchProvider:
     """Global-search results: `search(query, limit)` returns a list of
     `(label, url, detail)` tuples."""
@@ -134,6 +156,7 @@ class Module:
     admin: list[AdminLink] = field(default_factory=list)
     widgets: list[Widget] = field(default_factory=list)
     jobs: list[JobHandler] = field(default_factory=list)
+    schedules: list[Schedule] = field(default_factory=list)
     search: list[SearchProvider] = field(default_factory=list)
     records: list[RecordKind] = field(default_factory=list)
     settings: dict[str, object] = field(default_factory=dict)
@@ -164,7 +187,7 @@ class Module:
     def __post_init__(self):
         refs.lazy_fields(self, "blueprint", "models", "seed", "seeded", "cli")
         refs.claim([self.blueprint, self.models, self.seed, self.seeded, self.cli, self.widgets, self.jobs,
-                    self.search, self.extends], self.name)
+                    self.schedules, self.search, self.extends], self.name)
 
     def load_blueprint(self):
         return refs.resolve(self.blueprint)

@@ -26,6 +26,7 @@ import signal
 import socket
 import sys
 import threading
+import time
 
 from redis import Redis, RedisError
 from rq import Queue, Worker
@@ -42,6 +43,8 @@ _IDLE_RELOAD = "STEWARD_WORKER_IDLE_RELOAD"
 _HEARTBEAT = "STEWARD_WORKER_HEARTBEAT"
 _LOST_AFTER = "STEWARD_WORKER_LOST_AFTER"
 SWEEP_RQ_ID = "steward-sweep-stranded"  # app.jobs.stranded.SWEEP_RQ_ID (a test keeps them equal)
+NEXT_DUE_KEY = "steward:schedules:next_due"  # app.schedules.NEXT_DUE_KEY (a test keeps them equal)
+TICK_RQ_ID = "steward-schedules-tick"  # app.schedules.TICK_RQ_ID
 # Blocked across the exec (the signal mask survives it) until the new
 # worker's handlers are in place: a stop that arrives meanwhile then stops it
 # cleanly instead of killing the half-started interpreter.
@@ -167,10 +170,25 @@ class AppWorker(Worker):
 
 def _beat(connection: Redis, queue: Queue, name: str, lost_after: int) -> None:
     """One heartbeat of this worker; when a running job's own beat looks
-    stale, queue the sweep that loads the app and looks closer (app/jobs/stranded.py)."""
+    stale, queue the sweep that loads the app and looks closer
+    (app/jobs/stranded.py); when a recurring schedule is due, queue the tick
+    that runs it."""
     heartbeat.beat_worker(connection, name)
-    if heartbeat.stale_jobs(connection, lost_after) and SWEEP_RQ_ID not in queue.job_ids:
+    waiting = queue.job_ids
+    if heartbeat.stale_jobs(connection, lost_after) and SWEEP_RQ_ID not in waiting:
         queue.enqueue("app.jobs.stranded.run_sweep", job_id=SWEEP_RQ_ID)
+    if schedules_due(connection) and TICK_RQ_ID not in waiting:
+        # Not due again for a minute, so the beats while the tick loads the
+        # app queue no second one; the tick writes the real time when done.
+        connection.set(NEXT_DUE_KEY, time.time() + 60)
+        queue.enqueue("app.schedules.run_tick", job_id=TICK_RQ_ID)
+
+
+def schedules_due(connection: Redis) -> bool:
+    """Whether a recurring schedule is due (app/schedules.py), from the one
+    key the app keeps; no key (a fresh or emptied Redis) means look."""
+    due = connection.get(NEXT_DUE_KEY)
+    return due is None or float(due) <= time.time()
 
 
 def _shut_down_embedded(connection: Redis) -> None:

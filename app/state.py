@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from app.permissions import BUILTIN_ROLES, default_roles_for
-from app.registry import AdminLink, JobHandler, Module, NavItem, RecordKind, SearchProvider, Widget
+from app.registry import AdminLink, JobHandler, Module, NavItem, RecordKind, Schedule, SearchProvider, Widget
 
 
 @dataclass
@@ -18,6 +18,7 @@ class StewardState:
     admin: list[tuple[str, AdminLink]] = field(default_factory=list)  # (module title, link)
     widgets: list[Widget] = field(default_factory=list)
     jobs: dict[str, JobHandler] = field(default_factory=dict)
+    schedules: dict[str, Schedule] = field(default_factory=dict)
     search: list[SearchProvider] = field(default_factory=list)
     records: dict[str, RecordKind] = field(default_factory=dict)  # by table name
     styles: list[str] = field(default_factory=list)
@@ -42,6 +43,7 @@ class StewardState:
             self.scripts.extend(module.scripts)
             for handler in module.jobs:
                 self.jobs[handler.kind] = handler
+            self.schedules.update((schedule.name, schedule) for schedule in module.schedules)
         self.builtin_grants = {key: frozenset(perms) for key, perms in grants.items()}
         self.nav.sort(key=lambda item: item.order)
         self.admin.sort(key=lambda pair: pair[1].order)

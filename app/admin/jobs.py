@@ -3,9 +3,9 @@ resuming them (a job whose worker died is "interrupted": app/jobs/stranded.py)."
 
 from __future__ import annotations
 
-from flask import flash, request, url_for
+from flask import abort, current_app, flash, request, url_for
 
-from app import audit
+from app import audit, schedules
 from app import jobs as service
 from app.admin import bp
 from app.admin.forms import JobFilterForm
@@ -26,7 +26,24 @@ def jobs():
         stmt = stmt.where(Job.status == form.status.data)
     listing = keyset(stmt, Job.id, newest_first=True)
     return page_or_fragment("admin/jobs.html", "admin/_jobs_results.html", form=form, listing=listing,
-                            filtered=bool(form.status.data), resumable=service.resumable)
+                            filtered=bool(form.status.data), resumable=service.resumable,
+                            schedules=schedules.states())
+
+
+@bp.route("/jobs/schedules/<name>/run", methods=["POST"])
+@permission_required("admin.jobs")
+def run_schedule(name: str):
+    """Bring a recurring schedule forward to now; the worker runs it at its next heartbeat."""
+    schedule = schedules.enabled().get(name)
+    if schedule is None:
+        abort(404)
+    schedules.wake(name)
+    audit.record(audit.UPDATE, object_type="core_schedule", object_id=name,
+                 summary=f"Asked to run “{schedule.title}” now")
+    db.session.commit()
+    beat = current_app.config["WORKER_HEARTBEAT"]
+    flash(f"“{schedule.title}” will run at the worker's next heartbeat (within {beat} seconds).", "success")
+    return redirect_after_post(url_for("admin.jobs"))
 
 
 @bp.route("/jobs/<int:job_id>")

@@ -3,6 +3,7 @@
 from app.models.audit import AuditEntry
 from app.models.job import Job
 from app.models.mail import MailAttachment, MailMessage
+from app.models.schedule import ScheduleState
 from app.models.setting import Setting
 from app.models.user import Invitation, Role, RolePermission, User, UserSession
 
@@ -14,6 +15,7 @@ __all__ = [
     "MailMessage",
     "Role",
     "RolePermission",
+    "ScheduleState",
     "Setting",
     "User",
     "UserSession",

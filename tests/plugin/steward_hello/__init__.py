@@ -3,7 +3,7 @@ docs/modules.md. It imports only the core (`app.*`)."""
 
 from __future__ import annotations
 
-from app.registry import JobHandler, Module, NavItem, Widget, migrations_dir
+from app.registry import JobHandler, Module, NavItem, Schedule, Widget, migrations_dir
 
 # Every installed module's manifest is imported at start-up, enabled or not:
 # it names its code with "package.module:attr" references, imported on first use.
@@ -21,5 +21,7 @@ module = Module(
     nav=[NavItem("Hello", "hello.index", "hello.view", order=500)],
     widgets=[Widget("hello-greetings", "Greetings", "hello.view", "steward_hello.services:widget_html", order=500)],
     jobs=[JobHandler("hello.count_greetings", "steward_hello.services:count_greetings")],
+    schedules=[Schedule("hello.good_morning", "Say good morning", "steward_hello.services:good_morning",
+                        every=24 * 3600)],
     settings={"greeting": "Hello"},
 )

@@ -47,3 +47,9 @@ def count_greetings(job, **_args) -> dict:
         longest = max(longest, *(len(r.text) for r in rows))
         job_progress(job, done, total)
     return {"greetings": done, "longest": longest}
+
+
+def good_morning() -> str:
+    """Recurring schedule: one greeting a day, written by the worker."""
+    add("Good morning")
+    return "said good morning"
