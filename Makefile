@@ -48,7 +48,7 @@ $(PLUGINS)/.installed: $(STAMP) $(shell find tests/plugin -type f -not -path '*/
 	@touch $@
 
 test: $(STAMP) $(PLUGINS)/.installed
-	@bash scripts/ensure-chromium.sh
+	@bash scripts/ensure-test-packages.sh
 	PYTHONPATH=$(PLUGINS) $(BIN)/pytest $(PYTEST_ARGS)
 
 # Options in the environment: BENCH_CONTACTS, BENCH_DURATION, DATABASE_URL,

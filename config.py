@@ -120,4 +120,8 @@ def load_config(instance_path: Path | None = None) -> dict:
         # resumed) and /healthz answers 503 while jobs wait (app/heartbeat.py).
         "WORKER_HEARTBEAT": max(1, _int(env.get("WORKER_HEARTBEAT"), 15)),
         "WORKER_LOST_AFTER": max(2, _int(env.get("WORKER_LOST_AFTER"), 60)),
+        # Inbound mail (app/intake/): the largest message read, and the days
+        # the content of a handled message is kept (for "read it again").
+        "INTAKE_MAX_BYTES": _int(env.get("INTAKE_MAX_BYTES"), 25 * 1024 * 1024),
+        "INTAKE_KEEP_DAYS": _int(env.get("INTAKE_KEEP_DAYS"), 30),
     }

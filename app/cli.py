@@ -1,4 +1,5 @@
-"""The core's `flask` commands: users, modules, worker, schedules, seed (app/seed.py),
+"""The core's `flask` commands: users, modules, worker, schedules, mail receive
+(app/intake/cli.py), seed (app/seed.py),
 backup, restore and upgrade (app/backups/cli.py), and `flask db`
 (Flask-Migrate's commands with a module-aware `db upgrade`), loaded only when
 it runs."""
@@ -215,6 +216,9 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(modules_group)
     app.cli.add_command(worker)
     app.cli.add_command(schedules_group)
+    from app.intake.cli import mail_group
+
+    app.cli.add_command(mail_group)
     app.cli.add_command(seed_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)

@@ -4,7 +4,7 @@ the same lazy references. It is always enabled."""
 
 from __future__ import annotations
 
-from app.registry import AdminLink, JobHandler, Module, NavItem, RecordKind, SearchProvider, Widget
+from app.registry import AdminLink, JobHandler, Module, NavItem, RecordKind, Schedule, SearchProvider, Widget
 
 core = Module(
     name="core",
@@ -42,6 +42,8 @@ core = Module(
         AdminLink("Mail server", "admin.mail_server", "admin.settings",
                   "The SMTP server Steward sends through; send a test email.", 55),
         AdminLink("Outbox", "admin.outbox", "admin.mail", "Every email Steward sent or will send.", 60),
+        AdminLink("Mailboxes", "admin.mailboxes", "admin.settings",
+                  "Mailboxes Steward reads: bounces, helpdesk tickets.", 65),
         AdminLink("Jobs", "admin.jobs", "admin.jobs", "Background work, its progress and failures.", 70),
     ],
     widgets=[
@@ -49,6 +51,7 @@ core = Module(
         Widget("recent-activity", "Recent activity", "admin.audit", "app.dashboard:recent_activity_widget", order=900),
     ],
     jobs=[JobHandler("core.deliver_mail", "app.mail.delivery:deliver")],
+    schedules=[Schedule("core.mailboxes", "Read the mailboxes", "app.intake.polling:poll_all", every=60)],
     search=[SearchProvider("Users", "admin.users", "app.admin.users:search_users")],
     records=[
         RecordKind("core_user", "User", "admin.edit_user", "user_id", "admin.users"),
@@ -57,6 +60,8 @@ core = Module(
         RecordKind("core_setting", "Settings"),
         RecordKind("core_job", "Background job", "admin.job", "job_id", "admin.jobs"),
         RecordKind("core_schedule", "Recurring work"),
+        RecordKind("core_mailbox", "Mailbox", "admin.edit_mailbox", "mailbox_id", "admin.settings"),
+        RecordKind("core_inbound_message", "Inbound message", "admin.inbound_message", "inbound_id", "admin.settings"),
         RecordKind("core_mail_message", "Email", "admin.outbox_message", "message_id", "admin.mail"),
         RecordKind("signin_limit", "Sign-in wait"),
         RecordKind("endpoint", "Page"),

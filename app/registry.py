@@ -99,6 +99,27 @@ class Schedule:
 
 
 @dataclass(frozen=True)
+class MailboxKind:
+    """A kind of mailbox a module reads: bounces, helpdesk tickets, a BCC
+    dropbox. Administrators connect mailboxes of this kind in Admin →
+    Mailboxes; the core's intake service (app/intake/) fetches their mail
+    over IMAP or takes it from a pipe, once per Message-ID, and calls
+    `handle(message, inbound)` for each: `message` is an
+    `email.message.EmailMessage` (policy.default), `inbound` the stored
+    InboundMessage. It returns a short summary of what it did, and raises to
+    mark the message failed (its changes are rolled back; an admin can
+    retry it)."""
+
+    kind: str  # prefixed with the module's name: "marketing.bounces"
+    title: str
+    handle: Callable | str
+    description: str = ""
+
+    def __post_init__(self):
+        refs.lazy_fields(self, "handle")
+
+
+@dataclass(frozen=True)
 class SearchProvider:
     """Global-search results: `search(query, limit)` returns a list of
     `(label, url, detail)` tuples."""
@@ -157,6 +178,7 @@ class Module:
     widgets: list[Widget] = field(default_factory=list)
     jobs: list[JobHandler] = field(default_factory=list)
     schedules: list[Schedule] = field(default_factory=list)
+    mailboxes: list[MailboxKind] = field(default_factory=list)
     search: list[SearchProvider] = field(default_factory=list)
     records: list[RecordKind] = field(default_factory=list)
     settings: dict[str, object] = field(default_factory=dict)
@@ -187,7 +209,7 @@ class Module:
     def __post_init__(self):
         refs.lazy_fields(self, "blueprint", "models", "seed", "seeded", "cli")
         refs.claim([self.blueprint, self.models, self.seed, self.seeded, self.cli, self.widgets, self.jobs,
-                    self.schedules, self.search, self.extends], self.name)
+                    self.schedules, self.mailboxes, self.search, self.extends], self.name)
 
     def load_blueprint(self):
         return refs.resolve(self.blueprint)

@@ -5,7 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from app.permissions import BUILTIN_ROLES, default_roles_for
-from app.registry import AdminLink, JobHandler, Module, NavItem, RecordKind, Schedule, SearchProvider, Widget
+from app.registry import (
+    AdminLink,
+    JobHandler,
+    MailboxKind,
+    Module,
+    NavItem,
+    RecordKind,
+    Schedule,
+    SearchProvider,
+    Widget,
+)
 
 
 @dataclass
@@ -19,6 +29,7 @@ class StewardState:
     widgets: list[Widget] = field(default_factory=list)
     jobs: dict[str, JobHandler] = field(default_factory=dict)
     schedules: dict[str, Schedule] = field(default_factory=dict)
+    mailbox_kinds: dict[str, MailboxKind] = field(default_factory=dict)
     search: list[SearchProvider] = field(default_factory=list)
     records: dict[str, RecordKind] = field(default_factory=dict)  # by table name
     styles: list[str] = field(default_factory=list)
@@ -44,6 +55,7 @@ class StewardState:
             for handler in module.jobs:
                 self.jobs[handler.kind] = handler
             self.schedules.update((schedule.name, schedule) for schedule in module.schedules)
+            self.mailbox_kinds.update((kind.kind, kind) for kind in module.mailboxes)
         self.builtin_grants = {key: frozenset(perms) for key, perms in grants.items()}
         self.nav.sort(key=lambda item: item.order)
         self.admin.sort(key=lambda pair: pair[1].order)

@@ -1,5 +1,5 @@
 """Admin pages: users, roles, invitations, sign-in lockouts, settings,
-modules, audit log, mail outbox and background jobs. Each lives in its own file."""
+modules, audit log, mail outbox, mailboxes and background jobs. Each lives in its own file."""
 
 from flask import Blueprint
 
@@ -12,6 +12,7 @@ from app.admin import (  # noqa: E402,F401
     jobs,
     lockouts,
     mail_server,
+    mailboxes,
     modules,
     outbox,
     roles,

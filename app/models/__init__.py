@@ -1,6 +1,7 @@
 """The core's tables. Modules keep their own models in their packages."""
 
 from app.models.audit import AuditEntry
+from app.models.inbound import InboundMessage, Mailbox
 from app.models.job import Job
 from app.models.mail import MailAttachment, MailMessage
 from app.models.schedule import ScheduleState
@@ -9,10 +10,12 @@ from app.models.user import Invitation, Role, RolePermission, User, UserSession
 
 __all__ = [
     "AuditEntry",
+    "InboundMessage",
     "Invitation",
     "Job",
     "MailAttachment",
     "MailMessage",
+    "Mailbox",
     "Role",
     "RolePermission",
     "ScheduleState",

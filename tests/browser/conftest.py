@@ -272,4 +272,20 @@ def seed(app, live_url: str) -> dict:
         ])
         db.session.commit()
         role_id = role.id
+        _mail_taken_in()
     return {"admin": admin, "custom_role_id": role_id}
+
+
+def _mail_taken_in() -> None:
+    """A mailbox fed by a pipe (no server to reach) with a message handled and one failed."""
+    from app.extensions import db
+    from app.intake import take
+    from app.models import Mailbox
+
+    box = Mailbox(name="Greetings by email", kind="hello.greetings", host="", port=993, security="ssl",
+                  username="", password="", folder="INBOX", after="seen", move_to="", last_uid=0)
+    db.session.add(box)
+    db.session.commit()
+    for subject, message_id in (("Good morning from the Riverside volunteers", "gm@example.org"), ("", "x@y")):
+        take(box, (f"From: Noor Haddad <noor@example.org>\r\nSubject: {subject}\r\n"
+                   f"Message-ID: <{message_id}>\r\n\r\nHello!\r\n").encode())

@@ -15,9 +15,9 @@ from tests.conftest import shared_redis_url
 ROOT = Path(__file__).resolve().parents[2]
 
 # Migrations (Flask-Migrate, Alembic and what Alembic imports), demo data,
-# spreadsheet and PDF libraries, the profiler.
+# spreadsheet and PDF libraries, the profiler, the IMAP client.
 ONLY_WHEN_USED = ("flask_migrate", "alembic", "mako", "pygments", "faker", "openpyxl", "weasyprint",
-                  "pyinstrument")
+                  "pyinstrument", "imapclient")
 
 
 def _run(code: str, tmp_path: Path, **env) -> dict:

@@ -31,7 +31,7 @@ def variables(rule) -> list[str]:
 
 def _records() -> dict:
     """A real value for each path variable, by name."""
-    from app.models import Invitation, Job, MailMessage, Role, User
+    from app.models import InboundMessage, Invitation, Job, Mailbox, MailMessage, Role, User
     from modules.contacts import hooks
     from modules.contacts.models import (
         Activity,
@@ -67,7 +67,8 @@ def _records() -> dict:
         "import_id": ImportRun, "segment_id": Segment, "task_id": Task, "pipeline_id": Pipeline,
         "item_id": Fund, "reason_id": LostReason, "stage_id": Stage, "gift_id": Gift,
         "opportunity_id": Opportunity, "pledge_id": Pledge, "template_id": ReceiptTemplate,
-        "recurring_id": RecurringGift, "gift_import_id": GiftImport,
+        "recurring_id": RecurringGift, "gift_import_id": GiftImport, "mailbox_id": Mailbox,
+        "inbound_id": InboundMessage,
     }
     values = {name: first(model) for name, model in by_name.items()}
     values.update({"year": date.today().year, "token": "no-such-token", "filename": "css/app.css",

@@ -3,7 +3,7 @@ docs/modules.md. It imports only the core (`app.*`)."""
 
 from __future__ import annotations
 
-from app.registry import JobHandler, Module, NavItem, Schedule, Widget, migrations_dir
+from app.registry import JobHandler, MailboxKind, Module, NavItem, Schedule, Widget, migrations_dir
 
 # Every installed module's manifest is imported at start-up, enabled or not:
 # it names its code with "package.module:attr" references, imported on first use.
@@ -23,5 +23,7 @@ module = Module(
     jobs=[JobHandler("hello.count_greetings", "steward_hello.services:count_greetings")],
     schedules=[Schedule("hello.good_morning", "Say good morning", "steward_hello.services:good_morning",
                         every=24 * 3600)],
+    mailboxes=[MailboxKind("hello.greetings", "Greetings by email", "steward_hello.services:greeting_from_mail",
+                           "Each message's subject becomes a greeting.")],
     settings={"greeting": "Hello"},
 )

@@ -53,3 +53,12 @@ def good_morning() -> str:
     """Recurring schedule: one greeting a day, written by the worker."""
     add("Good morning")
     return "said good morning"
+
+
+def greeting_from_mail(message, inbound) -> str:
+    """Mailbox handler: the subject of each message becomes a greeting."""
+    subject = (message["subject"] or "").strip()
+    if not subject:
+        raise ValueError("a greeting needs a subject")
+    add(subject[:200])
+    return f"added the greeting “{subject[:80]}”"
