@@ -17,7 +17,7 @@ from functools import lru_cache
 from zoneinfo import available_timezones
 
 import phonenumbers
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from phonenumbers import PhoneNumberType
 from phonenumbers import timezone as phone_zones
 
@@ -104,6 +104,26 @@ def names() -> dict[str, str]:
 
 def name(region: str) -> str:
     return names().get((region or "").upper(), region or "")
+
+
+@lru_cache(maxsize=32)
+def _territories(locale: str) -> dict:
+    try:
+        return dict(Locale.parse(locale.replace("-", "_")).territories)
+    except (ValueError, TypeError, UnknownLocaleError):
+        return dict(Locale.parse("en").territories)
+
+
+def local_name(region: str, locale: str | None = None) -> str:
+    """The country's name in `locale` (default: the organisation's), as
+    letters print it: "Allemagne" for DE in French; the code itself when
+    CLDR has no name for it."""
+    if locale is None:
+        from app import settings
+
+        locale = settings.get("core", "locale") or "en"
+    code = (region or "").strip().upper()
+    return _territories(locale).get(code, code)
 
 
 def calling_code(region: str) -> int:

@@ -57,6 +57,10 @@ class Contact(db.Model):
     suffix: Mapped[str] = mapped_column(String(40), default="")
     preferred_name: Mapped[str] = mapped_column(String(100), default="")
     name: Mapped[str] = mapped_column(String(200), default="")
+    # How letters greet ("Dear <salutation>,") and address this contact when
+    # the rules would not do (people/addressing.py); empty: the rules.
+    salutation: Mapped[str] = mapped_column(String(100), default="")
+    addressee: Mapped[str] = mapped_column(String(200), default="")
     # Derived on save (services.refresh_derived): what lists show and sort by.
     display_name: Mapped[str] = mapped_column(String(300), default="")
     sort_name: Mapped[str] = mapped_column(String(300), default="")
@@ -180,6 +184,9 @@ class Relationship(db.Model):
     contact_a_id: Mapped[int] = mapped_column(ForeignKey("contacts_contact.id", ondelete="CASCADE"))
     contact_b_id: Mapped[int] = mapped_column(ForeignKey("contacts_contact.id", ondelete="CASCADE"))
     note: Mapped[str] = mapped_column(String(200), default="")
+    # An organisation's link to the person letters to it are greeted and
+    # addressed through (its primary contact); at most one per organisation.
+    is_primary: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     type: Mapped[RelationshipType] = relationship(lazy="joined")

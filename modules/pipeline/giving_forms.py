@@ -166,14 +166,21 @@ class RecurringForm(FlaskForm, _Designation):
             raise ValidationError("The last gift cannot be due before the first.")
 
 
-class FundForm(FlaskForm):
+class _NamedForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired("Enter a name."), Length(max=120)], filters=[_strip])
     code = StringField("Code", validators=[Optional(), Length(max=40)], filters=[_strip],
                        description="For your accounts, e.g. a nominal code. Optional.")
     active = BooleanField("Active: offered on new gifts", default=True)
 
 
-class AppealForm(FundForm):
+class FundForm(_NamedForm):
+    in_letters = StringField("In letters", validators=[Optional(), Length(max=200)], filters=[_strip],
+                             description="How letters name the fund in a sentence, after “your gift to”: "
+                                         "“our scholarship programme”, “where it is needed most”. "
+                                         "Empty: the fund's name.")
+
+
+class AppealForm(_NamedForm):
     starts_on = DateField("Starts", validators=[Optional()])
     ends_on = DateField("Ends", validators=[Optional()])
 

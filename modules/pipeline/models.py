@@ -131,6 +131,13 @@ class Fund(db.Model):
     code: Mapped[str] = mapped_column(String(40), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # How letters name it in a sentence ("to our scholarship programme"):
+    # the merge field gift.fund; empty means the fund's name.
+    in_letters: Mapped[str] = mapped_column(String(200), default="")
+
+    @property
+    def letter_wording(self) -> str:
+        return (self.in_letters or "").strip() or self.name
 
 
 class Appeal(db.Model):
@@ -318,6 +325,8 @@ class Gift(db.Model):
     recurring: Mapped[RecurringGift | None] = relationship()
     soft_credits: Mapped[list[SoftCredit]] = relationship(
         back_populates="gift", cascade="all, delete-orphan", order_by="SoftCredit.id")
+    # The thank-you letter's receipt number, once one was produced (receipts/numbers.py).
+    receipt: Mapped[ReceiptNumber | None] = relationship(viewonly=True, uselist=False)
 
 
 class SoftCredit(db.Model):
@@ -389,6 +398,41 @@ class Acknowledgement(db.Model):
     mail_id: Mapped[int | None] = mapped_column(ForeignKey("core_mail_message.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
+
+
+class ReceiptCounter(db.Model):
+    """The last receipt number given in a calendar year. Locked while a
+    number is taken (receipts/numbers.py), so concurrent runs never take the
+    same one and a rolled-back run gives its numbers back (no gap)."""
+
+    __tablename__ = "pipeline_receipt_counter"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReceiptNumber(db.Model):
+    """The number of a gift's thank-you letter (receipt): "2026-000042".
+    The year is the year the gift was received. A row is never deleted:
+    deleting the gift leaves it with no gift, so its number is never used
+    again."""
+
+    __tablename__ = "pipeline_receipt_number"
+    __table_args__ = (UniqueConstraint("year", "number"), UniqueConstraint("gift_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    gift_id: Mapped[int | None] = mapped_column(ForeignKey("pipeline_gift.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def text(self) -> str:
+        return format_receipt_number(self.year, self.number)
+
+
+def format_receipt_number(year: int, number: int) -> str:
+    return f"{year}-{number:06d}"
 
 
 # Purging contacts removes their gifts by ON DELETE CASCADE, past the gift

@@ -81,6 +81,8 @@ GROUP_ROWS = (Row("name", "Name", ("name",)),)
 COMMON_ROWS = (
     Row("source", "Source", ("source",)),
     Row("owner_id", "Owner", ("owner_id",)),
+    Row("salutation", "Greeting in letters", ("salutation",)),
+    Row("addressee", "Addressee in letters", ("addressee",)),
     Row("notes", "Notes", ("notes",), can_combine=True),
     Row("preferences", "Contact preferences", PREFERENCES),
     Row("email_opt_in", "Email opt-in", ("email_opt_in",)),

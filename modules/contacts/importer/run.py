@@ -56,7 +56,7 @@ from modules.contacts.people.phones import default_region
 # rewrite of the run's row and a flush of the search index (~0.1 s on SQLite).
 COMMIT_EVERY = 5
 CONTACT_TEXT = ("prefix", "first_name", "middle_name", "last_name", "suffix", "preferred_name", "name",
-                "pronouns", "preferred_language", "notes", "source")
+                "pronouns", "preferred_language", "notes", "source", "salutation", "addressee")
 CONTACT_COLUMNS = ("kind", *CONTACT_TEXT, "display_name", "sort_name", "email", "phone", "city", "postcode",
                    "country", "birth_date", "owner_id", "do_not_email", "do_not_phone", "do_not_mail",
                    "email_opt_in", "created_at", "updated_at", "created_by_id")

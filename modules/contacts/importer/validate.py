@@ -30,9 +30,9 @@ _SPLIT_LIST = re.compile(r"\s*[,;]\s*")
 LIMITS = {"prefix": 40, "first_name": 100, "middle_name": 100, "last_name": 100, "suffix": 40,
           "preferred_name": 100, "name": 200, "pronouns": 40, "preferred_language": 20, "source": 100,
           "notes": 10_000, "address_line1": 200, "address_line2": 200, "city": 100, "region": 100,
-          "postcode": 20}
+          "postcode": 20, "salutation": 100, "addressee": 200}
 TEXT_FIELDS = ("prefix", "first_name", "middle_name", "last_name", "suffix", "preferred_name", "name",
-               "pronouns", "preferred_language", "source", "notes")
+               "pronouns", "preferred_language", "source", "notes", "salutation", "addressee")
 FLAGS = ("do_not_email", "do_not_phone", "do_not_mail")
 PHONES = {"phone": "", "mobile": "mobile", "phone_2": ""}
 ADDRESS = {"address_line1": "line1", "address_line2": "line2", "city": "city", "region": "region",

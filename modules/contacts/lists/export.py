@@ -97,7 +97,8 @@ PRIMARY = ("Name", "Kind", "Email", "Phone", "City", "Postcode", "Country",
            "Address line 1", "Address line 2", "Region")
 PERSONAL = ("Prefix", "First name", "Middle name", "Last name", "Suffix", "Preferred name", "Birth date",
             "Pronouns", "Preferred language", "Member of household", "Tags", "Owner",
-            "Do not email", "Do not phone", "Do not mail", "Email opt-in", "Notes", "Source")
+            "Do not email", "Do not phone", "Do not mail", "Email opt-in", "Notes", "Source",
+            "Salutation", "Addressee")
 TRAILER = ("Added", "Updated", "ID")
 ADDRESS_PARTS = ("line 1", "line 2", "city", "region", "postcode", "country")
 
@@ -243,7 +244,7 @@ def _row(c: Contact, lay: Layout, custom: dict[int, str]) -> list[str]:
         c.owner.name if c.owner is not None else "",
         _yes(c.do_not_email), _yes(c.do_not_phone), _yes(c.do_not_mail),
         OPT_NAMES.get(c.email_opt_in, c.email_opt_in),
-        c.notes, c.source,
+        c.notes, c.source, c.salutation, c.addressee,
     ]
     cells += [e.email for e in emails[1:]] + [""] * (lay.emails - max(len(emails), 1))
     cells += [p.number for p in phones[1:]] + [""] * (lay.phones - max(len(phones), 1))

@@ -34,7 +34,7 @@ from app.ids import parse_id
 from app.languages import LanguageCode
 from app.languages import normalise as normalise_language
 from app.models import User
-from modules.contacts.models import OPT_IN, OPT_OUT, PERSON, Contact, CustomField
+from modules.contacts.models import OPT_IN, OPT_OUT, ORGANISATION, PERSON, Contact, CustomField
 from modules.contacts.people import custom_fields, phones
 from modules.contacts.people.records import Details
 
@@ -126,6 +126,21 @@ class _About:
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=20000)], filters=[_strip])
 
 
+class _Letters:
+    """How letters greet and address the contact, when the rules would not do."""
+
+    salutation = _text("Greeting", 100, description="After “Dear”: “Dr Hopper” gives “Dear Dr Hopper,”. "
+                                                    "Empty: the usual greeting.")
+    addressee = _text("Addressee", 200, description="The name above the postal address: “Dr and Mr Hopper”. "
+                                                   "Empty: the usual name.")
+
+
+class _Organisation:
+    primary_contact = SelectField("Primary contact", validate_choice=False,
+                                  description="Letters to the organisation greet and address this person. "
+                                              "Link people under Relationships to choose them here.")
+
+
 class _Details:
     emails = FieldList(FormField(EmailRow), min_entries=1, max_entries=MAX_ROWS)
     emails_primary = StringField()
@@ -176,7 +191,9 @@ def build(kind: str, sections=SECTIONS, *, contact: Contact | None = None, formd
     custom values) when given. `formdata=None` ignores the request (for GET)."""
     bases = [ContactForm]
     if "identity" in sections:
-        bases += [_PersonIdentity if kind == PERSON else _GroupIdentity, _About]
+        bases += [_PersonIdentity if kind == PERSON else _GroupIdentity, _About, _Letters]
+        if kind == ORGANISATION:
+            bases.append(_Organisation)
     if "details" in sections:
         bases.append(_Details)
     if "preferences" in sections:
@@ -190,6 +207,8 @@ def build(kind: str, sections=SECTIONS, *, contact: Contact | None = None, formd
     form = form_class(data=data, **kwargs)
     if "identity" in sections:
         form.owner_id.choices = owner_choices(contact.owner if contact is not None else None)
+        if kind == ORGANISATION:
+            form.primary_contact.choices = primary_contact_choices(contact)
     if "details" in sections and contact is not None and (formdata is None or not form.is_submitted()):
         for name in ROWS:
             rows = list(getattr(contact, name))
@@ -210,9 +229,15 @@ def add_blank_rows(form: ContactForm) -> None:
 def _initial(contact: Contact, custom: list[CustomField], values: dict) -> dict:
     data = {name: getattr(contact, name) for name in (
         "prefix", "first_name", "middle_name", "last_name", "suffix", "preferred_name", "pronouns",
-        "preferred_language", "name", "source", "notes", "do_not_email", "do_not_phone", "do_not_mail")}
+        "preferred_language", "name", "source", "notes", "do_not_email", "do_not_phone", "do_not_mail",
+        "salutation", "addressee")}
     data["birth_date"] = contact.birth_date.isoformat() if contact.birth_date else ""
     data["owner_id"] = str(contact.owner_id or "")
+    if contact.kind == ORGANISATION:
+        from modules.contacts.people import addressing
+
+        primary = addressing.primary_contact(contact)
+        data["primary_contact"] = str(primary.id) if primary else ""
     household = contact.household if contact.household_id else None
     data["household"] = household_text(household) if household is not None else ""
     data["emails"] = [{"email": e.email, "label_text": e.label} for e in contact.emails]
@@ -234,6 +259,13 @@ def household_text(household: Contact) -> str:
     return f"{household.display_name} (#{household.id})"
 
 
+def primary_contact_choices(organisation: Contact | None) -> list[tuple[str, str]]:
+    from modules.contacts.people import relations
+
+    linked = relations.linked_people(organisation) if organisation is not None and organisation.id else []
+    return choices([("", "Nobody: letters say “Dear friends at …”")] + [(str(i), name) for i, name in linked])
+
+
 def owner_choices(current: User | None = None) -> list[tuple[str, str]]:
     users = db.session.scalars(db.select(User).where(User.active.is_(True)).order_by(User.name)).all()
     if current is not None and current not in users:
@@ -246,6 +278,7 @@ def owner_choices(current: User | None = None) -> list[tuple[str, str]]:
 class Cleaned:
     values: dict = field(default_factory=dict)
     details: Details | None = None
+    primary_contact: object = ...  # an organisation's primary contact id or None; ... when not in the form
     custom: dict = field(default_factory=dict)
 
 
@@ -324,6 +357,13 @@ def clean(form: ContactForm, contact: Contact | None = None) -> Cleaned | None:
             out.values["name"] = form.name.data or ""
             if not out.values["name"]:
                 form.name.errors.append("Enter a name.")
+        out.values["salutation"] = form.salutation.data or ""
+        out.values["addressee"] = form.addressee.data or ""
+        if form.kind == ORGANISATION:
+            chosen = form.primary_contact.data or ""
+            if chosen and chosen not in {c.value for c in form.primary_contact.choices}:
+                form.primary_contact.errors.append("Choose someone linked to the organisation.")
+            out.primary_contact = parse_id(chosen)
         out.values["source"] = form.source.data or ""
         out.values["notes"] = form.notes.data or ""
         owner = form.owner_id.data or ""

@@ -33,7 +33,8 @@ from modules.contacts.models import (
 
 PERSON_FIELDS = ("prefix", "first_name", "middle_name", "last_name", "suffix", "preferred_name",
                  "birth_date", "pronouns", "preferred_language", "household_id")
-COMMON_FIELDS = ("notes", "source", "owner_id", "do_not_email", "do_not_phone", "do_not_mail")
+COMMON_FIELDS = ("notes", "source", "owner_id", "do_not_email", "do_not_phone", "do_not_mail", "salutation",
+                 "addressee")
 GROUP_FIELDS = ("name",)
 LABELS = {
     "first_name": "first name", "middle_name": "middle name", "last_name": "last name",

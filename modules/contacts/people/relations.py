@@ -152,6 +152,7 @@ class Link:
     note: str
     other_id: int
     other_name: str
+    is_primary: bool = False  # the organisation's primary contact (letters go through them)
 
 
 @built_once
@@ -162,7 +163,7 @@ def _page_statements() -> dict:
     R, T = Relationship, RelationshipType
     mine_a = R.contact_a_id == contact_id
     links = (db.select(R.id, case((mine_a, T.a_to_b), else_=T.b_to_a), R.note, Contact.id, Contact.display_name,
-                       Contact.sort_name)
+                       Contact.sort_name, R.is_primary)
              .join(T, T.id == R.type_id)
              .join(Contact, Contact.id == case((mine_a, R.contact_b_id), else_=R.contact_a_id))
              .where(or_(mine_a, R.contact_b_id == contact_id), Contact.deleted_at.is_(None)))
@@ -187,8 +188,8 @@ def links(contact: Contact) -> list[Link]:
     """Every relationship of `contact` with a live contact, named from its
     side, by label then the other's name (one query)."""
     rows = db.session.execute(_page_statements()["links"], {"contact_id": contact.id})
-    found = [(Link(rel_id, label, note or "", other_id, name), sort_name)
-             for rel_id, label, note, other_id, name, sort_name in rows]
+    found = [(Link(rel_id, label, note or "", other_id, name, bool(primary)), sort_name)
+             for rel_id, label, note, other_id, name, sort_name, primary in rows]
     found.sort(key=lambda item: (item[0].label.lower(), item[1] or "", item[0].id))
     return [link for link, _ in found]
 
@@ -230,6 +231,50 @@ def remove_relationship(rel: Relationship, *, user=None) -> None:
     _note(rel.contact_a_id, f"No longer {rel.type.a_to_b} {rel.contact_b.display_name}", user)
     _note(rel.contact_b_id, f"No longer {rel.type.b_to_a} {rel.contact_a.display_name}", user)
     db.session.delete(rel)
+
+
+# ---------------------------------------------------------------- primary contact
+def linked_people(organisation: Contact) -> list[tuple[int, str]]:
+    """`(id, display_name)` of the live people linked to `organisation` by
+    any relationship: those it can be addressed through."""
+    R = Relationship
+    other = case((R.contact_a_id == organisation.id, R.contact_b_id), else_=R.contact_a_id)
+    rows = db.session.execute(
+        db.select(Contact.id, Contact.display_name).join(R, Contact.id == other)
+        .where(or_(R.contact_a_id == organisation.id, R.contact_b_id == organisation.id),
+               Contact.kind == PERSON, Contact.deleted_at.is_(None))
+        .order_by(Contact.sort_name, Contact.id).limit(MEMBERS_SHOWN)).all()
+    return list(dict.fromkeys((row[0], row[1]) for row in rows))
+
+
+def set_primary_contact(organisation: Contact, person_id: int | None, *, user=None) -> dict:
+    """Mark the relationship with `person_id` as the organisation's primary
+    contact (None: nobody); returns `{"primary_contact": (old, new)}` when
+    it changed, audited under that name (the edit form's field)."""
+    from modules.contacts.people import addressing
+
+    R = Relationship
+    before = addressing.primary_contact(organisation)
+    if (before.id if before else None) == person_id:
+        return {}
+    links = db.session.scalars(db.select(R).where(
+        or_(R.contact_a_id == organisation.id, R.contact_b_id == organisation.id)).order_by(R.id)).all()
+    chosen = None
+    for rel in links:
+        other = rel.contact_b_id if rel.contact_a_id == organisation.id else rel.contact_a_id
+        rel.is_primary = chosen is None and other == person_id
+        if rel.is_primary:
+            chosen = rel
+    if person_id is not None and chosen is None:
+        raise ValueError("Link the person to the organisation first.")
+    db.session.flush()
+    after = addressing.primary_contact(organisation)
+    changes = {"primary_contact": (before.display_name if before else "", after.display_name if after else "")}
+    organisation.updated_at = utcnow()
+    audit.record(audit.UPDATE, organisation, user=user, changes=changes,
+                 summary=f"Edited {organisation.display_name}: primary contact")
+    _note(organisation.id, f"Primary contact: {after.display_name}" if after else "No primary contact", user)
+    return changes
 
 
 # ---------------------------------------------------------------- tags

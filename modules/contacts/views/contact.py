@@ -31,7 +31,7 @@ from modules.contacts.models import (
     Relationship,
     Tag,
 )
-from modules.contacts.people import custom_fields, forms, phones, records, relations
+from modules.contacts.people import addressing, custom_fields, forms, phones, records, relations
 from modules.contacts.views import bp
 
 CHANGED = "contact-changed"
@@ -96,6 +96,7 @@ def _section_context(contact: Contact, section: str) -> dict:
     context = {"contact": contact, "section": section}
     if section == "identity":
         context["household"] = contact.household if contact.household_id else None
+        context["addressing"] = addressing.of(contact)
     if section == "custom":
         context["custom_fields"], context["custom_values"] = _custom(contact)
     if section == "preferences":
@@ -216,6 +217,8 @@ def _save(contact: Contact, form, cleaned) -> bool:
     old_household = contact.household_id
     changes = records.update(contact, cleaned.values, cleaned.details)
     changes.update(custom_fields.save(contact, form.custom, cleaned.custom))
+    if cleaned.primary_contact is not ...:
+        changes.update(relations.set_primary_contact(contact, cleaned.primary_contact))
     if "household_id" in changes:
         if cleaned.values.get("household_id"):
             relations._note(cleaned.values["household_id"], f"{contact.display_name} joined the household")

@@ -35,7 +35,7 @@ from app.extensions import db
 from app.models import User
 from app.templating import TemplateProblem
 from modules.contacts.activity.timeline import local_today
-from modules.pipeline.receipts import deliver, letters, pdf
+from modules.pipeline.receipts import deliver, letters, numbers, pdf
 from modules.pipeline.receipts.scope import Scope, counts, items, key_column
 
 KIND = "pipeline.receipts"
@@ -107,6 +107,11 @@ def run_job(job, *, scope: dict, **_ignored) -> dict:
         ids = list(db.session.scalars(items(sc).where(key > state["cursor"]).order_by(key).limit(CHUNK)))
         if not ids:
             break
+        if sc.kind == letters.THANK_YOU and numbers.assign(ids):
+            # Numbered and committed before any letter is made: the year's
+            # counter is locked only this long, and a retried chunk finds
+            # the same numbers on the same gifts.
+            db.session.commit()
         to_print, entries, emails = [], [], []
         for _, letter in _letters_for(sc, ids, template, today):
             if isinstance(letter, str):

@@ -89,7 +89,8 @@ def gift_options():
     """Load options for gifts a letter is written for: donor and addresses,
     fund, appeal, and the notified person of a tribute."""
     return (selectinload(Gift.contact).selectinload(Contact.addresses), selectinload(Gift.fund),
-            selectinload(Gift.appeal), selectinload(Gift.tribute_notify).selectinload(Contact.addresses))
+            selectinload(Gift.appeal), selectinload(Gift.tribute_notify).selectinload(Contact.addresses),
+            selectinload(Gift.receipt))
 
 
 def load_gifts(ids: list[int]) -> list[Gift]:
@@ -100,10 +101,12 @@ def load_gifts(ids: list[int]) -> list[Gift]:
 
 
 def thank_you(gift: Gift, template: ReceiptTemplate, today: date, *, isolated: bool = False) -> Letter:
+    """The gift's thank-you letter; its receipt number must have been given
+    (`numbers.assign`) and committed before, as the gift page and batch runs do."""
     context = fields.thank_you(gift, today)
     subject, body = render(template, context, isolated=isolated)
     donor = context["donor"]
-    return Letter(THANK_YOU, template, gift.contact, subject, body, donor["name"], donor["address_lines"],
+    return Letter(THANK_YOU, template, gift.contact, subject, body, donor["addressee"], donor["address_lines"],
                   context["today"], gift=gift)
 
 
@@ -113,7 +116,8 @@ def tribute(gift: Gift, template: ReceiptTemplate, today: date, *, isolated: boo
     context = fields.tribute(gift, today)
     subject, body = render(template, context, isolated=isolated)
     notify = context["notify"]
-    return Letter(TRIBUTE, template, gift.tribute_notify, subject, body, notify["name"], notify["address_lines"],
+    return Letter(TRIBUTE, template, gift.tribute_notify, subject, body, notify["addressee"],
+                  notify["address_lines"],
                   context["today"], gift=gift)
 
 
@@ -122,7 +126,7 @@ def statement(contact: Contact, year: int, gifts: list[Gift], template: ReceiptT
     context = fields.year_statement(contact, year, gifts, today)
     subject, body = render(template, context, isolated=isolated)
     donor = context["donor"]
-    return Letter(STATEMENT, template, contact, subject, body, donor["name"], donor["address_lines"],
+    return Letter(STATEMENT, template, contact, subject, body, donor["addressee"], donor["address_lines"],
                   context["today"], year=year, extra={"count": len(gifts)})
 
 

@@ -73,6 +73,8 @@ def _edit(kind: str, item):
             values = {"name": form.name.data, "code": form.code.data or "", "active": bool(form.active.data)}
             if model is Appeal:
                 values.update(starts_on=form.starts_on.data, ends_on=form.ends_on.data)
+            else:
+                values["in_letters"] = form.in_letters.data or ""
             if item is None:
                 item = model(**values)
                 db.session.add(item)
@@ -90,7 +92,18 @@ def _edit(kind: str, item):
             return redirect_after_post(url_for("pipeline.admin_funds"))
     if form.errors:
         status = 422
-    return render_template("pipeline/admin_funds_form.html", form=form, item=item, kind=kind, noun=noun), status
+    return render_template("pipeline/admin_funds_form.html", form=form, item=item, kind=kind, noun=noun,
+                           example_amount=_example_amount()), status
+
+
+def _example_amount() -> str:
+    """250 in the organisation's currency, for the fund's "in a letter" example."""
+    from decimal import Decimal
+
+    from modules.pipeline.gifts import default_currency
+    from modules.pipeline.money import format_money
+
+    return format_money(Decimal("250"), default_currency())
 
 
 @bp.route("/admin/funds/new", methods=["GET", "POST"], defaults={"kind": "funds"})

@@ -190,7 +190,9 @@ def _preview_context(form: TemplateForm, kind: str):
         return None
     gift = found[0]
     if kind == letters.THANK_YOU:
-        return fields.thank_you(gift, today)
+        context = fields.thank_you(gift, today)  # a preview numbers nothing (receipts/numbers.py)
+        context["gift"]["receipt_number"] = context["gift"]["receipt_number"] or fields.NOT_NUMBERED
+        return context
     if kind == letters.TRIBUTE:
         if gift.tribute_notify is None:
             form.preview_gift.errors.append("That gift names nobody to tell about a tribute; choose one that does.")
@@ -220,8 +222,9 @@ def receipt_template_preview():
         form.preview_gift.errors.append(f"With that gift: {problem}")
         return _editor(form, template, 422)
     person = context.get("notify") if form.kind.data == letters.TRIBUTE else context["donor"]
-    document = pdf.letters_pdf([{"to_name": person["name"], "to_lines": person["address_lines"],
-                                 "date": context["today"], "body": body, "subject": subject}])
+    document = pdf.letters_pdf([{"to_name": person.get("addressee") or person["name"],
+                                 "to_lines": person["address_lines"], "date": context["today"], "body": body,
+                                 "subject": subject}])
     return Response(document, mimetype="application/pdf", headers={
         "Content-Disposition": 'inline; filename="preview.pdf"', "Cache-Control": "no-store"})
 

@@ -20,7 +20,7 @@ from modules.contacts.activity.timeline import local_today
 from modules.pipeline.models import Fund, ReceiptTemplate
 from modules.pipeline.money import format_money
 from modules.pipeline.receipt_forms import RunForm, ScopeForm
-from modules.pipeline.receipts import batch, deliver, letters, pdf
+from modules.pipeline.receipts import batch, deliver, letters, numbers, pdf
 from modules.pipeline.receipts.scope import Scope, counts, default_year, unacknowledged_summary
 from modules.pipeline.views import bp
 
@@ -40,6 +40,8 @@ def gift_url(gift_id: int) -> str:
 # --- One gift's letter ---------------------------------------------------------------
 
 def _gift_letter(gift_id: int, kind: str):
+    if kind == letters.THANK_YOU and numbers.assign([gift_id]):
+        db.session.commit()  # the receipt number is the gift's from now on, whatever happens next
     found = letters.load_gifts([gift_id])
     if not found or found[0].contact.deleted_at is not None:
         abort(404)

@@ -80,7 +80,7 @@ def test_a_thank_you_fills_in_the_gift_and_escapes_what_people_typed(org):
     assert "<strong>£1,250.50</strong> to the General fund, which we received on 14 March 2026, " \
            "given in memory of Walter Hopper." in letter.body
     assert f"Gift no. {gift.id} · Cheque · reference 100234." in letter.body
-    assert letter.to_lines == ["1 Navy Way", "Arlington VA 22201", "US"]  # abroad, seen from en-GB
+    assert letter.to_lines == ["1 Navy Way", "Arlington VA 22201", "United States"]  # abroad, seen from en-GB
     settings.put("core", {"locale": "en-US"})
     assert fields.address_lines(letter.recipient) == ["1 Navy Way", "Arlington VA 22201"]  # at home
 
@@ -101,7 +101,7 @@ def test_a_statement_totals_exactly_and_leaves_out_soft_credits_and_in_kind_valu
     assert statement["total"] == "£100.30"
     assert statement["count"] == 5 and statement["has_in_kind"] is True
     in_kind = [row for row in statement["gifts"] if row["in_kind"]]
-    assert in_kind == [{"date": "1 September 2025", "amount": "", "fund": "", "in_kind": True,
+    assert in_kind == [{"date": "1 September 2025", "amount": "", "fund": "", "fund_name": "", "in_kind": True,
                         "description": "A van's worth of food", "reference": ""}]
     # The spouse's statement has their own gift only: the soft credit is not theirs.
     assert fields.statement(2025, years[spouse.id])["total"] == "£20.00"
