@@ -320,7 +320,8 @@ def gift_delete(gift_id: int):
         db.session.commit()
         flash(f"Deleted the gift of {what}.", "success")
         return redirect_after_post(url_for("pipeline.gifts"), trigger="gifts-changed")
+    kept = (f" Its receipt number {g.receipt.text} is not given again." if g.receipt is not None else "")
     return confirm_page("Delete this gift?",
                         f"Delete the gift of {what}? Its soft credits and the record of its "
-                        "acknowledgements are deleted with it. This cannot be undone.",
+                        f"acknowledgements are deleted with it.{kept} This cannot be undone.",
                         "Delete gift", url_for("pipeline.gift", gift_id=g.id))

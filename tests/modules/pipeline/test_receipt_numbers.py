@@ -272,6 +272,9 @@ def test_every_copy_of_a_gifts_letter_shows_the_same_number(app, staff):
         assert "Receipt no. 2026-000002." in text
     page = staff.get(f"/pipeline/gifts/{gift_id}").get_data(as_text=True)
     assert '<strong class="receipt-number">2026-000002</strong>' in page
+    # Whoever deletes the gift is told its number stays used.
+    confirm = staff.get(f"/pipeline/gifts/{gift_id}/delete").get_data(as_text=True)
+    assert "Its receipt number 2026-000002 is not given again." in confirm
 
 
 def test_a_preview_numbers_nothing(app, client):
