@@ -11,8 +11,8 @@ Erasure keeps a tombstone instead of deleting the row, so that what must
 stay (other modules' records such as gift amounts, activity dates for
 statistics, the audit trail) still points at something:
 
-- the contact: every name part, birth date, pronouns, language, notes and
-  source cleared; named "Erased contact #<id>"; household link cleared (and,
+- the contact: every name part, the greeting and addressee of letters,
+  birth date, pronouns, language, notes and source cleared; named "Erased contact #<id>"; household link cleared (and,
   for a household, its members' links); do not email/phone/mail set, email
   opt-in "opted out"; moved to the trash (deleted_at) if it was not there;
 - deleted: emails, phones, addresses, custom values, tags, relationships;
@@ -173,6 +173,7 @@ def export_data(contact: Contact) -> dict:
             **{f: getattr(contact, f) for f in NAME_FIELDS},
             "birth_date": _iso(contact.birth_date), "pronouns": contact.pronouns,
             "preferred_language": contact.preferred_language, "notes": contact.notes, "source": contact.source,
+            "salutation": contact.salutation, "addressee": contact.addressee,
             "owner": users.get(contact.owner_id), "created_by": users.get(contact.created_by_id),
             "created_at": _iso(contact.created_at), "updated_at": _iso(contact.updated_at),
             "deleted_at": _iso(contact.deleted_at),
@@ -246,7 +247,7 @@ def erase(contact: Contact, *, user=None) -> None:
     """Erase the personal data of `contact` (see the module docstring). The
     caller commits."""
     cid = contact.id
-    old_names = {n for n in (contact.display_name, contact.name,
+    old_names = {n for n in (contact.display_name, contact.name, contact.addressee,
                              " ".join(p for p in (contact.first_name, contact.last_name) if p)) if len(n or "") >= 3}
     for _name, contact_hooks in hooks.all_hooks():
         if contact_hooks.erase is not None:
@@ -289,6 +290,7 @@ def erase(contact: Contact, *, user=None) -> None:
         setattr(contact, name, "")
     contact.birth_date = None
     contact.pronouns = contact.preferred_language = contact.notes = contact.source = ""
+    contact.salutation = contact.addressee = ""  # how letters greet them: their name, often
     contact.household_id = None
     contact.display_name = erased_name(cid)
     contact.sort_name = search.fold(contact.display_name)

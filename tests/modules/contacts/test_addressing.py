@@ -188,3 +188,17 @@ def test_greeting_and_addressee_are_imported_updated_by_import_and_exported(app,
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8").lstrip("\ufeff"))))
     assert sorted((r["First name"], r["Salutation"], r["Addressee"]) for r in rows) == [
         ("Alan", "", "Professor A. M. Turing"), ("Grace", "Dr Hopper", "Dr and Mr Hopper")]
+
+
+def test_the_personal_data_download_holds_them_and_erasure_clears_them(ctx):
+    from modules.contacts.people import privacy
+
+    grace = person("Grace", "Hopper", salutation="Dr Hopper", addressee="Dr and Mr Hopper")
+    db.session.commit()
+    held = privacy.export_data(grace)["contact"]
+    assert (held["salutation"], held["addressee"]) == ("Dr Hopper", "Dr and Mr Hopper")
+    privacy.erase(grace)
+    db.session.commit()
+    erased = db.session.get(Contact, grace.id)
+    assert (erased.salutation, erased.addressee) == ("", "")
+    assert addressing.of(erased).addressee == f"Erased contact #{grace.id}"
