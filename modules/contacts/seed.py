@@ -108,7 +108,7 @@ DETAIL_COLUMNS = {
     Activity: ("contact_id", "kind", "subject", "body", "occurred_at", "created_at", "user_id"),
     Task: ("contact_id", "title", "notes", "due_date", "assignee_id", "created_by_id", "created_at", "done_at"),
 }
-RELATION_COLUMNS = ("contact_a_id", "contact_b_id", "type_id", "note", "created_at")
+RELATION_COLUMNS = ("contact_a_id", "contact_b_id", "type_id", "note", "created_at", "is_primary")
 
 
 class Pools:
@@ -248,10 +248,10 @@ class Chunk:
                                        value if field.type == "number" else None,
                                        value if field.type == "date" else None, None))
 
-    def relate(self, key: str, a: int, b: int) -> None:
+    def relate(self, key: str, a: int, b: int, primary: bool = False) -> None:
         if key not in self.s.types:  # a built-in type someone deleted
             return
-        self.relations.append((a, b, self.s.types[key], "", self.s.now))
+        self.relations.append((a, b, self.s.types[key], "", self.s.now, primary))
 
 
 class Seeder:
@@ -346,11 +346,14 @@ class Seeder:
             plans.append(self.person_details(row, None, None, org_domains))
 
         by_house: dict[int, list[int]] = {}
+        addressed: set[int] = set()  # organisations given their primary contact (their first employee)
         for person, row, shape, (member, employer, details) in zip(
                 range(len(out.groups), len(out.groups) + len(out.people)), out.people, shapes, plans, strict=True):
             out.details(person, row, shape, *details)
             if employer is not None:
-                out.relate("employer", org_ids[employer], person)
+                org = org_ids[employer]
+                out.relate("employer", org, person, primary=org not in addressed)
+                addressed.add(org)
             if row["household_id"] is not None:
                 by_house.setdefault(row["household_id"], []).append(person)
             if member is None or member < 2:

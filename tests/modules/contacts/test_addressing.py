@@ -202,3 +202,20 @@ def test_the_personal_data_download_holds_them_and_erasure_clears_them(ctx):
     erased = db.session.get(Contact, grace.id)
     assert (erased.salutation, erased.addressee) == ("", "")
     assert addressing.of(erased).addressee == f"Erased contact #{grace.id}"
+
+
+def test_demo_organisations_with_employees_are_written_to_through_one_of_them(app):
+    result = app.test_cli_runner().invoke(args=["seed", "--contacts", "300"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        from modules.contacts.models import ORGANISATION
+
+        orgs = db.session.scalars(db.select(Contact).where(Contact.kind == ORGANISATION)).all()
+        with_people = [org for org in orgs if relations.linked_people(org)]
+        assert with_people
+        for org in with_people:
+            found = addressing.of(org)
+            assert found.via is not None and found.addressee == f"{found.via.display_name}, {org.display_name}"
+            assert not found.salutation.startswith("friends at")
+        primaries = db.session.scalars(db.select(Relationship.contact_a_id).where(Relationship.is_primary)).all()
+        assert len(primaries) == len(set(primaries)) == len(with_people)  # one each
