@@ -220,12 +220,16 @@ def render(source: str, context: dict, limits: Limits | None = None) -> str:
 
 def names_used(source: str, limits: Limits | None = None) -> set[str]:
     """The names a template reads that it does not define itself: the
-    merge fields it needs. TemplateProblem when it is too long or invalid."""
+    merge fields it needs. TemplateProblem when it is too long or invalid,
+    with the line of the source as written."""
     limits = limits or current_limits()
     if len(source) > limits.source:
         raise errors.source_too_long(limits)
     try:
         parsed = environment.parse(source)
+        # Compiled too: an unknown filter or test is found here, on the source as
+        # written (a Markdown template renders as converted HTML, whose lines differ).
+        environment.compile(parsed)
     except TemplateSyntaxError as error:
         raise TemplateProblem(errors.friendly(error)) from None
     except RecursionError:

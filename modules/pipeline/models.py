@@ -352,7 +352,8 @@ class SoftCredit(db.Model):
 class ReceiptTemplate(db.Model):
     """A letter administrators edit: `kind` is thank_you (one gift),
     statement (a donor's year) or tribute (to the person notified). `body`
-    is HTML rendered in the sandboxed Jinja environment."""
+    is Markdown or HTML (`format`), rendered by app.templating.render_html:
+    converted, filled in the sandbox, sanitised."""
 
     __tablename__ = "pipeline_receipt_template"
 
@@ -363,6 +364,8 @@ class ReceiptTemplate(db.Model):
     name: Mapped[str] = mapped_column(String(120), unique=True)
     subject: Mapped[str] = mapped_column(String(200), default="")
     body: Mapped[str] = mapped_column(Text, default="")
+    # Templates made before formats existed are HTML (the migration's server default).
+    format: Mapped[str] = mapped_column(String(10), default="markdown", server_default="html")
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -8,6 +8,7 @@ from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringF
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from app.forms import DateField, choices
+from app.templating import editor
 from modules.pipeline.models import ReceiptTemplate
 from modules.pipeline.receipts.options import PAPERS
 
@@ -58,10 +59,11 @@ class TemplateForm(FlaskForm):
     subject = StringField("Email subject", validators=[DataRequired("Write the subject of the email."),
                                                         Length(max=200)], filters=[_strip],
                           description="Merge fields work here too, e.g. {{ org.name }}.")
+    format = editor.format_field("Written in")
     body = TextAreaField("Letter", validators=[DataRequired("Write the letter.")],
-                         render_kw={"rows": 22, "spellcheck": "true", "class": "code"},
-                         description="HTML with merge fields in {{ double braces }}; the letterhead, date and "
-                                     "the recipient's address are added around it.")
+                         render_kw={"rows": 22, "spellcheck": "true"},
+                         description="Merge fields go in {{ double braces }}; the letterhead, date and "
+                                     "the recipient's address are added around the letter.")
     is_default = BooleanField("Use this template for this kind of letter unless another is chosen")
     preview_gift = IntegerField("Preview with gift number", validators=[Optional(), NumberRange(min=1)],
                                 description="Leave empty to preview with made-up sample values.")

@@ -9,10 +9,10 @@ from app import templating
 from modules.pipeline.receipts import fields
 
 
-def problems(source: str, kind: str, sample: dict) -> list[str]:
-    """What is wrong with `source` as a template of `kind`: its syntax,
-    names that are not merge fields of that kind, and anything a render
-    with `sample` runs into (a misspelt attribute, a limit, ...)."""
+def name_problems(source: str, kind: str) -> list[str]:
+    """Its syntax, and names that are not merge fields of `kind`; read on
+    the source as written, so a line number is the author's line in
+    Markdown too."""
     try:
         names = templating.names_used(source)
     except templating.TemplateProblem as problem:
@@ -23,8 +23,22 @@ def problems(source: str, kind: str, sample: dict) -> list[str]:
         listed = ", ".join(f"“{name}”" for name in unknown)
         return [f"Unknown merge field{'s' if len(unknown) > 1 else ''} {listed}: "
                 f"a {kind.replace('_', '-')} letter has {', '.join(sorted(allowed))}."]
+    return []
+
+
+def problems(source: str, kind: str, sample: dict, format: str | None = None) -> list[str]:
+    """What is wrong with `source` as a template of `kind`: name_problems,
+    then anything a render with `sample` runs into (a misspelt attribute,
+    a limit, ...). `format` (markdown, html): a letter's body, rendered as
+    letters are; None: plain text (the subject)."""
+    found = name_problems(source, kind)
+    if found:
+        return found
     try:
-        templating.render_isolated(source, sample)
+        if format is None:
+            templating.render_isolated(source, sample)
+        else:
+            templating.render_html_isolated(source, sample, format)
     except templating.TemplateProblem as problem:
         return [str(problem)]
     return []

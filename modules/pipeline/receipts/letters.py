@@ -32,7 +32,7 @@ class Letter:
     template: ReceiptTemplate
     recipient: Contact           # who the letter goes to (the notified person for a tribute)
     subject: str
-    body: str                    # HTML from the administrator's template
+    body: str                    # sanitised HTML from the administrator's template
     to_name: str
     to_lines: list[str]
     date: str
@@ -72,8 +72,11 @@ def template_for(kind: str, template_id: int | None = None) -> ReceiptTemplate:
 
 def render(template: ReceiptTemplate, context: dict, *, isolated: bool = False) -> tuple[str, str]:
     """(subject, body HTML); templating.TemplateProblem when the template
-    fails. Isolated: both in one child process (for web requests)."""
-    sources = (template.subject or KINDS[template.kind], template.body)
+    fails. The body in its format (Markdown or HTML) through the core's
+    render_html, as the editor's preview does: the PDF, the email and the
+    preview are the same HTML. Isolated: both in one child process (for
+    web requests)."""
+    sources = (template.subject or KINDS[template.kind], template.body, template.format or templating.HTML)
     if isolated:
         subject, body = templating.isolated(_render_both, *sources, context)
     else:
@@ -81,8 +84,8 @@ def render(template: ReceiptTemplate, context: dict, *, isolated: bool = False) 
     return " ".join(subject.split())[:200], body
 
 
-def _render_both(subject: str, body: str, context: dict) -> tuple[str, str]:
-    return templating.render(subject, context), templating.render(body, context)
+def _render_both(subject: str, body: str, format: str, context: dict) -> tuple[str, str]:
+    return templating.render(subject, context), templating.render_html(body, context, format)
 
 
 def gift_options():

@@ -1,5 +1,6 @@
-"""Receipt templates: the list, the editor (merge fields beside it, checked
-on save, previewed as the real PDF with a sample or a real gift), the
+"""Receipt templates: the list, the editor (the core's template editor:
+Markdown or HTML, a merge-field picker, a live preview; checked on save,
+previewed as the real PDF with a sample or a real gift), the
 default of each kind, and the receipt settings (address, registration
 number, signature, paper size). Checks and previews render in a child
 process (app.templating). Letters go out in the organisation's name, so
@@ -10,12 +11,12 @@ from __future__ import annotations
 from flask import Response, flash, render_template, request, url_for
 from sqlalchemy import func, select, update
 
-from app import audit, edits, organisation, settings
+from app import audit, edits, organisation, settings, templating
 from app.extensions import db
-from app.htmx import confirm_page, redirect_after_post
+from app.htmx import confirm_page, is_htmx, redirect_after_post
 from app.ids import as_id
 from app.permissions import permission_required
-from app.templating import TemplateProblem
+from app.templating import TemplateProblem, editor
 from modules.contacts.activity.timeline import local_today
 from modules.pipeline.models import Acknowledgement, ReceiptTemplate
 from modules.pipeline.receipt_forms import ReceiptSettingsForm, TemplateForm
@@ -30,7 +31,7 @@ def _list_page(settings_form: ReceiptSettingsForm, status: int = 200):
                                                                     ReceiptTemplate.is_default.desc(),
                                                                     ReceiptTemplate.name)).all()
     return render_template("pipeline/admin_templates.html", templates=templates, kinds=ReceiptTemplate.KINDS,
-                           settings_form=settings_form, paper=options.paper_size()), status
+                           formats=templating.FORMATS, settings_form=settings_form, paper=options.paper_size()), status
 
 
 SETTINGS = ("receipts_registration", "receipts_signature", "receipts_paper")
@@ -89,19 +90,34 @@ def _check(form: TemplateForm, template: ReceiptTemplate | None, *, saving: bool
     if saving and form.name.data and _name_taken(form.name.data, template):
         form.name.errors.append(f"Another template is named “{form.name.data}”.")
         ok = False
+    if form.kind.data not in ReceiptTemplate.KINDS:
+        return False
     sample = fields.sample(form.kind.data, local_today())
-    for f in (form.subject, form.body):
-        if f.data:
-            found = checks.problems(f.data, form.kind.data, sample)
-            if found:
-                f.errors.extend(found)
-                ok = False
+    body_format = form.format.data if form.format.data in templating.FORMATS else None
+    for f, fmt in ((form.subject, None), (form.body, body_format)):
+        if not f.data:
+            continue
+        if f is form.body and fmt is None:  # no format to render it in: its own error says so
+            found = checks.name_problems(f.data, form.kind.data)
+        else:
+            found = checks.problems(f.data, form.kind.data, sample, fmt)
+        if found:
+            f.errors.extend(found)
+            ok = False
     return ok
 
 
-def _editor(form: TemplateForm, template: ReceiptTemplate | None, status: int = 200):
+def field_groups() -> list[editor.FieldGroup]:
+    """The merge-field picker's list: FIELDS, each group with the kinds of
+    letter that have it."""
+    return [editor.FieldGroup(group, items, ", ".join(k.replace("_", "-") for k in group_kinds))
+            for group, group_kinds, items in fields.FIELDS]
+
+
+def _editor(form: TemplateForm, template: ReceiptTemplate | None, status: int = 200,
+            preview: editor.Preview | None = None):
     return render_template("pipeline/admin_templates_form.html", form=form, template=template,
-                           field_groups=fields.FIELDS, kinds=ReceiptTemplate.KINDS), status
+                           field_groups=field_groups(), kinds=ReceiptTemplate.KINDS, preview=preview), status
 
 
 def _make_default(template: ReceiptTemplate) -> None:
@@ -126,12 +142,12 @@ def receipt_template_new():
             base = db.session.scalar(select(ReceiptTemplate).where(ReceiptTemplate.kind == kind)
                                      .order_by(ReceiptTemplate.is_default.desc()).limit(1))
             if base is not None:  # start from the default rather than a blank page
-                form.subject.data, form.body.data = base.subject, base.body
+                form.subject.data, form.body.data, form.format.data = base.subject, base.body, base.format
         return _editor(form, None)
     if not _check(form, None):
         return _editor(form, None, 422)
     template = ReceiptTemplate(kind=form.kind.data, name=form.name.data, subject=form.subject.data,
-                               body=form.body.data, is_default=False)
+                               body=form.body.data, format=form.format.data, is_default=False)
     db.session.add(template)
     db.session.flush()
     if form.is_default.data or _only_of_kind(template):
@@ -162,7 +178,7 @@ def receipt_template_edit(template_id: int):
         return _editor(form, template, 422)
     old_name = template.name
     changes = audit.diff(template, {"name": form.name.data, "kind": form.kind.data, "subject": form.subject.data,
-                                    "body": form.body.data})
+                                    "format": form.format.data, "body": form.body.data})
     if form.is_default.data and not template.is_default:
         _make_default(template)
         changes["is_default"] = (False, True)
@@ -215,7 +231,8 @@ def receipt_template_preview():
     context = _preview_context(form, form.kind.data)
     if context is None:
         return _editor(form, template, 422)
-    draft = ReceiptTemplate(kind=form.kind.data, name=form.name.data, subject=form.subject.data, body=form.body.data)
+    draft = ReceiptTemplate(kind=form.kind.data, name=form.name.data, subject=form.subject.data, body=form.body.data,
+                            format=form.format.data)
     try:
         subject, body = letters.render(draft, context, isolated=True)
     except TemplateProblem as problem:
@@ -227,6 +244,32 @@ def receipt_template_preview():
                                  "subject": subject}])
     return Response(document, mimetype="application/pdf", headers={
         "Content-Disposition": 'inline; filename="preview.pdf"', "Cache-Control": "no-store"})
+
+
+@bp.post("/receipts/templates/preview/page")
+@permission_required(PERM)
+def receipt_template_page_preview():
+    """The editor's preview of the letter in the form (unsaved), filled in
+    with sample values or a real gift's: with HTMX the preview alone, as
+    the author types; without, the editor page with the preview in it."""
+    template_id = request.args.get("template_id", type=as_id)
+    template = db.session.get(ReceiptTemplate, template_id) if template_id else None
+    form = TemplateForm()
+    kind = form.kind.data if form.kind.data in ReceiptTemplate.KINDS else letters.THANK_YOU
+    if form.preview_gift.data and not form.preview_gift.validate(form):
+        context = None
+    else:
+        context = _preview_context(form, kind)
+    note = (f"With gift number {form.preview_gift.data}." if form.preview_gift.data
+            else "With made-up sample values.") + " The letterhead, date and address are added around it."
+    if context is None:
+        result = editor.Preview(problem=form.preview_gift.errors[-1], note=note)
+    else:
+        body = form.body.data or ""
+        result = editor.preview(body, form.format.data, context, checks.name_problems(body, kind), note)
+    if is_htmx():
+        return editor.preview_fragment(result)
+    return _editor(form, template, preview=result)
 
 
 @bp.post("/receipts/templates/<int:template_id>/default")
