@@ -15,7 +15,9 @@ letters and digits first and put back after:
   between paragraphs rather than inside one;
 - in a table (the line before it is a table row, starting with `|`) such a
   line becomes a row of its own, which is then replaced by the tag: a
-  `{% for %}` around table rows repeats rows;
+  `{% for %}` around table rows repeats rows; in a list (a list item after
+  it, or before it where the list ends) likewise an item of its own, so a
+  `{% for %}` around items repeats items, not lists;
 - every other tag (`{{ donor.name }}`, an inline `{% if %}`) is a word.
 
 CommonMark with tables, HTML allowed (the sanitiser has the last word) and
@@ -34,6 +36,7 @@ from markdown_it import MarkdownIt
 # Jinja's default delimiters: {{ }}, {% %}, {# #}, with their whitespace-control dashes.
 TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
 BLOCK_LINE = re.compile(r"^([ \t]*)((?:\{%.*?%\}|\{#.*?#\})(?:[ \t]*(?:\{%.*?%\}|\{#.*?#\}))*)[ \t]*$")
+LIST_ITEM = re.compile(r"^([ \t]*)([-*+]|\d{1,9}[.)])[ \t]+\S")
 ALIGNED = re.compile(r"text-align:(left|right|center)")
 
 
@@ -77,34 +80,80 @@ class _Tags:
         return re.compile(re.escape(self.prefix) + r"(\d+)x")
 
 
+def _neighbours(lines: list[str], index: int) -> tuple[str, str | None]:
+    """The nearest lines before and after lines[index] that are not block
+    tags ("" before the start; None after the end)."""
+    before = next((lines[i] for i in range(index - 1, -1, -1) if not BLOCK_LINE.match(lines[i])), "")
+    after = next((lines[i] for i in range(index + 1, len(lines)) if not BLOCK_LINE.match(lines[i])), None)
+    return before, after
+
+
+def _width(text: str) -> int:
+    return len(text.expandtabs(4))
+
+
+def _marker(item: re.Match) -> str:
+    marker = item.group(2)
+    return "1" + marker[-1] if marker[-1] in ".)" else marker
+
+
+def _list_marker(lines: list[str], index: int, indent: str) -> str | None:
+    """The list marker a block tag takes to stay inside the list it stands
+    in: that of the item after it at its indentation, or, when the list
+    ends there (a blank line or the end follows), of the nearest item
+    before it at its indentation."""
+    _, after = _neighbours(lines, index)
+    item = LIST_ITEM.match(after or "")
+    if item is not None and _width(item.group(1)) == _width(indent):
+        return _marker(item)
+    if (after or "").strip():
+        return None
+    for line in reversed(lines[:index]):
+        if not line.strip() or BLOCK_LINE.match(line):
+            continue
+        item = LIST_ITEM.match(line)
+        width = _width(line) - _width(line.lstrip())
+        if item is not None and width == _width(indent):
+            return _marker(item)
+        if item is None and width <= _width(indent):
+            return None  # a paragraph at its level: not in a list
+    return None
+
+
 def _protect(source: str, tags: _Tags) -> tuple[str, set[str]]:
     """The source with placeholders for its tags; and the placeholders that
-    stand for a whole table row."""
+    stand for a whole table row or list item."""
     source = source.replace("\r\n", "\n")
     # A tag over several lines (a long {% if %}) is a word, wherever it stands.
     source = TAG.sub(lambda match: tags.hold(match.group(0)) if "\n" in match.group(0) else match.group(0), source)
-    lines, rows, previous = [], set(), ""
-    for line in source.split("\n"):
+    original = source.split("\n")
+    lines, whole = [], set()
+    for index, line in enumerate(original):
         block = BLOCK_LINE.match(line)
-        if block:
-            indent, text = block.groups()
-            held = tags.hold(text)
-            if previous.lstrip().startswith("|"):
-                rows.add(held)
-                lines.append(f"{indent}{held}")       # a row of the table, removed after
-            else:
-                lines.append(f"{indent}<!--{held}-->")  # a block of its own
+        if not block:
+            lines.append(TAG.sub(lambda match: tags.hold(match.group(0)), line))
             continue
-        previous = line
-        lines.append(TAG.sub(lambda match: tags.hold(match.group(0)), line))
-    return "\n".join(lines), rows
+        indent, text = block.groups()
+        held = tags.hold(text)
+        before, _ = _neighbours(original, index)
+        marker = _list_marker(original, index, indent)
+        if before.lstrip().startswith("|"):
+            whole.add(held)
+            lines.append(f"{indent}{held}")           # a row of the table, replaced by the tag after
+        elif marker is not None:
+            whole.add(held)
+            lines.append(f"{indent}{marker} {held}")  # an item of the list (as indented as the tag), replaced after
+        else:
+            lines.append(f"{indent}<!--{held}-->")    # a block of its own
+    return "\n".join(lines), whole
 
 
-def _restore(html: str, tags: _Tags, rows: set[str]) -> str:
+def _restore(html: str, tags: _Tags, whole: set[str]) -> str:
     found = tags.pattern()
-    # A placeholder that became a table row of its own: the row is the tag.
-    for held in rows:
-        html = re.sub(rf"<tr>\s*<t[dh][^>]*>{held}</t[dh]>(?:\s*<t[dh][^>]*></t[dh]>)*\s*</tr>\n?",
+    # A placeholder that became a table row or a list item of its own: the row or item is the tag.
+    for held in whole:
+        html = re.sub(rf"<tr>\s*<t[dh][^>]*>{held}</t[dh]>(?:\s*<t[dh][^>]*></t[dh]>)*\s*</tr>\n?"
+                      rf"|<li>\s*(?:<p>)?{held}(?:</p>)?\s*</li>\n?",
                       lambda _m, held=held: held + "\n", html)
     html = re.sub(rf"<!--({found.pattern})-->", r"\1", html)
     return found.sub(lambda match: tags.tags[int(match.group(1))], html)

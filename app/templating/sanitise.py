@@ -17,6 +17,8 @@ ATTRIBUTES = {"*": {"class", "title", "lang", "dir"}, "a": {"href", "hreflang"},
               "td": {"colspan", "rowspan"}, "ol": {"start"}, "time": {"datetime"}}
 SCHEMES = {"http", "https", "mailto", "tel", "data"}
 DATA_IMAGE = re.compile(r"data:image/(png|jpeg|gif|webp);", re.I)
+# A list whose items were all left out by an {% if %} (markdown.py keeps such tags inside the list).
+EMPTY_LIST = re.compile(r"<(ul|ol)(?: [^>]*)?>\s*</\1>\n?")
 
 
 def _urls(tag: str, attribute: str, value: str) -> str | None:
@@ -27,5 +29,6 @@ def _urls(tag: str, attribute: str, value: str) -> str | None:
 
 
 def clean(html: str) -> str:
-    return nh3.clean(html, tags=TAGS, attributes=ATTRIBUTES, url_schemes=SCHEMES, attribute_filter=_urls,
-                     clean_content_tags={"script", "style"})
+    cleaned = nh3.clean(html, tags=TAGS, attributes=ATTRIBUTES, url_schemes=SCHEMES, attribute_filter=_urls,
+                        clean_content_tags={"script", "style"})
+    return EMPTY_LIST.sub("", cleaned)
