@@ -153,10 +153,11 @@ def test_a_year_end_statement_run(app, any_page, smtp, shot):
         expect(page.get_by_role("heading", name="Merge fields")).to_be_visible()
         problems["template editor"] = blocking(run_axe(page))
         shot(page, "receipts-template-editor")
-        # Preview opens the PDF of the unsaved text in a new tab; the editor stays.
+        # Preview opens the PDF of the unsaved text in a new tab; the editor stays
+        # (the editor's own live preview posts to /templates/preview/page meanwhile).
         page.get_by_label("Email subject").fill("Draft {{ statement.year }}")
         with page.expect_popup() as popup, \
-                page.context.expect_event("response", lambda r: "/preview" in r.url) as preview:
+                page.context.expect_event("response", lambda r: "/templates/preview?" in r.url) as preview:
             page.get_by_role("button", name="Preview as PDF").click()
         # (its text is checked in tests/modules/pipeline/test_receipts_templates.py;
         # here the browser shows it in its PDF viewer)
