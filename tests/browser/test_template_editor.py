@@ -62,8 +62,15 @@ def test_write_pick_a_field_preview_and_save(app, any_page, shot):
         picker.get_by_role("button", name="Insert {{ gift.amount }}").click()
         expect(letter).to_be_focused()
         page.keyboard.type(" (thank you!)")
-        expected = LETTER.replace("**£5**", "{{ gift.amount }} (thank you!)")
+        # By keyboard: "friend" selected, the Insert button of donor.salutation focused and pressed.
+        letter.evaluate("(area) => { const at = area.value.indexOf('friend'); area.setSelectionRange(at, at + 6); }")
+        picker.get_by_role("button", name="Insert {{ donor.salutation }}").focus()
+        page.keyboard.press("Enter")
+        expect(letter).to_be_focused()
+        expected = (LETTER.replace("**£5**", "{{ gift.amount }} (thank you!)")
+                    .replace("friend", "{{ donor.salutation }}"))
         assert letter.input_value() == expected
+        expect(page.locator("#body-inserted")).to_have_text("Inserted {{ donor.salutation }}.")
         # The preview shows the sample amount where the field went, as Markdown made HTML.
         expect(preview).to_contain_text("Thank you for your gift of $250.00 (thank you!).")
         expect(preview.locator("p").last).to_contain_text("With thanks")
@@ -80,7 +87,7 @@ def test_write_pick_a_field_preview_and_save(app, any_page, shot):
         expect(page.locator(".template-preview-note")).to_contain_text("With made-up sample values.")
         # What was typed is still in the form.
         assert page.get_by_label("Letter", exact=True).input_value().replace("\r\n", "\n") == expected
-    expect(preview.locator("p").first).to_have_text("Dear friend,")
+    expect(preview.locator("p").first).to_have_text("Dear Grace," if js else "Dear friend,")
     assert "**" not in preview.inner_text()
 
     for name, size in (("1280", DESKTOP), ("390", PHONE)):
