@@ -76,6 +76,13 @@ def test_a_bad_template_keeps_what_was_typed_and_shows_the_error_at_its_line(app
     assert 'id="body-error">Unknown merge field “frist_name”' in misspelt.get_data(as_text=True)
     unknown_filter = manager.post(NEW, data=_form(token, body="Hi\n\n\n{{ donor.name|shout }}"))
     assert 'id="body-error">No filter named &#39;shout&#39; (line 4).' in unknown_filter.get_data(as_text=True)
+    for fmt in ("markdown", "html"):  # the sandbox and its limits hold in both formats
+        escape = manager.post(NEW, data=_form(token, format=fmt, body="Hi\n\n**{{ donor.__class__.__mro__ }}**"))
+        assert 'id="body-error">Not allowed in a template: access to attribute &#39;__class__&#39;' in \
+            escape.get_data(as_text=True)
+        limit = manager.post(NEW, data=_form(token, format=fmt, body="{% for i in range(100000) %}\n- x\n{% endfor %}"))
+        assert 'id="body-error">This template builds a list that is too long (over 10,000 items).' in \
+            limit.get_data(as_text=True)
     no_format = manager.post(NEW, data=_form(token, format="rtf"))
     assert "Choose Markdown or HTML." in no_format.get_data(as_text=True)
     with app.app_context():
