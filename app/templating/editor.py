@@ -1,7 +1,8 @@
 """The server side of the one template editor (receipt letters today,
 campaign layouts and canned replies next): the format choice a form adds,
 the merge-field registry the picker lists, and the preview that renders
-what is in the form, with sample values, in the sandbox's child process.
+what is in the form, with sample values, in the sandbox's child process:
+the letter as it is sent, less any style attribute (the page's CSP).
 
 The page side is the macro `template_editor` in
 templates/macros/template_editor.html and static/js/template-editor.js;
@@ -20,6 +21,7 @@ from wtforms.validators import ValidationError
 
 from app.templating.errors import TemplateProblem
 from app.templating.formats import FORMATS, MARKDOWN
+from app.templating.sanitise import without_styles
 
 FORMAT_HINT = ("Markdown: a blank line starts a paragraph, **bold**, *italic*, # a heading, - a list, "
                "| a | table |. HTML: the tags as you write them. Changing it does not rewrite the text.")
@@ -88,7 +90,8 @@ def preview(source: str, format: str, context: dict, problems: Iterable[str] = (
         html = templating.render_html_isolated(source, context, format)
     except TemplateProblem as problem:
         return Preview(problem=str(problem), note=note)
-    return Preview(html=Markup(html), note=note)  # noqa: S704 (sanitised by render_html)
+    # The letter as sent, less its style attributes: the page's CSP would refuse them.
+    return Preview(html=Markup(without_styles(html)), note=note)  # noqa: S704 (sanitised)
 
 
 def preview_fragment(result: Preview):

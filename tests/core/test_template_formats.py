@@ -72,16 +72,18 @@ def test_a_merge_field_inside_a_link_is_its_address_escaped_and_checked():
 
 @pytest.mark.parametrize("fmt", ["markdown", "html"])
 def test_what_the_author_writes_is_sanitised_too(fmt):
-    source = ('<p class="signature" style="color:red" onclick="steal()" id="x">Hi {{ donor.first_name }}</p>\n\n'
-              '<script>alert(1)</script><style>body{display:none}</style>\n\n'
+    source = ('<p class="signature" style="position:fixed;top:0" onclick="steal()" id="x">'
+              'Hi {{ donor.first_name }}</p>\n\n'
+              '<script>alert(1)</script><style>body{color:red}</style>\n\n'
               '<a href="javascript:alert(1)" onmouseover="x()">a</a> <img src="x" onerror="alert(1)" alt="i">\n\n'
               '<img src="data:image/png;base64,iVBORw0KGgo=" alt="logo"> <a href="data:text/html,<script>">d</a>\n\n'
               '<iframe src="https://evil.example"></iframe><form action="/x"><input name="q"></form>')
     out = templating.render_html(source, {"donor": DONOR}, fmt)
-    for gone in ("script", "alert", "style", "onclick", "onmouseover", "onerror", "javascript", "iframe", "<form",
-                 "<input", 'id="x"', "data:text"):
+    for gone in ("script", "alert", "<style", "color:red", "position", "onclick", "onmouseover", "onerror",
+                 "javascript", "iframe", "<form", "<input", 'id="x"', "data:text"):
         assert gone not in out, gone
-    assert '<p class="signature">Hi _Bob_</p>' in out  # classes stay for the letter's stylesheet
+    # Classes stay for the letter's stylesheet; of a style, only properties of text and boxes (none here).
+    assert '<p class="signature">Hi _Bob_</p>' in out
     assert '<img src="data:image/png;base64,iVBORw0KGgo=" alt="logo">' in out  # embedded images stay
 
 
@@ -116,3 +118,11 @@ def test_isolated_rendering_gives_the_same_html():
     source = "# Hello {{ donor.first_name }}\n\n- one\n- two"
     assert templating.render_html_isolated(source, {"donor": DONOR}, "markdown") == \
         md(source) == "<h1>Hello _Bob_</h1>\n<ul>\n<li>one</li>\n<li>two</li>\n</ul>"
+
+
+def test_a_letter_keeps_the_styles_of_text_and_boxes_and_a_page_shows_none():
+    from app.templating.editor import preview
+
+    source = '<p style="text-align:center; color:#1f5f8b; position:fixed; background:url(https://x.org/t.gif)">Hi</p>'
+    assert templating.render_html(source, {}, "html") == '<p style="text-align:center;color:#1f5f8b">Hi</p>'
+    assert str(preview(source, "html", {}).html) == "<p>Hi</p>"  # the page's CSP refuses style attributes
