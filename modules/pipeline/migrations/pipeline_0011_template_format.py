@@ -1,7 +1,7 @@
 """receipt templates have a format: Markdown or HTML
 
 Revision ID: pipeline_0011
-Revises: pipeline_0009
+Revises: pipeline_0010_letters
 Create Date: 2026-12-06
 
 `pipeline_receipt_template.format` is "markdown" or "html"; every template
@@ -10,7 +10,9 @@ still exactly as shipped (a new install, or nobody edited them), become the
 same letters written in Markdown, so that a development officer can edit
 them; a template someone changed stays as it is, in HTML. The fund reads
 "to {{ gift.fund }}": a fund's own wording in letters says whether it takes
-"the". The texts are frozen here.
+"the". The thank-you letter prints its receipt number, and both tax notes
+are the organisation's country wording ({{ org.tax_statement }}) instead of
+the US sentence every organisation printed. The texts are frozen here.
 """
 import importlib.util
 from pathlib import Path
@@ -19,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "pipeline_0011"
-down_revision = "pipeline_0009"
+down_revision = "pipeline_0010_letters"
 branch_labels = None
 depends_on = None
 
@@ -43,8 +45,8 @@ If you have any questions about your gift, or would like to hear more about what
 """ + SIGNATURE + """
 ---
 
-Gift no. {{ gift.number }}{% if gift.payment_method %} · {{ gift.payment_method }}{% endif %}{% if gift.reference %} · reference {{ gift.reference }}{% endif %}.{% if gift.in_kind %} We do not place a value on gifts in kind.{% endif %}
-No goods or services were provided in exchange for this gift. Please keep this letter for your tax records.
+{{ "Receipt no. " ~ gift.receipt_number ~ " · " if gift.receipt_number }}Gift no. {{ gift.number }}{% if gift.payment_method %} · {{ gift.payment_method }}{% endif %}{% if gift.reference %} · reference {{ gift.reference }}{% endif %}.{% if gift.in_kind %} We do not place a value on gifts in kind.{% endif %}
+{{ org.tax_statement }}
 """
 
 STATEMENT = """## Your giving in {{ statement.year }}
@@ -64,7 +66,7 @@ Thank you for your support throughout {{ statement.year }}. This statement lists
 Gifts in kind are listed without a value and are not included in the total.
 {% endif %}
 
-No goods or services were provided in exchange for these gifts. Please keep this statement for your tax records.
+{{ org.tax_statement }}
 
 """ + SIGNATURE
 

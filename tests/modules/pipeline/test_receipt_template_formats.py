@@ -97,7 +97,7 @@ def test_the_preview_is_the_letter_filled_in_with_sample_values(app, manager):
     assert fragment.status_code == 200 and "HX-Request" in fragment.headers["Vary"]
     html = fragment.get_data(as_text=True)
     assert "<html" not in html and "With made-up sample values." in html
-    assert '<td>General fund</td>\n<td class="align-right">$250.00</td>' in html
+    assert '<td>our scholarship programme</td>\n<td class="align-right">$250.00</td>' in html
     assert "<script" not in html
     # The preview's HTML is the letter's: the same core rendering as the PDF and the email.
     with app.app_context():
@@ -190,14 +190,16 @@ def test_the_markdown_defaults_say_what_the_html_ones_said(app, ctx):
         assert template.format == "markdown"
         bodies[kind] = letters.render(template, fields.sample(kind, today))[1]
     assert bodies["thank_you"].startswith("<p>Dear Grace,</p>\n<p>Thank you for your generous gift of "
-                                          "<strong>$250.00</strong> to General fund, which we received on 14 March "
+                                          "<strong>$250.00</strong> to our scholarship programme, which we received on 14 March "
                                           "2026, given in memory of Walter Hopper.</p>")
-    assert "<p>With gratitude,</p>\n<p>Jo Smith, Director</p>\n<hr>\n<p>Gift no. 1042 · Cheque · reference 100234." \
-        in bodies["thank_you"]
+    assert ("<p>With gratitude,</p>\n<p>Jo Smith, Director</p>\n<hr>\n<p>Receipt no. 2026-000042 · Gift no. 1042 · "
+            "Cheque · reference 100234.<br>\nPlease keep this letter for your records.</p>") in bodies["thank_you"]
+    assert "Please keep this letter for your records." in bodies["statement"]  # the country's wording, not the US one
+    assert "goods or services" not in bodies["thank_you"] + bodies["statement"]
     statement = bodies["statement"]
     assert statement.startswith("<h2>Your giving in 2026</h2>")
     assert statement.count("<tr>") == 1 + 4 + 1  # the heading, four gifts, the total
-    assert '<td>In kind: Twelve boxes of tinned food, General fund</td>' in statement
+    assert '<td>In kind: Twelve boxes of tinned food, where it is needed most</td>' in statement
     assert '<td class="align-right"><strong>$500.00</strong></td>' in statement
     assert "<p>Gifts in kind are listed without a value" in statement
     assert "<p>We are writing to let you know that Dr Grace Hopper has made a gift to Riverside Food Bank in " \
