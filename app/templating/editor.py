@@ -19,6 +19,7 @@ from markupsafe import Markup
 from wtforms import RadioField
 from wtforms.validators import ValidationError
 
+from app.forms import choices
 from app.templating.errors import TemplateProblem
 from app.templating.formats import FORMATS, MARKDOWN
 from app.templating.sanitise import without_styles
@@ -38,7 +39,7 @@ class FormatField(RadioField):
 
 def format_field(label: str = "Format", default: str = MARKDOWN) -> FormatField:
     """The format choice of a template's text, for a form class."""
-    return FormatField(label, choices=list(FORMATS.items()), default=default, description=FORMAT_HINT)
+    return FormatField(label, choices=choices(FORMATS), default=default, description=FORMAT_HINT)
 
 
 @dataclass(frozen=True)
