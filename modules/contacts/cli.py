@@ -75,6 +75,11 @@ def import_command(file: Path, mapping_name, match, on_match, on_new, dry_run):
             click.echo(f"  row {item.row.line}: {item.row.problem_text()}")
         if result.problem_rows > len(result.problems):
             click.echo(f"  … and {result.problem_rows - len(result.problems):,} more rows with problems.")
+        if result.similar_rows:
+            click.echo(f"{result.similar_rows:,} of the new rows look like existing contacts and would be "
+                       "created as new ones:")
+            for item in result.similar:
+                click.echo(f"  row {item.row.line}: {item.similar_text()}")
         click.echo("Dry run: nothing was changed.")
         return
     db.session.commit()

@@ -32,14 +32,31 @@ class Planned:
     row: Row
     action: str
     contact_id: int | None = None
+    # A row the import creates although it looks like existing contacts
+    # (people.existing): by name and postcode under the email rule, by email
+    # under the name rule, by either under "none". The preview lists them.
+    similar: list = field(default_factory=list)
+
+    @property
+    def display_name(self) -> str:
+        """The name the row's contact would have."""
+        from modules.contacts.importer.documents import names
+
+        return names(self.row.kind, self.row.values.get)[0]
+
+    def similar_text(self) -> str:
+        """"looks like Ann Smith (#12): same name at postcode LS1 1AA"."""
+        return "; ".join(f"looks like {m.display_name} (#{m.contact_id}): {', '.join(m.reasons)}"
+                         for m in self.similar)
 
 
 class Planner:
     """One file, one mapping, one set of match rules."""
 
-    def __init__(self, run: ImportRun, *, sample: bool = False):
+    def __init__(self, run: ImportRun, *, sample: bool = False, similar: bool = False):
         self.run = run
         self.sample = sample  # the first rows the upload kept, not the file
+        self.similar = similar  # look for existing contacts like the rows it would create (the preview)
         self.fields = mapping.custom_fields()
         self.values = ValueLists(run, self.fields)
         self.reader = RowReader(run.headers or [], run.mapping or {}, self.fields, self.values)
@@ -75,17 +92,24 @@ class Planner:
         if not lookup:
             return []
         good = [r for r in rows if r.ok]
-        found = matching.existing(good, self.run.match_rule)
-        matched = {id(good[i]): cid for i, cid in found.items()}
+        rule = self.run.match_rule
+        creating = self.similar and self.run.on_new == "create"
+        # One lookup either way: by the rule alone, or (the preview) by every way.
+        ways = matching.people.WAYS if creating else (rule,) if rule in matching.people.WAYS else ()
+        found = {id(row): m for row, m in zip(good, matching.lookup(good, ways) if ways else [[]] * len(good),
+                                              strict=True)}
         out = []
         for row in rows:
+            matches = found.get(id(row), [])
+            contact_id = matching.first_by(matches, rule)
             if not row.ok:
                 out.append(Planned(row, FAIL))
-            elif id(row) in matched:
+            elif contact_id is not None:
                 action = UPDATE if self.run.on_match == "update" else SKIP_MATCH
-                out.append(Planned(row, action, matched[id(row)]))
+                out.append(Planned(row, action, contact_id))
             else:
-                out.append(Planned(row, CREATE if self.run.on_new == "create" else SKIP_NEW))
+                action = CREATE if self.run.on_new == "create" else SKIP_NEW
+                out.append(Planned(row, action, similar=matches if action == CREATE else []))
         return out
 
 
@@ -109,6 +133,8 @@ class Preview:
     shown: list[Planned] = field(default_factory=list)
     problems: list[Planned] = field(default_factory=list)
     problem_rows: int = 0
+    similar: list[Planned] = field(default_factory=list)  # new rows that look like existing contacts
+    similar_rows: int = 0
     unknowns: list = field(default_factory=list)  # unknown_values.Unknown: tags and choices no list knows
 
     @property
@@ -122,8 +148,9 @@ class Preview:
 
 def preview(run: ImportRun, limit: int | None = PREVIEW_LIMIT, shown: int = SHOWN, problems: int = 200) -> Preview:
     """Check the first `limit` rows the upload kept; every row of the file
-    when `limit` is None (the CLI's dry run, which may read the file)."""
-    planner = Planner(run, sample=limit is not None)
+    when `limit` is None (the CLI's dry run, which may read the file). New
+    rows that look like existing contacts are counted and listed (`similar`)."""
+    planner = Planner(run, sample=limit is not None, similar=True)
     out = Preview(total=run.rows_total)
     for batch in planner.chunks(limit=limit):
         for planned in planner.plan(batch):
@@ -135,5 +162,9 @@ def preview(run: ImportRun, limit: int | None = PREVIEW_LIMIT, shown: int = SHOW
                 out.problem_rows += 1
                 if len(out.problems) < problems:
                     out.problems.append(planned)
+            if planned.similar:
+                out.similar_rows += 1
+                if len(out.similar) < problems:
+                    out.similar.append(planned)
     out.unknowns = planner.values.unknowns()
     return out

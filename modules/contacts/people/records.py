@@ -193,6 +193,12 @@ def _replace(collection, model, rows: list[dict], key: str) -> str | None:
     return None
 
 
+def _lower_emails(rows: list[dict]) -> list[dict]:
+    """Emails are stored lower-cased, whoever gives them (a form, the API), so
+    that `existing` and the duplicates finder match them by the index."""
+    return [{**row, "email": (row.get("email") or "").strip().lower()} for row in rows]
+
+
 def _address_text(row: ContactAddress) -> str:
     return ", ".join(p for p in (row.line1, row.line2, row.city, row.region, row.postcode, row.country) if p)
 
@@ -203,7 +209,7 @@ def apply(contact: Contact, values: dict, details: Details | None) -> dict:
     changes = audit.diff(contact, {k: v for k, v in values.items() if k in allowed})
     if details is not None:
         for label, collection, model, rows, key in (
-            ("emails", contact.emails, ContactEmail, details.emails, "email"),
+            ("emails", contact.emails, ContactEmail, _lower_emails(details.emails), "email"),
             ("phones", contact.phones, ContactPhone, details.phones, "number"),
         ):
             described = _replace(collection, model, rows, key)

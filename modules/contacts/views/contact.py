@@ -31,7 +31,7 @@ from modules.contacts.models import (
     Relationship,
     Tag,
 )
-from modules.contacts.people import addressing, custom_fields, forms, phones, records, relations
+from modules.contacts.people import addressing, custom_fields, existing, forms, phones, records, relations
 from modules.contacts.views import bp
 
 CHANGED = "contact-changed"
@@ -204,6 +204,11 @@ def new():
     cleaned = forms.clean(form)
     if cleaned is None:
         return _form_page(form, None, kind, 422)
+    matches = _unconfirmed_matches(kind, cleaned)
+    if matches:
+        # Nothing is saved: the form comes back with what was typed, the
+        # contacts it matches, and "Create anyway".
+        return _render("contacts/contact_form.html", 409, form=form, contact=None, kind=kind, existing=matches)
     contact = records.create(kind, cleaned.values, cleaned.details)
     custom_fields.save(contact, form.custom, cleaned.custom, record=False)
     if cleaned.values.get("household_id"):
@@ -211,6 +216,17 @@ def new():
     db.session.commit()
     flash(f"{contact.display_name} is saved.", "success")
     return redirect_after_post(_page_url(contact), trigger=CHANGED)
+
+
+def _unconfirmed_matches(kind: str, cleaned) -> list[existing.Match]:
+    """The existing contacts the new one would duplicate, unless the person
+    pressed "Create anyway" after being shown every one of them (one that
+    matches only now, after they changed the email say, is shown first)."""
+    matches = existing.find_for(kind, cleaned.values, cleaned.details)
+    if not matches or not request.form.get("create_anyway"):
+        return matches
+    shown = {parse_id(i) for i in request.form.get("existing_shown", "").split()}
+    return [] if {m.contact_id for m in matches} <= shown else matches
 
 
 def _save(contact: Contact, form, cleaned) -> bool:
