@@ -68,7 +68,7 @@ def test_by_email_a_name_and_postcode_match_is_flagged_then_created(app, admin_c
     rid = _to_preview(app, admin_client)
     page = admin_client.get(f"/contacts/import/{rid}/preview").get_data(as_text=True)
     assert re.search(r"<strong>2 new</strong>.*<strong>2 match existing contacts</strong> \(updated\)", page, re.S)
-    assert "<strong>1 of the new rows looks like existing contacts</strong>" in page
+    assert "<strong>1 of the new rows looks like an existing contact</strong>" in page
     assert _similar_rows(page) == [("3", "Bób Jones", "Open Bob Jones", "same name at postcode M1 1AA")]
     assert f'<a href="/contacts/{ids["Bob"]}">Open Bob Jones</a>' in page
     assert page.count("looks like an existing contact</span>") == 1
