@@ -26,6 +26,7 @@ from modules.contacts.models import (
     OPT_OUT,
     OPT_UNKNOWN,
     PERSON,
+    Activity,
     ConsentEntry,
     Contact,
     Relationship,
@@ -204,12 +205,14 @@ def new():
     cleaned = forms.clean(form)
     if cleaned is None:
         return _form_page(form, None, kind, 422)
-    matches = _unconfirmed_matches(kind, cleaned)
-    if matches:
+    matches = existing.find_for(kind, cleaned.values, cleaned.details)
+    if matches and not _created_anyway(matches):
         # Nothing is saved: the form comes back with what was typed, the
         # contacts it matches, and "Create anyway".
         return _render("contacts/contact_form.html", 409, form=form, contact=None, kind=kind, existing=matches)
     contact = records.create(kind, cleaned.values, cleaned.details)
+    if matches:
+        _note_created_anyway(contact, matches)
     custom_fields.save(contact, form.custom, cleaned.custom, record=False)
     if cleaned.values.get("household_id"):
         relations._note(cleaned.values["household_id"], f"{contact.display_name} joined the household")
@@ -218,15 +221,23 @@ def new():
     return redirect_after_post(_page_url(contact), trigger=CHANGED)
 
 
-def _unconfirmed_matches(kind: str, cleaned) -> list[existing.Match]:
-    """The existing contacts the new one would duplicate, unless the person
-    pressed "Create anyway" after being shown every one of them (one that
-    matches only now, after they changed the email say, is shown first)."""
-    matches = existing.find_for(kind, cleaned.values, cleaned.details)
-    if not matches or not request.form.get("create_anyway"):
-        return matches
+def _created_anyway(matches: list[existing.Match]) -> bool:
+    """The person pressed "Create anyway" after being shown every one of
+    `matches` (one that matches only now, after they changed the email say,
+    is shown first)."""
+    if not request.form.get("create_anyway"):
+        return False
     shown = {parse_id(i) for i in request.form.get("existing_shown", "").split()}
-    return [] if {m.contact_id for m in matches} <= shown else matches
+    return {m.contact_id for m in matches} <= shown
+
+
+def _note_created_anyway(contact: Contact, matches: list[existing.Match]) -> None:
+    """Say on the new contact's timeline whom it was created beside, for
+    whoever works through the duplicates queue later."""
+    names = ", ".join(f"{m.display_name} (#{m.contact_id})" for m in matches)
+    why = "; ".join(f"{m.display_name}: {', '.join(m.reasons)}" for m in matches)
+    db.session.add(Activity(contact_id=contact.id, kind="change", subject=f"Created anyway beside {names}"[:200],
+                            body=why, user_id=getattr(records._actor(), "id", None)))
 
 
 def _save(contact: Contact, form, cleaned) -> bool:

@@ -9,7 +9,7 @@ from html import unescape
 
 from app.extensions import db
 from modules.contacts.dedupe import duplicates
-from modules.contacts.models import Contact
+from modules.contacts.models import Activity, Contact
 from modules.contacts.people import records
 from modules.contacts.people.records import Details
 from tests.conftest import post_form
@@ -75,6 +75,10 @@ def test_create_anyway_saves_exactly_one_and_the_duplicates_queue_still_lists_th
     assert (name, email) == ("Ann Smyth", "ann@example.org")
     assert response.headers["Location"].endswith(f"/contacts/{new_id}")
     with app.app_context():
+        notes = db.session.execute(db.select(Activity.subject, Activity.body).where(Activity.contact_id == new_id)
+                                   .order_by(Activity.id)).all()
+        assert [tuple(n) for n in notes] == [("Created person", ""), (f"Created anyway beside Ann Smith (#{ann})",
+                                                                      "Ann Smith: same email ann@example.org")]
         new = records.load(new_id)
         assert [c.ids for c in duplicates.for_contact(new)] == [(ann, new_id)]
         assert (ann, new_id) in [c.ids for c in duplicates.scan().candidates]
@@ -132,4 +136,15 @@ def test_with_htmx_the_boosted_form_gets_the_same_warning(app, admin_client):
     assert response.status_code == 409
     html = response.get_data(as_text=True)
     assert f'<a href="/contacts/{ann}">Open Ann Smith</a>' in html and _value(html, "last_name") == "Smyth"
+    assert len(_people(app)) == 1
+
+
+def test_an_email_of_another_kind_of_contact_says_which_kind(app, admin_client):
+    riverside = _existing(app, "organisation", name="Riverside Trust", email="hello@riverside.example")
+    response = post_form(admin_client, NEW, {"first_name": "Rita", "last_name": "River",
+                                             "emails-0-email": "hello@riverside.example"})
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "<strong>Riverside Trust</strong> (organisation): same email hello@riverside.example." in html
+    assert f'<a href="/contacts/{riverside}">Open Riverside Trust</a>' in html
     assert len(_people(app)) == 1
