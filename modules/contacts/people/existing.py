@@ -20,11 +20,13 @@ Costs, for any number of wanted contacts at once (the import asks per
 chunk of 1,000 rows): one query by the `contacts_email.email` index, one
 that reads a short range of `ix_contacts_contact_postcode_name` (postcode,
 sort name) per wanted postcode and name, then the contacts the emails
-belong to by primary key. At 1,000,000 contacts in 1,200 towns (the
-benchmark's seed): a form's lookup takes about a millisecond, a chunk of
-1,000 imported rows about 15 ms by name and postcode. "Live" is checked here, not in SQL: given long IN lists
-and `deleted_at IS NULL`, SQLite's planner walks every live contact through
-a `deleted_at` index instead (see importer/matching.py). Every way in stores
+belong to by primary key. At 1,000,000 contacts in 1,200 towns (as the
+benchmark seeds them; SQLite): a form's lookup takes about a millisecond, a
+chunk of 1,000 imported rows about 80 ms (it was 4 s with the postcode
+index alone, which returned every contact at those postcodes). "Live" is
+checked here, not in SQL: given long IN lists and `deleted_at IS NULL`,
+SQLite's planner walks every live contact through a `deleted_at` index
+instead (see importer/matching.py). Every way in stores
 emails lower-cased (`records.apply`, the import's reader), so looking up
 the lower-cased address is a case-insensitive match by the index.
 Names are compared exactly in Python among the few contacts the ranges
