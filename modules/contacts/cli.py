@@ -76,8 +76,8 @@ def import_command(file: Path, mapping_name, match, on_match, on_new, dry_run):
         if result.problem_rows > len(result.problems):
             click.echo(f"  … and {result.problem_rows - len(result.problems):,} more rows with problems.")
         if result.similar_rows:
-            click.echo(f"{result.similar_rows:,} of the new rows look like existing contacts and would be "
-                       "created as new ones:")
+            looks = "looks like an existing contact" if result.similar_rows == 1 else "look like existing contacts"
+            click.echo(f"{result.similar_rows:,} of the new rows {looks} and would be created as new:")
             for item in result.similar:
                 click.echo(f"  row {item.row.line}: {item.similar_text()}")
         click.echo("Dry run: nothing was changed.")

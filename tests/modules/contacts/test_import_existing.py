@@ -124,3 +124,15 @@ def test_without_matching_every_row_that_is_already_there_is_flagged(app, admin_
     assert [row[0] for row in _similar_rows(page)] == ["2", "3", "5"]
     assert _similar_rows(page)[0] == ("2", "Ann Smith", "Open Ann Smith",
                                       "same email ann@example.org, same name at postcode LS1 1AA")
+
+
+def test_the_cli_dry_run_lists_them(app, tmp_path):
+    ids = _setup(app)
+    path = tmp_path / "people.csv"
+    path.write_bytes(CSV)
+    result = app.test_cli_runner().invoke(args=["contacts", "import", str(path), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "4 rows: 2 new, 2 match existing contacts (update)" in result.output
+    assert ("1 of the new rows looks like an existing contact and would be created as new:\n"
+            f"  row 3: looks like Bob Jones (#{ids['Bob']}): same name at postcode M1 1AA\n") in result.output
+    assert len(_contacts(app)) == 2
