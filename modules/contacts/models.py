@@ -41,7 +41,7 @@ class Contact(db.Model):
         Index("ix_contacts_contact_owner_sort", "owner_id", "sort_name", "id"),
         Index("ix_contacts_contact_postcode", "postcode"),
         # "Already there?" (people/existing.py): the folded name at a postcode;
-        # sort_name in the "C" collation on PostgreSQL (contacts_0007_existing_lookup).
+        # sort_name in the "C" collation on PostgreSQL (contacts_0008_existing_lookup).
         Index("ix_contacts_contact_postcode_name", "postcode", "sort_name"),
         Index("ix_contacts_contact_city", "city"),
         Index("ix_contacts_contact_country", "country"),

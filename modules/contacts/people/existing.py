@@ -219,7 +219,7 @@ def places_sql(places: Sequence[tuple[str, str]], dialect: str) -> tuple[str, tu
     Names are then compared exactly, in Python. Written for the driver, as
     SQLAlchemy took 0.7 s to compile a VALUES list of 3,000 rows each time."""
     mark = "?" if dialect == "sqlite" else "%s"
-    # PostgreSQL: byte order, as the index holds it (contacts_0007_existing_lookup).
+    # PostgreSQL: byte order, as the index holds it (contacts_0008_existing_lookup).
     sort = 'c.sort_name COLLATE "C"' if dialect == "postgresql" else "c.sort_name"
     rows = ", ".join([f"({mark}, {mark}, {mark})"] * len(places))
     sql = (f"WITH wanted (postcode, low, high) AS (VALUES {rows}) "  # noqa: S608 (placeholders only)

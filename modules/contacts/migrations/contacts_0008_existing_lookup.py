@@ -9,16 +9,16 @@ the index (14 ms for the chunk). On PostgreSQL the sort name is indexed in
 the "C" collation, byte order, which the range needs whatever the
 database's own collation; the lookup compares in "C" too.
 
-Revision ID: contacts_0007_existing_lookup
-Revises: contacts_0006
+Revision ID: contacts_0008_existing_lookup
+Revises: contacts_0007_addressing
 Create Date: 2026-12-06
 
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = 'contacts_0007_existing_lookup'
-down_revision = 'contacts_0006'
+revision = 'contacts_0008_existing_lookup'
+down_revision = 'contacts_0007_addressing'
 branch_labels = None
 depends_on = None
 
