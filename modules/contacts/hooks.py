@@ -84,11 +84,14 @@ class ContactHooks:
     export: Callable | None = None
     # erase(contact_id): remove personal data, keep what must stay (amounts)
     erase: Callable | None = None
+    # consent_topics(keys) -> {key: label}: names the consent-ledger topics
+    # this module writes ("marketing:3" -> "Newsletter"), for the contact page.
+    consent_topics: Callable | None = None
     # A short name for the export file's sections; defaults to the module name.
     section: str = ""
 
     def __post_init__(self):
-        lazy_fields(self, "panels", "timeline", "filters", "merge", "export", "erase")
+        lazy_fields(self, "panels", "timeline", "filters", "merge", "export", "erase", "consent_topics")
 
 
 def all_hooks() -> list[tuple[str, ContactHooks]]:
@@ -113,6 +116,19 @@ def panels() -> list[Panel]:
 def panel(name: str) -> Panel | None:
     """The panel called `name`, whichever module gives it."""
     return next((p for p in panels() if p.name == name), None)
+
+
+def consent_topic_labels(keys) -> dict[str, str]:
+    """`{key: label}` for consent-ledger topic keys, from the modules that
+    write them; a key no enabled module names keeps its own text."""
+    keys = sorted({k for k in keys if k})
+    if not keys:
+        return {}
+    labels: dict[str, str] = {}
+    for _, hooks in all_hooks():
+        if hooks.consent_topics is not None:
+            labels.update(hooks.consent_topics(keys))
+    return {key: labels.get(key, key) for key in keys}
 
 
 def timeline_providers() -> list:

@@ -235,7 +235,13 @@ class CustomValue(db.Model):
 
 
 class ConsentEntry(db.Model):
-    """Email consent history: what the contact agreed to, when, how, and who recorded it."""
+    """Email consent history: what the contact agreed to, when, how, and who recorded it.
+
+    `topic` is None for the contact's general email opt-in; another module's
+    consent (a marketing topic) names itself with a string key such as
+    "marketing:3", whose label that module gives through
+    `ContactHooks.consent_topics` (contacts never imports it). `ip` is the
+    address a web sign-up or preference change came from."""
 
     __tablename__ = "contacts_consent"
 
@@ -246,6 +252,8 @@ class ConsentEntry(db.Model):
     wording: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
+    topic: Mapped[str | None] = mapped_column(String(60), index=True)
+    ip: Mapped[str | None] = mapped_column(String(45))
 
 
 class Activity(db.Model):

@@ -29,6 +29,11 @@ PUBLIC_ENDPOINTS = {
     "auth.forgot_password",
     "auth.reset_password",
     "auth.accept_invitation",
+    # Marketing: pages people open from an email or the organisation's website.
+    "marketing.preferences",
+    "marketing.unsubscribe",
+    "marketing.join",
+    "marketing.confirm",
 }
 ROLES = ["admin", "manager", "staff", "volunteer", "no-permissions", "anonymous"]
 READ = {"GET"}

@@ -16,7 +16,8 @@ statistics, the audit trail) still points at something:
   for a household, its members' links); do not email/phone/mail set, email
   opt-in "opted out"; moved to the trash (deleted_at) if it was not there;
 - deleted: emails, phones, addresses, custom values, tags, relationships;
-  consent history keeps status, time and source but loses its wording;
+  consent history keeps status, topic, time and source but loses its
+  wording and IP address;
 - timeline activities keep their kind and dates, their subject becomes
   "Erased" and their body is emptied; tasks keep dates and assignee, their
   title becomes "Erased" and notes are emptied; notes the system wrote on
@@ -160,6 +161,7 @@ def export_data(contact: Contact) -> dict:
     users = _user_names([contact.owner_id, contact.created_by_id, *(a.user_id for a in activities),
                          *(t.assignee_id for t in tasks), *(t.created_by_id for t in tasks),
                          *(e.user_id for e in consent)])
+    topics = hooks.consent_topic_labels(e.topic for e in consent)
     all_fields = list(db.session.scalars(select(CustomField).order_by(CustomField.position, CustomField.id)))
     values = custom_fields.values_for(cid, all_fields)
     household = contact.household if contact.household_id else None
@@ -192,7 +194,8 @@ def export_data(contact: Contact) -> dict:
         "relationships": [_relationship(r, cid) for r in rels],
         "household": {"id": household.id, "name": household.display_name} if household else None,
         "household_members": [{"id": i, "name": n} for i, n in members],
-        "consent_history": [{"status": e.status, "source": e.source, "wording": e.wording, "at": _iso(e.at),
+        "consent_history": [{"status": e.status, "topic": topics.get(e.topic), "source": e.source,
+                             "wording": e.wording, "at": _iso(e.at), "ip": e.ip,
                              "recorded_by": users.get(e.user_id)} for e in consent],
         "timeline": [{"kind": a.kind, "subject": a.subject, "body": a.body, "occurred_at": _iso(a.occurred_at),
                       "by": users.get(a.user_id)} for a in activities],
@@ -274,7 +277,7 @@ def erase(contact: Contact, *, user=None) -> None:
     for rel in rels:
         db.session.delete(rel)
     db.session.execute(update(Contact).where(Contact.household_id == cid).values(household_id=None))
-    db.session.execute(update(ConsentEntry).where(ConsentEntry.contact_id == cid).values(wording=""))
+    db.session.execute(update(ConsentEntry).where(ConsentEntry.contact_id == cid).values(wording="", ip=None))
     db.session.execute(update(Activity).where(Activity.contact_id == cid).values(subject=ERASED, body=""))
     db.session.execute(update(Task).where(Task.contact_id == cid).values(title=ERASED, notes=""))
     if related and old_names:

@@ -102,6 +102,7 @@ def _section_context(contact: Contact, section: str) -> dict:
         context["custom_fields"], context["custom_values"] = _custom(contact)
     if section == "preferences":
         context["consent"] = _consent(contact)
+        context["consent_topics"] = hooks.consent_topic_labels(entry.topic for entry, _ in context["consent"])
         context["optin_form"] = forms.OptInForm(prefix="optin", formdata=None)
     return context
 

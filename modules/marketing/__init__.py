@@ -1,0 +1,42 @@
+"""Marketing: subscription topics with consent, the suppression list, a
+personal preference page with one-click unsubscribe, and public sign-up
+forms with double opt-in. Campaigns, sending, bounces and sequences build
+on these. Builds on contacts (its consent ledger and filter builder)."""
+
+from app.registry import AdminLink, Module, NavItem, RecordKind, migrations_dir
+from modules.contacts.hooks import ContactHooks
+
+module = Module(
+    name="marketing",
+    title="Marketing",
+    requires=("contacts",),
+    description="Subscription topics with consent, sign-up forms with double opt-in, a preference page with "
+                "one-click unsubscribe, and the suppression list.",
+    permissions={
+        "marketing.view": "See topics, subscribers and the subscriptions on contact pages",
+        "marketing.edit": "Subscribe and unsubscribe contacts",
+        "marketing.send": "Send campaigns",
+        "marketing.admin": "Manage topics, sign-up forms and the suppression list",
+    },
+    # Sending in the organisation's name and the list of addresses never to
+    # mail are for managers to decide; staff subscribe people day to day.
+    role_defaults={"marketing.send": ("manager",), "marketing.admin": ("manager",)},
+    blueprint="modules.marketing.views:bp",
+    models="modules.marketing.models",
+    migrations=migrations_dir(__file__),
+    records=[RecordKind("marketing_topic", "Topic", "marketing.topic", "topic_id", "marketing.view"),
+             RecordKind("marketing_suppression", "Suppressed address")],
+    nav=[NavItem("Marketing", "marketing.index", "marketing.view", order=50)],
+    styles=["css/marketing.css"],
+    admin=[AdminLink("Subscription topics", "marketing.topics", "marketing.admin",
+                     "Topics people subscribe to, their sign-up forms and what they agree to.", order=310),
+           AdminLink("Suppression list", "marketing.suppressions", "marketing.admin",
+                     "Addresses never to be mailed: bounces, complaints, unsubscribed from everything.",
+                     order=320)],
+    extends={"contacts": ContactHooks(panels="modules.marketing.contact_hooks:panels",
+                                      filters="modules.marketing.contact_hooks:filters",
+                                      merge="modules.marketing.contact_hooks:merge",
+                                      export="modules.marketing.contact_hooks:export",
+                                      erase="modules.marketing.contact_hooks:erase",
+                                      consent_topics="modules.marketing.contact_hooks:consent_topics")},
+)

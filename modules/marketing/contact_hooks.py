@@ -1,0 +1,100 @@
+"""What marketing adds to contacts: the Subscriptions panel on the contact
+page, the "subscribed to topic" criterion of the filter builder, topic names
+for the consent history, and its part in merges and privacy requests.
+
+Merge: subscriptions move to the survivor (where both hold one for a topic,
+the later decision stands); preference keys move too, so links mailed to
+the merged contact keep working; their consent history moves with the
+contacts ledger. Erase: subscriptions end (the rows stay, so counts stay),
+pending sign-ups for the contact's addresses and its preference keys are
+deleted (its old links stop working). The suppression list keeps its
+addresses: an address that asked never to be mailed stays suppressed.
+"""
+
+from __future__ import annotations
+
+from flask import render_template
+from sqlalchemy import delete, select, update
+
+from app.extensions import db
+from modules.contacts.hooks import FilterSpec, Panel
+from modules.contacts.models import Contact
+from modules.marketing import subscriptions, topics
+from modules.marketing.models import (
+    SUBSCRIBED,
+    SUPPRESSION_REASONS,
+    PendingSignup,
+    PreferenceKey,
+    Subscription,
+    Suppression,
+)
+
+
+def subscriptions_panel(contact: Contact) -> str:
+    states = subscriptions.states(contact.id)
+    shown = [t for t in topics.all_topics() if t.archived_at is None or t.id in states]
+    emails = subscriptions.addresses(contact.id)
+    suppressed = list(db.session.scalars(select(Suppression).where(Suppression.email.in_(emails)))) if emails else []
+    return render_template("marketing/contact_panel.html", contact=contact, topics=shown, states=states,
+                           suppressed=suppressed, reasons=SUPPRESSION_REASONS, SUBSCRIBED=SUBSCRIBED)
+
+
+def panels() -> list[Panel]:
+    return [Panel("subscriptions", "Subscriptions", "marketing.view", subscriptions_panel, order=45)]
+
+
+def filters() -> list[FilterSpec]:
+    def subscribed(op, value):
+        topic_id = int(value) if str(value).strip().isdigit() else None
+        if topic_id is None:
+            raise ValueError("Choose a topic.")
+        ids = select(Subscription.contact_id).where(Subscription.topic_id == topic_id,
+                                                    Subscription.status == SUBSCRIBED)
+        return Contact.id.not_in(ids) if op == "is_not" else Contact.id.in_(ids)
+
+    return [FilterSpec("topic", "Subscribed to topic", {"is": "is subscribed to", "is_not": "is not subscribed to"},
+                       subscribed, "choice", topics.choices, permission="marketing.view", group="Marketing")]
+
+
+def merge(survivor_id: int, merged_id: int) -> None:
+    subscriptions.move(survivor_id, merged_id)
+    db.session.execute(update(PreferenceKey).where(PreferenceKey.contact_id == merged_id)
+                       .values(contact_id=survivor_id).execution_options(synchronize_session=False))
+    db.session.execute(update(PendingSignup).where(PendingSignup.contact_id == merged_id)
+                       .values(contact_id=survivor_id).execution_options(synchronize_session=False))
+
+
+def export(contact_id: int) -> dict:
+    names = {t.id: t.name for t in topics.all_topics()}
+    rows = db.session.scalars(select(Subscription).where(Subscription.contact_id == contact_id)
+                              .order_by(Subscription.topic_id)).all()
+    emails = subscriptions.addresses(contact_id)
+    signups = db.session.scalars(select(PendingSignup).where(
+        (PendingSignup.contact_id == contact_id) | PendingSignup.email.in_(emails)).order_by(PendingSignup.id)).all()
+    suppressed = db.session.scalars(select(Suppression).where(Suppression.email.in_(emails))).all() if emails else []
+    return {
+        "subscriptions": [{"topic": names.get(r.topic_id), "status": r.status, "source": r.source,
+                           "changed_at": r.changed_at.isoformat()} for r in rows],
+        "sign_ups": [{"topic": names.get(s.topic_id), "email": s.email, "first_name": s.first_name,
+                      "last_name": s.last_name, "wording": s.wording, "ip": s.ip,
+                      "signed_up_at": s.created_at.isoformat(),
+                      "confirmed_at": s.confirmed_at.isoformat() if s.confirmed_at else None} for s in signups],
+        "suppressed_addresses": [{"email": s.email, "reason": SUPPRESSION_REASONS.get(s.reason, s.reason),
+                                  "since": s.created_at.isoformat()} for s in suppressed],
+    }
+
+
+def erase(contact_id: int) -> None:
+    """Runs before contacts clears the contact (its addresses are still there)."""
+    emails = subscriptions.addresses(contact_id)
+    subscriptions.end_all(contact_id)
+    condition = PendingSignup.contact_id == contact_id
+    if emails:
+        condition = condition | PendingSignup.email.in_(emails)
+    db.session.execute(delete(PendingSignup).where(condition).execution_options(synchronize_session=False))
+    db.session.execute(delete(PreferenceKey).where(PreferenceKey.contact_id == contact_id)
+                       .execution_options(synchronize_session=False))
+
+
+def consent_topics(keys) -> dict[str, str]:
+    return topics.consent_labels(keys)

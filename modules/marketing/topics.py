@@ -1,0 +1,64 @@
+"""Subscription topics: lookups shared by the admin pages, the public pages,
+the contact page and the filter builder."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from modules.marketing.models import Topic, topic_key
+
+KEY_PREFIX = "marketing:"
+
+
+def slugify(name: str) -> str:
+    """'Year 7 families' -> 'year-7-families' (ASCII, for the sign-up address)."""
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:80] or "topic"
+
+
+def unique_slug(name: str, topic: Topic | None = None) -> str:
+    base = slugify(name)
+    slug, n = base, 2
+    while db.session.execute(select(Topic.id).where(Topic.slug == slug, Topic.id != getattr(topic, "id", None))
+                             .limit(1)).first() is not None:
+        slug, n = f"{base[:75]}-{n}", n + 1
+    return slug
+
+
+def name_taken(name: str, topic: Topic | None) -> bool:
+    stmt = select(Topic.id).where(func.lower(Topic.name) == name.strip().lower())
+    if topic is not None:
+        stmt = stmt.where(Topic.id != topic.id)
+    return db.session.execute(stmt.limit(1)).first() is not None
+
+
+def all_topics(*, archived: bool = True) -> list[Topic]:
+    stmt = select(Topic).order_by(Topic.archived_at.is_not(None), func.lower(Topic.name))
+    if not archived:
+        stmt = stmt.where(Topic.archived_at.is_(None))
+    return list(db.session.scalars(stmt))
+
+
+def by_slug(slug: str) -> Topic | None:
+    return db.session.scalar(select(Topic).where(Topic.slug == slug))
+
+
+def choices() -> list[tuple[str, str]]:
+    """Every topic as (id, name), archived ones marked, for the filter builder."""
+    return [(str(t.id), t.name + (" (archived)" if t.archived_at else "")) for t in all_topics()]
+
+
+def consent_labels(keys) -> dict[str, str]:
+    """The contacts hook `consent_topics`: "marketing:3" -> "Newsletter"."""
+    ids = {}
+    for key in keys:
+        if key.startswith(KEY_PREFIX) and key[len(KEY_PREFIX):].isdigit():
+            ids[int(key[len(KEY_PREFIX):])] = key
+    if not ids:
+        return {}
+    names = dict(db.session.execute(select(Topic.id, Topic.name).where(Topic.id.in_(ids))).all())
+    return {topic_key(i): names[i] for i in ids if i in names}
