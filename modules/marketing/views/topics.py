@@ -35,8 +35,10 @@ def topics():
 def topic(topic_id: int):
     item = db.get_or_404(Topic, topic_id)
     join_url = external_url("marketing.join", slug=item.slug) if item.joinable else None
+    # The snippet as plain text (str, not Markup): the page escapes it into the textarea.
+    snippet = str(render_template("marketing/_embed_snippet.html", topic=item, join_url=join_url)) if join_url else ""
     return render_template("marketing/topic.html", topic=item, join_url=join_url, kinds=TOPIC_KINDS,
-                           count=subscriber_counts().get(item.id, 0))
+                           count=subscriber_counts().get(item.id, 0), snippet=snippet)
 
 
 def _edit(item: Topic | None):
