@@ -1,0 +1,4 @@
+"""The real SMTP server (aiosmtpd on 127.0.0.1) and the job runner the
+browser tests use, for the sign-up tests here too."""
+
+from tests.browser.conftest import link_in, run_jobs, smtp  # noqa: F401
