@@ -33,6 +33,7 @@ module = Module(
            AdminLink("Suppression list", "marketing.suppressions", "marketing.admin",
                      "Addresses never to be mailed: bounces, complaints, unsubscribed from everything.",
                      order=320)],
+    seed="modules.marketing.seed:seed",
     extends={"contacts": ContactHooks(panels="modules.marketing.contact_hooks:panels",
                                       filters="modules.marketing.contact_hooks:filters",
                                       merge="modules.marketing.contact_hooks:merge",

@@ -17,6 +17,7 @@ from flask import render_template
 from sqlalchemy import delete, select, update
 
 from app.extensions import db
+from app.ids import parse_id
 from modules.contacts.hooks import FilterSpec, Panel
 from modules.contacts.models import Contact
 from modules.marketing import subscriptions, topics
@@ -45,7 +46,7 @@ def panels() -> list[Panel]:
 
 def filters() -> list[FilterSpec]:
     def subscribed(op, value):
-        topic_id = int(value) if str(value).strip().isdigit() else None
+        topic_id = parse_id(value)  # None for anything that is no id (huge numbers too)
         if topic_id is None:
             raise ValueError("Choose a topic.")
         ids = select(Subscription.contact_id).where(Subscription.topic_id == topic_id,

@@ -44,6 +44,7 @@ def _records() -> dict:
         Tag,
         Task,
     )
+    from modules.marketing.models import Suppression, Topic
     from modules.pipeline.models import (
         Fund,
         Gift,
@@ -68,11 +69,12 @@ def _records() -> dict:
         "item_id": Fund, "reason_id": LostReason, "stage_id": Stage, "gift_id": Gift,
         "opportunity_id": Opportunity, "pledge_id": Pledge, "template_id": ReceiptTemplate,
         "recurring_id": RecurringGift, "gift_import_id": GiftImport, "mailbox_id": Mailbox,
-        "inbound_id": InboundMessage,
+        "inbound_id": InboundMessage, "topic_id": Topic, "suppression_id": Suppression,
     }
     values = {name: first(model) for name, model in by_name.items()}
     values.update({"year": date.today().year, "token": "no-such-token", "filename": "css/app.css",
-                   "section": "identity", "name": hooks.panels()[0].name, "row_name": "emails"})
+                   "section": "identity", "name": hooks.panels()[0].name, "row_name": "emails",
+                   "slug": db.session.scalar(select(Topic.slug).order_by(Topic.id).limit(1)) or "newsletter"})
     return values
 
 
