@@ -14,12 +14,13 @@ addresses: an address that asked never to be mailed stays suppressed.
 from __future__ import annotations
 
 from flask import render_template
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.orm import aliased
 
 from app.extensions import db
 from app.ids import parse_id
 from modules.contacts.hooks import FilterSpec, Panel
-from modules.contacts.models import Contact
+from modules.contacts.models import Contact, ContactEmail
 from modules.marketing import subscriptions, topics
 from modules.marketing.models import (
     SUBSCRIBED,
@@ -28,16 +29,29 @@ from modules.marketing.models import (
     PreferenceKey,
     Subscription,
     Suppression,
+    Topic,
 )
 
 
 def subscriptions_panel(contact: Contact) -> str:
-    states = subscriptions.states(contact.id)
-    shown = [t for t in topics.all_topics() if t.archived_at is None or t.id in states]
-    emails = subscriptions.addresses(contact.id)
-    suppressed = list(db.session.scalars(select(Suppression).where(Suppression.email.in_(emails)))) if emails else []
-    return render_template("marketing/contact_panel.html", contact=contact, topics=shown, states=states,
-                           suppressed=suppressed, reasons=SUPPRESSION_REASONS, SUBSCRIBED=SUBSCRIBED)
+    """One query: every topic with this contact's state for it (live topics,
+    and archived ones the contact has a state for), each row also naming the
+    first of the contact's addresses on the suppression list, if any."""
+    sub = aliased(Subscription)
+    suppressed = (select(Suppression.email, Suppression.reason).join(
+        ContactEmail, ContactEmail.email == Suppression.email).where(ContactEmail.contact_id == contact.id)
+        .order_by(Suppression.id).limit(1))
+    first = suppressed.subquery()
+    rows = db.session.execute(
+        select(Topic, sub.status, sub.source, sub.changed_at,
+               select(first.c.email).scalar_subquery(), select(first.c.reason).scalar_subquery())
+        .outerjoin(sub, and_(sub.topic_id == Topic.id, sub.contact_id == contact.id))
+        .where(or_(Topic.archived_at.is_(None), sub.id.is_not(None)))
+        .order_by(Topic.archived_at.is_not(None), func.lower(Topic.name))).all()
+    topics = [(topic, status, source, changed_at) for topic, status, source, changed_at, _, _ in rows]
+    blocked = (rows[0][4], rows[0][5]) if rows and rows[0][4] else None
+    return render_template("marketing/contact_panel.html", contact=contact, topics=topics, blocked=blocked,
+                           reasons=SUPPRESSION_REASONS, SUBSCRIBED=SUBSCRIBED)
 
 
 def panels() -> list[Panel]:
