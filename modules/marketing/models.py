@@ -116,6 +116,6 @@ class PendingSignup(db.Model):
     last_name: Mapped[str] = mapped_column(String(100), default="")
     wording: Mapped[str] = mapped_column(Text, default="")  # as the form showed it
     ip: Mapped[str | None] = mapped_column(String(45))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)  # pruned by age
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts_contact.id", ondelete="SET NULL"))

@@ -18,8 +18,10 @@ tombstone.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import render_template
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from app import mail
 from app.database import hold_row_lock
@@ -35,8 +37,18 @@ SOURCE = subscriptions.SIGN_UP
 CATEGORY = "marketing.confirm_signup"
 
 
+def prune() -> int:
+    """Delete the sign-ups whose link has expired, confirmed or not: what they
+    held is in the contact and its consent history, or was never confirmed
+    and must not be kept (an address and an IP). Run with every new sign-up."""
+    cutoff = utcnow() - timedelta(days=tokens.CONFIRM_DAYS)
+    return db.session.execute(delete(PendingSignup).where(PendingSignup.created_at < cutoff)
+                              .execution_options(synchronize_session=False)).rowcount or 0
+
+
 def start(topic: Topic, email: str, first_name: str, last_name: str, wording: str, ip: str | None) -> PendingSignup:
     """Store the sign-up and queue its confirmation email (the caller commits)."""
+    prune()
     signup = PendingSignup(topic_id=topic.id, key=tokens.new_key(), email=email.strip().lower(),
                            first_name=first_name.strip()[:100], last_name=last_name.strip()[:100],
                            wording=wording, ip=ip)

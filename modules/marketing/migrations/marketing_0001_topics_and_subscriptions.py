@@ -84,6 +84,7 @@ def upgrade():
     sa.UniqueConstraint('key', name=op.f('uq_marketing_pending_signup_key'))
     )
     with op.batch_alter_table('marketing_pending_signup', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_marketing_pending_signup_created_at'), ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_marketing_pending_signup_email'), ['email'], unique=False)
         batch_op.create_index(batch_op.f('ix_marketing_pending_signup_topic_id'), ['topic_id'], unique=False)
 

@@ -162,3 +162,39 @@ def test_a_forged_confirmation_link_confirms_nothing(app, topic, smtp):
     page = app.test_client().get(forged)
     assert page.status_code == 404 and "This confirmation link does not work" in page.get_data(as_text=True)
     assert subscription_rows(app) == []
+
+
+def test_sign_ups_whose_link_expired_are_deleted_with_the_next_sign_up(app, topic):
+    from datetime import timedelta
+
+    from app.models.base import utcnow
+
+    with app.app_context():
+        for days, email in ((8, "old@example.org"), (6, "recent@example.org")):
+            db.session.add(PendingSignup(topic_id=topic, key=f"k-{email}", email=email, ip="192.0.2.1",
+                                         created_at=utcnow() - timedelta(days=days)))
+        db.session.commit()
+    _join(app.test_client())
+    with app.app_context():
+        assert sorted(db.session.scalars(select(PendingSignup.email))) == \
+            ["new.person@example.org", "recent@example.org"]
+
+
+def test_public_pages_show_the_organisations_logo_and_name(app, topic):
+    import io
+
+    from PIL import Image
+
+    from app import organisation, settings
+
+    image = io.BytesIO()
+    Image.new("RGB", (120, 40), (31, 95, 139)).save(image, "PNG")
+    with app.test_request_context():
+        settings.put("core", {"org_name": "Riverside Food Bank"})
+        organisation.save_logo(organisation.read_logo(io.BytesIO(image.getvalue())))
+        db.session.commit()
+    html = app.test_client().get("/marketing/join/newsletter").get_data(as_text=True)
+    assert '<img class="public-logo" src="data:image/png;base64,' in html
+    assert 'alt="Riverside Food Bank"' in html
+    assert "<title>Sign up: Newsletter · Riverside Food Bank</title>" in html
+    assert 'class="mainnav"' not in html and "htmx" not in html  # the minimal public layout
