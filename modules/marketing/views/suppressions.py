@@ -99,13 +99,15 @@ def _rows(q: str):
         after = chunk[-1].id
 
 
-@bp.get("/suppressions/export.csv")
+@bp.post("/suppressions/export.csv")
 @permission_required(ADMIN)
 def suppressions_export():
-    """Written to a spooled temporary file (in memory up to `SPOOL`, then on
+    """A POST (with its CSRF token), as every export is: a link could be
+    followed from elsewhere to make a signed-in admin download the list.
+    Written to a spooled temporary file (in memory up to `SPOOL`, then on
     disk), so memory stays flat however long the list; not streamed from the
     database, which would hold the request open while the download lasts."""
-    q = (request.args.get("q") or "").strip()[:254]
+    q = (request.form.get("q") or "").strip()[:254]
     out = tempfile.SpooledTemporaryFile(max_size=SPOOL, mode="w+b")
     text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
     writer = csv.writer(text)
