@@ -18,6 +18,7 @@ from app import audit
 from app.extensions import db
 from app.models.base import utcnow
 from modules.contacts.models import OPT_IN, OPT_OUT, ConsentEntry, Contact, ContactEmail
+from modules.marketing import signals
 from modules.marketing.models import SUBSCRIBED, UNSUBSCRIBED, UNSUBSCRIBED_ALL, Subscription, Topic
 from modules.marketing.suppressions import lift, suppress
 
@@ -70,6 +71,7 @@ def change(contact: Contact, topic: Topic, subscribed: bool, origin: Origin) -> 
     if subscribed:
         # Asking for a topic again takes back "unsubscribe from everything".
         lift(addresses(contact.id), reason_only=True)
+    signals.subscription_changed.send(contact, topic=topic, subscribed=subscribed, source=origin.source)
     return True
 
 

@@ -41,6 +41,25 @@ def test_each_change_is_one_ledger_row_and_a_repeat_writes_nothing(app):
     ]
 
 
+def test_each_stored_change_is_announced_once(app):
+    from modules.marketing import signals
+
+    topic = make_topic(app)
+    grace = make_person(app)
+    heard = []
+
+    def listen(contact, **kw):
+        heard.append((contact.id, kw["topic"].id, kw["subscribed"], kw["source"]))
+
+    signals.subscription_changed.connect(listen)
+    try:
+        for on in (True, True, False):
+            _change(app, grace, topic, on, subscriptions.Origin("staff"))
+    finally:
+        signals.subscription_changed.disconnect(listen)
+    assert heard == [(grace, topic, True, "staff"), (grace, topic, False, "staff")]
+
+
 def test_unsubscribing_someone_never_subscribed_writes_nothing(app):
     topic = make_topic(app)
     grace = make_person(app)
