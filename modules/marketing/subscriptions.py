@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 
 from app import audit
+from app.database import hold_row_lock
 from app.extensions import db
 from app.models.base import utcnow
 from modules.contacts.models import OPT_IN, OPT_OUT, ConsentEntry, Contact, ContactEmail
@@ -49,6 +50,10 @@ def change(contact: Contact, topic: Topic, subscribed: bool, origin: Origin) -> 
     """Set `contact`'s subscription to `topic`; True when it changed (the
     caller commits). A ledger row is written for each change."""
     wanted = SUBSCRIBED if subscribed else UNSUBSCRIBED
+    # Two changes at once (a double click, two tabs) wait for each other here,
+    # so the second sees the first's row instead of inserting a second one.
+    db.session.flush()  # the lock forgets what the session loaded: unsaved changes must not go with it
+    hold_row_lock(contact)
     row = db.session.scalar(select(Subscription).where(Subscription.contact_id == contact.id,
                                                        Subscription.topic_id == topic.id))
     if row is not None and row.status == wanted:
