@@ -5,7 +5,7 @@ Revision ID: marketing_0001
 Revises:
 Create Date: 2026-12-06
 
-Needs the consent ledger's topic and IP columns (contacts_0008).
+Needs the consent ledger's topic and IP columns (contacts_0009).
 """
 import sqlalchemy as sa
 from alembic import op
@@ -13,7 +13,7 @@ from alembic import op
 revision = 'marketing_0001'
 down_revision = None
 branch_labels = ('marketing',)
-depends_on = 'contacts_0008'
+depends_on = 'contacts_0009'
 
 
 def upgrade():

@@ -1,8 +1,8 @@
 """the consent ledger names a topic (another module's, e.g. "marketing:3") and
 the IP address of web sign-ups
 
-Revision ID: contacts_0008
-Revises: contacts_0006
+Revision ID: contacts_0009
+Revises: contacts_0008_existing_lookup
 Create Date: 2026-12-06
 
 Both columns are empty for the entries already there: those are the general
@@ -11,8 +11,8 @@ email opt-in, recorded by people, not by a web form.
 import sqlalchemy as sa
 from alembic import op
 
-revision = 'contacts_0008'
-down_revision = 'contacts_0006'
+revision = 'contacts_0009'
+down_revision = 'contacts_0008_existing_lookup'
 branch_labels = None
 depends_on = None
 
