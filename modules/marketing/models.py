@@ -119,3 +119,13 @@ class PendingSignup(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)  # pruned by age
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts_contact.id", ondelete="SET NULL"))
+
+
+# Campaigns, their senders, layouts, recipients and events: their own file.
+from modules.marketing.campaign_models import (  # noqa: E402, F401
+    Campaign,
+    Event,
+    Layout,
+    Recipient,
+    Sender,
+)
