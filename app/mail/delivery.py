@@ -3,6 +3,8 @@ retrying temporary failures with backoff."""
 
 from __future__ import annotations
 
+import json
+
 import smtplib
 from datetime import timedelta
 
@@ -38,6 +40,7 @@ def _flask_message(message: MailMessage) -> Message:
         subject=message.subject, recipients=[message.recipient], body=message.text_body,
         html=message.html_body, sender=server.sender(),
         attachments=[Attachment(a.filename, a.content_type, a.data) for a in message.attachments],
+        extra_headers=json.loads(message.headers) if message.headers else None,
     )
     msg.msgId = message.message_id
     return msg

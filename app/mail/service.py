@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from email.utils import make_msgid
 
 from flask import current_app
@@ -32,11 +33,17 @@ def _domain() -> str:
     return sender.rsplit("@", 1)[-1].strip(">") or "localhost"
 
 
+def domain() -> str:
+    """The domain of Steward's own Message-IDs (inbound mail recognises its own by it)."""
+    return _domain()
+
+
 def _message(recipient: str, subject: str, text: str, html: str | None, category: str,
-             attachments=()) -> MailMessage:
+             attachments=(), headers: dict[str, str] | None = None) -> MailMessage:
     message = MailMessage(
         recipient=recipient, subject=subject, text_body=text, html_body=html,
         category=category, message_id=make_msgid(domain=_domain()),
+        headers=json.dumps(headers) if headers else None,
     )
     for filename, content_type, data in attachments:
         message.attachments.append(MailAttachment(filename=filename, content_type=content_type, data=data))
@@ -45,13 +52,16 @@ def _message(recipient: str, subject: str, text: str, html: str | None, category
 
 
 def send(recipient: str, subject: str, text: str, html: str | None = None, *,
-         category: str = "", attachments=(), queue: bool = True) -> MailMessage:
+         category: str = "", attachments=(), queue: bool = True,
+         headers: dict[str, str] | None = None) -> MailMessage:
     """Store one message and queue its delivery when the caller commits.
 
     `queue=False` only stores it: a caller writing many messages, each with
     its own attachments (a batch of letters), passes them all to `schedule`
-    afterwards, so they go in one delivery job per `BATCH`, not one each."""
-    message = _message(recipient, subject, text, html, category, attachments)
+    afterwards, so they go in one delivery job per `BATCH`, not one each.
+    `headers`: extra headers (In-Reply-To, References, Reply-To,
+    Auto-Submitted), sent as given."""
+    message = _message(recipient, subject, text, html, category, attachments, headers)
     db.session.flush()
     if queue:
         schedule([message])

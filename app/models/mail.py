@@ -28,6 +28,9 @@ class MailMessage(db.Model):
     last_error: Mapped[str | None] = mapped_column(Text)
     # A short tag saying what sent it ("auth.reset", "pipeline.receipt").
     category: Mapped[str] = mapped_column(String(60), default="")
+    # Extra headers as JSON ({"In-Reply-To": ..., "References": ..., "Reply-To": ...,
+    # "Auto-Submitted": ...}): threading and loop rules for replies (helpdesk).
+    headers: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
