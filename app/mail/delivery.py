@@ -4,7 +4,6 @@ retrying temporary failures with backoff."""
 from __future__ import annotations
 
 import json
-
 import smtplib
 from datetime import timedelta
 

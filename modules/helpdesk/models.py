@@ -1,0 +1,124 @@
+"""Helpdesk tables: teams (queues), tickets, their messages and attachments.
+
+A ticket's number is what people quote ("#1042"): its id plus 1000, so it
+never looks like a small count. Every Message-ID a ticket has seen, in or
+out, is a row of `helpdesk_message` (indexed), which is what threading by
+In-Reply-To/References looks up."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.base import UTCDateTime, utcnow
+
+NUMBER_OFFSET = 1000
+
+NEW, OPEN, WAITING, ON_HOLD, SOLVED, CLOSED, MERGED = "new", "open", "waiting", "on_hold", "solved", "closed", "merged"
+STATUSES = {NEW: "New", OPEN: "Open", WAITING: "Waiting on customer", ON_HOLD: "On hold", SOLVED: "Solved",
+            CLOSED: "Closed", MERGED: "Merged"}
+ACTIVE = (NEW, OPEN, WAITING, ON_HOLD)
+PRIORITIES = {"low": "Low", "normal": "Normal", "high": "High", "urgent": "Urgent"}
+CHANNELS = {"email": "Email", "web": "Web form", "portal": "Portal", "phone": "Phone", "in_person": "In person"}
+IN, OUT, NOTE, EVENT = "in", "out", "note", "event"
+
+
+class Team(db.Model):
+    """A queue. Mail to `address` (read by mailbox `mailbox_id`) lands here."""
+
+    __tablename__ = "helpdesk_team"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    address: Mapped[str] = mapped_column(String(254), default="")
+    mailbox_id: Mapped[int | None] = mapped_column(ForeignKey("core_mailbox.id", ondelete="SET NULL"), index=True)
+    acknowledge: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Ticket(db.Model):
+    __tablename__ = "helpdesk_ticket"
+    __table_args__ = (
+        Index("ix_helpdesk_ticket_status", "status", "id"),
+        Index("ix_helpdesk_ticket_team", "team_id", "status", "id"),
+        Index("ix_helpdesk_ticket_assignee", "assignee_id", "status", "id"),
+        Index("ix_helpdesk_ticket_requester", "requester_id", "id"),
+        Index("ix_helpdesk_ticket_thread", "requester_id", "subject_key", "last_message_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    # The subject without Re:/Fwd:/[#1042], folded: the fallback threading key.
+    subject_key: Mapped[str] = mapped_column(String(300), default="")
+    requester_id: Mapped[int | None] = mapped_column(ForeignKey("contacts_contact.id", ondelete="SET NULL"))
+    requester_email: Mapped[str] = mapped_column(String(254), default="")
+    cc: Mapped[str] = mapped_column(Text, default="")  # comma-separated addresses
+    status: Mapped[str] = mapped_column(String(20), default=NEW)
+    priority: Mapped[str] = mapped_column(String(20), default="normal")
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("helpdesk_team.id", ondelete="SET NULL"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
+    tags: Mapped[str] = mapped_column(String(500), default="")
+    channel: Mapped[str] = mapped_column(String(20), default="email")
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("helpdesk_ticket.id", ondelete="SET NULL"))
+    # Bumped by every message and change: a reply posts the version it was
+    # written against, so a second agent's reply is held back (views/ticket.py).
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_message_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    solved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    team: Mapped[Team | None] = relationship(lazy="joined")
+    messages: Mapped[list[TicketMessage]] = relationship(back_populates="ticket", order_by="TicketMessage.id")
+
+    @property
+    def number(self) -> int:
+        return self.id + NUMBER_OFFSET
+
+    @property
+    def status_label(self) -> str:
+        return STATUSES.get(self.status, self.status)
+
+
+class TicketMessage(db.Model):
+    __tablename__ = "helpdesk_message"
+    __table_args__ = (Index("ix_helpdesk_message_ticket", "ticket_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("helpdesk_ticket.id", ondelete="CASCADE"))
+    direction: Mapped[str] = mapped_column(String(10))  # in / out / note / event
+    from_address: Mapped[str] = mapped_column(String(320), default="")
+    from_name: Mapped[str] = mapped_column(String(200), default="")
+    to: Mapped[str] = mapped_column(Text, default="")
+    cc: Mapped[str] = mapped_column(Text, default="")
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    message_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    in_reply_to: Mapped[str] = mapped_column(String(255), default="")
+    references: Mapped[str] = mapped_column(Text, default="")
+    body_text: Mapped[str] = mapped_column(Text, default="")  # the whole text, quoted history included
+    new_text: Mapped[str] = mapped_column(Text, default="")  # what is new: shown unfolded
+    body_html: Mapped[str] = mapped_column(Text, default="")  # sanitised (nh3)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
+    mail_message_id: Mapped[int | None] = mapped_column(ForeignKey("core_mail_message.id", ondelete="SET NULL"))
+    inbound_id: Mapped[int | None] = mapped_column(ForeignKey("core_inbound_message.id", ondelete="SET NULL"))
+    auto: Mapped[bool] = mapped_column(Boolean, default=False)  # an auto-reply: never answered automatically
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="messages")
+    attachments: Mapped[list[TicketAttachment]] = relationship(lazy="selectin", order_by="TicketAttachment.id")
+
+
+class TicketAttachment(db.Model):
+    """A file of a message, stored under instance/helpdesk/ by a name of our own."""
+
+    __tablename__ = "helpdesk_attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("helpdesk_message.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))  # safe, for display and download
+    content_type: Mapped[str] = mapped_column(String(120), default="application/octet-stream")
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    path: Mapped[str] = mapped_column(String(300), default="")  # relative to instance/; "" when refused
+    note: Mapped[str] = mapped_column(String(300), default="")  # why it was not kept

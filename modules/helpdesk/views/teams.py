@@ -1,0 +1,76 @@
+"""Teams (queues) and the mailbox that feeds each: helpdesk.admin."""
+
+from __future__ import annotations
+
+from flask import flash, render_template, request, url_for
+from sqlalchemy import select
+
+from app import audit, edits
+from app.extensions import db
+from app.htmx import redirect_after_post
+from app.models import Mailbox
+from app.permissions import permission_required
+from modules.helpdesk.forms import TeamForm
+from modules.helpdesk.models import Team
+from modules.helpdesk.views import bp
+
+ADMIN = "helpdesk.admin"
+
+
+@bp.get("/teams")
+@permission_required(ADMIN)
+def teams():
+    rows = db.session.scalars(select(Team).order_by(Team.name)).all()
+    boxes = dict(db.session.execute(select(Mailbox.id, Mailbox.name)).all())
+    return render_template("helpdesk/teams.html", teams=rows, boxes=boxes)
+
+
+def _form(team: Team | None, formdata=None) -> TeamForm:
+    form = TeamForm(obj=team) if formdata is ... else TeamForm(obj=team, formdata=formdata)
+    form.mailbox_id.choices = [(None, "None yet")] + [(m.id, m.name) for m in db.session.scalars(
+        select(Mailbox).where(Mailbox.kind == "helpdesk.tickets").order_by(Mailbox.name))]
+    return form
+
+
+def _edit(team: Team | None):
+    form = _form(team, None if request.method == "GET" else ...)
+    status = 200
+    if request.method == "GET":
+        if team is not None:
+            edits.stamp(form)
+    elif form.validate_on_submit() and team is not None and not edits.settle(form, team, lambda f=None: _form(team, f)):
+        status = 409
+    elif not form.errors:
+        taken = db.session.scalar(select(Team.id).where(Team.name == form.name.data.strip()))
+        if taken and (team is None or taken != team.id):
+            form.name.errors.append(f"There is already a team named “{form.name.data}”.")
+        else:
+            values = {"name": form.name.data.strip(), "address": (form.address.data or "").strip().lower(),
+                      "mailbox_id": form.mailbox_id.data, "acknowledge": bool(form.acknowledge.data)}
+            if team is None:
+                team = Team(**values)
+                db.session.add(team)
+                db.session.flush()
+                audit.record(audit.CREATE, team, summary=f"Added the helpdesk team “{team.name}”")
+            else:
+                changes = audit.diff(team, values)
+                if changes:
+                    audit.record(audit.UPDATE, team, changes=changes, summary=f"Changed the team “{team.name}”")
+            db.session.commit()
+            flash(edits.saved_message(f"Saved the team “{team.name}”.", form), "success")
+            return redirect_after_post(url_for("helpdesk.teams"))
+    if form.errors:
+        status = 422
+    return render_template("helpdesk/team_form.html", form=form, team=team), status
+
+
+@bp.route("/teams/new", methods=["GET", "POST"])
+@permission_required(ADMIN)
+def team_new():
+    return _edit(None)
+
+
+@bp.route("/teams/<int:team_id>", methods=["GET", "POST"])
+@permission_required(ADMIN)
+def team_edit(team_id: int):
+    return _edit(db.get_or_404(Team, team_id))
