@@ -1,0 +1,76 @@
+"""Helpdesk test fixtures: a real Dovecot (tests/imap.py) with a
+"support" mailbox feeding the Supporter care team, the corpus of .eml
+files under mail/, and the SMTP server and job runner the browser tests use."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.extensions import db
+from app.intake import polling
+from app.models import Mailbox
+from modules.helpdesk.models import Team
+from tests.browser.conftest import run_jobs, smtp  # noqa: F401
+from tests.imap import IMAPServer
+
+MAIL = Path(__file__).parent / "mail"
+DOMAIN = "charity.example"
+
+
+def eml(name: str, **values) -> bytes:
+    """A corpus message with its placeholders filled, with CRLF line ends as on the wire."""
+    text = (MAIL / name).read_text(encoding="latin-1")
+    for key, value in values.items():
+        text = text.replace("{" + key + ":02d}", f"{int(value):02d}").replace("{" + key + "}", str(value))
+    assert "{reply_id}" not in text and "{number}" not in text, f"{name} needs reply_id/number"
+    return text.replace("\r\n", "\n").replace("\n", "\r\n").encode("latin-1")
+
+
+@pytest.fixture(scope="module")
+def imap():
+    with IMAPServer(users={"support": "support-pass-1"}) as server:
+        yield server
+
+
+@pytest.fixture
+def inbox(imap):
+    with imap.client("support") as client:
+        client.select_folder("INBOX")
+        if client.search("ALL"):
+            client.delete_messages(client.search("ALL"))
+            client.expunge()
+    return imap
+
+
+@pytest.fixture
+def own_domain(app):
+    saved = app.config.get("MAIL_DOMAIN")
+    app.config["MAIL_DOMAIN"] = DOMAIN
+    yield DOMAIN
+    app.config["MAIL_DOMAIN"] = saved
+
+
+@pytest.fixture
+def desk(ctx, inbox, own_domain):
+    """The "support" IMAP mailbox of kind helpdesk.tickets and its team; `desk.deliver(raw)` appends and polls."""
+    box = Mailbox(name="Support", kind="helpdesk.tickets", host="127.0.0.1", port=inbox.port, security="none",
+                  username="support", password="support-pass-1", folder="INBOX", after="seen", move_to="",
+                  last_uid=0)
+    db.session.add(box)
+    db.session.flush()
+    team = Team(name="Supporter care", address="support@charity.example", mailbox_id=box.id, acknowledge=False)
+    db.session.add(team)
+    db.session.commit()
+
+    class Desk:
+        mailbox_id, team_id = box.id, team.id
+
+        @staticmethod
+        def deliver(*raws: bytes) -> str:
+            for raw in raws:
+                inbox.append("support", raw)
+            return polling.poll_all()
+
+    return Desk
