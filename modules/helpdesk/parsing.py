@@ -127,6 +127,9 @@ def body_parts(message: Message) -> tuple[str, str, list[Part]]:
                 files.append(Part(filename or "attachment", ctype, data))
     if not text and html:
         text = html_to_text(html)
+    if not text and not html and not files:  # a structure that does not parse: keep the body as it came
+        payload = message.get_payload()
+        text = payload if isinstance(payload, str) else ""
     return text, html, files
 
 

@@ -23,7 +23,9 @@ def eml(name: str, **values) -> bytes:
     """A corpus message with its placeholders filled, with CRLF line ends as on the wire."""
     text = (MAIL / name).read_text(encoding="latin-1")
     for key, value in values.items():
-        text = text.replace("{" + key + ":02d}", f"{int(value):02d}").replace("{" + key + "}", str(value))
+        if "{" + key + ":02d}" in text:
+            text = text.replace("{" + key + ":02d}", f"{int(value):02d}")
+        text = text.replace("{" + key + "}", str(value))
     assert "{reply_id}" not in text and "{number}" not in text, f"{name} needs reply_id/number"
     return text.replace("\r\n", "\n").replace("\n", "\r\n").encode("latin-1")
 
@@ -53,24 +55,36 @@ def own_domain(app):
 
 
 @pytest.fixture
-def desk(ctx, inbox, own_domain):
-    """The "support" IMAP mailbox of kind helpdesk.tickets and its team; `desk.deliver(raw)` appends and polls."""
-    box = Mailbox(name="Support", kind="helpdesk.tickets", host="127.0.0.1", port=inbox.port, security="none",
-                  username="support", password="support-pass-1", folder="INBOX", after="seen", move_to="",
-                  last_uid=0)
-    db.session.add(box)
-    db.session.flush()
-    team = Team(name="Supporter care", address="support@charity.example", mailbox_id=box.id, acknowledge=False)
-    db.session.add(team)
-    db.session.commit()
+def mailroom(app, inbox, own_domain):
+    """The "support" IMAP mailbox of kind helpdesk.tickets and its team;
+    `deliver(raw, ...)` appends to Dovecot and polls. Holds no app context
+    between calls, so test-client requests get their own (their own `g`)."""
+    with app.app_context():
+        box = Mailbox(name="Support", kind="helpdesk.tickets", host="127.0.0.1", port=inbox.port,
+                      security="none", username="support", password="support-pass-1", folder="INBOX",
+                      after="seen", move_to="", last_uid=0)
+        db.session.add(box)
+        db.session.flush()
+        team = Team(name="Supporter care", address="support@charity.example", mailbox_id=box.id,
+                    acknowledge=False)
+        db.session.add(team)
+        db.session.commit()
+        ids = box.id, team.id
 
-    class Desk:
-        mailbox_id, team_id = box.id, team.id
+    class Mailroom:
+        mailbox_id, team_id = ids
 
         @staticmethod
         def deliver(*raws: bytes) -> str:
             for raw in raws:
                 inbox.append("support", raw)
-            return polling.poll_all()
+            with app.app_context():
+                return polling.poll_all()
 
-    return Desk
+    return Mailroom
+
+
+@pytest.fixture
+def desk(ctx, mailroom):
+    """`mailroom` for tests that hold an app context throughout (no test client)."""
+    return mailroom
