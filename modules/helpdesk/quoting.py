@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import re
 
-WROTE = re.compile(
-    r"^\s*(On\s.{4,300}?\bwrote|Am\s.{4,300}?\bschrieb|Le\s.{4,300}?\ba\s+écrit|El\s.{4,300}?\bescribió"
-    r"|Op\s.{4,300}?\bschreef|Den\s.{4,300}?\bskrev)\s*:\s*$", re.IGNORECASE | re.DOTALL)
+WROTE = re.compile(  # the writer's name may come before the verb (English) or after it (German, Dutch)
+    r"^\s*(On|Am|Le|El|Op|Den)\s.{4,300}?\b(wrote|schrieb|a\s+écrit|escribió|schreef|skrev)\b.{0,300}?:\s*$",
+    re.IGNORECASE | re.DOTALL)
 SEPARATORS = re.compile(
     r"^\s*(-{2,}\s*Original Message\s*-{2,}|-{2,}\s*Ursprüngliche Nachricht\s*-{2,}|_{10,}"
     r"|-{5,}\s*Forwarded message\s*-{5,}|Begin forwarded message:)\s*$", re.IGNORECASE)
