@@ -21,7 +21,7 @@ from app.htmx import redirect_after_post
 from app.permissions import can, permission_required
 from modules.helpdesk import attachments, services
 from modules.helpdesk.forms import KEEP, ReplyForm, TicketForm
-from modules.helpdesk.models import MERGED, Team, Ticket, TicketAttachment, TicketMessage
+from modules.helpdesk.models import CHANNELS, MERGED, Team, Ticket, TicketAttachment, TicketMessage
 from modules.helpdesk.views import bp
 from modules.helpdesk.views.queues import users
 
@@ -63,7 +63,8 @@ def _page(ticket: Ticket, *, form: TicketForm | None = None, reply: ReplyForm | 
 
         requester = db.session.get(Contact, ticket.requester_id)
     return render_template("helpdesk/ticket.html", ticket=ticket, messages=messages, others=others, form=form,
-                           reply=reply, since=since or [], people=people, requester=requester), status
+                           reply=reply, since=since or [], people=people, requester=requester,
+                           channels=CHANNELS), status
 
 
 @bp.get("/tickets/<int:ticket_id>")
