@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from app.forms import choices
 from modules.helpdesk.models import PRIORITIES, STATUSES
 
 KEEP = ""
@@ -17,8 +18,8 @@ def _int_or_none(value):
 
 
 class TicketForm(FlaskForm):
-    status = SelectField("Status", choices=[(k, v) for k, v in STATUSES.items() if k != "merged"])
-    priority = SelectField("Priority", choices=list(PRIORITIES.items()))
+    status = SelectField("Status", choices=choices([(k, v) for k, v in STATUSES.items() if k != "merged"]))
+    priority = SelectField("Priority", choices=choices(list(PRIORITIES.items())))
     team_id = SelectField("Team", coerce=_int_or_none)
     assignee_id = SelectField("Assignee", coerce=_int_or_none)
     tags = StringField("Tags", validators=[Optional(), Length(max=500)],
@@ -27,9 +28,10 @@ class TicketForm(FlaskForm):
 
 class ReplyForm(FlaskForm):
     body = TextAreaField("Message", validators=[DataRequired("Write the message first."), Length(max=100_000)])
-    kind = SelectField("Send as", choices=[("reply", "Reply to the requester"), ("note", "Internal note")])
+    kind = SelectField("Send as", choices=choices([("reply", "Reply to the requester"), ("note", "Internal note")]))
     then = SelectField("Then set the status to",
-                       choices=[(KEEP, "Leave as it is")] + [(k, v) for k, v in STATUSES.items() if k != "merged"])
+                       choices=choices([(KEEP, "Leave as it is")]
+                                       + [(k, v) for k, v in STATUSES.items() if k != "merged"]))
     version = HiddenField()
     confirmed = HiddenField()  # the version the agent saw before sending anyway
 

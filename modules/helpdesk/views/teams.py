@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from app import audit, edits
 from app.extensions import db
+from app.forms import choices
 from app.htmx import redirect_after_post
 from app.models import Mailbox
 from app.permissions import permission_required
@@ -27,8 +28,8 @@ def teams():
 
 def _form(team: Team | None, formdata=None) -> TeamForm:
     form = TeamForm(obj=team) if formdata is ... else TeamForm(obj=team, formdata=formdata)
-    form.mailbox_id.choices = [(None, "None yet")] + [(m.id, m.name) for m in db.session.scalars(
-        select(Mailbox).where(Mailbox.kind == "helpdesk.tickets").order_by(Mailbox.name))]
+    form.mailbox_id.choices = choices([(None, "None yet")] + [(m.id, m.name) for m in db.session.scalars(
+        select(Mailbox).where(Mailbox.kind == "helpdesk.tickets").order_by(Mailbox.name))])
     return form
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from app import audit, edits
 from app.database import hold_row_lock
 from app.extensions import db
+from app.forms import choices
 from app.htmx import redirect_after_post
 from app.permissions import can, permission_required
 from modules.helpdesk import attachments, services
@@ -35,11 +36,11 @@ def _ticket(ticket_id: int) -> Ticket:
 
 def ticket_form(ticket: Ticket, formdata=None) -> TicketForm:
     form = TicketForm(obj=ticket) if formdata is ... else TicketForm(obj=ticket, formdata=formdata)
-    form.team_id.choices = [(None, "No team")] + [(t.id, t.name) for t in db.session.scalars(
-        select(Team).order_by(Team.name))]
-    form.assignee_id.choices = [(None, "Nobody")] + [(u.id, u.name) for u in users()]
+    form.team_id.choices = choices([(None, "No team")] + [(t.id, t.name) for t in db.session.scalars(
+        select(Team).order_by(Team.name))])
+    form.assignee_id.choices = choices([(None, "Nobody")] + [(u.id, u.name) for u in users()])
     if ticket.status == MERGED:
-        form.status.choices = [*form.status.choices, (MERGED, "Merged")]
+        form.status.choices = [*form.status.choices, *choices([(MERGED, "Merged")])]
     return form
 
 
