@@ -25,7 +25,7 @@ def _blocking(page) -> list[dict]:
     return [v for v in run_axe(page) if v["impact"] in ("serious", "critical")]
 
 
-def test_an_email_becomes_a_ticket_on_the_contact_and_the_agent_replies(app, any_page, mailroom, smtp, shot):
+def test_an_email_becomes_a_ticket_on_the_contact_and_the_agent_replies(app, any_page, mailroom, smtp, shot):  # noqa: F811
     page = any_page
     mode = "js" if page.steward_js else "nojs"
     make_user(app)
