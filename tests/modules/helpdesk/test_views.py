@@ -111,3 +111,45 @@ def test_a_volunteer_without_helpdesk_permissions_is_turned_away(client, app):
     response = client.post(f"/helpdesk/tickets/{ticket_id}/reply", data={
         "csrf_token": csrf_from(client, "/"), "body": "hi", "kind": "reply", "then": ""})
     assert response.status_code == 403
+
+
+def _conversation(app, ticket_id: int, count: int) -> None:
+    from modules.helpdesk.models import TicketAttachment, TicketMessage
+
+    with app.app_context():
+        for i in range(count):
+            message = TicketMessage(ticket_id=ticket_id, direction="in", from_address="a@example.org",
+                                    body_text=f"<script>alert({i})</script> message {i}",
+                                    new_text=f"<script>alert({i})</script> message {i}")
+            db.session.add(message)
+            db.session.flush()
+            db.session.add(TicketAttachment(message_id=message.id, filename=f"f{i}.txt", size=1, path=""))
+        db.session.commit()
+
+
+def test_pages_cost_the_same_number_of_queries_however_many_rows(admin_client, app):
+    from tests.conftest import counted_queries
+
+    few = add_tickets(app, *(f"Question {i}" for i in range(3)))
+    _conversation(app, few[0], 2)
+    admin_client.get("/helpdesk/?view=all")  # warm caches (permissions, settings)
+    with counted_queries(app) as small_queue:
+        admin_client.get("/helpdesk/?view=all")
+    with counted_queries(app) as small_ticket:
+        admin_client.get(f"/helpdesk/tickets/{few[0]}")
+    with app.app_context():
+        team_id = db.session.scalar(select(Team.id))
+        db.session.add_all(Ticket(subject=f"More {i}", subject_key=f"more {i}", requester_email="b@example.org",
+                                  team_id=team_id) for i in range(40))
+        db.session.commit()
+    _conversation(app, few[0], 30)
+    with counted_queries(app) as big_queue:
+        page = admin_client.get("/helpdesk/?view=all").get_data(as_text=True)
+    with counted_queries(app) as big_ticket:
+        ticket_page = admin_client.get(f"/helpdesk/tickets/{few[0]}").get_data(as_text=True)
+    assert page.count('name="ticket"') == 43
+    assert len(big_queue) == len(small_queue)
+    assert len(big_ticket) == len(small_ticket)
+    # What people wrote is shown as text: a script in a message is inert.
+    assert "&lt;script&gt;alert(29)&lt;/script&gt; message 29" in ticket_page
+    assert "<script>alert(" not in ticket_page
