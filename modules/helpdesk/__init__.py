@@ -27,6 +27,7 @@ module = Module(
                            "Each message becomes a ticket, or a reply on the ticket it answers.")],
     # Fallback threading window: same requester, same subject, within this many days.
     settings={"thread_days": 7, "ack_per_hour": 3},
+    cli="modules.helpdesk.cli:group",
     extends={"contacts": ContactHooks(panels="modules.helpdesk.contact_hooks:panels",
                                       timeline="modules.helpdesk.contact_hooks:timeline",
                                       merge="modules.helpdesk.contact_hooks:merge",

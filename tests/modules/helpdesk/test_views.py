@@ -153,3 +153,26 @@ def test_pages_cost_the_same_number_of_queries_however_many_rows(admin_client, a
     # What people wrote is shown as text: a script in a message is inert.
     assert "&lt;script&gt;alert(29)&lt;/script&gt; message 29" in ticket_page
     assert "<script>alert(" not in ticket_page
+
+
+def test_a_mailbox_and_its_team_are_added_from_the_shell(app):
+    from app.models import Mailbox
+
+    cli = app.test_cli_runner()
+    result = cli.invoke(args=["helpdesk", "mailbox", "add", "Support", "--address", "Support@Charity.example",
+                              "--team", "Supporter care", "--imap-url",
+                              "imaps://support%40charity.example:p%40ss@imap.charity.example/Helpdesk"])
+    assert result.exit_code == 0, result.output
+    assert "feeds the team 'Supporter care' (support@charity.example)" in result.output
+    piped = cli.invoke(args=["helpdesk", "mailbox", "add", "Office", "--address", "office@school.example"])
+    assert "piped in: flask mail receive 'Office'" in piped.output
+    again = cli.invoke(args=["helpdesk", "mailbox", "add", "support", "--address", "x@example.org"])
+    assert again.exit_code != 0 and "There is already a mailbox named 'support'" in again.output
+    with app.app_context():
+        boxes = {b.name: (b.kind, b.host, b.port, b.security, b.username, b.password, b.folder)
+                 for b in db.session.scalars(select(Mailbox))}
+        teams = {t.name: (t.address, t.mailbox_id is not None) for t in db.session.scalars(select(Team))}
+    assert boxes == {"Support": ("helpdesk.tickets", "imap.charity.example", 993, "ssl", "support@charity.example",
+                                 "p@ss", "Helpdesk"),
+                     "Office": ("helpdesk.tickets", "", 993, "ssl", "", "", "INBOX")}
+    assert teams == {"Supporter care": ("support@charity.example", True), "Office": ("office@school.example", True)}
