@@ -40,6 +40,8 @@ def test_an_email_becomes_a_ticket_on_the_contact_and_the_agent_replies(app, any
     panel = page.locator("section", has=page.get_by_role("heading", name="Tickets"))
     link = panel.get_by_role("link", name=f"#{number} Question about my donation receipt")
     expect(link).to_be_visible()
+    panel.scroll_into_view_if_needed()
+    shot(page, f"helpdesk-contact-{mode}", full_page=False)
     link.click()
     settle(page)
     expect(page.get_by_role("heading", level=1)).to_have_text(f"#{number} Question about my donation receipt")
