@@ -3,7 +3,7 @@ personal preference page with one-click unsubscribe, and public sign-up
 forms with double opt-in. Campaigns, sending, bounces and sequences build
 on these. Builds on contacts (its consent ledger and filter builder)."""
 
-from app.registry import AdminLink, Module, NavItem, RecordKind, migrations_dir
+from app.registry import AdminLink, MailboxKind, Module, NavItem, RecordKind, migrations_dir
 from modules.contacts.hooks import ContactHooks
 
 module = Module(
@@ -33,6 +33,13 @@ module = Module(
            AdminLink("Suppression list", "marketing.suppressions", "marketing.admin",
                      "Addresses never to be mailed: bounces, complaints, unsubscribed from everything.",
                      order=320)],
+    mailboxes=[MailboxKind("marketing.bounces", "Bounces and complaints", "modules.marketing.bounces.handler:handle",
+                           "Delivery reports (DSNs) and spam complaints (ARF) for campaigns: hard bounces and "
+                           "complaints suppress the address; soft bounces after a few.")],
+    # The soft-bounce rule, and the secrets of the providers' webhooks
+    # (Admin → Bounces and complaints; docs/marketing.md).
+    settings={"soft_bounce_limit": 3, "soft_bounce_days": 30, "ses_topic_arns": "",
+              "postmark_username": "", "postmark_password": "", "postmark_token": ""},
     seed="modules.marketing.seed:seed",
     extends={"contacts": ContactHooks(panels="modules.marketing.contact_hooks:panels",
                                       filters="modules.marketing.contact_hooks:filters",

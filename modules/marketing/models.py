@@ -26,8 +26,9 @@ SUBSCRIBED, UNSUBSCRIBED = "subscribed", "unsubscribed"
 
 # Why an address is on the suppression list.
 HARD_BOUNCE, COMPLAINT, MANUAL, UNSUBSCRIBED_ALL = "hard_bounce", "complaint", "manual", "unsubscribed"
-SUPPRESSION_REASONS = {HARD_BOUNCE: "Hard bounce", COMPLAINT: "Complaint", MANUAL: "Added by hand",
-                       UNSUBSCRIBED_ALL: "Unsubscribed from everything"}
+SOFT_BOUNCES = "soft_bounces"  # the soft-bounce rule: too many within its window (modules/marketing/bounces)
+SUPPRESSION_REASONS = {HARD_BOUNCE: "Hard bounce", SOFT_BOUNCES: "Repeated soft bounces", COMPLAINT: "Complaint",
+                       MANUAL: "Added by hand", UNSUBSCRIBED_ALL: "Unsubscribed from everything"}
 
 
 class Topic(db.Model):
@@ -122,6 +123,7 @@ class PendingSignup(db.Model):
 
 
 # Campaigns, their senders, layouts, recipients and events: their own file.
+from modules.marketing.bounce_models import Bounce  # noqa: E402, F401
 from modules.marketing.campaign_models import (  # noqa: E402, F401
     Campaign,
     Event,
