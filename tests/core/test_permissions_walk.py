@@ -34,6 +34,9 @@ PUBLIC_ENDPOINTS = {
     "marketing.unsubscribe",
     "marketing.join",
     "marketing.confirm",
+    # Marketing: bounce and complaint webhooks the mail providers call (signature or credentials checked).
+    "marketing.webhook_ses",
+    "marketing.webhook_postmark",
 }
 ROLES = ["admin", "manager", "staff", "volunteer", "no-permissions", "anonymous"]
 READ = {"GET"}

@@ -7,4 +7,12 @@ from flask import Blueprint
 
 bp = Blueprint("marketing", __name__, template_folder="../templates")
 
-from modules.marketing.views import contact, join, overview, public, suppressions, topics  # noqa: E402,F401
+from modules.marketing.views import (  # noqa: E402,F401
+    contact,
+    join,
+    overview,
+    public,
+    suppressions,
+    topics,
+    webhooks,
+)
