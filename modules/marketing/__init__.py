@@ -32,7 +32,10 @@ module = Module(
                      "Topics people subscribe to, their sign-up forms and what they agree to.", order=310),
            AdminLink("Suppression list", "marketing.suppressions", "marketing.admin",
                      "Addresses never to be mailed: bounces, complaints, unsubscribed from everything.",
-                     order=320)],
+                     order=320),
+           AdminLink("Bounces and complaints", "marketing.bounces", "marketing.admin",
+                     "Recent bounces and spam complaints, the soft-bounce rule and the providers' webhooks.",
+                     order=330)],
     mailboxes=[MailboxKind("marketing.bounces", "Bounces and complaints", "modules.marketing.bounces.handler:handle",
                            "Delivery reports (DSNs) and spam complaints (ARF) for campaigns: hard bounces and "
                            "complaints suppress the address; soft bounces after a few.")],

@@ -64,7 +64,7 @@ def link(found: Found) -> Recipient | None:
 
 def contacts_with(email: str) -> list[Contact]:
     return db.session.scalars(select(Contact).join(ContactEmail, ContactEmail.contact_id == Contact.id)
-                              .where(func.lower(ContactEmail.email) == email, Contact.deleted_at.is_(None))
+                              .where(ContactEmail.email == email, Contact.deleted_at.is_(None))  # stored lower-cased
                               .order_by(Contact.id).distinct()).all()
 
 

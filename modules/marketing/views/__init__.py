@@ -8,6 +8,7 @@ from flask import Blueprint
 bp = Blueprint("marketing", __name__, template_folder="../templates")
 
 from modules.marketing.views import (  # noqa: E402,F401
+    bounces,
     contact,
     join,
     overview,

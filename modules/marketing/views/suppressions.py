@@ -19,6 +19,7 @@ from app.models.base import utcnow
 from app.paging import keyset, prefix_like
 from app.permissions import permission_required
 from modules.contacts.lists.export import safe_cell
+from modules.contacts.models import Contact, ContactEmail
 from modules.marketing import suppressions as service
 from modules.marketing.forms import SuppressionForm
 from modules.marketing.models import SUPPRESSION_REASONS, Suppression
@@ -44,7 +45,24 @@ def suppressions():
     users = {u.id: u.name for u in db.session.scalars(select(User).where(
         User.id.in_({r.created_by_id for r in listing.items if r.created_by_id})))} if listing.items else {}
     template = "marketing/_suppression_results.html" if is_htmx() else "marketing/suppressions.html"
-    return render_template(template, listing=listing, q=q, reasons=SUPPRESSION_REASONS, users=users)
+    return render_template(template, listing=listing, q=q, reasons=SUPPRESSION_REASONS, users=users,
+                           contacts=contacts_for({row.email for row in listing.items}))
+
+
+def contacts_for(emails: set[str]) -> dict[str, list[tuple[int, str]]]:
+    """{address: [(contact id, name), ...]} for one page of addresses, in one query."""
+    if not emails:
+        return {}
+    # Contacts store addresses lower-cased, as the list does: the plain index serves.
+    rows = db.session.execute(select(ContactEmail.email, Contact.id, Contact.display_name)
+                              .join(Contact, Contact.id == ContactEmail.contact_id)
+                              .where(ContactEmail.email.in_(emails), Contact.deleted_at.is_(None))
+                              .order_by(Contact.id))
+    out: dict[str, list[tuple[int, str]]] = {}
+    for email, contact_id, name in rows:
+        if (contact_id, name) not in out.setdefault(email, []):
+            out[email].append((contact_id, name))
+    return out
 
 
 @bp.route("/suppressions/new", methods=["GET", "POST"])

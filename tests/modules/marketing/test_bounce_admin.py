@@ -1,0 +1,83 @@
+"""Admin → Bounces and complaints: the recent reports with their contacts
+and campaign, the settings form (the soft-bounce rule the handler then
+follows, the webhook secrets, validation next to the fields, a colleague's
+save kept), and the suppression list linking each address's contact."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from app import settings
+from app.extensions import db
+from app.models import AuditEntry
+from modules.marketing.bounces.record import Found, act, soft_rule
+from tests.conftest import csrf_from, login, make_user, post_form
+from tests.modules.marketing.bounce_helpers import campaign
+from tests.modules.marketing.helpers import make_person
+
+FORM = {"soft_bounce_limit": "3", "soft_bounce_days": "30", "ses_topic_arns": "", "postmark_username": "",
+        "postmark_password": "", "postmark_token": ""}
+
+
+def test_recent_bounces_and_the_suppression_list_name_the_contact_and_campaign(app, admin_client):
+    person = make_person(app, "Gil", "Gone", "gone.away@example.net")
+    with app.app_context():
+        rows = campaign("Spring appeal", {"gone.away@example.net": person})
+        act(Found("gone.away@example.net", "hard", "5.1.1 user unknown", rows["gone.away@example.net"].id),
+            "mailbox", "mailbox:test:1")
+        act(Found("nobody@example.net", "complaint", "feedback report (abuse)"), "postmark", "postmark:test:2")
+        db.session.commit()
+    page = admin_client.get("/marketing/bounces").get_data(as_text=True)
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+    assert "gone.away@example.net Gil Gone Hard bounce Spring appeal Bounce mailbox 5.1.1 user unknown" in text
+    assert "nobody@example.net Complaint — Postmark feedback report (abuse)" in text
+    assert f'href="/contacts/{person}"' in page
+    listing = admin_client.get("/marketing/suppressions").get_data(as_text=True)
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", listing))
+    assert "gone.away@example.net Gil Gone Hard bounce 5.1.1 user unknown" in text
+    assert "nobody@example.net — Complaint feedback report (abuse)" in text
+
+
+def test_the_settings_are_validated_saved_audited_and_followed(app, admin_client):
+    bad = post_form(admin_client, "/marketing/bounces/settings",
+                    {**FORM, "soft_bounce_limit": "0", "ses_topic_arns": "not an arn", "postmark_username": "pm"},
+                    page="/marketing/bounces/settings")
+    body = bad.get_data(as_text=True)
+    assert bad.status_code == 422
+    assert "Give a number from 1 to 50." in body and "One topic ARN a line" in body
+    assert "Give both the user name and the password, or neither." in body
+    good = post_form(admin_client, "/marketing/bounces/settings",
+                     {**FORM, "soft_bounce_limit": "5", "soft_bounce_days": "14",
+                      "ses_topic_arns": "arn:aws:sns:eu-west-1:123456789012:bounces",
+                      "postmark_token": "tok-9f8e7d6c5b4a3210"}, page="/marketing/bounces/settings")
+    assert good.status_code == 303
+    with app.app_context():
+        assert soft_rule() == (5, 14)
+        assert settings.get("marketing", "ses_topic_arns") == "arn:aws:sns:eu-west-1:123456789012:bounces"
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.summary.like("Changed the bounce%")))
+        assert entry.changes["postmark_token"] == ["(hidden)", "(hidden)"]
+        assert entry.changes["soft_bounce_limit"] == [3, 5]
+
+
+def test_a_colleagues_save_is_kept_when_another_field_is_saved(app, admin_client):
+    page = admin_client.get("/marketing/bounces/settings").get_data(as_text=True)
+    token = re.search(r'name="edit_token" value="([^"]*)"', page)
+    assert token, "the form carries its edit token"
+    with app.app_context():  # a colleague saves the days meanwhile
+        settings.put("marketing", {"soft_bounce_days": 60})
+        db.session.commit()
+    mine = admin_client.post("/marketing/bounces/settings", data={
+        **FORM, "soft_bounce_limit": "4", "edit_token": token.group(1),
+        "csrf_token": csrf_from(admin_client, "/marketing/bounces/settings")})
+    assert mine.status_code == 303
+    with app.app_context():
+        assert soft_rule() == (4, 60)
+
+
+def test_staff_cannot_open_the_bounce_pages(app, client):
+    make_user(app, "staff@example.org", role_key="staff", name="Sam Staff")
+    login(client, "staff@example.org")
+    assert client.get("/marketing/bounces").status_code == 403
+    assert client.get("/marketing/bounces/settings").status_code == 403
