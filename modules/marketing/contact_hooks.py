@@ -50,6 +50,8 @@ def subscriptions_panel(contact: Contact) -> str:
         .order_by(Topic.archived_at.is_not(None), func.lower(Topic.name))).all()
     topics = [(topic, status, source, changed_at) for topic, status, source, changed_at, _, _ in rows]
     blocked = (rows[0][4], rows[0][5]) if rows and rows[0][4] else None
+    if not rows:  # no topic at all: the address may still be suppressed (a bounce)
+        blocked = db.session.execute(suppressed).first()
     return render_template("marketing/contact_panel.html", contact=contact, topics=topics, blocked=blocked,
                            reasons=SUPPRESSION_REASONS, SUBSCRIBED=SUBSCRIBED)
 
