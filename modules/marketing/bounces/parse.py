@@ -54,8 +54,8 @@ def read(raw: bytes) -> Reading:
     for address in sorted({a.decode("ascii", "replace").lower() for a in permanent | temporary}):
         status, diagnostic = statuses.get(address, ("", ""))
         kind = _kind(status, permanent=address.encode() in {p.lower() for p in permanent})
-        detail = " ".join(x for x in (status, diagnostic) if x) or ("permanent failure" if kind == HARD
-                                                                     else "temporary failure")
+        said = diagnostic if status and status in diagnostic else " ".join(x for x in (status, diagnostic) if x)
+        detail = said or ("permanent failure" if kind == HARD else "temporary failure")
         found.append(Found(address, kind, detail[:500], recipient_id, message_id or None))
     if not found and recipient_id is not None and _part(message, "message/delivery-status") is not None:
         # A DSN naming no readable address, sent to a VERP return path: the recipient row says who.
