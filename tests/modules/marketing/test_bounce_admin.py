@@ -81,3 +81,20 @@ def test_staff_cannot_open_the_bounce_pages(app, client):
     login(client, "staff@example.org")
     assert client.get("/marketing/bounces").status_code == 403
     assert client.get("/marketing/bounces/settings").status_code == 403
+
+
+def test_a_bounce_outranks_unsubscribed_from_everything(app, ctx):
+    """"Unsubscribed from everything" is lifted when the person subscribes
+    again; a bounce or complaint must not be, so it takes that row's place."""
+    from modules.marketing.suppressions import suppress
+    from tests.modules.marketing.bounce_helpers import suppressed
+
+    suppress("ann@example.net", "unsubscribed", note="preference page")
+    suppress("bob@example.net", "manual", note="asked by phone")
+    db.session.commit()
+    assert act(Found("ann@example.net", "hard", "5.1.1 user unknown"), "ses", "ses:1:ann") == \
+        "hard bounce for ann@example.net: suppressed"
+    assert act(Found("bob@example.net", "complaint", "abuse"), "ses", "ses:2:bob") == \
+        "complaint for bob@example.net: already suppressed (added by hand)"
+    db.session.commit()
+    assert suppressed() == {"ann@example.net": "hard_bounce", "bob@example.net": "manual"}
