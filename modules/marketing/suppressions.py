@@ -23,8 +23,10 @@ def is_suppressed(email: str) -> bool:
     return find(email) is not None
 
 
-def suppress(email: str, reason: str, *, note: str = "", user=None) -> tuple[Suppression, bool]:
-    """Put `email` on the list; (row, True) when it was not there yet."""
+def suppress(email: str, reason: str, *, note: str = "", user=None,
+             actor: str | None = None) -> tuple[Suppression, bool]:
+    """Put `email` on the list; (row, True) when it was not there yet.
+    `actor`: who did it, for the audit log, when no user did (default: the note)."""
     if reason not in SUPPRESSION_REASONS:
         raise ValueError(f"unknown suppression reason {reason!r}")
     existing = find(email)
@@ -33,7 +35,7 @@ def suppress(email: str, reason: str, *, note: str = "", user=None) -> tuple[Sup
     row = Suppression(email=normal(email), reason=reason, note=note[:300], created_by_id=getattr(user, "id", None))
     db.session.add(row)
     db.session.flush()
-    audit.record(audit.CREATE, row, user=user, actor=None if user else note or "system",
+    audit.record(audit.CREATE, row, user=user, actor=None if user else (actor or note or "system")[:120],
                  summary=f"Suppressed {row.email} ({SUPPRESSION_REASONS[reason].lower()})")
     return row, True
 

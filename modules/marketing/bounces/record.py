@@ -77,7 +77,7 @@ def _suppress(email: str, reason: str, note: str) -> str:
         return "suppressed"
     if existing is not None:
         return f"already suppressed ({SUPPRESSION_REASONS.get(existing.reason, existing.reason).lower()})"
-    suppress(email, reason, note=note)
+    suppress(email, reason, note=note, actor="bounce handling")
     return "suppressed"
 
 
@@ -88,8 +88,8 @@ def act(found: Found, source: str, key: str) -> str:
     if not email and recipient is not None:
         email = recipient.email
     label = BOUNCE_KINDS[found.kind].lower()
-    if not email:
-        return f"{label} naming no address: nothing done"
+    if not email or len(email) > 254 or "@" not in email:
+        return f"{label} naming no usable address: nothing done"
     key = key[:400]
     if db.session.scalar(select(Bounce.id).where(Bounce.source_key == key)):
         return f"{label} for {email}: already recorded"

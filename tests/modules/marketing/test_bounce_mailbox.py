@@ -14,7 +14,7 @@ from sqlalchemy import select
 from app import settings
 from app.extensions import db
 from app.intake import polling
-from app.models import InboundMessage, Mailbox
+from app.models import AuditEntry, InboundMessage, Mailbox
 from modules.marketing.models import Subscription, Topic
 from tests.imap import IMAPServer
 from tests.modules.marketing.bounce_helpers import bounces, campaign, events, notes, report, suppressed
@@ -68,6 +68,11 @@ def test_hard_bounces_from_gmail_outlook_and_postfix_suppress_and_link_their_cam
     assert events() == [("Spring appeal", "nobody.here.4821@gmail.com", "bounce_hard"),
                         ("Spring appeal", "gone.away@outlook.com", "bounce_hard"),
                         ("Spring appeal", "old.member@school.example.net", "bounce_hard")]
+    assert sorted(db.session.execute(select(AuditEntry.actor, AuditEntry.summary).where(
+        AuditEntry.object_type == "marketing_suppression"))) == [
+        ("bounce handling", "Suppressed gone.away@outlook.com (hard bounce)"),
+        ("bounce handling", "Suppressed nobody.here.4821@gmail.com (hard bounce)"),
+        ("bounce handling", "Suppressed old.member@school.example.net (hard bounce)")]
     assert notes(nobody) == ["Email to nobody.here.4821@gmail.com bounced (hard bounce): "
                              "no more campaigns will go there"]
     assert len(notes(gone)) == 1
