@@ -22,6 +22,7 @@ from app.ids import parse_id
 from modules.contacts.hooks import FilterSpec, Panel
 from modules.contacts.models import Contact, ContactEmail
 from modules.marketing import subscriptions, topics
+from modules.marketing.bounce_models import BOUNCE_KINDS, Bounce
 from modules.marketing.models import (
     SUBSCRIBED,
     SUPPRESSION_REASONS,
@@ -89,6 +90,8 @@ def export(contact_id: int) -> dict:
     signups = db.session.scalars(select(PendingSignup).where(
         (PendingSignup.contact_id == contact_id) | PendingSignup.email.in_(emails)).order_by(PendingSignup.id)).all()
     suppressed = db.session.scalars(select(Suppression).where(Suppression.email.in_(emails))).all() if emails else []
+    bounced = db.session.scalars(select(Bounce).where(Bounce.email.in_(emails)).order_by(Bounce.id)).all() \
+        if emails else []
     return {
         "subscriptions": [{"topic": names.get(r.topic_id), "status": r.status, "source": r.source,
                            "changed_at": r.changed_at.isoformat()} for r in rows],
@@ -98,6 +101,8 @@ def export(contact_id: int) -> dict:
                       "confirmed_at": s.confirmed_at.isoformat() if s.confirmed_at else None} for s in signups],
         "suppressed_addresses": [{"email": s.email, "reason": SUPPRESSION_REASONS.get(s.reason, s.reason),
                                   "since": s.created_at.isoformat()} for s in suppressed],
+        "bounces_and_complaints": [{"email": b.email, "kind": BOUNCE_KINDS.get(b.kind, b.kind),
+                                    "detail": b.detail, "at": b.at.isoformat()} for b in bounced],
     }
 
 
@@ -111,6 +116,8 @@ def erase(contact_id: int) -> None:
     db.session.execute(delete(PendingSignup).where(condition).execution_options(synchronize_session=False))
     db.session.execute(delete(PreferenceKey).where(PreferenceKey.contact_id == contact_id)
                        .execution_options(synchronize_session=False))
+    if emails:  # the reports go; the suppression stays, so the address is never mailed again
+        db.session.execute(delete(Bounce).where(Bounce.email.in_(emails)).execution_options(synchronize_session=False))
 
 
 def consent_topics(keys) -> dict[str, str]:

@@ -98,3 +98,25 @@ def test_a_bounce_outranks_unsubscribed_from_everything(app, ctx):
         "complaint for bob@example.net: already suppressed (added by hand)"
     db.session.commit()
     assert suppressed() == {"ann@example.net": "hard_bounce", "bob@example.net": "manual"}
+
+
+def test_a_contacts_bounces_are_exported_and_erased_with_them(app):
+    """Personal data: the bounce log is in the contact's export; erasure
+    removes it, and the suppression stays so the address is never mailed."""
+    from modules.contacts.people import privacy, records
+    from modules.marketing.models import Bounce
+    from tests.modules.marketing.bounce_helpers import suppressed
+
+    make_user(app)
+    grace = make_person(app)
+    with app.test_request_context():
+        act(Found("grace@example.org", "hard", "5.1.1 user unknown"), "mailbox", "mailbox:g:1")
+        act(Found("someone.else@example.org", "soft", "4.2.2 mailbox full"), "mailbox", "mailbox:s:1")
+        db.session.commit()
+        section = privacy.export_data(records.load(grace))["modules"]["marketing"]
+        assert [(b["email"], b["kind"], b["detail"]) for b in section["bounces_and_complaints"]] == [
+            ("grace@example.org", "Hard bounce", "5.1.1 user unknown")]
+        privacy.erase(records.load(grace))
+        db.session.commit()
+        assert db.session.scalars(select(Bounce.email)).all() == ["someone.else@example.org"]
+        assert suppressed() == {"grace@example.org": "hard_bounce"}
