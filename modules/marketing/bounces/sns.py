@@ -34,6 +34,10 @@ class Refused(Exception):
     """Why a message is not taken as coming from SNS."""
 
 
+class Unavailable(Exception):
+    """The check could not be made now (the certificate could not be fetched)."""
+
+
 def remember_certificate(url: str, pem: bytes) -> None:
     _certificates[url] = public_key(pem)
 
@@ -69,7 +73,11 @@ def read(body: bytes) -> dict:
         raise Refused("the signing certificate is not on an Amazon SNS host")
     key = _certificates.get(url)
     if key is None:
-        key = _certificates[url] = public_key(fetch(url))
+        try:
+            pem = fetch(url)
+        except OSError as error:  # AWS unreachable for now: SNS retries on a 5xx
+            raise Unavailable(f"could not fetch the signing certificate: {error}") from None
+        key = _certificates[url] = public_key(pem)
     try:
         signature = base64.b64decode(message.get("Signature") or "", validate=True)
     except ValueError:

@@ -54,6 +54,8 @@ def webhook_ses():
         message = sns.read(body)
     except sns.Refused as refused:
         return _answer(f"refused: {refused}", 403)
+    except sns.Unavailable as problem:
+        return _answer(f"try again later: {problem}", 503)
     topic = message.get("TopicArn", "")
     if topic not in _topics():
         return _answer("refused: this topic is not one set up in Steward (Admin → Bounces and complaints)", 403)
@@ -62,7 +64,10 @@ def webhook_ses():
         url = message.get("SubscribeURL", "")
         if not sns.aws_url(url):
             return _answer("refused: the SubscribeURL is not an Amazon SNS address", 400)
-        sns.fetch(url)
+        try:
+            sns.fetch(url)
+        except OSError as error:  # SNS sends the confirmation again later
+            return _answer(f"try again later: could not confirm ({error})", 503)
         audit.record(audit.UPDATE, object_type="core_setting", object_id="marketing", actor="Amazon SNS",
                      summary=f"Confirmed the SNS subscription to {topic} (bounces and complaints)")
         db.session.commit()

@@ -218,3 +218,22 @@ def test_postmark_with_basic_auth_or_a_token_header(app, client):
         assert suppressed() == {"angry@example.net": "complaint", "ann@example.net": "hard_bounce"}
         assert events() == [("Spring appeal", "ann@example.net", "bounce_hard")]
         assert db.session.scalar(select(func.count()).select_from(Bounce)) == 2
+
+
+def test_an_unreachable_certificate_asks_sns_to_retry_and_changes_nothing(app, client, keys, monkeypatch,
+                                                                         ses_ready):
+    asked = []
+
+    def unreachable(url):
+        asked.append(url)
+        raise OSError("Network is unreachable")
+
+    monkeypatch.setattr(sns, "fetch", unreachable)
+    other_cert = "https://sns.us-east-2.amazonaws.com/SimpleNotificationService-not-cached-yet.pem"
+    body = signed({**notification("a1b2c3d4-0009", ses_bounce("x@example.net")), "SigningCertURL": other_cert},
+                  keys["aws"])
+    answer = post_sns(client, body)
+    assert answer.status_code == 503 and b"could not fetch the signing certificate" in answer.data
+    assert asked == [other_cert]
+    with app.app_context():
+        assert suppressed() == {} and bounces() == []
