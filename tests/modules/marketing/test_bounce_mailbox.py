@@ -8,6 +8,8 @@ never stop the poll."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -16,6 +18,7 @@ from app.extensions import db
 from app.intake import polling
 from app.models import AuditEntry, InboundMessage, Mailbox
 from modules.marketing.models import Subscription, Topic
+from tests.conftest import post_form
 from tests.imap import IMAPServer
 from tests.modules.marketing.bounce_helpers import bounces, campaign, events, notes, report, suppressed
 from tests.modules.marketing.helpers import make_person
@@ -157,3 +160,18 @@ def test_auto_replies_and_a_malformed_report_change_nothing_and_never_stop_the_p
     assert events() == [("Spring appeal", "old.member@school.example.net", "bounce_hard")]
     assert notes(person) == []
     assert db.session.scalar(select(Mailbox.last_error)) is None
+
+
+def test_the_bounce_mailbox_is_set_up_in_admin_mailboxes(app, admin_client, inbox):
+    page = admin_client.get("/admin/mailboxes/new").get_data(as_text=True)
+    assert re.search(r'<option[^>]*value="marketing.bounces"[^>]*>\s*Bounces and complaints', page)
+    saved = post_form(admin_client, "/admin/mailboxes/new", {
+        "name": "Bounces", "kind": "marketing.bounces", "active": "y", "host": "127.0.0.1",
+        "port": str(inbox.port), "security": "none", "username": "bounces", "password": inbox.users["bounces"],
+        "folder": "INBOX", "after": "seen", "move_to": ""})
+    assert saved.status_code == 303
+    inbox.append("bounces", report("outlook_hard"))
+    with app.app_context():
+        assert polling.poll_all() == "1 mailbox(es): 1 new message(s)"
+        assert suppressed() == {"gone.away@outlook.com": "hard_bounce"}
+        assert outcomes() == [("handled", "hard bounce for gone.away@outlook.com: suppressed", "")]
