@@ -62,10 +62,11 @@ def test_a_bounced_address_on_the_suppression_list(app, any_page, shot):
     rows_shown = page.locator("#suppression-results tbody tr")
     expect(rows_shown).to_have_count(1)
     row = rows_shown.first
-    expect(row.get_by_role("cell").nth(0)).to_have_text("old.member@school.example.net")
-    expect(row.get_by_role("cell").nth(2)).to_have_text("Hard bounce")
-    expect(row.get_by_role("cell").nth(3)).to_contain_text("5.1.1")
-    expect(row.get_by_role("cell").nth(4)).not_to_be_empty()
+    cells = row.get_by_role("cell")
+    expect(cells.nth(0)).to_have_text(re.compile(r"^\s*old\.member@school\.example\.net\s*Olive Member\s*$"))
+    expect(cells.nth(1)).to_have_text("Hard bounce")
+    expect(cells.nth(2)).to_contain_text("5.1.1 <old.member@school.example.net>: Recipient address rejected")
+    expect(cells.nth(3)).to_have_text(re.compile(r"\d{2} \w{3} \d{4}"))  # the date it was suppressed
     problems = {"/marketing/suppressions": _blocking(page)}
     _both(page, shot, f"suppressions-bounced-{mode}")
 
