@@ -66,3 +66,13 @@ def read(address: str) -> int | None:
     if "+" not in local:
         return None
     return read_token(local.split("+", 1)[1])
+
+
+def address(recipient_id: int, domain: str) -> str:
+    """`bounces+<token>@<domain>`: the sending engine's spelling of `return_path`."""
+    return return_path(recipient_id, f"bounces@{domain}")
+
+
+def recipient_id_of(addr: str) -> int | None:
+    """The sending engine's spelling of `read`."""
+    return read(addr)

@@ -16,6 +16,7 @@ def test_a_return_path_names_its_recipient_and_nothing_else(ctx):
     assert verp.read(address) == 1234567
     assert verp.read(f"Mail Delivery <{address.upper()}>") == 1234567  # a server that upper-cased it
     assert verp.return_path(5, "bounces+old@mail.example.org").startswith("bounces+r5-")
+    assert verp.recipient_id_of(verp.address(77, "mail.example.org")) == 77  # as the sending engine calls it
     token = verp.make_token(1234567)
     other = verp.make_token(1234568)
     forged = f"{other.split('-')[0]}-{token.split('-')[1]}"  # another id with this one's signature
