@@ -13,6 +13,7 @@ from app.ids import parse_id
 from app.models import User
 from app.paging import keyset
 from app.permissions import permission_required
+from app.redirects import is_local_path
 from modules.helpdesk import queries, services
 from modules.helpdesk.models import PRIORITIES, STATUSES, Team, Ticket
 from modules.helpdesk.views import bp
@@ -62,4 +63,5 @@ def bulk():
     db.session.commit()
     flash(f"Changed {len(tickets)} ticket(s)." if tickets else "Choose tickets first.",
           "success" if tickets else "error")
-    return redirect_after_post(request.form.get("back") or url_for("helpdesk.queue"), "helpdesk-changed")
+    back = request.form.get("back")
+    return redirect_after_post(back if is_local_path(back) else url_for("helpdesk.queue"), "helpdesk-changed")

@@ -11,6 +11,7 @@ from app import audit, edits
 from app import settings as store
 from app.extensions import db
 from app.htmx import redirect_after_post
+from app.links import external_url
 from app.paging import keyset
 from app.permissions import permission_required
 from modules.marketing.bounce_forms import BounceSettingsForm
@@ -44,8 +45,8 @@ def _stored_form(formdata=None):
 
 def _page(form, status=200):
     return render_template("marketing/bounce_settings.html", form=form,
-                           ses_url=url_for("marketing.webhook_ses", _external=True),
-                           postmark_url=url_for("marketing.webhook_postmark", _external=True)), status
+                           ses_url=external_url("marketing.webhook_ses"),
+                           postmark_url=external_url("marketing.webhook_postmark")), status
 
 
 @bp.route("/bounces/settings", methods=["GET", "POST"])
