@@ -3,7 +3,7 @@ personal preference page with one-click unsubscribe, and public sign-up
 forms with double opt-in. Campaigns, sending, bounces and sequences build
 on these. Builds on contacts (its consent ledger and filter builder)."""
 
-from app.registry import AdminLink, MailboxKind, Module, NavItem, RecordKind, migrations_dir
+from app.registry import AdminLink, JobHandler, MailboxKind, Module, NavItem, RecordKind, Schedule, migrations_dir
 from modules.contacts.hooks import ContactHooks
 
 module = Module(
@@ -35,7 +35,12 @@ module = Module(
                      order=320),
            AdminLink("Bounces and complaints", "marketing.bounces", "marketing.admin",
                      "Recent bounces and spam complaints, the soft-bounce rule and the providers' webhooks.",
-                     order=330)],
+                     order=330),
+           AdminLink("Campaign senders", "marketing.senders", "marketing.admin",
+                     "The From addresses campaigns may use, each verified by a confirmation email.", order=340),
+           AdminLink("Campaign layouts", "marketing.layouts", "marketing.admin",
+                     "The frame around every campaign: header, footer with the address and unsubscribe links.",
+                     order=350)],
     mailboxes=[MailboxKind("marketing.bounces", "Bounces and complaints", "modules.marketing.bounces.handler:handle",
                            "Delivery reports (DSNs) and spam complaints (ARF) for campaigns: hard bounces and "
                            "complaints suppress the address; soft bounces after a few.")],
@@ -43,6 +48,11 @@ module = Module(
     # (Admin → Bounces and complaints; docs/marketing.md).
     settings={"soft_bounce_limit": 3, "soft_bounce_days": 30, "ses_topic_arns": "",
               "postmark_username": "", "postmark_password": "", "postmark_token": ""},
+    # The sending engine lives in modules/marketing/sending/ (its own work);
+    # freezing.start_sending queues this job.
+    jobs=[JobHandler("marketing.send_campaign", "modules.marketing.sending.job:run", resumable=True)],
+    schedules=[Schedule("marketing.scheduled_campaigns", "Start scheduled campaigns",
+                        "modules.marketing.scheduled:run", every=300)],
     seed="modules.marketing.seed:seed",
     extends={"contacts": ContactHooks(panels="modules.marketing.contact_hooks:panels",
                                       filters="modules.marketing.contact_hooks:filters",

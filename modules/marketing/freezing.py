@@ -1,0 +1,174 @@
+"""Freezing a campaign's audience: the moment sending starts, the audience
+becomes one marketing_recipient row per message, written in chunks; the
+addresses left out are counted by reason (Campaign.excluded, keys of
+EXCLUSIONS). The sending engine (modules/marketing/sending/) then works
+through those rows up to `frozen_max_id`; nobody who joins a segment later
+gets this campaign.
+
+Each candidate is checked in this order and counted under the first reason
+that applies: erased or trashed, no usable address, do not email (the
+contact's flag or its general email opt-in set to "opted out"), in an
+excluded segment, unsubscribed from the campaign's topic, suppressed
+address, and last a duplicate of an address already taken (with one
+message per related contact: the same address and related contact).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+
+from app.bulk_insert import insert_rows
+from app.extensions import db
+from app.models.base import utcnow
+from modules.contacts.models import Contact
+from modules.marketing import audience
+from modules.marketing.campaign_models import (
+    CANCELLED,
+    DRAFT,
+    EXCLUSIONS,
+    FREEZING,
+    QUEUED,
+    SCHEDULED,
+    SENDING,
+    Campaign,
+    Recipient,
+)
+
+CHUNK = 1_000
+USABLE = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\".]+$")
+SEND_JOB = "marketing.send_campaign"
+
+
+class NotStartable(ValueError):
+    """The campaign cannot start sending in its state."""
+
+
+def _stream(campaign: Campaign):
+    """(rid, via, email, erased, do_not_email, in_excluded, unsubscribed,
+    suppressed) rows, ordered by recipient then related contact."""
+    cand = audience.candidates(campaign.audience or {}, campaign.created_by_id)
+    if cand is None:
+        return []
+    email, do_not_email, in_excluded, unsubscribed, suppressed = audience.reason_columns(campaign, cand.c.rid)
+    stmt = (select(cand.c.rid, cand.c.via, email, Contact.deleted_at.is_not(None), do_not_email, in_excluded,
+                   unsubscribed, suppressed)
+            .select_from(cand).join(Contact, Contact.id == cand.c.rid)
+            .order_by(cand.c.rid, cand.c.via))
+    return db.session.execute(stmt.execution_options(yield_per=CHUNK))
+
+
+def _grouped(rows, per: str | None):
+    """Candidates: (contact id, related ids or None, the row's reasons)."""
+    if per is None:
+        for row in rows:
+            yield row[0], None, row
+        return
+    if per == audience.EACH:
+        for row in rows:
+            yield row[0], [row[1]], row
+        return
+    current, related, first = None, [], None
+    for row in rows:
+        if row[0] != current:
+            if current is not None:
+                yield current, related, first
+            current, related, first = row[0], [], row
+        related.append(row[1])
+    if current is not None:
+        yield current, related, first
+
+
+def _reason(row, seen: set, key) -> str | None:
+    _, _, email, erased, do_not_email, in_excluded, unsubscribed, suppressed = row
+    if erased:
+        return "erased"
+    if not email or not USABLE.match(email):
+        return "no_email"
+    if do_not_email:
+        return "do_not_email"
+    if in_excluded:
+        return "excluded_segment"
+    if unsubscribed:
+        return "unsubscribed"
+    if suppressed:
+        return "suppressed"
+    if key in seen:
+        return "duplicate"
+    return None
+
+
+def freeze(campaign: Campaign) -> None:
+    """Write the campaign's recipient rows and counts; status SENDING.
+    Runs in the caller's transaction (which commits it)."""
+    if campaign.status not in (DRAFT, SCHEDULED, FREEZING):
+        raise NotStartable(f"This campaign is {campaign.status}; only a draft or a scheduled one can start.")
+    campaign.status = FREEZING
+    db.session.flush()
+    expand = audience.expansion(campaign.audience or {})
+    per = expand[2] if expand else None
+    counts = dict.fromkeys(EXCLUSIONS, 0)
+    seen: set = set()
+    batch: list[tuple] = []
+    table = Recipient.__table__
+    columns = ("campaign_id", "contact_id", "email", "related", "status")
+    total = 0
+    for contact_id, related, row in _grouped(_stream(campaign), per):
+        email = row[2]
+        key = (email, related[0]) if per == audience.EACH else email
+        reason = _reason(row, seen, key)
+        if reason is not None:
+            counts[reason] += 1
+            continue
+        seen.add(key)
+        batch.append((campaign.id, contact_id, email, related, QUEUED))
+        if len(batch) >= CHUNK:
+            total += insert_rows(table, columns, batch)
+            batch = []
+    if batch:
+        total += insert_rows(table, columns, batch)
+    campaign.excluded = counts
+    campaign.recipients_total = total
+    campaign.frozen_max_id = db.session.scalar(
+        select(func.max(Recipient.id)).where(Recipient.campaign_id == campaign.id))
+    campaign.cursor = 0
+    campaign.status = SENDING
+    campaign.started_at = utcnow()
+    db.session.flush()
+
+
+def start_sending(campaign: Campaign, user=None):
+    """Freeze the audience and queue the sending job (it reaches RQ when
+    the caller commits). Returns the Job."""
+    from app import jobs
+
+    freeze(campaign)
+    job = jobs.enqueue(SEND_JOB, f"Send the campaign “{campaign.name}”", {"campaign_id": campaign.id}, user=user)
+    campaign.job_id = job.id
+    db.session.flush()
+    return job
+
+
+def cancel_schedule(campaign: Campaign) -> bool:
+    """A scheduled campaign back to a draft, before its time: True when it
+    was still waiting (a conditional update: the schedule may be starting it
+    at this very moment)."""
+    done = db.session.execute(update(Campaign).where(Campaign.id == campaign.id, Campaign.status == SCHEDULED)
+                              .values(status=DRAFT, scheduled_at=None)
+                              .execution_options(synchronize_session=False)).rowcount
+    db.session.refresh(campaign)
+    return bool(done)
+
+
+def schedule(campaign: Campaign, at: datetime) -> None:
+    from app import schedules
+
+    campaign.status = SCHEDULED
+    campaign.scheduled_at = at
+    db.session.flush()
+    schedules.wake("marketing.scheduled_campaigns", at)
+
+
+__all__ = ["CANCELLED", "NotStartable", "cancel_schedule", "freeze", "schedule", "start_sending"]

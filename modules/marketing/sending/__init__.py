@@ -1,0 +1,1 @@
+"""Sending campaigns: owned by the sending engine (its own branch)."""
