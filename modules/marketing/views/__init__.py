@@ -9,10 +9,14 @@ bp = Blueprint("marketing", __name__, template_folder="../templates")
 
 from modules.marketing.views import (  # noqa: E402,F401
     bounces,
+    campaign_send,
+    campaigns,
     contact,
     join,
+    layouts,
     overview,
     public,
+    senders,
     suppressions,
     topics,
     webhooks,

@@ -9,7 +9,7 @@ import pytest
 
 from app.extensions import db
 from modules.marketing import rendering
-from modules.marketing.campaign_models import Campaign, Layout
+from modules.marketing.campaign_models import Campaign
 from modules.marketing.rendering import RenderFailed, compile_parts, person_fields, recipient_context
 
 LAYOUT = ("<style>.box { color: #123456; }</style><div class=\"box\"><p>{{ org.name }}</p>{{ content }}"
@@ -77,8 +77,6 @@ def test_scripts_and_javascript_links_never_reach_the_message(app):
 
 def test_compile_campaign_uses_the_default_layout_and_related_contacts(app):
     with app.app_context():
-        db.session.add(Layout(name="Plain", body="<div>{{ content }}</div><p>FOOT {{ org.name }}</p>",
-                              format="html", is_default=True))
         campaign = Campaign(name="c", subject="For {{ related.first_name }}", body=(
             "{% for s in related_all %}{{ s.first_name }};{% endfor %}"), format="html")
         db.session.add(campaign)
@@ -88,5 +86,7 @@ def test_compile_campaign_uses_the_default_layout_and_related_contacts(app):
                                     [_Contact(first_name="Sam"), _Contact(first_name="Alex")], {})
         subject, html, _ = compiled.render(context)
         db.session.rollback()
-    assert subject == "For Sam" and "Sam;Alex;" in html and "FOOT" in html
+    # The layout the migration ships: the footer's links, its CSS inlined.
+    assert subject == "For Sam" and "Sam;Alex;" in html and ">Unsubscribe</a>" in html
+    assert 'class="email-footer" style="' in html
     assert person_fields(None)["salutation"] == "Friend"
