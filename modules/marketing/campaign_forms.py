@@ -95,12 +95,12 @@ class CampaignForm(FlaskForm):
     filters = TextAreaField("Filter rules", render_kw={"rows": 3}, filters=[_strip],
                             description="Optional, one a line, as in the contacts list's address: "
                                         "tag:is:3, city:is:Leeds, has_email:yes:")
-    match = RadioField("Rules combine with", choices=[("all", "All rules (and)"), ("any", "Any rule (or)")],
+    match = RadioField("Rules combine with", choices=choices([("all", "All rules (and)"), ("any", "Any rule (or)")]),
                        default="all")
     topics = SelectMultipleField("Subscribers of topics", coerce=int, validate_choice=False)
     exclude_segments = SelectMultipleField("Leave out these segments", coerce=int, validate_choice=False)
     expand = SelectField("Send to", validate_choice=False)
-    per = RadioField("With a relationship", choices=list(audience.PER.items()), default=audience.COMBINED)
+    per = RadioField("With a relationship", choices=choices(audience.PER), default=audience.COMBINED)
 
     def validate_filters(self, field):
         lines = [line.strip() for line in (field.data or "").splitlines() if line.strip()]
@@ -142,19 +142,19 @@ def campaign_form(formdata=None, data: dict | None = None) -> CampaignForm:
     kwargs = {} if formdata is ... else {"formdata": formdata}
     form = CampaignForm(**kwargs, data=data or {"track_clicks": True, "format": "markdown"})
     senders = db.session.scalars(select(Sender).where(Sender.verified_at.is_not(None)).order_by(Sender.name))
-    form.sender_id.choices = [("", "— choose a verified sender —")] + [
-        (s.id, f"{s.name} <{s.email}>") for s in senders]
-    form.topic_id.choices = [("", "— none: unsubscribe from everything —")] + [
+    form.sender_id.choices = choices([("", "— choose a verified sender —")] + [
+        (s.id, f"{s.name} <{s.email}>") for s in senders])
+    form.topic_id.choices = choices([("", "— none: unsubscribe from everything —")] + [
         (t.id, t.name) for t in db.session.scalars(select(Topic).where(Topic.archived_at.is_(None))
-                                                   .order_by(Topic.name))]
-    form.layout_id.choices = [("", "The default layout")] + [
-        (lay.id, lay.name) for lay in db.session.scalars(select(Layout).order_by(Layout.name))]
+                                                   .order_by(Topic.name))])
+    form.layout_id.choices = choices([("", "The default layout")] + [
+        (lay.id, lay.name) for lay in db.session.scalars(select(Layout).order_by(Layout.name))])
     shared = [(s.id, s.name) for s in db.session.scalars(select(Segment).where(Segment.shared.is_(True))
                                                         .order_by(Segment.name))]
-    form.segments.choices = shared
-    form.exclude_segments.choices = shared
-    form.topics.choices = [(t.id, t.name) for t in db.session.scalars(select(Topic).order_by(Topic.name))]
-    form.expand.choices = [("", "The chosen contacts themselves")] + audience.expansion_choices()
+    form.segments.choices = choices(shared)
+    form.exclude_segments.choices = choices(shared)
+    form.topics.choices = choices([(t.id, t.name) for t in db.session.scalars(select(Topic).order_by(Topic.name))])
+    form.expand.choices = choices([("", "The chosen contacts themselves")] + audience.expansion_choices())
     return form
 
 

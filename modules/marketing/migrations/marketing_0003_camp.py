@@ -6,7 +6,7 @@ Revision ID: marketing_0003_camp
 Revises: marketing_0002
 Create Date: 2026-12-07
 """
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -26,7 +26,7 @@ def upgrade():
                       sa.column("format", sa.String), sa.column("is_default", sa.Boolean),
                       sa.column("updated_at", sa.DateTime))
     op.bulk_insert(layout, [{"name": NAME, "body": body, "format": "html", "is_default": True,
-                             "updated_at": datetime.now(timezone.utc).replace(tzinfo=None)}])
+                             "updated_at": datetime.now(UTC).replace(tzinfo=None)}])
 
 
 def downgrade():
