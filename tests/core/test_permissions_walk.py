@@ -37,6 +37,7 @@ PUBLIC_ENDPOINTS = {
     # Marketing: bounce and complaint webhooks the mail providers call (signature or credentials checked).
     "marketing.webhook_ses",
     "marketing.webhook_postmark",
+    "marketing.sender_verify",  # a campaign sender's confirmation link, opened from its mailbox
 }
 ROLES = ["admin", "manager", "staff", "volunteer", "no-permissions", "anonymous"]
 READ = {"GET"}
