@@ -106,6 +106,7 @@ def freeze(campaign: Campaign) -> None:
     if campaign.status not in (DRAFT, SCHEDULED, FREEZING):
         raise NotStartable(f"This campaign is {campaign.status}; only a draft or a scheduled one can start.")
     campaign.status = FREEZING
+    campaign.paused_reason = ""
     db.session.flush()
     expand = audience.expansion(campaign.audience or {})
     per = expand[2] if expand else None
@@ -167,6 +168,7 @@ def schedule(campaign: Campaign, at: datetime) -> None:
 
     campaign.status = SCHEDULED
     campaign.scheduled_at = at
+    campaign.paused_reason = ""
     db.session.flush()
     schedules.wake("marketing.scheduled_campaigns", at)
 

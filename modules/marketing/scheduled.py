@@ -22,7 +22,7 @@ NAME = "marketing.scheduled_campaigns"
 
 
 def run(now: datetime | None = None) -> Ran:
-    from modules.marketing import freezing
+    from modules.marketing import checklist, freezing
 
     now = now or utcnow()
     due = db.session.scalars(select(Campaign.id).where(Campaign.status == SCHEDULED, Campaign.scheduled_at <= now)
@@ -34,6 +34,9 @@ def run(now: datetime | None = None) -> Ran:
         if campaign is None or campaign.status != SCHEDULED:
             continue
         try:
+            failing = [item.problem for item in checklist.run(campaign) if not item.ok]
+            if failing:  # changed since it was scheduled (a sender deleted, a segment emptied)
+                raise ValueError(" ".join(failing))
             freezing.start_sending(campaign)
             db.session.commit()
             started += 1

@@ -197,3 +197,22 @@ def test_duplicate_and_delete_a_draft(app, admin_client):
         assert db.session.scalars(select(Campaign.name)).all() == ["Spring news (copy)"]
     listing = admin_client.get("/marketing/campaigns").get_data(as_text=True)
     assert "Spring news (copy)" in listing and "Draft" in listing
+
+
+def test_a_scheduled_campaign_that_no_longer_passes_the_checklist_goes_back_to_draft(app, admin_client):
+    seg, sender_id = _audience(app)
+    _new(admin_client, segments=[str(seg)], sender_id=str(sender_id))
+    row = _campaign(app)
+    at = (utcnow() + timedelta(hours=1)).replace(second=0, microsecond=0)
+    post_form(admin_client, f"/marketing/campaigns/{row.id}/schedule", {"send_at": at.strftime("%Y-%m-%dT%H:%M")},
+              page=f"/marketing/campaigns/{row.id}")
+    with app.app_context():
+        db.session.delete(db.session.get(Sender, sender_id))
+        db.session.commit()
+        ran = scheduled.run(at + timedelta(seconds=5))
+        stored = db.session.get(Campaign, row.id)
+        assert ran.summary == "Started 0 scheduled campaigns" and stored.status == DRAFT
+        assert stored.paused_reason == "It could not start at its scheduled time: Choose a verified sender."
+        assert db.session.scalar(select(func.count()).select_from(Recipient)) == 0
+    assert "It could not start at its scheduled time" in admin_client.get(
+        f"/marketing/campaigns/{row.id}").get_data(as_text=True)
