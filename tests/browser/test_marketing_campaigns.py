@@ -89,3 +89,30 @@ def test_write_preview_test_schedule_and_cancel_a_campaign(app, any_page, smtp, 
         assert db.session.scalars(select(Campaign.status)).all() == [DRAFT]
         assert db.session.scalar(select(func.count()).select_from(Recipient)) == 0
     assert len(smtp.messages) == 1  # the test only
+
+
+def test_the_layout_editor_and_the_senders_page(app, any_page, shot):
+    page = any_page
+    mode = "js" if page.steward_js else "nojs"
+    make_user(app)
+    sign_in(page)
+    page.goto("/marketing/layouts")
+    page.get_by_role("link", name="Standard").click()
+    settle(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Edit the layout Standard")
+    expect(page.get_by_label("Layout", exact=True)).to_contain_text("{{ unsubscribe_url }}")
+    if not page.steward_js:
+        page.get_by_role("button", name=re.compile("^Preview")).click()
+        settle(page)
+    expect(page.locator(".template-preview-page")).to_contain_text("The campaign's body goes here.")
+    shot(page, f"campaign-layout-1280-{mode}")
+    page.set_viewport_size(PHONE)
+    shot(page, f"campaign-layout-390-{mode}")
+    page.goto("/marketing/senders")
+    page.get_by_label("Name people see").fill("Riverside")
+    page.get_by_label("Email address").fill("news@riverside.example")
+    page.get_by_role("button", name="Add and send the confirmation").click()
+    settle(page)
+    expect(page.get_by_role("cell", name="news@riverside.example", exact=True)).to_be_visible()
+    expect(page.get_by_text("Waiting for confirmation", exact=True)).to_be_visible()
+    shot(page, f"campaign-senders-390-{mode}")
