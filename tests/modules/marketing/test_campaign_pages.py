@@ -216,3 +216,48 @@ def test_a_scheduled_campaign_that_no_longer_passes_the_checklist_goes_back_to_d
         assert db.session.scalar(select(func.count()).select_from(Recipient)) == 0
     assert "It could not start at its scheduled time" in admin_client.get(
         f"/marketing/campaigns/{row.id}").get_data(as_text=True)
+
+
+def _edit_token(admin_client, url) -> str:
+    import re
+
+    html = admin_client.get(url).get_data(as_text=True)
+    return re.search(r'name="edit_token" value="([^"]+)"', html).group(1)
+
+
+def test_two_people_editing_one_draft_never_lose_an_edit(app, admin_client):
+    seg, sender_id = _audience(app)
+    _new(admin_client, segments=[str(seg)], sender_id=str(sender_id))
+    row = _campaign(app)
+    url = f"/marketing/campaigns/{row.id}/edit"
+    mine, theirs = _edit_token(admin_client, url), _edit_token(admin_client, url)
+    form = {"name": "Spring news", "subject": row.subject, "preheader": "", "format": "markdown", "body": row.body,
+            "track_clicks": "y", "match": "all", "per": "combined", "sender_id": str(sender_id), "topic_id": "",
+            "layout_id": "", "expand": "", "filters": "", "segments": [str(seg)]}
+    assert post_form(admin_client, url, {**form, "preheader": "Their preheader", "edit_token": theirs}).status_code \
+        == 303
+    # Mine changes the subject only: their preheader stays.
+    assert post_form(admin_client, url, {**form, "subject": "My subject", "edit_token": mine}).status_code == 303
+    with app.app_context():
+        stored = db.session.get(Campaign, row.id)
+        assert (stored.subject, stored.preheader) == ("My subject", "Their preheader")
+    # Both change the preheader, differently: the form comes back, nothing saved.
+    clash = post_form(admin_client, url, {**form, "preheader": "Mine too", "edit_token": mine})
+    assert clash.status_code == 409
+    with app.app_context():
+        assert db.session.get(Campaign, row.id).preheader == "Their preheader"
+
+
+def test_the_audience_size_is_capped_like_the_contact_list(app, monkeypatch):
+    from modules.contacts.lists import queries
+    from modules.marketing import audience
+    from tests.modules.marketing.campaign_helpers import campaign
+
+    with app.app_context():
+        for n in range(3):
+            person(f"P{n}", f"p{n}@example.org", tags=["News"])
+        row = campaign({"segments": [segment("News readers", "News")]})
+        assert audience.estimate(row) == (3, False)
+        monkeypatch.setattr(queries, "COUNT_CAP", 2)
+        assert audience.estimate(row) == (2, True)
+        assert audience.estimate_label(*audience.estimate(row)) == "2+ messages"
