@@ -179,6 +179,16 @@ def org_fields() -> dict:
             "logo_url": organisation.logo_data_uri()}
 
 
+def _org_once() -> dict:
+    """org_fields() read once per app context (a request, a job's batch):
+    the logo is a file and the address a setting, the same for every message."""
+    from flask import g
+
+    if "marketing_org_fields" not in g:
+        g.marketing_org_fields = org_fields()
+    return g.marketing_org_fields
+
+
 def person_fields(contact) -> dict:
     """What a template may read of one contact; blanks for a missing contact."""
     if contact is None:
@@ -198,19 +208,23 @@ def recipient_context(recipient_row, contact, related_contacts=(), links: dict |
                       org: dict | None = None) -> dict:
     """The merge fields of one message: `contact.*`, `related` (the first
     contact the recipient was reached through, e.g. a guardian's student)
-    and `related_all` (all of them), `org.*` and the links the caller made
-    (`unsubscribe_url`, `preferences_url`, `view_in_browser_url`). Pass
-    `org` (org_fields()) when rendering many, to read the settings once."""
+    and `related_all` (all of them), `org.*` and the links the caller made.
+    `links` may name them `unsubscribe_url`, `preferences_url`,
+    `view_in_browser_url` or, as the sending engine does, `unsubscribe`,
+    `preferences`, `view`; the dict is kept as `links` too (the engine reads
+    it back for the List-Unsubscribe header). Pass `org` (org_fields())
+    when rendering many, to read the settings once."""
     person = person_fields(contact)
     if recipient_row is not None and getattr(recipient_row, "email", None):
         person["email"] = recipient_row.email
     related = [person_fields(c) for c in related_contacts or ()]
-    links = links or {}
+    links = dict(links or {})
     return {"contact": person, "related": related[0] if related else person_fields(None),
-            "related_all": related, "org": org if org is not None else org_fields(),
-            "unsubscribe_url": links.get("unsubscribe_url", ""),
-            "preferences_url": links.get("preferences_url", ""),
-            "view_in_browser_url": links.get("view_in_browser_url", "")}
+            "related_all": related, "org": org if org is not None else _org_once(),
+            "unsubscribe_url": links.get("unsubscribe_url") or links.get("unsubscribe", ""),
+            "preferences_url": links.get("preferences_url") or links.get("preferences", ""),
+            "view_in_browser_url": links.get("view_in_browser_url") or links.get("view", ""),
+            "links": links}
 
 
 # The merge-field picker (app/templating/editor.py FieldGroup tuples).

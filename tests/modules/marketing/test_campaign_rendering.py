@@ -90,3 +90,17 @@ def test_compile_campaign_uses_the_default_layout_and_related_contacts(app):
     assert subject == "For Sam" and "Sam;Alex;" in html and ">Unsubscribe</a>" in html
     assert 'class="email-footer" style="' in html
     assert person_fields(None)["salutation"] == "Friend"
+
+
+def test_the_sending_engines_link_names_are_read_and_kept(app):
+    """The engine passes {"unsubscribe", "preferences", "view"} and reads
+    `links` back from the context for its headers."""
+    with app.app_context():
+        links = {"unsubscribe": "https://x.example/u", "preferences": "https://x.example/p",
+                 "view": "https://x.example/v"}
+        context = recipient_context(None, _Contact(first_name="Ann"), [], links, org={"name": "X"})
+        compiled = compile_parts("Hi", "", '<a href="{{ unsubscribe_url }}">u</a> <a href="{{ preferences_url }}">p'
+                                 '</a> <a href="{{ view_in_browser_url }}">v</a>', "html", "{{ content }}", "html")
+        _, html, _ = compiled.render(context)
+    assert context["links"] == links
+    assert all(f'href="https://x.example/{k}"' in html for k in "upv")
