@@ -1,1 +1,0 @@
-"""Sending campaigns: owned by the sending engine (its own branch)."""
