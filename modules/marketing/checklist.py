@@ -15,7 +15,6 @@ from app.templating.formats import html_source
 from modules.marketing import audience, rendering
 
 HREF = re.compile(r"""href\s*=\s*(["'])(.*?)\1""", re.I | re.S)
-MERGE_ONLY = re.compile(r"^\s*\{\{[^{}]*\}\}\s*$")
 SCHEMES = {"http", "https", "mailto", "tel"}
 
 
@@ -30,15 +29,20 @@ class Item:
         return not self.problem
 
 
+HOST = re.compile(r"^(localhost|[\w-]+(\.[\w-]+)*\.[a-z]{2,}|\d{1,3}(\.\d{1,3}){3})(:\d{1,5})?$", re.I)
+
+
 def bad_link(url: str) -> bool:
+    """Not a web, mail or phone address (a merge field standing for the
+    whole link, such as {{ unsubscribe_url }}, is filled in by Steward)."""
     url = url.strip()
-    if MERGE_ONLY.match(url) or "{{" in url and url.startswith("{{"):
-        return False  # a merge field such as {{ unsubscribe_url }}: filled in by Steward
+    if url.startswith("{{"):
+        return False
     parts = urlsplit(url)
-    if parts.scheme.lower() not in SCHEMES or " " in url:
+    scheme = parts.scheme.lower()
+    if scheme not in SCHEMES or any(c.isspace() for c in url):
         return True
-    return parts.scheme.lower() in ("http", "https") and not re.match(r"^[\w.-]+\.[a-z]{2,}(:\d+)?$|^\{\{",
-                                                                       parts.netloc, re.I)
+    return scheme in ("http", "https") and not HOST.match(parts.netloc.rsplit("@", 1)[-1])
 
 
 def links(source: str, format: str) -> list[str]:

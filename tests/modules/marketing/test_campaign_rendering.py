@@ -104,3 +104,13 @@ def test_the_sending_engines_link_names_are_read_and_kept(app):
         _, html, _ = compiled.render(context)
     assert context["links"] == links
     assert all(f'href="https://x.example/{k}"' in html for k in "upv")
+
+
+def test_which_links_the_checklist_calls_well_formed():
+    from modules.marketing.checklist import bad_link
+
+    good = ["https://example.org/a?b=1", "http://localhost:5000/x", "mailto:ann@example.org", "tel:+441234",
+            "{{ unsubscribe_url }}", "https://sub.example.co.uk"]
+    bad = ["htp:/nowhere", "https://", "javascript:alert(1)", "www.example.org", "https://exa mple.org",
+           "https://example"]
+    assert [u for u in good if bad_link(u)] == [] and [u for u in bad if not bad_link(u)] == []
