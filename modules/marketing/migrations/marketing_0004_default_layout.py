@@ -2,8 +2,8 @@
 name or logo; footer with its postal address and the unsubscribe and
 preferences links the send checklist asks for)
 
-Revision ID: marketing_0003_camp
-Revises: marketing_0002
+Revision ID: marketing_0004_default_layout
+Revises: marketing_0003_bounces
 Create Date: 2026-12-07
 """
 from datetime import UTC, datetime
@@ -12,8 +12,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from alembic import op
 
-revision = "marketing_0003_camp"
-down_revision = "marketing_0002"
+revision = "marketing_0004_default_layout"
+down_revision = "marketing_0003_bounces"
 branch_labels = None
 depends_on = None
 
