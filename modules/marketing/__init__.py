@@ -5,6 +5,7 @@ on these. Builds on contacts (its consent ledger and filter builder)."""
 
 from app.registry import AdminLink, JobHandler, MailboxKind, Module, NavItem, RecordKind, Schedule, migrations_dir
 from modules.contacts.hooks import ContactHooks
+from modules.marketing.sending.options import DEFAULTS as SENDING_DEFAULTS
 
 module = Module(
     name="marketing",
@@ -40,14 +41,17 @@ module = Module(
                      "The From addresses campaigns may use, each verified by a confirmation email.", order=340),
            AdminLink("Campaign layouts", "marketing.layouts", "marketing.admin",
                      "The frame around every campaign: header, footer with the address and unsubscribe links.",
-                     order=350)],
+                     order=350),
+           AdminLink("Campaign sending", "marketing.sending_settings", "marketing.admin",
+                     "How fast campaigns go out (rate and caps), when they pause, bounce address and DKIM.",
+                     order=360)],
     mailboxes=[MailboxKind("marketing.bounces", "Bounces and complaints", "modules.marketing.bounces.handler:handle",
                            "Delivery reports (DSNs) and spam complaints (ARF) for campaigns: hard bounces and "
                            "complaints suppress the address; soft bounces after a few.")],
     # The soft-bounce rule, and the secrets of the providers' webhooks
     # (Admin → Bounces and complaints; docs/marketing.md).
     settings={"soft_bounce_limit": 3, "soft_bounce_days": 30, "ses_topic_arns": "",
-              "postmark_username": "", "postmark_password": "", "postmark_token": ""},
+              "postmark_username": "", "postmark_password": "", "postmark_token": "", **SENDING_DEFAULTS},
     # The sending engine lives in modules/marketing/sending/ (its own work);
     # freezing.start_sending queues this job.
     jobs=[JobHandler("marketing.send_campaign", "modules.marketing.sending.job:run", resumable=True)],

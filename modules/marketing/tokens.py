@@ -49,7 +49,12 @@ def preference_key(contact_id: int) -> str:
 
 
 def preference_token(contact_id: int, topic_id: int | None = None) -> str:
-    payload = {"k": preference_key(contact_id)}
+    return token_for_key(preference_key(contact_id), topic_id)
+
+
+def token_for_key(key: str, topic_id: int | None = None) -> str:
+    """The link for a key already read (sending reads a batch's keys in one query)."""
+    payload = {"k": key}
     if topic_id is not None:
         payload["t"] = topic_id
     return _preferences().dumps(payload)

@@ -17,7 +17,9 @@ from modules.marketing.views import (  # noqa: E402,F401
     overview,
     public,
     senders,
+    sending,
     suppressions,
     topics,
+    web_view,
     webhooks,
 )

@@ -1,0 +1,275 @@
+"""The job "marketing.send_campaign": `run(job, campaign_id)`.
+
+The database is the truth. Each batch is claimed (its rows marked
+`sending`, committed), sent over one SMTP connection, and settled: every
+row sent (Message-ID, time), failed (a 5xx answer: never retried) or
+deferred (a 4xx answer, or the server down: retried later with backoff),
+with the campaign's counts and cursor in the same commit. So a worker that
+dies mid-batch leaves only that batch's rows `sending`; the next run sends
+them again (the only possible duplicates) and every other row once.
+
+Only the job named by `campaign.job_id` may send: pausing, resuming or a
+continuation names a new one, so a stale job that wakes up stops.
+The main pass walks ids above the cursor up to `frozen_max_id`; deferred
+rows wait for a continuation job (`retry_deferred`) queued with backoff.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from app.database import hold_row_lock
+from app.extensions import db
+from app.jobs import enqueue
+from app.mail import server
+from app.mail.delivery import backoff
+from app.models.base import utcnow
+from app.templating import TemplateProblem
+from modules.contacts.models import Contact
+from modules.marketing.campaign_models import (
+    DEFERRED_ROW,
+    FAILED_ROW,
+    PAUSED,
+    QUEUED,
+    SENDING,
+    SENDING_ROW,
+    SENT,
+    SENT_ROW,
+    Campaign,
+    Recipient,
+)
+from modules.marketing.sending import links, message, options, render_seam, throttle
+
+KIND = "marketing.send_campaign"
+WINDOW_WORDS = {"hour": "the hourly cap", "day": "the daily cap"}
+
+
+@dataclass
+class Outcome:
+    sent: int = 0
+    failed: int = 0
+    deferred: int = 0
+    down: str = ""  # the server could not be reached or dropped us: why
+    wait: throttle.Wait | None = None  # a cap is reached: when its window opens
+    last_answer: str = ""
+    settled: list = field(default_factory=list)
+
+
+def continue_later(campaign: Campaign, delay: timedelta, *, round_: int, note: str = "") -> None:
+    """Hand the campaign to a new job that starts after `delay` (commits)."""
+    job = enqueue(KIND, f"Send campaign “{campaign.name}”",
+                  {"campaign_id": campaign.id, "retry_deferred": True, "round": round_}, delay=delay)
+    job.message = note
+    campaign.job_id = job.id
+    db.session.commit()
+
+
+def _claim(campaign_id: int, job_id: int, size: int, deferred_after: int | None) -> list[Recipient] | None:
+    """The next batch, marked `sending` and committed; None when this job
+    no longer owns a sending campaign (paused, cancelled, handed on)."""
+    campaign = db.session.get(Campaign, campaign_id)
+    hold_row_lock(campaign)
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign.status != SENDING or campaign.job_id != job_id:
+        db.session.rollback()
+        return None
+    stmt = select(Recipient).where(Recipient.campaign_id == campaign_id,
+                                   Recipient.id <= (campaign.frozen_max_id or 0))
+    if deferred_after is None:
+        stmt = stmt.where(Recipient.id > campaign.cursor, Recipient.status.in_((QUEUED, SENDING_ROW)))
+    else:
+        stmt = stmt.where(Recipient.id > deferred_after, Recipient.status == DEFERRED_ROW)
+    rows = list(db.session.scalars(stmt.order_by(Recipient.id).limit(size)))
+    for row in rows:
+        row.status = SENDING_ROW
+    db.session.commit()
+    return rows
+
+
+def _answer(error: Exception) -> tuple[int | None, str]:
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        code, text = next(iter(error.recipients.values()))
+    else:
+        code, text = getattr(error, "smtp_code", None), getattr(error, "smtp_error", str(error))
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return code, f"{code} {text}".strip() if code else f"{type(error).__name__}: {text}"
+
+
+class Sender:
+    """Renders and sends one batch over one connection."""
+
+    def __init__(self, campaign: Campaign, compiled, opts: options.Options):
+        self.campaign, self.compiled, self.opts = campaign, compiled, opts
+        self.redis = current_app.extensions["steward"].redis
+        sender = campaign.sender
+        self.from_email = sender.email if sender else server.sender()
+        self.from_name = sender.name if sender else ""
+        self.reply_to = campaign.reply_to or (sender.reply_to if sender else "")
+
+    def _people(self, rows: list[Recipient]) -> dict[int, Contact]:
+        ids = {r.contact_id for r in rows if r.contact_id} | {i for r in rows for i in (r.related or [])}
+        return {c.id: c for c in db.session.scalars(select(Contact).where(Contact.id.in_(ids)))} if ids else {}
+
+    def _wait_for_rate(self) -> throttle.Wait | None:
+        while True:
+            wait = throttle.take(self.redis, self.opts)
+            if wait is None or wait.window != "second":
+                return wait
+            time.sleep(max(0.0, wait.until - time.time()))
+
+    def send(self, rows: list[Recipient]) -> Outcome:
+        out = Outcome()
+        people = self._people(rows)
+        keys = links.preference_keys({r.contact_id for r in rows if r.contact_id})
+        pending = list(rows)
+        try:
+            with server.connect() as connection:
+                while pending:
+                    row = pending[0]
+                    contact = people.get(row.contact_id)
+                    if contact is None or not row.email:
+                        self._settle(out, pending.pop(0), FAILED_ROW, "The contact was erased before sending.")
+                        continue
+                    try:
+                        context = render_seam.recipient_context(
+                            row, contact, [people[i] for i in (row.related or []) if i in people],
+                            links.for_recipient(row, keys[row.contact_id], self.campaign.topic_id))
+                        envelope = message.build(self.campaign, row, self.compiled.render(context),
+                                                 context.get("links") or {}, self.opts,
+                                                 self.from_name, self.from_email, self.reply_to)
+                    except TemplateProblem as problem:
+                        self._settle(out, pending.pop(0), FAILED_ROW, f"Not sent: {problem}")
+                        continue
+                    wait = self._wait_for_rate()
+                    if wait is not None:
+                        out.wait = wait
+                        break
+                    try:
+                        connection.host.sendmail(envelope.sender, [envelope.recipient], envelope.raw)
+                    except smtplib.SMTPServerDisconnected:
+                        raise
+                    except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as error:
+                        code, words = _answer(error)
+                        permanent = isinstance(code, int) and 500 <= code < 600
+                        self._settle(out, pending.pop(0), FAILED_ROW if permanent else DEFERRED_ROW, words)
+                    else:
+                        row.message_id = envelope.message_id
+                        self._settle(out, pending.pop(0), SENT_ROW)
+        except (smtplib.SMTPException, OSError) as error:
+            out.down = _answer(error)[1]
+            for row in pending:
+                self._settle(out, row, DEFERRED_ROW, f"The mail server could not be reached: {out.down}")
+            pending = []
+        for row in pending:  # a cap stopped the batch: not tried, back in the queue
+            row.status = QUEUED
+        return out
+
+    def _settle(self, out: Outcome, row: Recipient, status: str, error: str = "") -> None:
+        row.status, row.error = status, error[:500]
+        row.attempts += 1
+        out.settled.append(row.id)
+        if status == SENT_ROW:
+            row.sent_at = utcnow()
+            out.sent += 1
+        elif status == FAILED_ROW:
+            out.failed += 1
+            out.last_answer = error
+        else:
+            out.deferred += 1
+            out.last_answer = error
+
+
+def _give_up_on_deferred(rows: list[Recipient], out: Outcome, limit: int) -> None:
+    """A row deferred `limit` times fails for good."""
+    for row in rows:
+        if row.status == DEFERRED_ROW and row.attempts >= limit:
+            row.status = FAILED_ROW
+            row.error = f"Gave up after {row.attempts} attempts: {row.error}"[:500]
+            out.deferred -= 1
+            out.failed += 1
+
+
+def _record(campaign: Campaign, rows: list[Recipient], out: Outcome, opts: options.Options,
+            main_pass: bool) -> bool:
+    """Counts, cursor and the auto-pause, committed with the rows. True
+    when the campaign paused itself."""
+    _give_up_on_deferred(rows, out, current_app.config["MAIL_MAX_ATTEMPTS"])
+    campaign.sent_count += out.sent
+    campaign.failed_count += out.failed
+    if main_pass and out.settled:
+        campaign.cursor = max(campaign.cursor, max(out.settled))
+    tried = out.sent + out.failed + out.deferred
+    bad = out.failed + (out.deferred if not out.down else 0)
+    paused = bool(tried) and opts.pause_share < 100 and bad * 100 > opts.pause_share * tried
+    if paused and campaign.status == SENDING:
+        campaign.status = PAUSED
+        campaign.paused_reason = (
+            f"Paused by itself: {bad} of the {tried} messages of the last batch were refused "
+            f"({bad * 100 // tried}%, more than the {opts.pause_share}% allowed in Admin → Campaign sending). "
+            f"The mail server's last answer: {out.last_answer}")
+    db.session.commit()
+    return paused
+
+
+def _deferred_left(campaign_id: int) -> tuple[int, int]:
+    return db.session.execute(select(func.count(), func.coalesce(func.min(Recipient.attempts), 0)).where(
+        Recipient.campaign_id == campaign_id, Recipient.status == DEFERRED_ROW)).one()
+
+
+def run(job, campaign_id: int, retry_deferred: bool = False, round: int = 0) -> dict:  # noqa: A002
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None or campaign.status != SENDING or campaign.job_id != job.id:
+        return {"note": "the campaign is not sending with this job"}
+    if server.current() is None:
+        campaign.status, campaign.paused_reason = PAUSED, (
+            "Paused: no mail server is set (Admin → Mail server). Resume once one is.")
+        db.session.commit()
+        return {"note": "no mail server"}
+    compiled = render_seam.compile_campaign(campaign)
+    totals = Outcome()
+    passes = [None] + ([0] if retry_deferred else [])
+    for deferred_after in passes:
+        while True:
+            opts = options.current()
+            rows = _claim(campaign_id, job.id, opts.batch_size, deferred_after)
+            if rows is None:
+                return _summary(totals, "stopped: paused, cancelled or handed on")
+            if not rows:
+                break
+            campaign = db.session.get(Campaign, campaign_id)
+            out = Sender(campaign, compiled, opts).send(rows)
+            totals.sent, totals.failed = totals.sent + out.sent, totals.failed + out.failed
+            if deferred_after is not None:
+                deferred_after = rows[-1].id
+            if _record(campaign, rows, out, opts, deferred_after is None):
+                return _summary(totals, "paused by itself")
+            if out.wait is not None:
+                opens = datetime.fromtimestamp(out.wait.until, UTC)
+                continue_later(campaign, max(timedelta(seconds=1), opens - utcnow()), round_=round,
+                               note=f"Waiting for {WINDOW_WORDS[out.wait.window]}: sending again at "
+                                    f"{opens:%H:%M} UTC.")
+                return _summary(totals, "waiting for a cap")
+            if out.down:
+                continue_later(campaign, backoff(round + 1), round_=round + 1,
+                               note=f"The mail server could not be reached; trying again later. ({out.down})")
+                return _summary(totals, "mail server down")
+    campaign = db.session.get(Campaign, campaign_id)
+    left, attempts = _deferred_left(campaign_id)
+    if left:
+        continue_later(campaign, backoff(max(attempts, round + 1)), round_=round + 1,
+                       note=f"{left} message(s) were deferred by the mail server; trying them again later.")
+        return _summary(totals, "deferred messages wait")
+    campaign.status, campaign.finished_at = SENT, utcnow()
+    db.session.commit()
+    return _summary(totals, "sent")
+
+
+def _summary(out: Outcome, note: str) -> dict:
+    return {"sent": out.sent, "failed": out.failed, "note": note}
