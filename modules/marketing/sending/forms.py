@@ -68,6 +68,9 @@ class SendingSettingsForm(FlaskForm):
             if problem:
                 raise ValidationError(problem)
 
-    def validate_dkim_domain(self, field):
-        if bool(self.dkim_selector.data) != bool(field.data):
-            raise ValidationError("Give both the selector and the domain, or neither.")
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if bool(self.dkim_selector.data) != bool(self.dkim_domain.data):
+            self.dkim_domain.errors = [*self.dkim_domain.errors, "Give both the selector and the domain, or neither."]
+            ok = False
+        return ok
