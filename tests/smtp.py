@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from dataclasses import dataclass
 from email import message_from_bytes, policy
@@ -27,7 +28,9 @@ class Inbox:
     """Keeps what arrives. `reject` makes the server answer 550 to every RCPT;
     `answers` maps an address to the reply its RCPT gets instead of 250
     (such as "450 4.2.1 Mailbox busy" or "550 5.1.1 No such user"), and
-    `answer_times` limits how many times (then it is accepted)."""
+    `answer_times` limits how many times (then it is accepted); `delay`
+    seconds of thinking before each DATA answer make a send slow enough to
+    interrupt."""
 
     def __init__(self, reject: bool = False):
         self.messages = []
@@ -35,6 +38,7 @@ class Inbox:
         self.reject = reject
         self.answers: dict[str, str] = {}
         self.answer_times: dict[str, int] = {}
+        self.delay = 0.0
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.reject:
@@ -50,6 +54,8 @@ class Inbox:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         self.received.append(Received(envelope.mail_from, tuple(envelope.rcpt_tos), envelope.content))
         return "250 Message accepted"

@@ -56,7 +56,9 @@ module = Module(
     # freezing.start_sending queues this job.
     jobs=[JobHandler("marketing.send_campaign", "modules.marketing.sending.job:run", resumable=True)],
     schedules=[Schedule("marketing.scheduled_campaigns", "Start scheduled campaigns",
-                        "modules.marketing.scheduled:run", every=300)],
+                        "modules.marketing.scheduled:run", every=300),
+               Schedule("marketing.sending_watch", "Restart campaigns left sending without a job",
+                        "modules.marketing.sending.recover:restart_stranded", every=60)],
     seed="modules.marketing.seed:seed",
     extends={"contacts": ContactHooks(panels="modules.marketing.contact_hooks:panels",
                                       filters="modules.marketing.contact_hooks:filters",

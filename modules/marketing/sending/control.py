@@ -32,7 +32,7 @@ def _locked(campaign_id: int) -> Campaign:
     return db.session.get(Campaign, campaign_id)
 
 
-def _hand_to_new_job(campaign: Campaign, user=None) -> Job:
+def hand_to_new_job(campaign: Campaign, user=None) -> Job:
     job = enqueue(KIND, f"Send campaign “{campaign.name}”", {"campaign_id": campaign.id, "retry_deferred": True},
                   user=user)
     campaign.job_id = job.id
@@ -43,7 +43,7 @@ def start(campaign_id: int, user=None) -> Campaign:
     """Begin sending a frozen campaign (the caller commits)."""
     campaign = _locked(campaign_id)
     campaign.status, campaign.started_at, campaign.paused_reason = SENDING, campaign.started_at or utcnow(), ""
-    _hand_to_new_job(campaign, user)
+    hand_to_new_job(campaign, user)
     return campaign
 
 
@@ -60,7 +60,7 @@ def resume(campaign_id: int, user=None) -> Campaign:
     if campaign.status != PAUSED:
         raise NotNow("Only a paused campaign can be resumed.")
     campaign.status, campaign.paused_reason = SENDING, ""
-    _hand_to_new_job(campaign, user)
+    hand_to_new_job(campaign, user)
     return campaign
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
+from redis import RedisError
 from sqlalchemy import func, select
 
 from app.database import hold_row_lock
@@ -47,7 +48,8 @@ from modules.marketing.campaign_models import (
 from modules.marketing.sending import links, message, options, render_seam, throttle
 
 KIND = "marketing.send_campaign"
-WINDOW_WORDS = {"hour": "the hourly cap", "day": "the daily cap"}
+WINDOW_WORDS = {"hour": "the hourly cap", "day": "the daily cap", "redis": "Redis to be reachable again"}
+REDIS_RETRY = 30  # seconds
 
 
 @dataclass
@@ -119,7 +121,12 @@ class Sender:
 
     def _wait_for_rate(self) -> throttle.Wait | None:
         while True:
-            wait = throttle.take(self.redis, self.opts)
+            try:
+                wait = throttle.take(self.redis, self.opts)
+            except RedisError:
+                # The shared counters are unreachable (Redis restarting): the
+                # limits cannot be honoured, so this batch stops and waits.
+                return throttle.Wait("redis", time.time() + REDIS_RETRY)
             if wait is None or wait.window != "second":
                 return wait
             time.sleep(max(0.0, wait.until - time.time()))
