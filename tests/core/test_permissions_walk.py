@@ -32,6 +32,7 @@ PUBLIC_ENDPOINTS = {
     # Marketing: pages people open from an email or the organisation's website.
     "marketing.preferences",
     "marketing.unsubscribe",
+    "marketing.view_in_browser",
     "marketing.join",
     "marketing.confirm",
     # Marketing: bounce and complaint webhooks the mail providers call (signature or credentials checked).

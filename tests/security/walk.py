@@ -45,7 +45,7 @@ def _records() -> dict:
         Task,
     )
     from modules.helpdesk.models import Team, Ticket, TicketAttachment
-    from modules.marketing.models import Suppression, Topic
+    from modules.marketing.models import Campaign, Suppression, Topic
     from modules.pipeline.models import (
         Fund,
         Gift,
@@ -71,7 +71,7 @@ def _records() -> dict:
         "opportunity_id": Opportunity, "pledge_id": Pledge, "template_id": ReceiptTemplate,
         "recurring_id": RecurringGift, "gift_import_id": GiftImport, "mailbox_id": Mailbox,
         "inbound_id": InboundMessage, "topic_id": Topic, "suppression_id": Suppression,
-        "team_id": Team, "ticket_id": Ticket, "attachment_id": TicketAttachment,
+        "team_id": Team, "ticket_id": Ticket, "attachment_id": TicketAttachment, "campaign_id": Campaign,
     }
     values = {name: first(model) for name, model in by_name.items()}
     values.update({"year": date.today().year, "token": "no-such-token", "filename": "css/app.css",

@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from redis import RedisError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.database import hold_row_lock
 from app.extensions import db
@@ -87,11 +87,14 @@ def _claim(campaign_id: int, job_id: int, size: int, deferred_after: int | None)
         stmt = stmt.where(Recipient.id > campaign.cursor, Recipient.status.in_((QUEUED, SENDING_ROW)))
     else:
         stmt = stmt.where(Recipient.id > deferred_after, Recipient.status == DEFERRED_ROW)
-    rows = list(db.session.scalars(stmt.order_by(Recipient.id).limit(size)))
-    for row in rows:
-        row.status = SENDING_ROW
+    ids = list(db.session.scalars(stmt.with_only_columns(Recipient.id).order_by(Recipient.id).limit(size)))
+    if ids:
+        db.session.execute(update(Recipient).where(Recipient.id.in_(ids)).values(status=SENDING_ROW)
+                           .execution_options(synchronize_session=False))
     db.session.commit()
-    return rows
+    # Read after the commit, in one query (the commit expired what was loaded).
+    return list(db.session.scalars(select(Recipient).where(Recipient.id.in_(ids)).order_by(Recipient.id))) \
+        if ids else []
 
 
 def _answer(error: Exception) -> tuple[int | None, str]:
@@ -239,7 +242,13 @@ def run(job, campaign_id: int, retry_deferred: bool = False, round: int = 0) -> 
             "Paused: no mail server is set (Admin → Mail server). Resume once one is.")
         db.session.commit()
         return {"note": "no mail server"}
-    compiled = render_seam.compile_campaign(campaign)
+    try:
+        compiled = render_seam.compile_campaign(campaign)
+    except TemplateProblem as problem:
+        campaign.status = PAUSED
+        campaign.paused_reason = f"Paused: the campaign's text cannot be filled in ({problem}). Fix it, then resume."
+        db.session.commit()
+        return {"note": "template problem"}
     totals = Outcome()
     passes = [None] + ([0] if retry_deferred else [])
     for deferred_after in passes:

@@ -41,13 +41,41 @@ def recipient_context(recipient, contact, related, links: dict) -> dict:
 
 
 class _Fallback:
+    """Compiles the subject and the body (Markdown made HTML first) once;
+    each render runs them in the sandbox's limits, as app.templating.render
+    does, and sanitises the HTML as render_html does."""
+
     def __init__(self, subject: str, body: str, fmt: str):
-        self.subject, self.body, self.format = subject, body, fmt
+        from app.templating import errors, formats, sandbox
+
+        try:
+            self.subject = sandbox.environment.from_string(subject)
+            self.body = sandbox.environment.from_string(formats.html_source(body, fmt))
+        except Exception as error:  # noqa: BLE001 (a syntax error, an unknown filter)
+            raise errors.TemplateProblem(errors.friendly(error)) from None
+
+    @staticmethod
+    def _run(template, context: dict) -> str:
+        from app.templating import errors
+        from app.templating.guard import guarding
+        from app.templating.limits import current
+
+        limits = current()
+        with guarding(limits):
+            try:
+                out = "".join(template.generate(**context))
+            except errors.TemplateProblem:
+                raise
+            except Exception as error:  # noqa: BLE001 (a missing field, a filter given the wrong thing)
+                raise errors.TemplateProblem(errors.friendly(error)) from None
+        if len(out) > limits.output:
+            raise errors.text_too_long(limits.output)
+        return out
 
     def render(self, context: dict) -> tuple[str, str, str]:
-        from app import templating
+        from app.templating.sanitise import clean
 
-        subject = templating.render(self.subject, context).strip()
-        html = templating.render_html(self.body, context, self.format)
-        text = html_lib.unescape(re.sub(r"<[^>]+>", "", re.sub(r"<br\s*/?>|</p>", "\n", html))).strip()
+        subject = self._run(self.subject, context).strip()
+        html = clean(self._run(self.body, context))
+        text = html_lib.unescape(re.sub(r"<[^>]+>", "", re.sub(r"<br\s*/?>|</p>|</li>", "\n", html))).strip()
         return subject, html, text
