@@ -83,6 +83,13 @@ def section(report: dict) -> str:
                      f"{imp['rows_per_s']:,} rows/s ({imp['seconds']} s: {imp.get('created', 0):,} created, "
                      f"{imp.get('updated', 0):,} updated, {imp.get('failed', 0):,} failed) | "
                      f"{_check(report, 'Import')} |")
+    if report.get("send"):
+        send = report["send"]
+        lines.append(f"| Campaign send, {send['recipients']:,} recipients to a loopback SMTP sink, one worker | "
+                     f"{send['messages_per_s']} messages/s ({send['seconds']} s, {send['sent']:,} sent, "
+                     f"{send['failed']:,} failed) | {_check(report, 'Campaign send rate')} |")
+        lines.append(f"| Campaign send: work horse peak RSS | {send['work_horse_peak_rss_mb']} MB | "
+                     f"{_check(report, 'Send worker RSS')} |")
     lines.append(f"| Seed, {report['contacts']:,} contacts | {seed['seconds']} s"
                  f"{' (cached)' if seed.get('cached') else ''} | |")
     memory = report["memory"]

@@ -4,8 +4,9 @@
 Redis (embedded unless REDIS_URL), the RQ worker and gunicorn as in
 production, and sign in; 4. idle memory, list page size; 5. the hello app,
 then every page under wrk with peak memory sampled; 6. server-side
-percentiles from the access log; 7. optional profiles; 8. stop the servers
-and time a CSV import from the command line; 9. write the reports.
+percentiles from the access log; 7. optional profiles; 8. stop the servers,
+time a CSV import from the command line and a campaign's send rate
+(bench/send_rate.py); 9. write the reports.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import sys
 import time
 from datetime import UTC, datetime
 
-from bench import accesslog, database, import_csv, machine, measure, memory, report, scenarios, servers, wrk
+from bench import accesslog, database, import_csv, machine, measure, memory, report, scenarios, send_rate, servers, wrk
 from bench.markdown import DB_NAMES, section
 from bench.session import fetch, sign_in
 from bench.settings import BUILD, ROOT, WRK_CONNECTIONS, WRK_THREADS, Settings, load
@@ -81,6 +82,16 @@ def _import(settings: Settings, found: dict, seed: dict, env: dict, log) -> dict
     return {**shape, **result}
 
 
+def _send(settings: Settings, found: dict, env: dict, run_dir) -> dict | None:
+    """The campaign send rate (bench/send_rate.py), when marketing is enabled."""
+    if not settings.send_recipients or "marketing" not in found["modules"]:
+        return None
+    result = send_rate.measure(env, run_dir, settings.send_recipients)
+    print(f"bench: sent {result['received']:,} messages at {result['messages_per_s']} per second; the work horse "
+          f"peaked at {result['work_horse_peak_rss_mb']} MB RSS", flush=True)
+    return result
+
+
 def _scenario_result(s: scenarios.Scenario, client: dict | None, parsed: dict, limits: dict,
                      hello_rps: float) -> dict:
     out = {"key": s.key, "title": s.title, "available": s.available, "note": s.note, "group": s.group,
@@ -122,6 +133,7 @@ def _result(settings: Settings, about: dict, started: datetime, seed: dict, foun
         "scenarios": [_scenario_result(s, measured["clients"].get(s.key), measured["parsed"], limits, hello_rps)
                       for s in pages],
         "import": measured["import"],
+        "send": measured["send"],
         "memory": {"idle": measured["idle"], "load": measured["peak"]},
         "list_html_bytes": measured["html_bytes"],
     }
@@ -194,6 +206,7 @@ def main() -> None:
         web.stop()
         servers.stop(worker)
         imported = _import(settings, found, seed, env, log) if settings.import_rows else None
+        sent = _send(settings, found, env, run_dir)
     finally:
         if web is not None:
             web.stop()
@@ -202,7 +215,7 @@ def main() -> None:
             redis.stop()
 
     measured = {"hello": hello, "clients": clients, "parsed": parsed, "idle": idle, "peak": sampler.peak,
-                "html_bytes": html_bytes, "import": imported}
+                "html_bytes": html_bytes, "import": imported, "send": sent}
     result = _result(settings, about, started, seed, found, pages, measured)
     written = report.write(result)
     print("\n" + section(result) + "\n")

@@ -39,6 +39,7 @@ class Settings:
     duration: float
     warmup: float
     import_rows: int
+    send_recipients: int
     reset: bool
     profile: bool
     note: str
@@ -67,6 +68,7 @@ def load() -> Settings:
         duration=_float("BENCH_DURATION", 10.0),
         warmup=_float("BENCH_WARMUP", 2.0),
         import_rows=_int("BENCH_IMPORT_ROWS", 100_000),
+        send_recipients=_int("BENCH_SEND_RECIPIENTS", 100_000),
         reset=_flag("BENCH_RESET"),
         profile=_flag("BENCH_PROFILE"),
         note=os.environ.get("BENCH_NOTE", "").strip(),

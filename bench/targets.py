@@ -28,6 +28,10 @@ def tier(database: str, contacts: int) -> tuple[int, dict[str, float]] | None:
     return size, LATENCY[(database, size)]
 
 
+SEND_PER_S = 300  # issue 10: one worker, merge fields, a loopback SMTP sink
+SEND_RSS_MB = 150  # issue 10: the sending worker's RSS for a 100,000-recipient campaign
+
+
 def verdict(ok: bool | None) -> str:
     return "—" if ok is None else ("PASS" if ok else "MISS")
 
@@ -51,6 +55,12 @@ def other_checks(report: dict) -> list[dict]:
         rate = report["import"]["rows_per_s"]
         checks.append({"name": "Import", "value": rate, "target": f">= {IMPORT_ROWS_PER_S:,} rows/s",
                        "pass": rate >= IMPORT_ROWS_PER_S})
+    send = report.get("send")
+    if send and send.get("messages_per_s") is not None:
+        checks.append({"name": "Campaign send rate", "value": send["messages_per_s"],
+                       "target": f">= {SEND_PER_S} messages/s", "pass": send["messages_per_s"] >= SEND_PER_S})
+        checks.append({"name": "Send worker RSS", "value": send["work_horse_peak_rss_mb"],
+                       "target": f"< {SEND_RSS_MB} MB", "pass": send["work_horse_peak_rss_mb"] < SEND_RSS_MB})
     idle = report["memory"]["idle"]["total"]["pss"]
     checks.append({"name": "Idle memory (PSS total)", "value": idle, "target": f"< {IDLE_MEMORY_MB} MB",
                    "pass": idle < IDLE_MEMORY_MB})
