@@ -84,6 +84,8 @@ class Progress:
 
     @property
     def time_left(self) -> str:
+        if self.waiting:
+            return "after the wait"
         if self.seconds_left is None:
             return "unknown"
         minutes, seconds = divmod(self.seconds_left, 60)
