@@ -10,8 +10,9 @@ them again (the only possible duplicates) and every other row once.
 
 Only the job named by `campaign.job_id` may send: pausing, resuming or a
 continuation names a new one, so a stale job that wakes up stops.
-The main pass walks ids above the cursor up to `frozen_max_id`; deferred
-rows wait for a continuation job (`retry_deferred`) queued with backoff.
+The main pass walks ids above the cursor up to `frozen_max_id`; rows it
+defers wait for a continuation job (`retry_deferred`) queued with backoff,
+which retries them first, then carries on with the main pass.
 """
 
 from __future__ import annotations
@@ -83,10 +84,11 @@ def _claim(campaign_id: int, job_id: int, size: int, deferred_after: int | None)
         return None
     stmt = select(Recipient).where(Recipient.campaign_id == campaign_id,
                                    Recipient.id <= (campaign.frozen_max_id or 0))
-    if deferred_after is None:
+    if deferred_after is None:  # the main pass: what is left above the checkpoint
         stmt = stmt.where(Recipient.id > campaign.cursor, Recipient.status.in_((QUEUED, SENDING_ROW)))
-    else:
-        stmt = stmt.where(Recipient.id > deferred_after, Recipient.status == DEFERRED_ROW)
+    else:  # the retry pass: deferred rows below it (and any a killed retry pass left `sending`)
+        stmt = stmt.where(Recipient.id <= campaign.cursor, Recipient.id > deferred_after,
+                          Recipient.status.in_((DEFERRED_ROW, SENDING_ROW)))
     ids = list(db.session.scalars(stmt.with_only_columns(Recipient.id).order_by(Recipient.id).limit(size)))
     if ids:
         db.session.execute(update(Recipient).where(Recipient.id.in_(ids)).values(status=SENDING_ROW)
@@ -134,7 +136,9 @@ class Sender:
                 return wait
             time.sleep(max(0.0, wait.until - time.time()))
 
-    def send(self, rows: list[Recipient]) -> Outcome:
+    def send(self, rows: list[Recipient], untried: str = QUEUED) -> Outcome:
+        """`untried`: the state rows a cap kept from being tried go back to
+        (queued in the main pass, deferred in the retry pass)."""
         out = Outcome()
         people = self._people(rows)
         keys = links.preference_keys({r.contact_id for r in rows if r.contact_id})
@@ -177,8 +181,8 @@ class Sender:
             for row in pending:
                 self._settle(out, row, DEFERRED_ROW, f"The mail server could not be reached: {out.down}")
             pending = []
-        for row in pending:  # a cap stopped the batch: not tried, back in the queue
-            row.status = QUEUED
+        for row in pending:  # a cap stopped the batch: not tried, back where they were
+            row.status = untried
         return out
 
     def _settle(self, out: Outcome, row: Recipient, status: str, error: str = "") -> None:
@@ -250,7 +254,9 @@ def run(job, campaign_id: int, retry_deferred: bool = False, round: int = 0) -> 
         db.session.commit()
         return {"note": "template problem"}
     totals = Outcome()
-    passes = [None] + ([0] if retry_deferred else [])
+    # Deferred rows first (this job was queued with their backoff), then the
+    # rest; what this run defers waits for the next job.
+    passes = ([0] if retry_deferred else []) + [None]
     for deferred_after in passes:
         while True:
             opts = options.current()
@@ -260,7 +266,7 @@ def run(job, campaign_id: int, retry_deferred: bool = False, round: int = 0) -> 
             if not rows:
                 break
             campaign = db.session.get(Campaign, campaign_id)
-            out = Sender(campaign, compiled, opts).send(rows)
+            out = Sender(campaign, compiled, opts).send(rows, QUEUED if deferred_after is None else DEFERRED_ROW)
             totals.sent, totals.failed = totals.sent + out.sent, totals.failed + out.failed
             if deferred_after is not None:
                 deferred_after = rows[-1].id

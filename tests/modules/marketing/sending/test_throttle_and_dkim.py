@@ -114,3 +114,24 @@ def test_dkim_signature_verifies_and_covers_the_unsubscribe_headers(app, smtp, t
                                             b"List-Unsubscribe-Post: List-Unsubscribe=Two-Clicks")
         assert not dkim.verify(tampered, dnsfunc=dns)
     assert asked and all(a == b"steward._domainkey.park.example.org." for a in asked)
+
+
+def test_a_cap_reached_while_retrying_deferred_rows_keeps_them_deferred(app, smtp, monkeypatch):
+    """The retry pass stopped by the cap puts its untried rows back as
+    deferred (below the checkpoint, queued rows would never be seen again)."""
+    smtp.inbox.answers = {"person0@example.org": "451 4.7.1 Greylisted, try again"}
+    smtp.inbox.answer_times = {"person0@example.org": 1}
+    campaign_id = make_campaign(app, 5, send_batch_size=5, send_hourly_cap=5, send_pause_share=100)
+    run_jobs(app)  # 5 tries use the hour's 5: person0 deferred, four sent
+    state = campaign_state(app, campaign_id)
+    assert state["rows"] == {"sent": 4, "deferred": 1}
+    run_all(app, rounds=1)  # the retry job: the cap is still full
+    state = campaign_state(app, campaign_id)
+    assert state["status"] == "sending" and state["rows"] == {"sent": 4, "deferred": 1}
+
+    real = throttle.time.time
+    monkeypatch.setattr(throttle, "time", SimpleNamespace(time=lambda: real() + HOUR))
+    run_all(app)
+    state = campaign_state(app, campaign_id)
+    assert state["status"] == "sent" and state["rows"] == {"sent": 5}
+    assert deliveries(smtp) == {f"person{i}@example.org": 1 for i in range(5)}
