@@ -152,12 +152,11 @@ class Sender:
                         self._settle(out, pending.pop(0), FAILED_ROW, "The contact was erased before sending.")
                         continue
                     try:
+                        personal = links.for_recipient(row, keys[row.contact_id], self.campaign.topic_id)
                         context = render_seam.recipient_context(
-                            row, contact, [people[i] for i in (row.related or []) if i in people],
-                            links.for_recipient(row, keys[row.contact_id], self.campaign.topic_id))
-                        envelope = message.build(self.campaign, row, self.compiled.render(context),
-                                                 context.get("links") or {}, self.opts,
-                                                 self.from_name, self.from_email, self.reply_to)
+                            row, contact, [people[i] for i in (row.related or []) if i in people], personal)
+                        envelope = message.build(self.campaign, row, self.compiled.render(context), personal,
+                                                 self.opts, self.from_name, self.from_email, self.reply_to)
                     except TemplateProblem as problem:
                         self._settle(out, pending.pop(0), FAILED_ROW, f"Not sent: {problem}")
                         continue
@@ -225,9 +224,9 @@ def _record(campaign: Campaign, rows: list[Recipient], out: Outcome, opts: optio
     if paused and campaign.status == SENDING:
         campaign.status = PAUSED
         campaign.paused_reason = (
-            f"Paused by itself: {bad} of the {tried} messages of the last batch were refused "
+            f"Paused by itself: {bad} of the {tried} messages of the last batch could not be sent "
             f"({bad * 100 // tried}%, more than the {opts.pause_share}% allowed in Admin → Campaign sending). "
-            f"The mail server's last answer: {out.last_answer}")
+            f"The last problem: {out.last_answer}")
     db.session.commit()
     return paused
 

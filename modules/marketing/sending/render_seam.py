@@ -3,8 +3,15 @@
 (subject, html, text)`, `recipient_context(recipient, contact, related,
 links) -> dict`), built beside this package. It is imported lazily, so this
 package works before it lands; until then a minimal renderer stands in:
-the subject and body through the core's sandbox (app.templating), the plain
-part from the HTML."""
+the subject and body compiled once in the core's sandbox (app.templating),
+the plain part from the HTML.
+
+What sending passes: `recipient` a marketing_recipient row, `contact` its
+Contact, `related` the Contacts of `recipient.related` (a guardian's
+students), `links` {"unsubscribe", "preferences", "view"}: this
+recipient's absolute one-click unsubscribe, preference page and "view in
+the browser" URLs (sending/links.py), for the body and the layout to use.
+The headers are built from the same links, whatever the context holds."""
 
 from __future__ import annotations
 
@@ -78,4 +85,9 @@ class _Fallback:
         subject = self._run(self.subject, context).strip()
         html = clean(self._run(self.body, context))
         text = html_lib.unescape(re.sub(r"<[^>]+>", "", re.sub(r"<br\s*/?>|</p>|</li>", "\n", html))).strip()
+        links = context.get("links") or {}
+        if links.get("view"):  # the real renderer's layout places these itself
+            html += (f'<p><a href="{html_lib.escape(links["view"])}">View this email in your browser</a> · '
+                     f'<a href="{html_lib.escape(links.get("preferences", ""))}">Unsubscribe or change what you '
+                     f'receive</a></p>')
         return subject, html, text

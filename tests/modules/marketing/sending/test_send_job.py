@@ -129,3 +129,20 @@ def test_too_many_refusals_in_a_batch_pause_the_campaign_and_say_why(app, smtp):
     assert sum(deliveries(smtp).values()) == 2
     with app.app_context():
         assert db.session.scalar(select(Campaign.cursor).where(Campaign.id == campaign_id)) > 0
+
+
+def test_a_template_that_cannot_be_filled_in_sends_nothing_broken(app, smtp):
+    broken = make_campaign(app, 3, body="Hello {{ contact.first_name ", send_batch_size=3)
+    run_all(app)
+    state = campaign_state(app, broken)
+    assert state["status"] == "paused" and "cannot be filled in" in state["reason"]
+    assert state["rows"] == {"queued": 3} and len(smtp.inbox.received) == 0
+
+
+def test_a_missing_merge_field_fails_the_row_and_never_sends_it(app, smtp):
+    campaign_id = make_campaign(app, 3, body="Hello {{ contact.nickname }}", send_batch_size=3)
+    run_all(app)
+    state = campaign_state(app, campaign_id)
+    assert state["status"] == "paused" and "3 of the 3 messages" in state["reason"]
+    assert state["rows"] == {"failed": 3} and state["failed"] == 3 and len(smtp.inbox.received) == 0
+    assert all(r.error.startswith("Not sent:") and "nickname" in r.error for r in rows(app, campaign_id).values())
