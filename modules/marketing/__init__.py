@@ -58,7 +58,7 @@ module = Module(
     schedules=[Schedule("marketing.scheduled_campaigns", "Start scheduled campaigns",
                         "modules.marketing.scheduled:run", every=300),
                Schedule("marketing.sending_watch", "Restart campaigns left sending without a job",
-                        "modules.marketing.sending.recover:restart_stranded", every=60)],
+                        "modules.marketing.sending.recover:watch", every=60)],
     seed="modules.marketing.seed:seed",
     extends={"contacts": ContactHooks(panels="modules.marketing.contact_hooks:panels",
                                       filters="modules.marketing.contact_hooks:filters",

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from app import schedules
 from app.database import hold_row_lock
 from app.extensions import db
 from app.jobs import enqueue
@@ -18,6 +19,8 @@ from app.models import Job
 from app.models.base import utcnow
 from modules.marketing.campaign_models import CANCELLED, PAUSED, SENDING, SENT_ROW, Campaign, Recipient
 from modules.marketing.sending.job import KIND
+
+WATCH_AFTER = timedelta(minutes=2)
 
 
 class NotNow(Exception):
@@ -33,6 +36,8 @@ def _locked(campaign_id: int) -> Campaign:
 
 
 def hand_to_new_job(campaign: Campaign, user=None) -> Job:
+    """A new job owns the campaign; the watch schedule looks within minutes."""
+    schedules.wake("marketing.sending_watch", utcnow() + WATCH_AFTER)
     job = enqueue(KIND, f"Send campaign “{campaign.name}”", {"campaign_id": campaign.id, "retry_deferred": True},
                   user=user)
     campaign.job_id = job.id

@@ -10,6 +10,8 @@ is the core's sweep's (app/jobs/stranded.py), which resumes this kind."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import current_app
 from sqlalchemy import select
 
@@ -17,6 +19,8 @@ from app.extensions import db
 from app.jobs import queue
 from app.jobs.service import _push
 from app.models import Job
+from app.models.base import utcnow
+from app.schedules import Ran
 from modules.marketing.campaign_models import SENDING, Campaign
 from modules.marketing.sending import control
 
@@ -25,6 +29,19 @@ def _in_rq(job_id: int) -> bool:
     q = queue()
     rq_id = f"steward-job-{job_id}"
     return rq_id in set(q.job_ids) or rq_id in set(q.scheduled_job_registry.get_job_ids())
+
+
+WATCH = "marketing.sending_watch"
+IDLE = timedelta(days=1)  # nothing sending: look again tomorrow (starting a send wakes it)
+
+
+def watch() -> Ran:
+    """The schedule: every minute while a campaign sends, else once a day,
+    so an idle worker stays light."""
+    found = restart_stranded()
+    sending = db.session.scalar(select(Campaign.id).where(Campaign.status == SENDING).limit(1))
+    summary = f"{len(found['handed'])} handed to a new job, {len(found['pushed'])} sent to RQ again"
+    return Ran(summary, None if sending else utcnow() + IDLE)
 
 
 def restart_stranded() -> dict:

@@ -115,3 +115,28 @@ def test_a_campaign_left_sending_without_a_job_is_handed_to_a_new_one(app, smtp,
         assert campaign_state(app, campaign_id)["job_id"] != old
     run_all(app)
     assert deliveries(smtp) == {f"person{i}@example.org": 1 for i in range(3)}
+
+
+def test_the_watch_looks_every_minute_while_sending_and_daily_when_idle(app, smtp):
+    from datetime import timedelta
+
+    from app import schedules
+    from app.models import ScheduleState
+    from app.models.base import utcnow
+
+    with app.app_context():
+        assert schedules.run_due(only="marketing.sending_watch") == {
+            "marketing.sending_watch": "0 handed to a new job, 0 sent to RQ again"}
+        row = db.session.get(ScheduleState, "marketing.sending_watch")
+        assert row.next_run_at > utcnow() + timedelta(hours=23)  # nothing sends: an idle worker stays light
+    campaign_id = make_campaign(app, 2)  # starting a send wakes it
+    with app.app_context():
+        db.session.expire_all()
+        row = db.session.get(ScheduleState, "marketing.sending_watch")
+        assert row.next_run_at < utcnow() + timedelta(minutes=3)
+        schedules.run_due(only="marketing.sending_watch")
+        db.session.expire_all()
+        row = db.session.get(ScheduleState, "marketing.sending_watch")
+        assert row.next_run_at < utcnow() + timedelta(minutes=2)  # every minute while it sends
+    run_all(app)
+    assert campaign_state(app, campaign_id)["status"] == "sent"
