@@ -146,3 +146,15 @@ def test_a_missing_merge_field_fails_the_row_and_never_sends_it(app, smtp):
     assert state["status"] == "paused" and "3 of the 3 messages" in state["reason"]
     assert state["rows"] == {"failed": 3} and state["failed"] == 3 and len(smtp.inbox.received) == 0
     assert all(r.error.startswith("Not sent:") and "nickname" in r.error for r in rows(app, campaign_id).values())
+
+
+def test_a_bounce_address_survives_a_server_that_lowercases_it_and_refuses_forgeries(app):
+    with app.app_context():
+        addr = verp.address(123456, "bounces.park.example.org")
+        assert addr.startswith("bounces+r2n9c-")  # 123456 in base 36
+        local = addr.split("@")[0]
+        assert len(local) < 64 and local == local.lower()
+        assert verp.recipient_id_of(addr.upper()) == 123456
+        forged = addr.replace("bounces+r2n9c-", "bounces+r2n9d-")  # another id, the same MAC
+        assert verp.recipient_id_of(forged) is None
+        assert verp.recipient_id_of("someone@example.org") is None
