@@ -22,6 +22,7 @@ from sqlalchemy import func, select, update
 
 from app.bulk_insert import insert_rows
 from app.extensions import db
+from app.models import Job
 from app.models.base import utcnow
 from modules.contacts.models import Contact
 from modules.marketing import audience
@@ -39,7 +40,6 @@ from modules.marketing.campaign_models import (
 
 CHUNK = 1_000
 USABLE = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\".]+$")
-SEND_JOB = "marketing.send_campaign"
 
 
 class NotStartable(ValueError):
@@ -143,13 +143,12 @@ def freeze(campaign: Campaign) -> None:
 def start_sending(campaign: Campaign, user=None):
     """Freeze the audience and queue the sending job (it reaches RQ when
     the caller commits). Returns the Job."""
-    from app import jobs
+    from modules.marketing.sending import control
 
     freeze(campaign)
-    job = jobs.enqueue(SEND_JOB, f"Send the campaign “{campaign.name}”", {"campaign_id": campaign.id}, user=user)
-    campaign.job_id = job.id
+    control.start(campaign.id, user)  # sets started_at, hands it to a job, wakes the watch schedule
     db.session.flush()
-    return job
+    return db.session.get(Job, campaign.job_id)
 
 
 def cancel_schedule(campaign: Campaign) -> bool:

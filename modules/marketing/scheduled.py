@@ -8,7 +8,7 @@ and scheduled_at): a restart loses nothing; scheduling a campaign calls
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 
@@ -48,4 +48,6 @@ def run(now: datetime | None = None) -> Ran:
                                        paused_reason=f"It could not start at its scheduled time: {error}"[:2000]))
             db.session.commit()
     next_at = db.session.scalar(select(func.min(Campaign.scheduled_at)).where(Campaign.status == SCHEDULED))
+    if next_at is None:  # nothing scheduled: look once a day (scheduling one wakes this at once)
+        next_at = now + timedelta(days=1)
     return Ran(f"Started {started} scheduled campaign{'' if started == 1 else 's'}", next_at)

@@ -7,5 +7,6 @@
   shared by every worker;
 - `message.py`: one recipient's message with its headers (List-Unsubscribe,
   List-Id, Message-ID, Precedence, VERP), `dkim.py` signs it;
-- `options.py`: the sending settings; `render_seam.py`: the campaign renderer.
+- `options.py`: the sending settings (the messages come from modules/marketing/rendering.py,
+  their bounce addresses from modules/marketing/verp.py).
 """

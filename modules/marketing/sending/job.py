@@ -34,6 +34,7 @@ from app.mail.delivery import backoff
 from app.models.base import utcnow
 from app.templating import TemplateProblem
 from modules.contacts.models import Contact
+from modules.marketing import rendering
 from modules.marketing.campaign_models import (
     DEFERRED_ROW,
     FAILED_ROW,
@@ -46,7 +47,7 @@ from modules.marketing.campaign_models import (
     Campaign,
     Recipient,
 )
-from modules.marketing.sending import links, message, options, render_seam, throttle
+from modules.marketing.sending import links, message, options, throttle
 
 KIND = "marketing.send_campaign"
 WINDOW_WORDS = {"hour": "the hourly cap", "day": "the daily cap", "redis": "Redis to be reachable again"}
@@ -153,7 +154,7 @@ class Sender:
                         continue
                     try:
                         personal = links.for_recipient(row, keys[row.contact_id], self.campaign.topic_id)
-                        context = render_seam.recipient_context(
+                        context = rendering.recipient_context(
                             row, contact, [people[i] for i in (row.related or []) if i in people], personal)
                         envelope = message.build(self.campaign, row, self.compiled.render(context), personal,
                                                  self.opts, self.from_name, self.from_email, self.reply_to)
@@ -246,7 +247,7 @@ def run(job, campaign_id: int, retry_deferred: bool = False, round: int = 0) -> 
         db.session.commit()
         return {"note": "no mail server"}
     try:
-        compiled = render_seam.compile_campaign(campaign)
+        compiled = rendering.compile_campaign(campaign)
     except TemplateProblem as problem:
         campaign.status = PAUSED
         campaign.paused_reason = f"Paused: the campaign's text cannot be filled in ({problem}). Fix it, then resume."

@@ -19,7 +19,8 @@ from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate
 from urllib.parse import quote
 
-from modules.marketing.sending import dkim, verp
+from modules.marketing import verp
+from modules.marketing.sending import dkim
 from modules.marketing.sending.options import Options
 
 

@@ -22,6 +22,7 @@ from modules.contacts.models import Contact, Relationship
 from modules.marketing import audience, campaign_links, checklist, freezing, rendering
 from modules.marketing.campaign_forms import ScheduleForm, TestSendForm
 from modules.marketing.campaign_models import CAMPAIGN_STATES, DRAFT, EXCLUSIONS, SCHEDULED, Campaign
+from modules.marketing.sending import control
 from modules.marketing.views import bp
 
 SEND = "marketing.send"
@@ -33,7 +34,9 @@ def campaign_page(item: Campaign, *, schedule_form=None, test_form=None, status:
     open_ = item.status in (DRAFT, SCHEDULED)
     n, capped = audience.estimate(item) if open_ else (item.recipients_total, False)
     items = checklist.run(item) if open_ else []
+    progress = None if open_ else control.progress(item)  # the sending engine's live counts
     return render_template("marketing/campaign.html", campaign=item, states=CAMPAIGN_STATES, size=n,
+                           progress=progress,
                            size_label=audience.estimate_label(n, capped), checks=items,
                            ready=checklist.passed(items), exclusions=EXCLUSIONS,
                            schedule_form=schedule_form or ScheduleForm(), test_form=test_form or TestSendForm(),
@@ -167,7 +170,7 @@ def campaign_schedule(campaign_id: int):
     return redirect_after_post(url_for("marketing.campaign", campaign_id=item.id))
 
 
-@bp.post("/campaigns/<int:campaign_id>/cancel")
+@bp.post("/campaigns/<int:campaign_id>/unschedule")
 @permission_required(SEND)
 def campaign_cancel(campaign_id: int):
     item = db.get_or_404(Campaign, campaign_id)

@@ -10,8 +10,9 @@ from sqlalchemy import select
 from app.extensions import db
 from app.permissions import public
 from modules.contacts.models import Contact
+from modules.marketing import rendering
 from modules.marketing.campaign_models import Campaign, Recipient
-from modules.marketing.sending import links, render_seam
+from modules.marketing.sending import links
 from modules.marketing.views import bp
 from modules.marketing.views.public import render_public
 
@@ -31,9 +32,9 @@ def view_in_browser(token: str):
     campaign = db.session.get(Campaign, recipient.campaign_id)
     related = list(db.session.scalars(select(Contact).where(Contact.id.in_(recipient.related or []))))
     key = links.preference_keys({contact.id})[contact.id]
-    context = render_seam.recipient_context(recipient, contact, related,
+    context = rendering.recipient_context(recipient, contact, related,
                                             links.for_recipient(recipient, key, campaign.topic_id))
-    subject, html, _ = render_seam.compile_campaign(campaign).render(context)
+    subject, html, _ = rendering.compile_campaign(campaign).render(context)
     db.session.commit()  # a preference key made on first use
     response = make_response(html)
     response.headers["Content-Security-Policy"] = CSP

@@ -157,12 +157,14 @@ def test_schedule_in_the_past_is_refused_and_a_cancelled_schedule_sends_nothing(
         assert stored.status == SCHEDULED and stored.scheduled_at == at
         early = scheduled.run(utcnow())  # before its time: nothing starts; it says when to look again
         assert early.next_at == at and db.session.get(Campaign, row.id).status == SCHEDULED
-    assert post_form(admin_client, f"/marketing/campaigns/{row.id}/cancel", {},
+    assert post_form(admin_client, f"/marketing/campaigns/{row.id}/unschedule", {},
                      page=f"/marketing/campaigns/{row.id}").status_code == 303
     with app.app_context():
         late = scheduled.run(at + timedelta(minutes=1))
         stored = db.session.get(Campaign, row.id)
-        assert stored.status == DRAFT and stored.scheduled_at is None and late.next_at is None
+        # Nothing is scheduled any more: the schedule looks again a day later (scheduling one wakes it).
+        assert stored.status == DRAFT and stored.scheduled_at is None
+        assert late.summary == "Started 0 scheduled campaigns" and late.next_at == at + timedelta(days=1, minutes=1)
         assert db.session.scalar(select(func.count()).select_from(Recipient)) == 0
         assert db.session.scalar(select(func.count()).select_from(Job)) == 0
 

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Job
+from modules.marketing import verp
 from modules.marketing.campaign_models import Campaign
-from modules.marketing.sending import verp
 from tests.browser.conftest import run_jobs
 from tests.modules.marketing.sending.helpers import campaign_state, deliveries, make_campaign, rows, run_all
 
