@@ -151,9 +151,11 @@ def test_query_count_is_bounded_whatever_the_timeline_holds(app, admin_client):
             assert admin_client.get(f"/contacts/{cid}").status_code == 200
         counts.append(len(statements))
         assert not [s for s in statements if "contacts_activity" in s], statements
-    # Nine today: the session, the contact with its household, its details, its tags, the custom
-    # fields, the consent history, the relationships, the relationship types, the core settings.
-    assert counts[0] == counts[1] <= 10, counts
+    # Twelve today: the session, the contact with its household, its details, its tags, the custom
+    # fields, the consent history, the relationships, the relationship types, the core settings;
+    # Marketing's subscriptions panel (the topics, and whether an address is suppressed) and the
+    # Helpdesk's tickets panel. A module's panel costs the same few queries for every contact.
+    assert counts[0] == counts[1] <= 12, counts
 
 
 def _lazy_panels(monkeypatch, calls: list):

@@ -50,8 +50,12 @@ def count_greetings(job, **_args) -> dict:
 
 
 def good_morning() -> str:
-    """Recurring schedule: one greeting a day, written by the worker."""
-    add("Good morning")
+    """Recurring schedule: once a day, the worker notes when it last said
+    good morning (a setting, so counting greetings stays what people added)."""
+    from app import settings
+    from app.models.base import utcnow
+
+    settings.put("hello", {"last_good_morning": utcnow().isoformat(timespec="seconds")})
     return "said good morning"
 
 
