@@ -22,6 +22,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 from app.dates import org_zone
 from app.extensions import db
 from app.forms import choices
+from app.ids import parse_id
 from app.models.base import utcnow
 from app.templating import editor
 from modules.contacts import hooks
@@ -43,10 +44,16 @@ def _lower(value):
 
 
 def _int_or_none(value):
-    try:
-        return int(value) if value not in (None, "", "None") else None
-    except (TypeError, ValueError):
-        return None
+    """A record id, or None for nothing chosen and for anything that is not one."""
+    return None if value in (None, "", "None") else parse_id(value)
+
+
+def _id(value) -> int:
+    """A record id for a multiple choice; anything else is refused as a choice."""
+    found = parse_id(value)
+    if found is None:
+        raise ValueError(f"{value!r} is not a record id")
+    return found
 
 
 class SenderForm(FlaskForm):
@@ -90,15 +97,15 @@ class CampaignForm(FlaskForm):
     body = TextAreaField("Body", render_kw={"rows": 14})
     track_clicks = BooleanField("Count clicks on links")
     track_opens = BooleanField("Count opens (a tracking image)")
-    segments = SelectMultipleField("Segments", coerce=int, validate_choice=False,
+    segments = SelectMultipleField("Segments", coerce=_id, validate_choice=False,
                                    description="Everyone in any of these saved segments of contacts.")
     filters = TextAreaField("Filter rules", render_kw={"rows": 3}, filters=[_strip],
                             description="Optional, one a line, as in the contacts list's address: "
                                         "tag:is:3, city:is:Leeds, has_email:yes:")
     match = RadioField("Rules combine with", choices=choices([("all", "All rules (and)"), ("any", "Any rule (or)")]),
                        default="all")
-    topics = SelectMultipleField("Subscribers of topics", coerce=int, validate_choice=False)
-    exclude_segments = SelectMultipleField("Leave out these segments", coerce=int, validate_choice=False)
+    topics = SelectMultipleField("Subscribers of topics", coerce=_id, validate_choice=False)
+    exclude_segments = SelectMultipleField("Leave out these segments", coerce=_id, validate_choice=False)
     expand = SelectField("Send to", validate_choice=False)
     per = RadioField("With a relationship", choices=choices(audience.PER), default=audience.COMBINED)
 
