@@ -95,8 +95,6 @@ class CampaignForm(FlaskForm):
     layout_id = SelectField("Layout", coerce=_int_or_none, validate_choice=False)
     format = editor.format_field("Written in")
     body = TextAreaField("Body", render_kw={"rows": 14})
-    track_clicks = BooleanField("Count clicks on links")
-    track_opens = BooleanField("Count opens (a tracking image)")
     segments = SelectMultipleField("Segments", coerce=_id, validate_choice=False,
                                    description="Everyone in any of these saved segments of contacts.")
     filters = TextAreaField("Filter rules", render_kw={"rows": 3}, filters=[_strip],
@@ -138,7 +136,6 @@ def form_data(campaign) -> dict:
     return {"name": campaign.name, "subject": campaign.subject, "preheader": campaign.preheader,
             "sender_id": campaign.sender_id, "reply_to": campaign.reply_to, "topic_id": campaign.topic_id,
             "layout_id": campaign.layout_id, "format": campaign.format, "body": campaign.body,
-            "track_clicks": campaign.track_clicks, "track_opens": campaign.track_opens,
             "segments": list(chosen.get("segments") or []), "topics": list(chosen.get("topics") or []),
             "exclude_segments": list(chosen.get("exclude_segments") or []),
             "filters": "\n".join(chosen.get("filters") or []), "match": chosen.get("match") or "all",
@@ -147,7 +144,7 @@ def form_data(campaign) -> dict:
 
 def campaign_form(formdata=None, data: dict | None = None) -> CampaignForm:
     kwargs = {} if formdata is ... else {"formdata": formdata}
-    form = CampaignForm(**kwargs, data=data or {"track_clicks": True, "format": "markdown"})
+    form = CampaignForm(**kwargs, data=data or {"format": "markdown"})
     senders = db.session.scalars(select(Sender).where(Sender.verified_at.is_not(None)).order_by(Sender.name))
     form.sender_id.choices = choices([("", "— choose a verified sender —")] + [
         (s.id, f"{s.name} <{s.email}>") for s in senders])

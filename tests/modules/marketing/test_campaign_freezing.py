@@ -56,7 +56,8 @@ def test_every_reason_is_counted_once_and_only_the_rest_are_frozen(app):
         assert row.recipients_total == 2 and row.status == SENDING and row.cursor == 0
         assert row.frozen_max_id == max(r.id for r in db.session.scalars(select(Recipient)))
         stored = db.session.get(Job, job.id)
-        assert (stored.kind, stored.args) == ("marketing.send_campaign", {"campaign_id": row.id, "retry_deferred": True})
+        assert (stored.kind, stored.args) == ("marketing.send_campaign",
+                                              {"campaign_id": row.id, "retry_deferred": True})
         assert row.job_id == job.id
 
 

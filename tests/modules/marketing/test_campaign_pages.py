@@ -33,7 +33,7 @@ def _audience(app):
 def _new(admin_client, **values):
     data = {"name": "Spring news", "subject": "Spring news for {{ contact.first_name }}", "preheader": "",
             "format": "markdown", "body": "Dear {{ contact.first_name }},\n\nSee [our site](https://example.org).",
-            "track_clicks": "y", "match": "all", "per": "combined", "sender_id": "", "topic_id": "",
+            "match": "all", "per": "combined", "sender_id": "", "topic_id": "",
             "layout_id": "", "expand": "", "filters": "", **values}
     return post_form(admin_client, "/marketing/campaigns/new", data)
 
@@ -234,7 +234,7 @@ def test_two_people_editing_one_draft_never_lose_an_edit(app, admin_client):
     url = f"/marketing/campaigns/{row.id}/edit"
     mine, theirs = _edit_token(admin_client, url), _edit_token(admin_client, url)
     form = {"name": "Spring news", "subject": row.subject, "preheader": "", "format": "markdown", "body": row.body,
-            "track_clicks": "y", "match": "all", "per": "combined", "sender_id": str(sender_id), "topic_id": "",
+            "match": "all", "per": "combined", "sender_id": str(sender_id), "topic_id": "",
             "layout_id": "", "expand": "", "filters": "", "segments": [str(seg)]}
     assert post_form(admin_client, url, {**form, "preheader": "Their preheader", "edit_token": theirs}).status_code \
         == 303

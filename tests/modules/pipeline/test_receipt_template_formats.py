@@ -190,8 +190,8 @@ def test_the_markdown_defaults_say_what_the_html_ones_said(app, ctx):
         assert template.format == "markdown"
         bodies[kind] = letters.render(template, fields.sample(kind, today))[1]
     assert bodies["thank_you"].startswith("<p>Dear Grace,</p>\n<p>Thank you for your generous gift of "
-                                          "<strong>$250.00</strong> to our scholarship programme, which we received on 14 March "
-                                          "2026, given in memory of Walter Hopper.</p>")
+                                          "<strong>$250.00</strong> to our scholarship programme, which we "
+                                          "received on 14 March 2026, given in memory of Walter Hopper.</p>")
     assert ("<p>With gratitude,</p>\n<p>Jo Smith, Director</p>\n<hr>\n<p>Receipt no. 2026-000042 · Gift no. 1042 · "
             "Cheque · reference 100234.<br>\nPlease keep this letter for your records.</p>") in bodies["thank_you"]
     assert "Please keep this letter for your records." in bodies["statement"]  # the country's wording, not the US one
