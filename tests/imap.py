@@ -127,6 +127,23 @@ class IMAPServer:
                 client.create_folder(folder)
             client.append(folder, raw)
 
+    def empty(self, user: str) -> IMAPServer:
+        """Delete every message of `user`'s INBOX (a module-scoped server, a clean box per test)."""
+        with self.client(user) as client:
+            client.select_folder("INBOX")
+            if found := client.search("ALL"):
+                client.delete_messages(found)
+                client.expunge()
+        return self
+
+    def mailbox(self, kind: str, user: str, name: str, **values):
+        """A Steward mailbox row (app.models.Mailbox, not committed) that reads `user`'s INBOX here."""
+        from app.models import Mailbox
+
+        values = {"folder": "INBOX", "after": "seen", "move_to": "", **values}
+        return Mailbox(name=name, kind=kind, host="127.0.0.1", port=self.port, security="none", username=user,
+                       password=self.users.get(user, "wrong"), last_uid=0, **values)
+
     def flags(self, user: str, folder: str = "INBOX") -> list[tuple[bytes, ...]]:
         """The flags of each message left in `folder`, oldest first."""
         with self.client(user) as client:

@@ -56,9 +56,7 @@ def inbox(imap):
 
 
 def mailbox(imap, name="Greetings", user="greetings", **values) -> int:
-    values = {"folder": "INBOX", "after": "seen", "move_to": "", **values}
-    box = Mailbox(name=name, kind="hello.greetings", host="127.0.0.1", port=imap.port, security="none",
-                  username=user, password=imap.users.get(user, "wrong"), last_uid=0, **values)
+    box = imap.mailbox("hello.greetings", user, name, **values)
     db.session.add(box)
     db.session.commit()
     return box.id

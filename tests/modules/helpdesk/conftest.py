@@ -10,7 +10,6 @@ import pytest
 
 from app.extensions import db
 from app.intake import polling
-from app.models import Mailbox
 from modules.helpdesk.models import Team
 from tests.browser.conftest import run_jobs, smtp  # noqa: F401
 from tests.imap import IMAPServer
@@ -38,12 +37,7 @@ def imap():
 
 @pytest.fixture
 def inbox(imap):
-    with imap.client("support") as client:
-        client.select_folder("INBOX")
-        if client.search("ALL"):
-            client.delete_messages(client.search("ALL"))
-            client.expunge()
-    return imap
+    return imap.empty("support")
 
 
 @pytest.fixture
@@ -60,9 +54,7 @@ def mailroom(app, inbox, own_domain):
     `deliver(raw, ...)` appends to Dovecot and polls. Holds no app context
     between calls, so test-client requests get their own (their own `g`)."""
     with app.app_context():
-        box = Mailbox(name="Support", kind="helpdesk.tickets", host="127.0.0.1", port=inbox.port,
-                      security="none", username="support", password="support-pass-1", folder="INBOX",
-                      after="seen", move_to="", last_uid=0)
+        box = inbox.mailbox("helpdesk.tickets", "support", "Support")
         db.session.add(box)
         db.session.flush()
         team = Team(name="Supporter care", address="support@charity.example", mailbox_id=box.id,

@@ -32,18 +32,11 @@ def imap():
 
 @pytest.fixture
 def inbox(imap):
-    with imap.client("bounces") as client:
-        client.select_folder("INBOX")
-        if client.search("ALL"):
-            client.delete_messages(client.search("ALL"))
-            client.expunge()
-    return imap
+    return imap.empty("bounces")
 
 
 def bounce_mailbox(imap) -> int:
-    box = Mailbox(name="Bounces", kind="marketing.bounces", host="127.0.0.1", port=imap.port, security="none",
-                  username="bounces", password=imap.users["bounces"], folder="INBOX", after="seen", move_to="",
-                  last_uid=0)
+    box = imap.mailbox("marketing.bounces", "bounces", "Bounces")
     db.session.add(box)
     db.session.commit()
     return box.id
