@@ -142,7 +142,12 @@ def test_lookups_use_the_indexes(ctx):
         else:  # tiny tables: ask whether an index serves it at all
             connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
             plan = " ".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {sql}", params))
-        assert index in plan, plan
+        if index == "pk_contacts_contact":
+            # Any index that reaches the rows by id will do (on tiny tables PostgreSQL may pick
+            # another index holding id); what matters is that the table is not scanned.
+            assert "Index Cond: (id = ANY" in plan and "Seq Scan" not in plan, plan
+        else:
+            assert index in plan, plan
         if index == "ix_contacts_contact_postcode_name":
             assert re.search(r"sort_name\S* *[>]", plan), plan  # the name's range, not only the postcode
     db.session.rollback()
