@@ -158,8 +158,6 @@ def _fill(mailbox: Mailbox, form: MailboxForm) -> None:
     for name in FIELDS:
         value = form[name].data
         setattr(mailbox, name, value if value is not None else ("" if name != "port" else 993))
-    if not mailbox.host:
-        mailbox.username = mailbox.username or ""
     if form.password.data:
         mailbox.password = form.password.data
 

@@ -108,11 +108,9 @@ def _poll(client: IMAPClient, mailbox: Mailbox, result: Poll) -> None:
                 continue
             if inbound is None:
                 result.already_had += 1
-            elif inbound.status == InboundMessage.HANDLED:
-                result.new += 1
             else:
                 result.new += 1
-                result.failed += 1
+                result.failed += inbound.status != InboundMessage.HANDLED
         _after(client, mailbox, [uid for uid in chunk if uid in bodies or uid in heads])
 
 
