@@ -1,0 +1,7 @@
+"""The reports blueprint, mounted at /reports/."""
+
+from flask import Blueprint
+
+bp = Blueprint("reports", __name__, template_folder="../templates")
+
+from modules.reports.views import index  # noqa: E402,F401
