@@ -19,7 +19,7 @@ from sqlalchemy import func
 
 from app import audit, settings
 from app.extensions import db
-from modules.pipeline import gift_rollup
+from modules.pipeline import gift_rollup, signals
 from modules.pipeline.models import FREQUENCIES, Gift, Pledge, PledgeInstallment, SoftCredit
 from modules.pipeline.money import CENT, format_money
 
@@ -68,6 +68,7 @@ def record_gift(*, contact_id: int, amount: Decimal, received_on: date, currency
         refresh_pledge_status(pledge)
     audit.record(audit.CREATE, gift, user=user,
                  summary=f"Gift {format_money(gift.amount, gift.currency)} on {gift.received_on.isoformat()}")
+    signals.gift_recorded.send(gift, user=user)
     return gift
 
 

@@ -18,6 +18,7 @@ from app.ids import as_id
 from app.models import User
 from app.models.base import utcnow
 from modules.contacts.models import Contact
+from modules.pipeline import signals
 from modules.pipeline.gifts import default_currency
 from modules.pipeline.models import LOST, OPEN, WON, LostReason, Opportunity, Pipeline, Stage, StageChange
 from modules.pipeline.money import format_money, parse_amount
@@ -73,6 +74,7 @@ def _enter_stage(opp: Opportunity, stage: Stage, user, previous: Stage | None) -
     db.session.add(StageChange(opportunity_id=opp.id, contact_id=opp.contact_id,
                                from_stage_id=previous.id if previous else None, to_stage_id=stage.id,
                                at=now, user_id=getattr(user, "id", None)))
+    signals.opportunity_stage_changed.send(opp, previous=previous, stage=stage, user=user)
 
 
 def _check_lost(stage: Stage, lost_reason_id: int | None) -> None:

@@ -1,0 +1,15 @@
+"""Pipeline & giving's domain events (blinker), for webhooks, marketing
+sequences and other listeners. Each is sent inside the caller's transaction
+after the change is flushed (listeners must not commit):
+
+- `gift_recorded`: sender the Gift, `user=`; sent for every gift recorded,
+  one by one or by the gift import.
+- `opportunity_stage_changed`: sender the Opportunity, `previous=` (Stage or
+  None for a new opportunity), `stage=`, `user=`."""
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+gift_recorded = _signals.signal("pipeline-gift-recorded")
+opportunity_stage_changed = _signals.signal("pipeline-opportunity-stage-changed")
