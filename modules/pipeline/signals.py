@@ -5,11 +5,13 @@ after the change is flushed (listeners must not commit):
 - `gift_recorded`: sender the Gift, `user=`; sent for every gift recorded,
   one by one or by the gift import.
 - `opportunity_stage_changed`: sender the Opportunity, `previous=` (Stage or
-  None for a new opportunity), `stage=`, `user=`."""
+  None for a new opportunity), `stage=`, `user=`.
 
-from blinker import Namespace
+They are blinker's named signals, so a module that does not require
+pipeline (marketing's sequences) listens by name,
+`blinker.signal("pipeline-gift-recorded")`, without importing it."""
 
-_signals = Namespace()
+from blinker import signal
 
-gift_recorded = _signals.signal("pipeline-gift-recorded")
-opportunity_stage_changed = _signals.signal("pipeline-opportunity-stage-changed")
+gift_recorded = signal("pipeline-gift-recorded")
+opportunity_stage_changed = signal("pipeline-opportunity-stage-changed")

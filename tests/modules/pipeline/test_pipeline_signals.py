@@ -43,3 +43,10 @@ def test_a_stage_change_names_the_stage_left_and_the_stage_entered(ctx):
         service.move(opp, second)
         service.move(opp, second)  # already there: no event
     assert heard == [(opp.id, None, first.id), (opp.id, first.id, second.id)]
+
+
+def test_a_module_that_does_not_import_pipeline_hears_it_by_name():
+    import blinker
+
+    assert blinker.signal("pipeline-gift-recorded") is signals.gift_recorded
+    assert blinker.signal("pipeline-opportunity-stage-changed") is signals.opportunity_stage_changed
