@@ -54,6 +54,8 @@ module = Module(
            AdminLink("Receipt templates", "pipeline.receipt_templates", "giving.templates",
                      "Thank-you letters, year-end statements and tribute notifications; the address and "
                      "paper size they print with.", order=300),
+           AdminLink("Online donations", "pipeline.stripe_settings", "pipeline.admin",
+                     "Stripe: gifts and recurring gifts from online donations, refunds.", order=305),
            ],
     widgets=[Widget("pipeline-unacknowledged", "Gifts waiting for acknowledgement", "giving.view",
                     "modules.pipeline.views.receipts:unacknowledged_widget", order=35),
@@ -71,7 +73,10 @@ module = Module(
               # Receipts: the registration number, who signs, and the paper
               # size ("auto": from the locale). The postal address is the core's.
               "receipts_registration": "", "receipts_signature": "",
-              "receipts_paper": "auto", "receipts_wording": "standard"},
+              "receipts_paper": "auto", "receipts_wording": "standard",
+              # Online donations (Stripe): the endpoint's signing secret, the
+              # one before it while it is rolled over, the fund by default.
+              "stripe_signing_secret": "", "stripe_previous_secret": "", "stripe_default_fund": ""},
     country_settings={"fiscal_year_start_month": "fiscal_year_start_month", "receipts_paper": "paper",
                       "receipts_wording": "receipt_wording"},
     seed="modules.pipeline.seed:seed",

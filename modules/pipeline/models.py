@@ -442,3 +442,4 @@ def format_receipt_number(year: int, number: int) -> str:
 # service: the rollup listens for it, from the moment the models load (they
 # load whenever the module is enabled).
 from modules.pipeline import gift_rollup  # noqa: E402, F401
+from modules.pipeline.stripe.models import StripeEvent, StripePayment  # noqa: E402, F401

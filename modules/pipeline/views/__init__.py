@@ -18,4 +18,5 @@ from modules.pipeline.views import (  # noqa: E402,F401
     pledges,
     receipts,
     recurring,
+    stripe,
 )
