@@ -76,7 +76,11 @@ module = Module(
               "receipts_paper": "auto", "receipts_wording": "standard",
               # Online donations (Stripe): the endpoint's signing secret, the
               # one before it while it is rolled over, the fund by default.
-              "stripe_signing_secret": "", "stripe_previous_secret": "", "stripe_default_fund": ""},
+              "stripe_signing_secret": "", "stripe_previous_secret": "", "stripe_default_fund": "",
+              # The accounting export: accounts by name or code, fund id -> income account.
+              "accounting_deposit_account": "", "accounting_income_account": "",
+              "accounting_fund_accounts": {}, "accounting_tax_rate": "Tax Exempt",
+              "accounting_date_format": "dmy"},
     country_settings={"fiscal_year_start_month": "fiscal_year_start_month", "receipts_paper": "paper",
                       "receipts_wording": "receipt_wording"},
     seed="modules.pipeline.seed:seed",
