@@ -2,7 +2,16 @@
 (gifts, pledges, recurring gifts, receipts), with donor insight on the
 contact page. Builds on contacts."""
 
-from app.registry import AdminLink, JobHandler, Module, NavItem, RecordKind, Widget, migrations_dir
+from app.registry import (
+    AdminLink,
+    CalendarSource,
+    JobHandler,
+    Module,
+    NavItem,
+    RecordKind,
+    Widget,
+    migrations_dir,
+)
 from modules.contacts.hooks import ContactHooks
 
 # The manifest is imported even when the module is disabled: it names the
@@ -83,6 +92,7 @@ module = Module(
               "accounting_date_format": "dmy"},
     country_settings={"fiscal_year_start_month": "fiscal_year_start_month", "receipts_paper": "paper",
                       "receipts_wording": "receipt_wording"},
+    calendar=[CalendarSource("Expected close dates", "pipeline.view", "modules.pipeline.calendar:items")],
     seed="modules.pipeline.seed:seed",
     cli="modules.pipeline.cli:group",
     # Donor insight on the contact page and its timeline, giving criteria for
