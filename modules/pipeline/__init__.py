@@ -52,7 +52,7 @@ module = Module(
              RecordKind("pipeline_gift_import", "Gift import")],
     nav=[NavItem("Giving", "pipeline.gifts", "giving.view", order=40,
                  section=("pipeline.gift", "pipeline.pledge", "pipeline.recurring", "pipeline.receipt",
-                          "pipeline.donor_statement", "pipeline.giving_")),
+                          "pipeline.donor_statement", "pipeline.giving_", "pipeline.accounting_")),
          NavItem("Pipeline", "pipeline.board", "pipeline.view", order=30)],
     styles=["css/pipeline.css", "css/giving.css"],
     scripts=["js/pipeline-board.js"],
