@@ -89,6 +89,9 @@ class Ticket(db.Model):
     resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paused_minutes: Mapped[int] = mapped_column(Integer, default=0)  # business minutes spent waiting, in all
+    # When the breach check (schedule helpdesk.sla) next has to look: the earliest target not yet breached.
+    sla_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     breached: Mapped[str] = mapped_column(String(200), default="")  # which targets were missed, in words
     breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
