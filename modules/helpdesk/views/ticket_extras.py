@@ -31,7 +31,7 @@ def context(ticket: Ticket, merge_form=None) -> dict:
     merged_into = db.session.get(Ticket, ticket.merged_into_id) if ticket.merged_into_id else None
     return {"sla_targets": sla.targets(ticket), "present": presence.others(ticket.id, user.id),
             "canned_replies": canned.search(user.id), "merge_form": merge_form or MergeForm(formdata=None),
-            "follows": follows, "merged_into": merged_into, "max_mb": attachments.max_bytes() // 1_048_576}
+            "follows": follows, "merged_into": merged_into, "max_size": size_words(attachments.max_bytes())}
 
 
 def reply_files(form) -> list[Part] | None:
@@ -46,15 +46,21 @@ def reply_files(form) -> list[Part] | None:
         data = upload.read(limit + 1)
         if len(data) > limit:
             form.files.errors = [f"“{attachments.safe_name(upload.filename)}” is over the "
-                                 f"{limit // 1_048_576} MB limit: nothing was sent."]
+                                 f"{size_words(limit)} limit: nothing was sent."]
             return None
         parts.append(Part(attachments.safe_name(upload.filename),
                           (upload.mimetype or "application/octet-stream")[:120], data))
     total = sum(len(p.data) for p in parts)
     if total > limit:
-        form.files.errors = [f"The files add up to more than {limit // 1_048_576} MB: nothing was sent."]
+        form.files.errors = [f"The files add up to more than {size_words(limit)}: nothing was sent."]
         return None
     return parts
+
+
+def size_words(size: int) -> str:
+    if size >= 1_048_576:
+        return f"{size / 1_048_576:.0f} MB"
+    return f"{size // 1024} KB" if size >= 1024 else f"{size} bytes"
 
 
 def split_cc(text: str | None) -> list[str]:
