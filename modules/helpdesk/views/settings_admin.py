@@ -252,10 +252,22 @@ def value_names() -> dict[str, dict[str, str]]:
     }
 
 
+LISTED = {"channel", "team", "mailbox", "segment", "action_assign", "action_priority", "action_team", "action_canned"}
+
+
+def _posted_value(prefix: str, i: int, kind: str) -> str:
+    """A kind with a closed list takes the row's choice; the others its text."""
+    listed = (kind if prefix == "c" else f"action_{kind}") in LISTED
+    return request.form.get(f"{prefix}{i}_{'choice' if listed else 'value'}", "")
+
+
 def _rows(rule: Rule | None, prefix: str, key: str) -> list[dict]:
     if request.method == "POST":
-        return [{key: request.form.get(f"{prefix}{i}_kind", ""), "value": request.form.get(f"{prefix}{i}_value", "")}
-                for i in range(RULE_ROWS)]
+        rows = []
+        for i in range(RULE_ROWS):
+            kind = request.form.get(f"{prefix}{i}_kind", "")
+            rows.append({key: kind, "value": _posted_value(prefix, i, kind)})
+        return rows
     stored = rules.loads(getattr(rule, "conditions" if prefix == "c" else "actions", "[]")) if rule else []
     return (stored + [{key: "", "value": ""}] * RULE_ROWS)[:max(RULE_ROWS, len(stored))]
 
@@ -263,7 +275,7 @@ def _rows(rule: Rule | None, prefix: str, key: str) -> list[dict]:
 def _rule_page(rule, form, conds, acts, problems, status=200):
     return render_template("helpdesk/rule_form.html", rule=rule, form=form, conds=conds, acts=acts,
                            problems=problems, conditions=rules.CONDITIONS, actions=rules.ACTIONS,
-                           names=value_names()), status
+                           names=value_names(), listed=LISTED), status
 
 
 def _check_rows(conds: list[dict], acts: list[dict]) -> tuple[list[dict], list[dict], list[str]]:

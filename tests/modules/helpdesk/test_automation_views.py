@@ -102,15 +102,15 @@ def test_a_rule_is_built_from_the_form(app, admin_client):
     page = admin_client.get("/helpdesk/rules/new").get_data(as_text=True)
     assert "Requester or their organisation is tagged" in page and "Supporter care" in page
     wrong = post_form(admin_client, "/helpdesk/rules/new", {
-        "name": "Broken", "position": "1", "active": "y", "c0_kind": "team", "c0_value": "999",
-        "a0_kind": "priority", "a0_value": "high"})
+        "name": "Broken", "position": "1", "active": "y", "c0_kind": "team", "c0_choice": "999",
+        "a0_kind": "priority", "a0_choice": "high"})
     assert wrong.status_code == 422 and "choose one of the offered values" in wrong.get_data(as_text=True)
     none = post_form(admin_client, "/helpdesk/rules/new", {"name": "No action", "position": "1", "active": "y"})
     assert none.status_code == 422 and "at least one action" in none.get_data(as_text=True)
     saved = post_form(admin_client, "/helpdesk/rules/new", {
         "name": "Major donors", "position": "1", "active": "y", "stop": "y",
-        "c0_kind": "tag", "c0_value": "Major donor", "c1_kind": "team", "c1_value": str(team_id),
-        "a0_kind": "priority", "a0_value": "high", "a1_kind": "tag", "a1_value": "VIP"})
+        "c0_kind": "tag", "c0_value": "Major donor", "c1_kind": "team", "c1_choice": str(team_id),
+        "a0_kind": "priority", "a0_choice": "high", "a1_kind": "tag", "a1_value": "VIP"})
     assert saved.status_code == 303
     rule = read(app, lambda s: s.scalar(select(Rule)))
     assert json.loads(rule.conditions) == [{"field": "tag", "value": "Major donor"},
@@ -119,7 +119,7 @@ def test_a_rule_is_built_from_the_form(app, admin_client):
     listing = admin_client.get("/helpdesk/rules").get_data(as_text=True)
     assert "“Supporter care”" in listing and "set the priority to “High”" in listing and "; stop" in listing
     edit = admin_client.get(f"/helpdesk/rules/{rule.id}").get_data(as_text=True)
-    assert 'value="Major donor"' in edit
+    assert 'value="Major donor"' in edit and f'<option value="{team_id}" selected>Supporter care</option>' in edit
 
 
 def test_hours_holidays_and_policies_from_the_admin_page(app, admin_client):
