@@ -32,6 +32,7 @@ module = Module(
                Schedule("helpdesk.auto_close", "Close tickets left waiting on the customer",
                         "modules.helpdesk.autoclose:run", every=3600)],
     cli="modules.helpdesk.cli:group",
+    seed="modules.helpdesk.seed:seed",
     extends={"contacts": ContactHooks(panels="modules.helpdesk.contact_hooks:panels",
                                       timeline="modules.helpdesk.contact_hooks:timeline",
                                       merge="modules.helpdesk.contact_hooks:merge",
