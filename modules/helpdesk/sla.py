@@ -53,6 +53,15 @@ def policy_for(ticket: Ticket) -> SlaPolicy | None:
         .order_by(specificity.desc(), SlaPolicy.id).limit(1))
 
 
+def _add(cal, start: datetime, minutes: float) -> datetime | None:
+    """business_time.add, or None when the calendar has no working time at
+    all (a target that can never fall due is no target; the ticket still opens)."""
+    try:
+        return business_time.add(cal, start, minutes)
+    except ValueError:
+        return None
+
+
 def _aware(value: datetime | None) -> datetime | None:
     return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
 
@@ -71,9 +80,9 @@ def start(ticket: Ticket, now: datetime | None = None) -> None:
     cal = calendar.current()
     opened = _aware(ticket.created_at) or now
     waited = ticket.paused_minutes or 0
-    ticket.first_response_due_at = (business_time.add(cal, opened, policy.first_response_minutes)
+    ticket.first_response_due_at = (_add(cal, opened, policy.first_response_minutes)
                                     if policy.first_response_minutes else None)
-    ticket.resolution_due_at = (business_time.add(cal, opened, policy.resolution_minutes + waited)
+    ticket.resolution_due_at = (_add(cal, opened, policy.resolution_minutes + waited)
                                 if policy.resolution_minutes else None)
     if not policy.next_response_minutes:
         ticket.next_response_due_at = None
@@ -101,7 +110,7 @@ def customer_wrote(ticket: Ticket, now: datetime | None = None) -> None:
     policy = db.session.get(SlaPolicy, ticket.sla_policy_id) if ticket.sla_policy_id else None
     if (policy and policy.next_response_minutes and ticket.first_responded_at
             and ticket.next_response_due_at is None):
-        ticket.next_response_due_at = business_time.add(calendar.current(), now, policy.next_response_minutes)
+        ticket.next_response_due_at = _add(calendar.current(), now, policy.next_response_minutes)
     refresh(ticket)
 
 
@@ -122,9 +131,9 @@ def status_changed(ticket: Ticket, old: str, new: str, now: datetime | None = No
         ticket.paused_minutes = (ticket.paused_minutes or 0) + round(waited)
         cal = calendar.current()
         if ticket.resolution_due_at is not None:
-            ticket.resolution_due_at = business_time.add(cal, _aware(ticket.resolution_due_at), waited)
+            ticket.resolution_due_at = _add(cal, _aware(ticket.resolution_due_at), waited)
         if ticket.next_response_due_at is not None:
-            ticket.next_response_due_at = business_time.add(cal, _aware(ticket.next_response_due_at), waited)
+            ticket.next_response_due_at = _add(cal, _aware(ticket.next_response_due_at), waited)
         ticket.paused_at = None
     refresh(ticket)
 

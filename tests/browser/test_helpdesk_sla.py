@@ -120,7 +120,8 @@ def test_sla_due_times_sorted_canned_reply_and_presence(app, any_page, new_page,
     page.get_by_label("Insert a canned reply").select_option(label="Receipt resent")
     page.get_by_role("button", name="Insert").click()
     settle(page)
-    expected = f"Thank you for your patience.\n\nDear Ann,\n\nWe sent the receipt for ticket #{number} again.\n\nAda Admin"
+    expected = (f"Thank you for your patience.\n\nDear Ann,\n\nWe sent the receipt for ticket #{number} again."
+                "\n\nAda Admin")
     expect(page.get_by_label("Message")).to_have_value(expected)
     problems["ticket"] = _blocking(page)
     shot(page, f"helpdesk-sla-ticket-{mode}")

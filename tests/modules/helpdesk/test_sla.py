@@ -6,7 +6,7 @@ runs. Waiting on the customer pauses the clock; queues sort by due time."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -178,3 +178,15 @@ def test_holidays_import_from_an_icalendar_file(app, ctx):
         assert "iCalendar" in str(error)
     else:
         raise AssertionError("a file that is not iCalendar was taken")
+
+
+def test_a_calendar_without_working_time_leaves_tickets_without_targets(app, ctx):
+    from modules.helpdesk.automation_models import BusinessHours
+
+    team_id, _ = setup_desk(app)
+    db.session.add(BusinessHours(weekday=6, opens=540, closes=600))  # Sunday mornings only...
+    db.session.add_all(Holiday(day=date(2026, 6, 7) + timedelta(weeks=week), name="closed", source="added")
+                       for week in range(170))  # ...and every Sunday a holiday for over three years
+    db.session.commit()
+    ticket = open_at(team_id, london(2026, 6, 8, 9, 0))
+    assert ticket.id and ticket.first_response_due_at is None and ticket.due_at is None
