@@ -104,7 +104,8 @@ def test_the_criteria_are_exists_on_the_indexes(app, admin):
             lq = queries.parse_tokens("", [token], "all", "name", specs)
             plan = _plan(queries.ids_select(lq, specs))
             names = (index,) if isinstance(index, str) else index
-            assert any(name in plan for name in names), f"{token}:\n{plan}"
+            if db.session.get_bind().dialect.name == "sqlite":  # PostgreSQL picks among the indexes by cost
+                assert any(name in plan for name in names), f"{token}:\n{plan}"
             # No campaign table is read whole: every step is an index search.
             assert "SCAN marketing_" not in plan and "Seq Scan on marketing_" not in plan, f"{token}:\n{plan}"
         db.session.rollback()
