@@ -33,6 +33,7 @@ from modules.marketing.models import (
     Suppression,
     Topic,
 )
+from modules.marketing.tracking import privacy as campaign_history
 
 
 def subscriptions_panel(contact: Contact) -> str:
@@ -110,6 +111,7 @@ def export(contact_id: int) -> dict:
                                   "since": s.created_at.isoformat()} for s in suppressed],
         "bounces_and_complaints": [{"email": b.email, "kind": BOUNCE_KINDS.get(b.kind, b.kind),
                                     "detail": b.detail, "at": b.at.isoformat()} for b in bounced],
+        "campaigns": campaign_history.export(contact_id),
     }
 
 
@@ -125,6 +127,7 @@ def erase(contact_id: int) -> None:
                        .execution_options(synchronize_session=False))
     if emails:  # the reports go; the suppression stays, so the address is never mailed again
         db.session.execute(delete(Bounce).where(Bounce.email.in_(emails)).execution_options(synchronize_session=False))
+    campaign_history.erase(contact_id)  # the message rows stay (the counts), without the address
 
 
 def consent_topics(keys) -> dict[str, str]:

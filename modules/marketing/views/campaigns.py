@@ -46,7 +46,8 @@ def _page(form: CampaignForm, campaign: Campaign | None, status: int = 200, prev
 
 def _check(form: CampaignForm) -> bool:
     ok = form.validate_on_submit()
-    for f, fmt in ((form.subject, None), (form.preheader, None), (form.body, form.format.data)):
+    for f, fmt in ((form.subject, None), (form.subject_b, None), (form.subject_c, None), (form.preheader, None),
+                   (form.body, form.format.data)):
         if fmt is not None and fmt not in ("markdown", "html"):
             continue
         found = template_checks.problems(f.data or "", fmt)

@@ -184,3 +184,41 @@ def test_tracking_off_sends_the_links_as_they_are_and_no_pixel(app, smtp):
     assert APPEAL in hrefs(msg) and REPORT in hrefs(msg) and pixel(msg) is None
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Link)) == 0
+
+
+def test_an_unsubscribe_from_the_message_counts_for_its_campaign_and_shows_on_the_timeline(app, smtp, client, admin):
+    from modules.marketing.campaign_models import Campaign
+    from modules.marketing.models import Topic
+    from modules.marketing.sending import control
+
+    campaign_id = make_campaign(app, 2, body=BODY, start=False)
+    with app.app_context():
+        topic = Topic(name="Appeals", slug="appeals")
+        db.session.add(topic)
+        db.session.flush()
+        db.session.get(Campaign, campaign_id).topic_id = topic.id
+        db.session.commit()
+        control.start(campaign_id)
+        db.session.commit()
+    run_all(app)
+    msg = messages(smtp)["person1@example.org"]
+    one_click = msg["List-Unsubscribe"].split(",")[0].strip(" <>")
+    assert "?r=" in one_click
+    # RFC 8058: the mail provider posts, with no cookies.
+    assert client.post(path(one_click), data={"List-Unsubscribe": "One-Click"}).status_code == 200
+    assert client.post(path(one_click), data={"List-Unsubscribe": "One-Click"}).status_code == 200  # twice: once
+    # A link whose `r` was altered unsubscribes (the token is the contact's) but counts for no message.
+    other = path(hrefs(messages(smtp)["person0@example.org"])[-2])
+    assert "/marketing/unsubscribe/" in other
+    assert client.post(other.split("?")[0] + "?r=forged", data={"List-Unsubscribe": "One-Click"}).status_code == 200
+    with app.app_context():
+        found = db.session.execute(select(Recipient.email, Event.detail).join(
+            Recipient, Recipient.id == Event.recipient_id).where(Event.kind == "unsubscribe")).all()
+        assert found == [("person1@example.org", "From Appeals")]
+        contact_id = db.session.scalar(select(Recipient.contact_id).where(Recipient.email == "person1@example.org"))
+    login(client, admin.email)
+    page = client.get(f"/marketing/campaigns/{campaign_id}").get_data(as_text=True)
+    assert '<th scope="row">Unsubscribed</th><td class="num">1</td><td class="num">50.0%</td>' in page
+    timeline = client.get(f"/contacts/{contact_id}/timeline").get_data(as_text=True)
+    assert "Campaign “Spring appeal”: received, unsubscribed" in timeline
+    assert "Unsubscribed: from appeals" in timeline
