@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from modules.marketing.campaign_models import Click, Event, Link, Recipient
 from modules.marketing.tracking import opens
-from tests.conftest import login
+from tests.conftest import counted_queries, login
 from tests.modules.marketing.sending.helpers import make_campaign, run_all
 from tests.modules.marketing.tracking.helpers import follow, hrefs, messages, path, pixel, text_of
 
@@ -62,9 +62,13 @@ def test_links_are_rewritten_followed_to_the_right_page_and_counted_once_per_per
     # The List-Unsubscribe header is never a tracked link.
     assert "/marketing/r/" not in ann["List-Unsubscribe"]
 
-    answer = follow(client, tracked[0])
+    with counted_queries(app) as statements:
+        answer = follow(client, tracked[0])
     assert answer.status_code == 302 and answer.headers["Location"] == APPEAL
     assert "Set-Cookie" not in answer.headers
+    # One lookup of the link by its id, one insert-or-update of the click: nothing else of marketing's.
+    ours = [s.split()[0] for s in statements if "marketing_" in s]
+    assert ours == ["SELECT", "INSERT"], statements
     assert follow(client, tracked[0]).headers["Location"] == APPEAL  # a second click by the same person
     assert follow(client, tracked[1]).headers["Location"] == REPORT
     bob_appeal = [h for h in hrefs(got["person1@example.org"]) if "/marketing/r/" in h][0]
