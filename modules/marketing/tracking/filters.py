@@ -1,6 +1,6 @@
 """The filter builder's campaign criteria (contacts' FilterSpec, through the
 marketing manifest): received campaign X, clicked in campaign X, opened
-(any campaign or X), did not open the last N campaigns, bounced.
+(any campaign or X), opened none of the last N campaigns, bounced.
 
 Each is an EXISTS correlated to the contact, on indexed columns: the
 contact's messages by ix_marketing_recipient_contact_campaign (contact_id,
@@ -13,7 +13,7 @@ machine's fetch is no sign anyone read it.
 
 from __future__ import annotations
 
-from sqlalchemy import and_, exists, not_, or_, select
+from sqlalchemy import and_, exists, false, func, not_, or_, select
 from sqlalchemy.orm import aliased
 
 from app.extensions import db
@@ -73,19 +73,32 @@ def opened(op, value):
     return _negate(op, exists().where(*conditions, opened_in(r)))
 
 
+def last_campaigns(n: int) -> list[int]:
+    """The organisation's N most recently started campaigns."""
+    return list(db.session.scalars(
+        select(Campaign.id).where(Campaign.status.not_in((DRAFT, SCHEDULED)))
+        .order_by(func.coalesce(Campaign.started_at, Campaign.created_at).desc(), Campaign.id.desc()).limit(n)))
+
+
 def not_opened_last(op, value):
-    """Received at least N campaigns, and opened none of the last N."""
+    """Of the organisation's last N campaigns, they were sent at least one
+    and opened none. (The campaigns are read when the rule is applied, so
+    a saved segment follows each new campaign.) Both halves probe the
+    (contact_id, campaign_id) index, so the contacts list walks its sort
+    order and stops at a page instead of working out every contact."""
     try:
         n = int(str(value).strip())
     except ValueError:
         raise ValueError("Enter how many campaigns, a whole number.") from None
     if not 1 <= n <= MAX_N:
         raise ValueError(f"Enter a number from 1 to {MAX_N}.")
-    nth_r = aliased(Recipient)
-    nth = (select(nth_r.id).where(nth_r.contact_id == Contact.id, nth_r.status == SENT_ROW)
-           .order_by(nth_r.id.desc()).offset(n - 1).limit(1).correlate(Contact).scalar_subquery())
-    r, conditions = _messages(None)
-    return and_(nth.is_not(None), not_(exists().where(*conditions, r.id >= nth, opened_in(r))))
+    ids = last_campaigns(n)
+    if not ids:
+        return false()
+    sent_r, sent = _messages(None)
+    opened_r, opened_conditions = _messages(None)
+    return and_(exists().where(*sent, sent_r.campaign_id.in_(ids)),
+                not_(exists().where(*opened_conditions, opened_r.campaign_id.in_(ids), opened_in(opened_r))))
 
 
 def bounced(op, _value):
@@ -112,7 +125,7 @@ def filters() -> list[FilterSpec]:
              choices=lambda: campaign_choices(True)),
         spec("campaign_opened", "Opened", {"is": "opened", "is_not": "did not open"}, opened,
              choices=lambda: campaign_choices(True)),
-        spec("campaign_not_opened", "Did not open the last campaigns", {"is": "number of campaigns"},
+        spec("campaign_not_opened", "Opened none of the last campaigns", {"is": "number of campaigns"},
              not_opened_last, "number"),
         spec("campaign_bounced", "Bounced", {"yes": "bounced (hard or soft)", "hard": "bounced hard",
                                              "no": "never bounced"}, bounced, "none"),
