@@ -21,7 +21,7 @@ from datetime import datetime
 
 from flask import current_app
 from redis import RedisError
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from app.bulk_insert import insert_rows
 from app.extensions import db
@@ -185,6 +185,10 @@ def freeze_in_job(campaign: Campaign) -> bool:
 
     campaign_id = campaign.id
     try:
+        # Nothing should be there (a killed run's rows were rolled back), but a
+        # second freeze must never double an audience.
+        db.session.execute(delete(Recipient).where(Recipient.campaign_id == campaign_id)
+                           .execution_options(synchronize_session=False))
         freeze(campaign)
         ab.split(campaign)
         db.session.commit()
