@@ -24,6 +24,10 @@ DRAFT, SCHEDULED, FREEZING, SENDING, PAUSED, SENT, CANCELLED = (
     "draft", "scheduled", "freezing", "sending", "paused", "sent", "cancelled")
 CAMPAIGN_STATES = {DRAFT: "Draft", SCHEDULED: "Scheduled", FREEZING: "Preparing", SENDING: "Sending",
                    PAUSED: "Paused", SENT: "Sent", CANCELLED: "Cancelled"}
+# A drip sequence's step (modules/marketing/sequences/): its text, and the
+# recipient rows of the messages it sent; not in the campaigns list.
+SEQUENCE_STEP = "sequence"
+CAMPAIGN_STATES[SEQUENCE_STEP] = "Sequence step"
 
 # Why an address of the audience was left out when the audience was frozen
 # (the counts live in Campaign.excluded, by these keys).

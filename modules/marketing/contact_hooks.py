@@ -75,7 +75,10 @@ def filters() -> list[FilterSpec]:
 
 
 def merge(survivor_id: int, merged_id: int) -> None:
+    from modules.marketing.sequences import enrol
+
     subscriptions.move(survivor_id, merged_id)
+    enrol.merge(survivor_id, merged_id)
     db.session.execute(update(PreferenceKey).where(PreferenceKey.contact_id == merged_id)
                        .values(contact_id=survivor_id).execution_options(synchronize_session=False))
     db.session.execute(update(PendingSignup).where(PendingSignup.contact_id == merged_id)
@@ -108,8 +111,11 @@ def export(contact_id: int) -> dict:
 
 def erase(contact_id: int) -> None:
     """Runs before contacts clears the contact (its addresses are still there)."""
+    from modules.marketing.sequences import enrol
+
     emails = subscriptions.addresses(contact_id)
     subscriptions.end_all(contact_id)
+    enrol.erase(contact_id)
     condition = PendingSignup.contact_id == contact_id
     if emails:
         condition = condition | PendingSignup.email.in_(emails)
