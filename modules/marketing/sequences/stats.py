@@ -48,7 +48,7 @@ def latest(sequence: Sequence, status: str, limit: int = LATEST) -> list[tuple[E
     order = Enrolment.entered_at.desc() if status == IN_PROGRESS else Enrolment.ended_at.desc()
     return list(db.session.execute(select(Enrolment, Contact).join(Contact, Contact.id == Enrolment.contact_id)
                                    .where(Enrolment.sequence_id == sequence.id, Enrolment.status == status)
-                                   .order_by(order, Enrolment.id.desc()).limit(limit)).tuples())
+                                   .order_by(order, Enrolment.id.desc()).limit(limit)).all())
 
 
 def in_progress_by_sequence(ids: list[int]) -> dict[int, int]:
