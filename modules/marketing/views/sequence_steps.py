@@ -24,6 +24,8 @@ from modules.marketing.views import bp
 from modules.marketing.views.campaign_send import _picker, render_for
 
 SEND = "marketing.send"
+# A sequence's audience is never expanded along relationships: no `related` fields.
+FIELDS = [group for group in rendering.FIELDS if group[0] != "Related contacts"]
 
 
 def _step(sequence_id: int, step_id: int) -> Step:
@@ -36,7 +38,7 @@ def _step(sequence_id: int, step_id: int) -> Step:
 def _page(form: StepForm, sequence: Sequence, step: Step | None, status: int = 200, preview=None):
     preview_url = url_for("marketing.step_body_preview", sequence_id=sequence.id, step_id=step.id if step else None)
     return render_template("marketing/step_form.html", form=form, sequence=sequence, step=step,
-                           field_groups=editor.field_groups(rendering.FIELDS), preview=preview,
+                           field_groups=editor.field_groups(FIELDS), preview=preview,
                            preview_url=preview_url), status
 
 
