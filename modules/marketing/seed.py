@@ -69,8 +69,11 @@ def seed(n: int, rng: random.Random, progress) -> None:
         progress(done, len(people), "subscriptions")
     have = set(db.session.scalars(select(Suppression.email)))
     picked = rng.sample(people, min(len(people), max(1, n // 100))) if people else []
-    rows = [(email.lower(), rng.choice((HARD_BOUNCE, MANUAL)), "", now) for _, email in picked
-            if email and email.lower() not in have]
+    rows = []
+    for _, email in picked:  # contacts can share an address (an organisation's info@)
+        if email and email.lower() not in have:
+            have.add(email.lower())
+            rows.append((email.lower(), rng.choice((HARD_BOUNCE, MANUAL)), "", now))
     insert_rows(Suppression.__table__, ("email", "reason", "note", "created_at"), rows)
     db.session.commit()
     from modules.marketing import seed_history

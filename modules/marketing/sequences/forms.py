@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
@@ -14,7 +15,7 @@ from modules.contacts.models import Segment
 from modules.marketing.campaign_forms import _int_or_none, _strip
 from modules.marketing.campaign_models import Layout, Sender
 from modules.marketing.models import Topic
-from modules.marketing.sequences.models import SEGMENT, TRIGGERS
+from modules.marketing.sequences.models import ANY_GIFT, FIRST_GIFT, SEGMENT, TRIGGERS
 
 UNITS = {"hours": 1, "days": 24}
 MAX_WAIT_HOURS = 24 * 366
@@ -51,6 +52,8 @@ class SequenceForm(FlaskForm):
 def sequence_form(formdata=..., data: dict | None = None) -> SequenceForm:
     kwargs = {} if formdata is ... else {"formdata": formdata}
     form = SequenceForm(**kwargs, data=data)
+    if "pipeline" not in {m.name for m in current_app.extensions["steward"].enabled}:
+        form.trigger.choices = choices([(k, v) for k, v in TRIGGERS.items() if k not in (FIRST_GIFT, ANY_GIFT)])
     form.topic_id.choices = choices([("", "— choose a topic —")] + [
         (t.id, t.name) for t in db.session.scalars(select(Topic).where(Topic.archived_at.is_(None))
                                                    .order_by(Topic.name))])
