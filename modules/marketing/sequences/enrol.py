@@ -64,9 +64,11 @@ def enter_many(sequence: Sequence, contact_ids_select, source: str) -> int:
                      literal(now, Enrolment.entered_at.type), literal(""))
               .where(Contact.id.in_(select(ids.c[0])), Contact.deleted_at.is_(None),
                      subscribed_condition(sequence, Contact.id), ~already))
-    done = db.session.execute(insert(Enrolment).from_select(
-        ["sequence_id", "contact_id", "status", "steps_sent", "source", "entered_at", "left_reason"], chosen))
-    count = done.rowcount or 0
+    # RETURNING counts the rows on every database (an INSERT ... SELECT's
+    # rowcount is not reported by every driver).
+    count = len(db.session.execute(insert(Enrolment.__table__).from_select(
+        ["sequence_id", "contact_id", "status", "steps_sent", "source", "entered_at", "left_reason"], chosen)
+        .returning(Enrolment.__table__.c.id)).all())
     if count:
         schedules.wake(DUE_SCHEDULE)
     return count
