@@ -93,7 +93,7 @@ def _due(sequence_id: int, step: Step, offset: timedelta, now: datetime):
 def claim(sequence_id: int, step: Step, offset: timedelta, now: datetime, size: int,
           skip: set[int] = frozenset()) -> tuple[str, list[int]]:
     """Claim up to `size` due enrolments at `step` (committed): (token, ids).
-    `skip`: those this run tried already (a deferred message waits for the next run)."""
+    `skip`: those whose message this run's server deferred (they wait for the next run)."""
     token = secrets.token_hex(8)
     stmt = select(Enrolment.id).where(*_due(sequence_id, step, offset, now), _free(now))
     if skip:
@@ -141,14 +141,18 @@ def _prepare(sequence: Sequence, step: Step, token: str, ids: list[int], result:
     now = utcnow()
     rows: dict[int, int] = {}
     new = 0
+    loaded = {e.id: e for e in db.session.scalars(select(Enrolment).where(Enrolment.id.in_(ids)))}
+    in_flight = [e.recipient_id for e in loaded.values() if e.recipient_id]
+    earlier = {r.id: r for r in db.session.scalars(select(Recipient).where(Recipient.id.in_(in_flight)))} \
+        if in_flight else {}
     for enrolment_id, (reason, contact_id, address) in _reasons(sequence, ids).items():
-        enrolment = db.session.get(Enrolment, enrolment_id)
+        enrolment = loaded[enrolment_id]
         if reason is not None:
             enrolment.status, enrolment.left_reason, enrolment.ended_at = LEFT, reason, now
             enrolment.claim = enrolment.claimed_at = None
             result.left += 1
             continue
-        row = db.session.get(Recipient, enrolment.recipient_id) if enrolment.recipient_id else None
+        row = earlier.get(enrolment.recipient_id)
         if row is None or row.campaign_id != step.campaign_id or row.status not in (QUEUED, SENDING_ROW,
                                                                                     DEFERRED_ROW):
             row = Recipient(campaign_id=step.campaign_id, contact_id=contact_id, email=address)
@@ -230,7 +234,6 @@ def send_due(now: datetime | None = None, *, max_batches: int = 1000) -> Result:
                 token, ids = claim(sequence_id, step, offset, now, opts.batch_size, tried)
                 if not ids:
                     break
-                tried.update(ids)
                 batches += 1
                 sequence, step = db.session.get(Sequence, sequence_id), db.session.get(Step, step_id)
                 rows = _prepare(sequence, step, token, ids, result)
@@ -242,6 +245,10 @@ def send_due(now: datetime | None = None, *, max_batches: int = 1000) -> Result:
                                         token=token, enrolments=rows)
                     out = sender.send(recipients)
                     result.add(out)
+                    if out.deferred:  # they wait for the next run, not this one
+                        tried.update(db.session.scalars(select(Enrolment.id).where(
+                            Enrolment.id.in_(ids), Enrolment.status == IN_PROGRESS,
+                            Enrolment.steps_sent == position - 1)))
                     result.per_step[step_id] = result.per_step.get(step_id, 0) + out.sent
                     _release(token)
                     if out.wait is not None:

@@ -13,7 +13,7 @@ from app.extensions import db
 from app.htmx import redirect_after_post
 from app.paging import keyset
 from app.permissions import permission_required
-from modules.contacts.models import Contact
+from modules.contacts.models import Contact, Segment
 from modules.marketing.models import Topic
 from modules.marketing.sequences import enrol, stats, steps
 from modules.marketing.sequences.forms import AddContactForm, sequence_data, sequence_form
@@ -110,6 +110,7 @@ def sequence(sequence_id: int, add_form=None, status: int = 200):
     return render_template(
         "marketing/sequence.html", sequence=item, counts=stats.counts(item), states=SEQUENCE_STATES,
         triggers=TRIGGERS, reasons=LEFT_REASONS, topic=db.session.get(Topic, item.topic_id) if item.topic_id else None,
+        segment=db.session.get(Segment, item.segment_id) if item.segment_id else None,
         in_progress=stats.latest(item, IN_PROGRESS), finished=stats.latest(item, FINISHED),
         left=stats.latest(item, LEFT), add_form=add_form or AddContactForm(), BY_HAND=BY_HAND), status
 

@@ -217,3 +217,16 @@ def test_the_same_field_is_a_conflict_to_settle(app, case, choice):
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_a_form_without_a_token_saves_as_before(app, case):
     check_no_token(app, case)
+
+
+def test_a_segment_sequence_names_its_segment(app, admin_client):
+    from modules.contacts.models import Segment
+
+    with app.app_context():
+        segment = Segment(name="Volunteers", filters={"q": "", "f": [], "match": "all"}, shared=True)
+        db.session.add(segment)
+        db.session.commit()
+        segment_id = segment.id
+    sequence_id, _ = make_sequence(app, trigger="segment", segment_id=segment_id)
+    html = _html(admin_client.get(f"/marketing/sequences/{sequence_id}"))
+    assert f'href="/contacts/segments/{segment_id}">Volunteers</a>' in html
