@@ -159,3 +159,25 @@ def test_two_runs_at_once_never_send_a_step_twice(app, smtp):
     assert len(got) == n and set(got.values()) == {1}
     assert all(re.fullmatch(r"Welcome, Name\d+", subject) for _, subject in got)
     assert {v[:2] for v in enrolments(app, sequence_id).values()} == {("active", 1)}
+
+
+def test_unsubscribing_from_everything_leaves_every_sequence(app, smtp):
+    from modules.contacts.models import Contact
+    from modules.marketing import subscriptions
+    from modules.marketing.sequences.models import Sequence
+
+    first_id, topic_id = make_sequence(app)
+    with app.app_context():
+        other = Sequence(name="Events series", topic_id=topic_id, trigger="manual", status="active")
+        db.session.add(other)
+        db.session.commit()
+        other_id = other.id
+    ids = people(app, 2, topic_id)
+    enrol_at(app, first_id, ids, utcnow() - timedelta(hours=1))
+    enrol_at(app, other_id, ids[:1], utcnow() - timedelta(hours=1))
+    with app.test_request_context():
+        subscriptions.unsubscribe_all(db.session.get(Contact, ids[0]), subscriptions.Origin(subscriptions.ONE_CLICK))
+        db.session.commit()
+    assert enrolments(app, first_id) == {ids[0]: ("left", 0, "unsubscribed"), ids[1]: ("active", 0, "")}
+    assert enrolments(app, other_id) == {ids[0]: ("left", 0, "unsubscribed")}
+    assert send(app).sent == 1 and [r.rcpt_tos for r in smtp.inbox.received] == [("person1@example.org",)]
