@@ -181,3 +181,21 @@ def test_unsubscribing_from_everything_leaves_every_sequence(app, smtp):
     assert enrolments(app, first_id) == {ids[0]: ("left", 0, "unsubscribed"), ids[1]: ("active", 0, "")}
     assert enrolments(app, other_id) == {ids[0]: ("left", 0, "unsubscribed")}
     assert send(app).sent == 1 and [r.rcpt_tos for r in smtp.inbox.received] == [("person1@example.org",)]
+
+
+def test_the_hourly_cap_of_campaign_sending_holds_steps_back_too(app, smtp):
+    sequence_id, topic_id = make_sequence(app, step_list=[(0, "Only step", "Hello")], send_hourly_cap=2)
+    ids = people(app, 3, topic_id)
+    enrol_at(app, sequence_id, ids, utcnow() - timedelta(hours=1))
+    held = send(app)
+    assert (held.sent, held.stopped) == (2, "waiting for the hour cap")
+    assert sum(1 for v in enrolments(app, sequence_id).values() if v == ("active", 0, "")) == 1
+    with app.app_context():  # the one held back is not left claimed: the next hour's run takes it
+        from modules.marketing.sequences.models import Enrolment
+
+        assert db.session.scalar(select(Enrolment.claim).where(Enrolment.steps_sent == 0)) is None
+        app.extensions["steward"].redis.flushdb()  # the next hour: its counter starts again
+    assert send(app).sent == 1
+    assert len(smtp.inbox.received) == 3 and set(deliveries(smtp).values()) == {1}
+    with app.app_context():
+        assert [r for (r,) in db.session.execute(select(Recipient.status))] == ["sent"] * 3
