@@ -106,7 +106,18 @@ def export(contact_id: int) -> dict:
                                   "since": s.created_at.isoformat()} for s in suppressed],
         "bounces_and_complaints": [{"email": b.email, "kind": BOUNCE_KINDS.get(b.kind, b.kind),
                                     "detail": b.detail, "at": b.at.isoformat()} for b in bounced],
+        "sequences": sequence_export(contact_id),
     }
+
+
+def sequence_export(contact_id: int) -> list[dict]:
+    from modules.marketing.sequences.models import Enrolment, Sequence
+
+    rows = db.session.execute(select(Enrolment, Sequence.name).join(Sequence, Sequence.id == Enrolment.sequence_id)
+                              .where(Enrolment.contact_id == contact_id).order_by(Enrolment.id)).all()
+    return [{"sequence": name, "status": e.status, "steps_sent": e.steps_sent, "entered_at": e.entered_at.isoformat(),
+             "ended_at": e.ended_at.isoformat() if e.ended_at else None, "left_because": e.left_reason or None}
+            for e, name in rows]
 
 
 def erase(contact_id: int) -> None:

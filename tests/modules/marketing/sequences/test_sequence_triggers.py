@@ -192,3 +192,17 @@ def test_erasure_takes_the_contact_out_of_its_sequences(app, smtp):
         db.session.commit()
     assert enrolments(app, sequence_id) == {gone: ("left", 0, "erased"), stays: ("active", 0, "")}
     assert send(app).sent == 1 and [r.rcpt_tos for r in smtp.inbox.received] == [("person1@example.org",)]
+
+
+def test_the_personal_data_export_lists_the_contacts_sequences(app):
+    from modules.marketing import contact_hooks
+
+    sequence_id, topic_id = make_sequence(app)
+    ids = people(app, 1, topic_id)
+    with app.app_context():
+        db.session.add(Enrolment(sequence_id=sequence_id, contact_id=ids[0], steps_sent=1, status="left",
+                                 left_reason="removed", entered_at=utcnow(), ended_at=utcnow()))
+        db.session.commit()
+        exported = contact_hooks.export(ids[0])["sequences"]
+    assert [(e["sequence"], e["status"], e["steps_sent"], e["left_because"]) for e in exported] == [
+        ("Welcome series", "left", 1, "removed")]
