@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models.base import utcnow
 from modules.marketing.campaign_models import Sender
 from modules.marketing.sequences.models import Sequence
-from tests.browser.conftest import PHONE, describe_violations, run_axe, settle, sign_in
+from tests.browser.conftest import DESKTOP, PHONE, describe_violations, run_axe, settle, sign_in
 from tests.conftest import make_user
 from tests.modules.marketing.sequences.helpers import deliveries, people, send
 
@@ -74,6 +74,10 @@ def test_a_two_step_sequence_counts_each_step(app, any_page, smtp, shot):
     page.get_by_label("People enter by").select_option(label="Only when added by hand")
     page.get_by_label("From").select_option(label="Riverside <news@riverside.example>")
     problems["sequence form"] = _blocking(page)
+    shot(page, f"sequence-form-1280-{mode}")
+    page.set_viewport_size(PHONE)
+    shot(page, f"sequence-form-390-{mode}")
+    page.set_viewport_size(DESKTOP)
     _save(page, "Save and add the first step")
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Add step 1")
@@ -81,6 +85,9 @@ def test_a_two_step_sequence_counts_each_step(app, any_page, smtp, shot):
     if page.steward_js:  # the live preview follows the typing
         expect(page.locator(".template-preview")).to_contain_text("Hello Grace, welcome.")
     shot(page, f"sequence-step-form-1280-{mode}")
+    page.set_viewport_size(PHONE)
+    shot(page, f"sequence-step-form-390-{mode}")
+    page.set_viewport_size(DESKTOP)
     problems["step form"] = _blocking(page)
     _save(page, "Save the step")
     expect(page.locator("#steps")).to_contain_text("Welcome, {{ contact.first_name }}")
@@ -124,6 +131,12 @@ def test_a_two_step_sequence_counts_each_step(app, any_page, smtp, shot):
     settle(page)
     expect(page.locator("#preview-subject")).to_have_text("Welcome, Name1")
     shot(page, f"sequence-step-preview-390-{mode}")
+    page.goto("/marketing/sequences")
+    settle(page)
+    expect(page.get_by_role("row", name=re.compile("Welcome series"))).to_contain_text("Active")
+    shot(page, f"sequences-390-{mode}")
+    page.set_viewport_size(DESKTOP)
+    shot(page, f"sequences-1280-{mode}")
 
     with app.app_context():
         assert db.session.scalar(select(Sequence.status)) == "active"
