@@ -8,7 +8,7 @@ messages with waits between them, which contacts enter by a trigger
 - `triggers.py`: the segment schedule and the signal listeners;
 - `sending.py`: claiming due steps and sending them with the campaign engine;
 - `schedule.py`: the schedule and job around sending;
-- `steps.py`: adding, changing and removing steps;
+- `steps.py`: adding, changing and removing steps; `forms.py` their forms;
 - `stats.py`: counts per step for the sequence page;
 - `timeline.py`: the contact timeline's entries.
 """

@@ -230,6 +230,8 @@ def send_due(now: datetime | None = None, *, max_batches: int = 1000) -> Result:
                 continue
             while batches < max_batches:
                 opts = options.current()
+                if db.session.get(Sequence, sequence_id).status != ACTIVE:
+                    break  # paused meanwhile: the rest waits for it to be switched on
                 step = db.session.get(Step, step_id)
                 token, ids = claim(sequence_id, step, offset, now, opts.batch_size, tried)
                 if not ids:
