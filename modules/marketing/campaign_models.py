@@ -30,6 +30,10 @@ CAMPAIGN_STATES = {DRAFT: "Draft", SCHEDULED: "Scheduled", FREEZING: "Preparing"
 # An A/B test's phase (Campaign.ab_phase): none, sending the test share, decided.
 AB_NONE, AB_TESTING, AB_DECIDED = "", "testing", "decided"
 VARIANTS = ("a", "b", "c")
+# A drip sequence's step (modules/marketing/sequences/): its text, and the
+# recipient rows of the messages it sent; not in the campaigns list.
+SEQUENCE_STEP = "sequence"
+CAMPAIGN_STATES[SEQUENCE_STEP] = "Sequence step"
 
 # Why an address of the audience was left out when the audience was frozen
 # (the counts live in Campaign.excluded, by these keys).

@@ -80,10 +80,13 @@ def filters() -> list[FilterSpec]:
 
 
 def merge(survivor_id: int, merged_id: int) -> None:
+    from modules.marketing.sequences import enrol
+
     subscriptions.move(survivor_id, merged_id)
     # The campaigns received (and their opens, clicks) become the survivor's history.
     db.session.execute(update(Recipient).where(Recipient.contact_id == merged_id)
                        .values(contact_id=survivor_id).execution_options(synchronize_session=False))
+    enrol.merge(survivor_id, merged_id)
     db.session.execute(update(PreferenceKey).where(PreferenceKey.contact_id == merged_id)
                        .values(contact_id=survivor_id).execution_options(synchronize_session=False))
     db.session.execute(update(PendingSignup).where(PendingSignup.contact_id == merged_id)
@@ -112,13 +115,27 @@ def export(contact_id: int) -> dict:
         "bounces_and_complaints": [{"email": b.email, "kind": BOUNCE_KINDS.get(b.kind, b.kind),
                                     "detail": b.detail, "at": b.at.isoformat()} for b in bounced],
         "campaigns": campaign_history.export(contact_id),
+        "sequences": sequence_export(contact_id),
     }
+
+
+def sequence_export(contact_id: int) -> list[dict]:
+    from modules.marketing.sequences.models import Enrolment, Sequence
+
+    rows = db.session.execute(select(Enrolment, Sequence.name).join(Sequence, Sequence.id == Enrolment.sequence_id)
+                              .where(Enrolment.contact_id == contact_id).order_by(Enrolment.id)).all()
+    return [{"sequence": name, "status": e.status, "steps_sent": e.steps_sent, "entered_at": e.entered_at.isoformat(),
+             "ended_at": e.ended_at.isoformat() if e.ended_at else None, "left_because": e.left_reason or None}
+            for e, name in rows]
 
 
 def erase(contact_id: int) -> None:
     """Runs before contacts clears the contact (its addresses are still there)."""
+    from modules.marketing.sequences import enrol
+
     emails = subscriptions.addresses(contact_id)
     subscriptions.end_all(contact_id)
+    enrol.erase(contact_id)
     condition = PendingSignup.contact_id == contact_id
     if emails:
         condition = condition | PendingSignup.email.in_(emails)

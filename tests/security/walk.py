@@ -45,7 +45,7 @@ def _records() -> dict:
         Task,
     )
     from modules.helpdesk.models import Team, Ticket, TicketAttachment
-    from modules.marketing.models import Campaign, Layout, Sender, Suppression, Topic
+    from modules.marketing.models import Campaign, Enrolment, Layout, Sender, Sequence, Step, Suppression, Topic
     from modules.pipeline.models import (
         Fund,
         Gift,
@@ -73,6 +73,7 @@ def _records() -> dict:
         "inbound_id": InboundMessage, "topic_id": Topic, "suppression_id": Suppression,
         "team_id": Team, "ticket_id": Ticket, "attachment_id": TicketAttachment, "campaign_id": Campaign,
         "layout_id": Layout, "sender_id": Sender,
+        "sequence_id": Sequence, "step_id": Step, "enrolment_id": Enrolment,
     }
     values = {name: first(model) for name, model in by_name.items()}
     values.update({"year": date.today().year, "token": "no-such-token", "filename": "css/app.css",

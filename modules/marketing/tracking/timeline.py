@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.permissions import can
 from modules.contacts.hooks import TimelineEntry
-from modules.marketing.campaign_models import SENT_ROW, Campaign, Click, Event, Link, Recipient
+from modules.marketing.campaign_models import SENT_ROW, SEQUENCE_STEP, Campaign, Click, Event, Link, Recipient
 
 WORDS = {"open_human": "opened", "bounce_hard": "bounced (hard)", "bounce_soft": "bounced (soft)",
          "complaint": "marked it as spam"}
@@ -25,7 +25,8 @@ def timeline(contact_id: int, before: datetime | None, limit: int) -> list[Timel
         return []
     stmt = (select(Recipient.id, Recipient.sent_at, Campaign.id, Campaign.name, Campaign.subject)
             .join(Campaign, Campaign.id == Recipient.campaign_id)
-            .where(Recipient.contact_id == contact_id, Recipient.status == SENT_ROW, Recipient.sent_at.is_not(None)))
+            .where(Recipient.contact_id == contact_id, Recipient.status == SENT_ROW, Recipient.sent_at.is_not(None),
+                   Campaign.status != SEQUENCE_STEP))  # a sequence's steps are on its own entries
     if before is not None:
         stmt = stmt.where(Recipient.sent_at < before)
     rows = db.session.execute(stmt.order_by(Recipient.id.desc()).limit(limit)).all()

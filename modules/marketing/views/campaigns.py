@@ -4,7 +4,7 @@ size, the checklist, what freezing left out), duplicate and delete."""
 
 from __future__ import annotations
 
-from flask import abort, flash, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -16,7 +16,7 @@ from app.permissions import permission_required
 from app.templating import editor
 from modules.marketing import checklist, rendering, template_checks
 from modules.marketing.campaign_forms import CampaignForm, campaign_form, form_data
-from modules.marketing.campaign_models import CAMPAIGN_STATES, DRAFT, Campaign
+from modules.marketing.campaign_models import CAMPAIGN_STATES, DRAFT, SEQUENCE_STEP, Campaign
 from modules.marketing.views import bp
 
 SEND = "marketing.send"
@@ -29,7 +29,7 @@ FIELDS = ("name", "subject", "preheader", "sender_id", "reply_to", "topic_id", "
 def campaigns():
     from modules.marketing.tracking import stats
 
-    listing = keyset(select(Campaign), Campaign.id, newest_first=True)
+    listing = keyset(select(Campaign).where(Campaign.status != SEQUENCE_STEP), Campaign.id, newest_first=True)
     results = stats.for_campaigns([c for c in listing.items if c.sent_count])  # two grouped queries a page
     return render_template("marketing/campaigns.html", listing=listing, states=CAMPAIGN_STATES, results=results)
 
@@ -145,7 +145,13 @@ def campaign_body_preview():
 def campaign(campaign_id: int):
     from modules.marketing.views.campaign_send import campaign_page
 
-    return campaign_page(db.get_or_404(Campaign, campaign_id))
+    item = db.get_or_404(Campaign, campaign_id)
+    if item.status == SEQUENCE_STEP:  # a sequence's step: its own page
+        from modules.marketing.sequences.models import Step
+
+        step = db.first_or_404(select(Step).where(Step.campaign_id == item.id))
+        return redirect(url_for("marketing.sequence", sequence_id=step.sequence_id))
+    return campaign_page(item)
 
 
 @bp.post("/campaigns/<int:campaign_id>/duplicate")

@@ -2,15 +2,15 @@
 on them, the A/B subject test's settings and state on the campaign, and an
 index of recipients by contact and campaign (the filter builder's criteria)
 
-Revision ID: marketing_0005_tracking
-Revises: marketing_0004_default_layout
+Revision ID: marketing_0006_tracking
+Revises: marketing_0005_sequences
 Create Date: 2026-12-07
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "marketing_0005_tracking"
-down_revision = "marketing_0004_default_layout"
+revision = "marketing_0006_tracking"
+down_revision = "marketing_0005_sequences"
 branch_labels = None
 depends_on = None
 
