@@ -3,7 +3,17 @@ personal preference page with one-click unsubscribe, and public sign-up
 forms with double opt-in. Campaigns, sending, bounces and sequences build
 on these. Builds on contacts (its consent ledger and filter builder)."""
 
-from app.registry import AdminLink, JobHandler, MailboxKind, Module, NavItem, RecordKind, Schedule, migrations_dir
+from app.registry import (
+    AdminLink,
+    JobHandler,
+    MailboxKind,
+    Module,
+    NavItem,
+    RecordKind,
+    Schedule,
+    WebhookEvent,
+    migrations_dir,
+)
 from modules.contacts.hooks import ContactHooks
 from modules.marketing.sending.options import DEFAULTS as SENDING_DEFAULTS
 
@@ -59,6 +69,12 @@ module = Module(
                         "modules.marketing.scheduled:run", every=300),
                Schedule("marketing.sending_watch", "Restart campaigns left sending without a job",
                         "modules.marketing.sending.recover:watch", every=60)],
+    webhook_events=[
+        WebhookEvent("contact.subscribed", "A contact subscribed to a topic",
+                     "modules.marketing.signals:subscription_changed", "modules.marketing.webhooks:subscribed"),
+        WebhookEvent("contact.unsubscribed", "A contact unsubscribed from a topic",
+                     "modules.marketing.signals:subscription_changed", "modules.marketing.webhooks:unsubscribed"),
+    ],
     seed="modules.marketing.seed:seed",
     extends={"contacts": ContactHooks(panels="modules.marketing.contact_hooks:panels",
                                       filters="modules.marketing.contact_hooks:filters",

@@ -2,7 +2,7 @@
 (gifts, pledges, recurring gifts, receipts), with donor insight on the
 contact page. Builds on contacts."""
 
-from app.registry import AdminLink, JobHandler, Module, NavItem, RecordKind, Widget, migrations_dir
+from app.registry import AdminLink, JobHandler, Module, NavItem, RecordKind, WebhookEvent, Widget, migrations_dir
 from modules.contacts.hooks import ContactHooks
 
 # The manifest is imported even when the module is disabled: it names the
@@ -61,6 +61,15 @@ module = Module(
                     "modules.pipeline.widgets:giving_by_month", order=30),
              Widget("pipeline-open-value", "Open pipeline by stage", "pipeline.view",
                     "modules.pipeline.widgets:pipeline_value", order=40)],
+    webhook_events=[
+        WebhookEvent("gift.recorded", "A gift was recorded", "modules.pipeline.signals:gift_recorded",
+                     "modules.pipeline.webhooks:gift_recorded"),
+        # No refund exists in Steward yet: the Stripe integration sends this one
+        # with app.webhooks.emit("gift.refunded", ...) when it records a refund.
+        WebhookEvent("gift.refunded", "A gift was refunded"),
+        WebhookEvent("opportunity.stage_changed", "An opportunity moved to another stage",
+                     "modules.pipeline.signals:opportunity_stage_changed", "modules.pipeline.webhooks:stage_changed"),
+    ],
     jobs=[JobHandler("pipeline.import_gifts", "modules.pipeline.gift_import.run:job"),
           # each chunk commits its acknowledgements with the job's cursor: running it again carries on
           JobHandler("pipeline.receipts", "modules.pipeline.receipts.batch:run_job", resumable=True),

@@ -1,0 +1,51 @@
+"""The safety net: deliveries whose job was lost (Redis emptied, a job
+row failed) are queued again. Only those first in line for their contact,
+on an active endpoint, due for a while and not claimed by a sender."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import aliased
+
+from app.extensions import db
+from app.models import WebhookDelivery, WebhookEndpoint
+from app.models.base import utcnow
+from app.schedules import Ran
+from app.webhooks.delivery import enqueue_ids
+
+NAME = "core.webhooks"
+GRACE = timedelta(minutes=5)  # a due delivery's own job normally runs well within this
+LIMIT = 2000
+
+
+def stranded(now):
+    earlier = aliased(WebhookDelivery)
+    ahead = exists().where(earlier.endpoint_id == WebhookDelivery.endpoint_id,
+                           earlier.contact_id == WebhookDelivery.contact_id,
+                           earlier.status == WebhookDelivery.PENDING, earlier.id < WebhookDelivery.id)
+    return (select(WebhookDelivery.endpoint_id, WebhookDelivery.id)
+            .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+            .where(WebhookDelivery.status == WebhookDelivery.PENDING, WebhookEndpoint.active.is_(True),
+                   WebhookDelivery.next_attempt_at <= now - GRACE,
+                   (WebhookDelivery.locked_until.is_(None)) | (WebhookDelivery.locked_until < now),
+                   ~ahead)
+            .order_by(WebhookDelivery.id).limit(LIMIT))
+
+
+def sweep() -> Ran:
+    now = utcnow()
+    by_endpoint: dict[int, list[int]] = {}
+    for endpoint_id, delivery_id in db.session.execute(stranded(now)):
+        by_endpoint.setdefault(endpoint_id, []).append(delivery_id)
+    for ids in by_endpoint.values():
+        enqueue_ids(ids)
+    db.session.commit()
+    count = sum(len(ids) for ids in by_endpoint.values())
+    waiting = db.session.scalar(select(func.min(WebhookDelivery.next_attempt_at)).join(WebhookEndpoint).where(
+        WebhookDelivery.status == WebhookDelivery.PENDING, WebhookEndpoint.active.is_(True)))
+    # Nothing waiting: look once an hour; otherwise when the earliest could be stranded.
+    next_at = now + timedelta(hours=1) if waiting is None else max(waiting + GRACE, now + timedelta(minutes=1))
+    return Ran(f"queued {count} stranded webhook deliveries" if count else "no stranded webhook deliveries",
+               next_at)

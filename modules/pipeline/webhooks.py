@@ -1,0 +1,36 @@
+"""Pipeline & giving's webhook events: what each payload holds
+(docs/webhooks.md). Called inside the transaction of the change, from the
+module's signals. Amounts are decimal strings, never floats."""
+
+from __future__ import annotations
+
+from app.webhooks import Occurrence
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def gift_data(gift) -> dict:
+    return {"id": gift.id, "contact_id": gift.contact_id, "object": "gift", "amount": str(gift.amount),
+            "currency": gift.currency, "received_on": _iso(gift.received_on), "fund_id": gift.fund_id,
+            "appeal_id": gift.appeal_id, "pledge_id": gift.pledge_id, "payment_method": gift.payment_method,
+            "reference": gift.reference, "anonymous": bool(gift.anonymous), "in_kind": bool(gift.in_kind)}
+
+
+def gift_recorded(gift, **_):
+    return [Occurrence(gift.id, gift_data(gift), gift.contact_id)]
+
+
+def _stage(stage) -> dict | None:
+    if stage is None:
+        return None
+    return {"id": stage.id, "name": stage.name, "outcome": stage.outcome}
+
+
+def stage_changed(opportunity, previous=None, stage=None, **_):
+    data = {"id": opportunity.id, "contact_id": opportunity.contact_id, "object": "opportunity",
+            "name": opportunity.name, "pipeline_id": opportunity.pipeline_id, "amount": str(opportunity.amount),
+            "currency": opportunity.currency, "expected_close": _iso(opportunity.expected_close),
+            "from_stage": _stage(previous), "to_stage": _stage(stage)}
+    return [Occurrence(opportunity.id, data, opportunity.contact_id)]
