@@ -29,8 +29,8 @@ class EndpointForm(FlaskForm):
     events = Checkboxes("Events to send", validate_choice=True)
     notify_email = email_field("Email when it is disabled")
     active = BooleanField("Send events to it", default=True,
-                          description="Untick to pause it: events wait and are sent, oldest first, when you "
-                                      "tick it again.")
+                          description="Untick to pause it. Deliveries already waiting are sent, oldest first, when "
+                                      "you tick it again; events in between are not sent to it.")
 
     def __init__(self, *args, event_types: dict[str, str], **kwargs):
         super().__init__(*args, **kwargs)
