@@ -165,6 +165,7 @@ def _queue_new(session) -> None:
     if not deliveries:
         return
     from app.webhooks.delivery import enqueue_ids
+    from app.webhooks.sweep import soon
 
     session.flush()
     by_endpoint: dict[int, list[int]] = {}
@@ -172,6 +173,7 @@ def _queue_new(session) -> None:
         by_endpoint.setdefault(delivery.endpoint_id, []).append(delivery.id)
     for ids in by_endpoint.values():
         enqueue_ids(ids)
+    soon(utcnow())
 
 
 @sa_event.listens_for(Session, "after_commit")

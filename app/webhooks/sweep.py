@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import aliased
 
+from app import schedules
 from app.extensions import db
 from app.models import WebhookDelivery, WebhookEndpoint
 from app.models.base import utcnow
@@ -18,6 +19,13 @@ from app.webhooks.delivery import enqueue_ids
 NAME = "core.webhooks"
 GRACE = timedelta(minutes=5)  # a due delivery's own job normally runs well within this
 LIMIT = 2000
+IDLE = timedelta(days=1)
+
+
+def soon(now) -> None:
+    """New deliveries are waiting: look in a while in case their job is lost
+    (one conditional UPDATE; nothing when the sweep already looks sooner)."""
+    schedules.wake(NAME, now + GRACE + timedelta(minutes=1))
 
 
 def stranded(now):
@@ -45,7 +53,8 @@ def sweep() -> Ran:
     count = sum(len(ids) for ids in by_endpoint.values())
     waiting = db.session.scalar(select(func.min(WebhookDelivery.next_attempt_at)).join(WebhookEndpoint).where(
         WebhookDelivery.status == WebhookDelivery.PENDING, WebhookEndpoint.active.is_(True)))
-    # Nothing waiting: look once an hour; otherwise when the earliest could be stranded.
-    next_at = now + timedelta(hours=1) if waiting is None else max(waiting + GRACE, now + timedelta(minutes=1))
+    # Nothing waiting: look once a day (an idle worker stays light; new
+    # deliveries wake it, see `soon`); else when the earliest could be stranded.
+    next_at = now + IDLE if waiting is None else max(waiting + GRACE, now + timedelta(minutes=1))
     return Ran(f"queued {count} stranded webhook deliveries" if count else "no stranded webhook deliveries",
                next_at)
