@@ -21,6 +21,7 @@ up, it is sent straight after, in the same job).
 from __future__ import annotations
 
 import json
+import math
 from collections import deque
 from datetime import timedelta
 
@@ -67,8 +68,8 @@ def deliver(job, ids: list[int]) -> dict:
         outcome, delivery = attempt(delivery_id)
         if outcome in counts:
             counts[outcome] += 1
-        if outcome == "retrying":
-            wait = max(0, int((delivery.next_attempt_at - utcnow()).total_seconds()))
+        if outcome in ("retrying", "early"):
+            wait = max(0, math.ceil((delivery.next_attempt_at - utcnow()).total_seconds()))
             later.setdefault(wait, []).append(delivery_id)
         if outcome in ("delivered", "given_up"):
             successor = next_in_line(delivery)
@@ -116,8 +117,8 @@ def attempt(delivery_id: int) -> tuple[str, WebhookDelivery | None]:
     endpoint = delivery.endpoint
     if not endpoint.active:
         return "waiting", delivery  # sent when the endpoint is enabled again
-    if delivery.next_attempt_at and delivery.next_attempt_at > utcnow() + timedelta(seconds=1):
-        return "waiting", delivery  # not due: its own job comes then
+    if delivery.next_attempt_at and delivery.next_attempt_at > utcnow():
+        return "early", delivery  # not due (a job that ran early): asked again when it is
     if _blocked(delivery):
         return "waiting", delivery  # sent when the earlier one is delivered or given up
     if not _claim(delivery_id):
