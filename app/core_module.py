@@ -76,6 +76,5 @@ core = Module(
               "country": "", "timezone": "UTC", "currency": "USD", "locale": "en",
               "enabled_modules": None,  # app/module_choice.py
               "webhooks_allowed_hosts": ""},  # app/webhooks/guard.py
-    styles=["css/webhooks.css"],
     country_settings={"country": "country", "timezone": "timezone", "currency": "currency", "locale": "locale"},
 )

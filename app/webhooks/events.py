@@ -86,9 +86,7 @@ def emit(type_: str, occurrences: Iterable[Occurrence] | Occurrence) -> list[Web
         occurrences = [occurrences]
     occurrences = list(occurrences)
     if declared.erases:
-        for occurrence in occurrences:
-            if occurrence.contact_id is not None:
-                strip_contact(occurrence.contact_id)
+        strip_contacts([o.contact_id for o in occurrences if o.contact_id is not None])
     endpoints = wanted().get(type_)
     if not endpoints or not occurrences:
         return []
@@ -121,17 +119,20 @@ def erased_data(record_id, contact_id: int) -> dict:
     return {"id": record_id, "contact_id": contact_id, "erased": True}
 
 
-def strip_contact(contact_id: int) -> int:
-    """Rewrite the stored payloads of a contact's earlier events to ids only
-    (their data is personal); waiting deliveries then send that."""
+def strip_contacts(contact_ids: list[int]) -> int:
+    """Rewrite the stored payloads of these contacts' earlier events to ids
+    only (their data is personal); waiting deliveries then send that. One
+    indexed query per 500 contacts (an undone import purges thousands)."""
     count = 0
-    for message in db.session.scalars(select(WebhookMessage).where(WebhookMessage.contact_id == contact_id)):
-        stored = json.loads(message.payload)
-        if stored.get("data", {}).get("erased"):
-            continue
-        stored["data"] = erased_data(message.record_id, contact_id)
-        message.payload = json.dumps(stored, separators=(",", ":"))
-        count += 1
+    for start in range(0, len(contact_ids), 500):
+        chunk = contact_ids[start:start + 500]
+        for message in db.session.scalars(select(WebhookMessage).where(WebhookMessage.contact_id.in_(chunk))):
+            stored = json.loads(message.payload)
+            if stored.get("data", {}).get("erased"):
+                continue
+            stored["data"] = erased_data(message.record_id, message.contact_id)
+            message.payload = json.dumps(stored, separators=(",", ":"))
+            count += 1
     return count
 
 

@@ -399,3 +399,25 @@ def test_the_sweep_sends_deliveries_whose_job_was_lost(app, fast, receiver):
     assert len(receiver.requests) == 1
     with app.app_context():
         assert sweep().summary == "no stranded webhook deliveries"
+
+
+def test_purged_and_merged_contacts_are_events(app, fast, receiver):
+    from modules.contacts.dedupe import merge
+    from modules.contacts.people import records
+
+    add_endpoint(app, receiver.url, events=("contact.deleted", "contact.merged"))
+    keep = new_contact(app, "Ada", "Lovelace", "ada@example.org")
+    twin = new_contact(app, "Ada", "Lovelace", "ada.l@example.org")
+    gone = new_contact(app, "Grace", "Hopper", "grace@example.org")
+    with app.app_context():
+        merge.merge(records.load(keep), records.load(twin), {})
+        db.session.commit()
+        dead = records.load(gone)
+        records.trash([dead])
+        records.purge([dead])
+        db.session.commit()
+    work(app)
+    by_type = {r.json["type"]: r.json["data"] for r in receiver.requests}
+    assert set(by_type) == {"contact.merged", "contact.deleted"}
+    assert by_type["contact.merged"]["id"] == keep and by_type["contact.merged"]["merged_contact_id"] == twin
+    assert by_type["contact.deleted"] == {"id": gone, "contact_id": gone, "erased": True, "deleted": True}

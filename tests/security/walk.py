@@ -31,7 +31,17 @@ def variables(rule) -> list[str]:
 
 def _records() -> dict:
     """A real value for each path variable, by name."""
-    from app.models import InboundMessage, Invitation, Job, Mailbox, MailMessage, Role, User
+    from app.models import (
+        InboundMessage,
+        Invitation,
+        Job,
+        Mailbox,
+        MailMessage,
+        Role,
+        User,
+        WebhookDelivery,
+        WebhookEndpoint,
+    )
     from modules.contacts import hooks
     from modules.contacts.models import (
         Activity,
@@ -73,6 +83,7 @@ def _records() -> dict:
         "inbound_id": InboundMessage, "topic_id": Topic, "suppression_id": Suppression,
         "team_id": Team, "ticket_id": Ticket, "attachment_id": TicketAttachment, "campaign_id": Campaign,
         "layout_id": Layout, "sender_id": Sender,
+        "endpoint_id": WebhookEndpoint, "delivery_id": WebhookDelivery,
     }
     values = {name: first(model) for name, model in by_name.items()}
     values.update({"year": date.today().year, "token": "no-such-token", "filename": "css/app.css",
