@@ -70,7 +70,12 @@ def _received(signal, sender, kwargs: dict) -> None:
         if declared.signal is None or refs.resolve(declared.signal) is not signal:
             continue
         if declared.erases or declared.type in wanted():
-            found = declared.payload(sender, **kwargs) if declared.payload is not None else None
+            try:
+                found = declared.payload(sender, **kwargs) if declared.payload is not None else None
+            except Exception:  # a payload bug must not stop the user's change; it is logged loudly
+                current_app.logger.exception("webhooks: the payload of %s failed; the event is not sent",
+                                             declared.type)
+                continue
             emit(declared.type, found or ())
 
 

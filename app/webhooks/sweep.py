@@ -1,17 +1,20 @@
 """The safety net: deliveries whose job was lost (Redis emptied, a job
 row failed) are queued again. Only those first in line for their contact,
-on an active endpoint, due for a while and not claimed by a sender."""
+on an active endpoint, due for a while and not claimed by a sender.
+It also forgets events older than KEEP (30 days) that nothing waits
+for, with their deliveries and attempts, so the log does not grow for ever."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import exists, func, select
+from flask import current_app
+from sqlalchemy import delete, exists, func, select
 from sqlalchemy.orm import aliased
 
 from app import schedules
 from app.extensions import db
-from app.models import WebhookDelivery, WebhookEndpoint
+from app.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookMessage
 from app.models.base import utcnow
 from app.schedules import Ran
 from app.webhooks.delivery import enqueue_ids
@@ -20,6 +23,7 @@ NAME = "core.webhooks"
 GRACE = timedelta(minutes=5)  # a due delivery's own job normally runs well within this
 LIMIT = 2000
 IDLE = timedelta(days=1)
+KEEP = timedelta(days=30)
 
 
 def soon(now) -> None:
@@ -42,8 +46,24 @@ def stranded(now):
             .order_by(WebhookDelivery.id).limit(LIMIT))
 
 
+def prune(now) -> int:
+    """Delete old events none of whose deliveries waits, with their deliveries and attempts."""
+    keep = current_app.config.get("WEBHOOK_KEEP", KEEP)
+    waiting = exists().where(WebhookDelivery.message_id == WebhookMessage.id,
+                             WebhookDelivery.status == WebhookDelivery.PENDING)
+    old = select(WebhookMessage.id).where(WebhookMessage.created_at < now - keep, ~waiting).limit(LIMIT)
+    ids = list(db.session.scalars(old))
+    if ids:
+        db.session.execute(delete(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(
+            select(WebhookDelivery.id).where(WebhookDelivery.message_id.in_(ids)))))
+        db.session.execute(delete(WebhookDelivery).where(WebhookDelivery.message_id.in_(ids)))
+        db.session.execute(delete(WebhookMessage).where(WebhookMessage.id.in_(ids)))
+    return len(ids)
+
+
 def sweep() -> Ran:
     now = utcnow()
+    pruned = prune(now)
     by_endpoint: dict[int, list[int]] = {}
     for endpoint_id, delivery_id in db.session.execute(stranded(now)):
         by_endpoint.setdefault(endpoint_id, []).append(delivery_id)
@@ -56,5 +76,5 @@ def sweep() -> Ran:
     # Nothing waiting: look once a day (an idle worker stays light; new
     # deliveries wake it, see `soon`); else when the earliest could be stranded.
     next_at = now + IDLE if waiting is None else max(waiting + GRACE, now + timedelta(minutes=1))
-    return Ran(f"queued {count} stranded webhook deliveries" if count else "no stranded webhook deliveries",
-               next_at)
+    summary = f"queued {count} stranded webhook deliveries" if count else "no stranded webhook deliveries"
+    return Ran(summary + (f"; forgot {pruned} old event(s)" if pruned else ""), next_at)

@@ -421,3 +421,20 @@ def test_purged_and_merged_contacts_are_events(app, fast, receiver):
     assert set(by_type) == {"contact.merged", "contact.deleted"}
     assert by_type["contact.merged"]["id"] == keep and by_type["contact.merged"]["merged_contact_id"] == twin
     assert by_type["contact.deleted"] == {"id": gone, "contact_id": gone, "erased": True, "deleted": True}
+
+
+def test_the_sweep_forgets_old_finished_events_but_not_waiting_ones(app, fast, receiver):
+    add_endpoint(app, receiver.url)
+    new_contact(app)
+    work(app)
+    receiver.default = (500, 0)
+    fast["WEBHOOK_RETRY_DELAYS"] = (3600,)
+    new_contact(app, "Grace", "Hopper", "grace@example.org")
+    work(app)
+    with app.app_context():
+        db.session.execute(db.update(WebhookMessage).values(created_at=utcnow() - timedelta(days=31)))
+        db.session.commit()
+        assert sweep().summary == "no stranded webhook deliveries; forgot 1 old event(s)"
+        left = db.session.scalars(db.select(WebhookDelivery.status)).all()
+        assert left == ["pending"]
+        assert db.session.scalar(db.select(db.func.count(WebhookAttempt.id))) == 1
