@@ -54,5 +54,5 @@ class AllowedHostsForm(FlaskForm):
     webhooks_allowed_hosts = TextAreaField(
         "Hosts on your own network that webhooks may reach", validators=[Optional(), Length(max=4000)],
         render_kw={"rows": 4, "spellcheck": "false"},
-        description="One host name or address a line, exactly as in the endpoint's URL "
+        description="One host name or address per line, exactly as in the endpoint's URL "
                     "(crm-sync.internal, 10.0.0.12, ::1). Leave empty to send only to public addresses.")

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from app import settings
 
-SETTING = "webhooks_allowed_hosts"  # a core setting: host names or addresses, one a line
+SETTING = "webhooks_allowed_hosts"  # a core setting: host names or addresses, one per line
 
 
 class Refused(Exception):

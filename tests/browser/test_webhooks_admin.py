@@ -56,6 +56,7 @@ def test_subscribe_a_receiver_see_its_deliveries_replay_and_rotate(app, any_page
         _check(page, "the endpoint form with an error", found, shot, f"webhook-form-error-{mode}")
 
         page.goto("/admin/webhooks/settings")
+        _check(page, "the webhook settings", found, shot, f"webhook-settings-{mode}")
         page.get_by_label("Hosts on your own network that webhooks may reach").fill("127.0.0.1")
         page.get_by_role("button", name="Save the settings").click()
         settle(page)
