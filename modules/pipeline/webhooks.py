@@ -1,10 +1,18 @@
 """Pipeline & giving's webhook events: what each payload holds
 (docs/webhooks.md). Called inside the transaction of the change, from the
-module's signals. Amounts are decimal strings, never floats."""
+module's signals. Amounts are decimal strings with two places, never floats."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from app.webhooks import Occurrence
+from modules.pipeline.money import CENT
+
+
+def _money(amount) -> str:
+    """Two decimal places, as stored, whatever the caller assigned ("25.5" -> "25.50")."""
+    return str(Decimal(amount or 0).quantize(CENT))
 
 
 def _iso(value):
@@ -12,7 +20,7 @@ def _iso(value):
 
 
 def gift_data(gift) -> dict:
-    return {"id": gift.id, "contact_id": gift.contact_id, "object": "gift", "amount": str(gift.amount),
+    return {"id": gift.id, "contact_id": gift.contact_id, "object": "gift", "amount": _money(gift.amount),
             "currency": gift.currency, "received_on": _iso(gift.received_on), "fund_id": gift.fund_id,
             "appeal_id": gift.appeal_id, "pledge_id": gift.pledge_id, "payment_method": gift.payment_method,
             "reference": gift.reference, "anonymous": bool(gift.anonymous), "in_kind": bool(gift.in_kind)}
@@ -30,7 +38,7 @@ def _stage(stage) -> dict | None:
 
 def stage_changed(opportunity, previous=None, stage=None, **_):
     data = {"id": opportunity.id, "contact_id": opportunity.contact_id, "object": "opportunity",
-            "name": opportunity.name, "pipeline_id": opportunity.pipeline_id, "amount": str(opportunity.amount),
+            "name": opportunity.name, "pipeline_id": opportunity.pipeline_id, "amount": _money(opportunity.amount),
             "currency": opportunity.currency, "expected_close": _iso(opportunity.expected_close),
             "from_stage": _stage(previous), "to_stage": _stage(stage)}
     return [Occurrence(opportunity.id, data, opportunity.contact_id)]

@@ -357,7 +357,7 @@ def test_gifts_and_stage_changes_are_events_too(app, fast, receiver):
     add_endpoint(app, receiver.url, events=("gift.recorded",))
     cid = new_contact(app)
     with app.app_context():
-        gift = gifts.record_gift(contact_id=cid, amount=Decimal("25.50"), received_on=date(2026, 12, 1),
+        gift = gifts.record_gift(contact_id=cid, amount=Decimal("25.5"), received_on=date(2026, 12, 1),
                                  currency="EUR")
         db.session.commit()
         gift_id = gift.id
@@ -438,3 +438,38 @@ def test_the_sweep_forgets_old_finished_events_but_not_waiting_ones(app, fast, r
         left = db.session.scalars(db.select(WebhookDelivery.status)).all()
         assert left == ["pending"]
         assert db.session.scalar(db.select(db.func.count(WebhookAttempt.id))) == 1
+
+
+def test_stage_changes_and_unsubscribes_are_events(app, fast, receiver):
+    from modules.contacts.people import records
+    from modules.marketing import subscriptions
+    from modules.marketing.models import Topic
+    from modules.pipeline import opportunities
+    from modules.pipeline.models import Pipeline, Stage
+
+    add_endpoint(app, receiver.url, events=("opportunity.stage_changed", "contact.unsubscribed"))
+    cid = new_contact(app, "Alan", "Turing", "alan@example.org")
+    with app.app_context():
+        pipeline = db.session.scalars(db.select(Pipeline).order_by(Pipeline.id)).first()
+        first, second = db.session.scalars(db.select(Stage).where(Stage.pipeline_id == pipeline.id)
+                                           .order_by(Stage.position)).all()[:2]
+        opp = opportunities.create(stage=first, contact_id=cid, name="Major gift", amount=Decimal("1000"))
+        opportunities.move(opp, second)
+        topic = Topic(name="Newsletter", slug="newsletter-hooks")
+        db.session.add(topic)
+        db.session.flush()
+        contact = records.load(cid)
+        origin = subscriptions.Origin(source="admin")
+        subscriptions.change(contact, topic, True, origin)  # subscribing: not chosen, not sent
+        subscriptions.change(contact, topic, False, origin)
+        db.session.commit()
+        ids = (opp.id, first.id, second.id, topic.id)
+    work(app)
+    sent = [(r.json["type"], r.json["data"]) for r in receiver.requests]
+    assert [t for t, _ in sent] == ["opportunity.stage_changed", "opportunity.stage_changed", "contact.unsubscribed"]
+    opp_id, first_id, second_id, topic_id = ids
+    assert sent[0][1]["id"] == opp_id and sent[0][1]["from_stage"] is None and sent[0][1]["to_stage"]["id"] == first_id
+    assert sent[1][1]["from_stage"]["id"] == first_id and sent[1][1]["to_stage"]["id"] == second_id
+    assert sent[1][1]["amount"] == "1000.00"  # two places, though 1000 was given
+    assert sent[2][1]["contact_id"] == cid and sent[2][1]["topic"]["id"] == topic_id
+    assert sent[2][1]["subscribed"] is False and sent[2][1]["source"] == "admin"
