@@ -20,7 +20,6 @@ up, it is sent straight after, in the same job).
 
 from __future__ import annotations
 
-import json
 import math
 from collections import deque
 from datetime import timedelta
@@ -238,5 +237,20 @@ def replay(delivery: WebhookDelivery) -> WebhookDelivery:
     return again
 
 
-def message_data(message: WebhookMessage) -> dict:
-    return json.loads(message.payload)
+def send_test(endpoint: WebhookEndpoint, org_name: str) -> WebhookDelivery:
+    """A `webhook.test` event to this endpoint only, whatever it subscribed to."""
+    import uuid
+
+    from app.webhooks.events import body, queue_deliveries
+
+    now = utcnow()
+    uid = f"msg_{uuid.uuid4().hex}"
+    message = WebhookMessage(uid=uid, type="webhook.test", record_id=None, contact_id=None, created_at=now,
+                             payload=body(uid, "webhook.test", now, {"id": None, "object": "test",
+                                                                     "message": f"A test from {org_name}"}))
+    delivery = WebhookDelivery(endpoint_id=endpoint.id, message=message, contact_id=None,
+                               status=WebhookDelivery.PENDING, attempts=0, next_attempt_at=now, last_error="",
+                               created_at=now)
+    db.session.add_all([message, delivery])
+    queue_deliveries([delivery])
+    return delivery

@@ -165,6 +165,19 @@ def rotate(endpoint_id: int):
     return redirect_after_post(url_for("webhooks.secret", endpoint_id=endpoint.id))
 
 
+@bp.post("/<int:endpoint_id>/test")
+@permission_required(PERMISSION)
+def send_test(endpoint_id: int):
+    endpoint = db.get_or_404(WebhookEndpoint, endpoint_id)
+    delivery = sending.send_test(endpoint, store.get("core", "org_name") or "Steward")
+    db.session.flush()
+    audit.record(audit.UPDATE, endpoint, summary=f"Sent a test event to {endpoint.url}")
+    db.session.commit()
+    flash("A test event is on its way" + ("." if endpoint.active else
+                                          ": it waits until the endpoint is enabled."), "success")
+    return redirect_after_post(url_for("webhooks.delivery", delivery_id=delivery.id))
+
+
 @bp.route("/<int:endpoint_id>/delete", methods=["GET", "POST"])
 @permission_required(PERMISSION)
 def delete(endpoint_id: int):

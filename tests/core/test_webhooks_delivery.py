@@ -473,3 +473,23 @@ def test_stage_changes_and_unsubscribes_are_events(app, fast, receiver):
     assert sent[1][1]["amount"] == "1000.00"  # two places, though 1000 was given
     assert sent[2][1]["contact_id"] == cid and sent[2][1]["topic"]["id"] == topic_id
     assert sent[2][1]["subscribed"] is False and sent[2][1]["source"] == "admin"
+
+
+def test_an_admin_sends_a_test_event_to_one_endpoint(app, fast, receiver, admin_client):
+    from tests.conftest import csrf_from
+
+    endpoint_id, secret = add_endpoint(app, receiver.url, events=("gift.recorded",))
+    other_id, _ = add_endpoint(app, receiver.url + "/other", events=("gift.recorded",))
+    token = csrf_from(admin_client, f"/admin/webhooks/{endpoint_id}")
+    response = admin_client.post(f"/admin/webhooks/{endpoint_id}/test", data={"csrf_token": token},
+                                 follow_redirects=True)
+    assert "A test event is on its way." in response.get_data(as_text=True)
+    work(app)
+    assert len(receiver.requests) == 1 and receiver.requests[0].path == "/hook"
+    got = receiver.requests[0]
+    assert verify(secret, got.headers, got.body)
+    assert got.json["type"] == "webhook.test" and got.json["data"]["message"] == "A test from Steward"
+    page = admin_client.get(f"/admin/webhooks/{endpoint_id}?status=delivered").get_data(as_text=True)
+    assert ">webhook.test</a>" in page and "Nothing sent to this endpoint yet." not in page
+    other = admin_client.get(f"/admin/webhooks/{other_id}").get_data(as_text=True)
+    assert ">webhook.test</a>" not in other and "Nothing sent to this endpoint yet." in other
