@@ -117,6 +117,18 @@ def test_subscribe_a_receiver_see_its_deliveries_replay_and_rotate(app, any_page
         last = receiver.requests[-1]
         assert verify(secret, last.headers, last.body) and verify(new_secret, last.headers, last.body)
 
+        page.get_by_role("link", name="Go to the endpoint").click()
+        settle(page)
+        page.get_by_role("button", name="Send a test event").click()
+        settle(page)
+        expect(page.locator(".flash")).to_contain_text("A test event is on its way.")
+        run_jobs(app)
+        assert receiver.requests[-1].json["type"] == "webhook.test"
+        page.reload()
+        settle(page)
+        expect(page.locator(".facts")).to_contain_text("Delivered")
+        expect(page.locator(".table-wrap[aria-label=Attempts]")).to_contain_text("HTTP 200")
+
         page.goto("/admin/webhooks/")
         expect(page.get_by_role("region", name="Webhook endpoints")).to_contain_text("sending")
         _check(page, "the webhooks page", found, shot, f"webhooks-{mode}")
