@@ -15,7 +15,7 @@ from app import audit, edits
 from app import settings as store
 from app.extensions import db
 from app.htmx import confirm_page, redirect_after_post
-from app.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from app.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookMessage
 from app.models.base import utcnow
 from app.paging import keyset
 from app.permissions import permission_required
@@ -122,7 +122,7 @@ def endpoint(endpoint_id: int):
 
 def _page(form, endpoint, status=200):
     stmt = select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id).options(
-        db.joinedload(WebhookDelivery.message))
+        db.joinedload(WebhookDelivery.message).load_only(WebhookMessage.uid, WebhookMessage.type))
     wanted = request.args.get("status", "")
     if wanted in WebhookDelivery.STATUSES:
         stmt = stmt.where(WebhookDelivery.status == wanted)

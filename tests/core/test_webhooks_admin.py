@@ -158,3 +158,32 @@ def test_only_those_with_the_permission_see_webhooks(app, client):
     login(client, "staff@example.org")
     for url in ("/admin/webhooks/", "/admin/webhooks/new", "/admin/webhooks/settings"):
         assert client.get(url).status_code == 403
+
+
+def test_the_endpoint_page_reads_the_same_number_of_queries_for_3_or_60_deliveries(app, admin_client):
+    from app.models import WebhookMessage
+    from app.models.base import utcnow
+    from tests.conftest import counted_queries
+
+    add(admin_client)
+    endpoint = stored(app)
+    url = f"/admin/webhooks/{endpoint.id}"
+
+    def deliveries(n):
+        with app.app_context():
+            for i in range(n):
+                message = WebhookMessage(uid=f"msg_{endpoint.id}_{i}_{n}", type="contact.created", payload="{}",
+                                         created_at=utcnow())
+                db.session.add(WebhookDelivery(endpoint_id=endpoint.id, message=message, status="delivered",
+                                               attempts=1, last_error="", created_at=utcnow()))
+            db.session.commit()
+
+    deliveries(3)
+    admin_client.get(url)
+    with counted_queries(app) as few:
+        assert admin_client.get(url).status_code == 200
+    deliveries(57)
+    with counted_queries(app) as many:
+        html = admin_client.get(url).get_data(as_text=True)
+    assert html.count(">contact.created</a>") == 50 and "Older" in html  # a page of 50, then a link on
+    assert len(many) == len(few)
