@@ -1,6 +1,7 @@
 """The core's tables. Modules keep their own models in their packages."""
 
 from app.models.audit import AuditEntry
+from app.models.calendar_feed import CalendarFeed
 from app.models.inbound import InboundMessage, Mailbox
 from app.models.job import Job
 from app.models.mail import MailAttachment, MailMessage
@@ -11,6 +12,7 @@ from app.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint,
 
 __all__ = [
     "AuditEntry",
+    "CalendarFeed",
     "InboundMessage",
     "Invitation",
     "Job",

@@ -1,7 +1,7 @@
 """outgoing webhooks
 
 Revision ID: core_0006_webhooks
-Revises: core_0004
+Revises: core_0007_calendar_feed
 Create Date: 2026-12-07
 
 The endpoints administrators subscribe to events, the outbox of events
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "core_0006_webhooks"
-down_revision = "core_0004"
+down_revision = "core_0007_calendar_feed"  # after main's calendar feeds (merged in)
 branch_labels = None
 depends_on = None
 

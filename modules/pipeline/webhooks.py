@@ -30,6 +30,13 @@ def gift_recorded(gift, **_):
     return [Occurrence(gift.id, gift_data(gift), gift.contact_id)]
 
 
+def gift_refunded(gift, amount=None, full=False, **_):
+    """`amount` is what was refunded now; a gift refunded in full is then
+    deleted, so `data` is the gift as it was."""
+    data = {**gift_data(gift), "refunded_amount": _money(amount), "refunded_in_full": bool(full)}
+    return [Occurrence(gift.id, data, gift.contact_id)]
+
+
 def _stage(stage) -> dict | None:
     if stage is None:
         return None

@@ -38,6 +38,8 @@ PUBLIC_ENDPOINTS = {
     # Marketing: bounce and complaint webhooks the mail providers call (signature or credentials checked).
     "marketing.webhook_ses",
     "marketing.webhook_postmark",
+    "pipeline.stripe_webhook",  # signed by Stripe
+    "calendar_feed.feed",  # the secret in its URL is the credential
     "marketing.sender_verify",  # a campaign sender's confirmation link, opened from its mailbox
 }
 ROLES = ["admin", "manager", "staff", "volunteer", "no-permissions", "anonymous"]

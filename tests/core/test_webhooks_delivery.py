@@ -369,18 +369,26 @@ def test_gifts_and_stage_changes_are_events_too(app, fast, receiver):
     assert data["amount"] == "25.50" and data["currency"] == "EUR" and data["received_on"] == "2026-12-01"
 
 
-def test_a_refund_is_declared_for_integrations_to_send(app, fast, receiver):
+def test_a_refund_is_an_event_and_code_may_emit_declared_events(app, fast, receiver):
     from app.webhooks import Occurrence, emit
+    from modules.pipeline import gifts, signals
 
     add_endpoint(app, receiver.url, events=("gift.refunded",))
+    cid = new_contact(app)
     with app.app_context():
-        assert "gift.refunded" in app.extensions["steward"].webhook_events
+        gift = gifts.record_gift(contact_id=cid, amount=Decimal("40"), received_on=date(2026, 12, 1))
+        signals.gift_refunded.send(gift, amount=Decimal("15.00"), full=False, user=None)  # as Stripe's refund does
         emit("gift.refunded", Occurrence(7, {"id": 7, "contact_id": 3, "amount": "10.00"}, 3))
         db.session.commit()
+        gift_id = gift.id
         with pytest.raises(LookupError):
             emit("gift.vanished", [])
     work(app)
-    assert [r.json["type"] for r in receiver.requests] == ["gift.refunded"]
+    sent = [r.json["data"] for r in receiver.requests]
+    assert [r.json["type"] for r in receiver.requests] == ["gift.refunded", "gift.refunded"]
+    assert sent[0]["id"] == gift_id and sent[0]["amount"] == "40.00"
+    assert sent[0]["refunded_amount"] == "15.00" and sent[0]["refunded_in_full"] is False
+    assert sent[1]["id"] == 7
 
 
 def test_the_sweep_sends_deliveries_whose_job_was_lost(app, fast, receiver):

@@ -5,4 +5,11 @@ from flask import Blueprint
 
 bp = Blueprint("helpdesk", __name__, template_folder="../templates")
 
-from modules.helpdesk.views import queues, teams, ticket  # noqa: E402,F401
+from modules.helpdesk.views import (  # noqa: E402,F401
+    canned_replies,
+    queues,
+    settings_admin,
+    teams,
+    ticket,
+    ticket_extras,
+)
