@@ -19,6 +19,7 @@ from app.models.base import utcnow
 from app.webhooks import delivery as sending
 from app.webhooks import signing
 from app.webhooks.sweep import sweep
+from tests.conftest import make_user
 from tests.smtp import SMTPServer
 from tests.webhooks import Receiver, verify
 
@@ -501,3 +502,25 @@ def test_an_admin_sends_a_test_event_to_one_endpoint(app, fast, receiver, admin_
     assert ">webhook.test</a>" in page and "Nothing sent to this endpoint yet." not in page
     other = admin_client.get(f"/admin/webhooks/{other_id}").get_data(as_text=True)
     assert ">webhook.test</a>" not in other and "Nothing sent to this endpoint yet." in other
+
+
+def test_a_stripe_donation_and_its_refunds_reach_the_receiver_in_order(app, fast, receiver, client):
+    """Stripe's signed events in (tests/modules/pipeline/stripe_events.py), webhooks out."""
+    from tests.modules.pipeline import stripe_events as se
+
+    make_user(app)
+    with app.app_context():
+        settings.put("pipeline", {"stripe_signing_secret": se.SECRET})
+        db.session.commit()
+    add_endpoint(app, receiver.url, events=("gift.recorded", "gift.refunded"))
+    se.post(client, se.event("checkout.session.completed", se.checkout_paid(amount=2500)))
+    se.post(client, se.event("charge.refunded", se.charge_refunded(refunded=1000)))
+    assert b"refunded in full" in se.post(client, se.event("charge.refunded", se.charge_refunded(refunded=2500))).data
+    work(app)
+    sent = [(r.json["type"], r.json["data"]) for r in receiver.requests]
+    assert [t for t, _ in sent] == ["gift.recorded", "gift.refunded", "gift.refunded"]
+    assert len({d["id"] for _, d in sent}) == 1 and len({d["contact_id"] for _, d in sent}) == 1
+    assert (sent[0][1]["amount"], sent[1][1]["refunded_amount"], sent[1][1]["refunded_in_full"]) == (
+        "25.00", "10.00", False)
+    assert (sent[2][1]["amount"], sent[2][1]["refunded_amount"], sent[2][1]["refunded_in_full"]) == (
+        "15.00", "15.00", True)
