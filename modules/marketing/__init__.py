@@ -67,6 +67,8 @@ module = Module(
     jobs=[JobHandler("marketing.send_campaign", "modules.marketing.sending.job:run", resumable=True)],
     schedules=[Schedule("marketing.scheduled_campaigns", "Start scheduled campaigns",
                         "modules.marketing.scheduled:run", every=300),
+               Schedule("marketing.ab_winners", "Pick A/B test winners and send the rest",
+                        "modules.marketing.ab:decide_due", every=300),
                Schedule("marketing.sending_watch", "Restart campaigns left sending without a job",
                         "modules.marketing.sending.recover:watch", every=60)],
     webhook_events=[
@@ -77,6 +79,7 @@ module = Module(
     ],
     seed="modules.marketing.seed:seed",
     extends={"contacts": ContactHooks(panels="modules.marketing.contact_hooks:panels",
+                                      timeline="modules.marketing.tracking.timeline:timeline",
                                       filters="modules.marketing.contact_hooks:filters",
                                       merge="modules.marketing.contact_hooks:merge",
                                       export="modules.marketing.contact_hooks:export",

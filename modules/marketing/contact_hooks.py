@@ -23,6 +23,7 @@ from modules.contacts.hooks import FilterSpec, Panel
 from modules.contacts.models import Contact, ContactEmail
 from modules.marketing import subscriptions, topics
 from modules.marketing.bounce_models import BOUNCE_KINDS, Bounce
+from modules.marketing.campaign_models import Recipient
 from modules.marketing.models import (
     SUBSCRIBED,
     SUPPRESSION_REASONS,
@@ -32,6 +33,7 @@ from modules.marketing.models import (
     Suppression,
     Topic,
 )
+from modules.marketing.tracking import privacy as campaign_history
 
 
 def subscriptions_panel(contact: Contact) -> str:
@@ -70,12 +72,18 @@ def filters() -> list[FilterSpec]:
                                                     Subscription.status == SUBSCRIBED)
         return Contact.id.not_in(ids) if op == "is_not" else Contact.id.in_(ids)
 
+    from modules.marketing.tracking import filters as campaign_filters
+
     return [FilterSpec("topic", "Subscribed to topic", {"is": "is subscribed to", "is_not": "is not subscribed to"},
-                       subscribed, "choice", topics.choices, permission="marketing.view", group="Marketing")]
+                       subscribed, "choice", topics.choices, permission="marketing.view", group="Marketing"),
+            *campaign_filters.filters()]
 
 
 def merge(survivor_id: int, merged_id: int) -> None:
     subscriptions.move(survivor_id, merged_id)
+    # The campaigns received (and their opens, clicks) become the survivor's history.
+    db.session.execute(update(Recipient).where(Recipient.contact_id == merged_id)
+                       .values(contact_id=survivor_id).execution_options(synchronize_session=False))
     db.session.execute(update(PreferenceKey).where(PreferenceKey.contact_id == merged_id)
                        .values(contact_id=survivor_id).execution_options(synchronize_session=False))
     db.session.execute(update(PendingSignup).where(PendingSignup.contact_id == merged_id)
@@ -103,6 +111,7 @@ def export(contact_id: int) -> dict:
                                   "since": s.created_at.isoformat()} for s in suppressed],
         "bounces_and_complaints": [{"email": b.email, "kind": BOUNCE_KINDS.get(b.kind, b.kind),
                                     "detail": b.detail, "at": b.at.isoformat()} for b in bounced],
+        "campaigns": campaign_history.export(contact_id),
     }
 
 
@@ -118,6 +127,7 @@ def erase(contact_id: int) -> None:
                        .execution_options(synchronize_session=False))
     if emails:  # the reports go; the suppression stays, so the address is never mailed again
         db.session.execute(delete(Bounce).where(Bounce.email.in_(emails)).execution_options(synchronize_session=False))
+    campaign_history.erase(contact_id)  # the message rows stay (the counts), without the address
 
 
 def consent_topics(keys) -> dict[str, str]:

@@ -126,8 +126,10 @@ class PendingSignup(db.Model):
 from modules.marketing.bounce_models import Bounce  # noqa: E402, F401
 from modules.marketing.campaign_models import (  # noqa: E402, F401
     Campaign,
+    Click,
     Event,
     Layout,
+    Link,
     Recipient,
     Sender,
 )

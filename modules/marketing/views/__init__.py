@@ -20,6 +20,7 @@ from modules.marketing.views import (  # noqa: E402,F401
     sending,
     suppressions,
     topics,
+    tracking,
     web_view,
     webhooks,
 )
