@@ -32,6 +32,9 @@ def boot(app: Flask) -> None:
     for module in state.enabled:
         module.import_models()
     state.collect()
+    from app import webhooks
+
+    webhooks.listen(state)  # the enabled modules' webhook events, from their signals
 
     from app import hooks, ids, limiter, views
 

@@ -21,6 +21,7 @@ core = Module(
         "admin.audit": "Read the audit log",
         "admin.mail": "See the mail outbox and retry messages",
         "admin.jobs": "See background jobs and retry failed ones",
+        "admin.webhooks": "Manage webhook endpoints, see and replay their deliveries",
     },
     role_defaults={
         "core.dashboard": ("manager", "staff", "volunteer"),
@@ -45,13 +46,17 @@ core = Module(
         AdminLink("Mailboxes", "admin.mailboxes", "admin.settings",
                   "Mailboxes Steward reads: bounces, helpdesk tickets.", 65),
         AdminLink("Jobs", "admin.jobs", "admin.jobs", "Background work, its progress and failures.", 70),
+        AdminLink("Webhooks", "webhooks.endpoints", "admin.webhooks",
+                  "Send events to other systems: endpoints, their deliveries, replay.", 75),
     ],
     widgets=[
         Widget("getting-started", "Getting started", "admin.settings", "app.dashboard:getting_started_widget", order=0),
         Widget("recent-activity", "Recent activity", "admin.audit", "app.dashboard:recent_activity_widget", order=900),
     ],
-    jobs=[JobHandler("core.deliver_mail", "app.mail.delivery:deliver")],
-    schedules=[Schedule("core.mailboxes", "Read the mailboxes", "app.intake.polling:poll_all", every=60)],
+    jobs=[JobHandler("core.deliver_mail", "app.mail.delivery:deliver"),
+          JobHandler("core.deliver_webhooks", "app.webhooks.delivery:deliver")],
+    schedules=[Schedule("core.mailboxes", "Read the mailboxes", "app.intake.polling:poll_all", every=60),
+               Schedule("core.webhooks", "Send stranded webhook deliveries", "app.webhooks.sweep:sweep", every=300)],
     search=[SearchProvider("Users", "admin.users", "app.admin.users:search_users")],
     records=[
         RecordKind("core_user", "User", "admin.edit_user", "user_id", "admin.users"),
@@ -63,11 +68,13 @@ core = Module(
         RecordKind("core_mailbox", "Mailbox", "admin.edit_mailbox", "mailbox_id", "admin.settings"),
         RecordKind("core_inbound_message", "Inbound message", "admin.inbound_message", "inbound_id", "admin.settings"),
         RecordKind("core_mail_message", "Email", "admin.outbox_message", "message_id", "admin.mail"),
+        RecordKind("core_webhook_endpoint", "Webhook endpoint", "webhooks.endpoint", "endpoint_id", "admin.webhooks"),
         RecordKind("signin_limit", "Sign-in wait"),
         RecordKind("endpoint", "Page"),
     ],
     settings={"org_name": "Steward", "postal_address": "", "logo": "",  # app/organisation.py
               "country": "", "timezone": "UTC", "currency": "USD", "locale": "en",
-              "enabled_modules": None},  # app/module_choice.py
+              "enabled_modules": None,  # app/module_choice.py
+              "webhooks_allowed_hosts": ""},  # app/webhooks/guard.py
     country_settings={"country": "country", "timezone": "timezone", "currency": "currency", "locale": "locale"},
 )

@@ -121,6 +121,32 @@ class MailboxKind:
 
 
 @dataclass(frozen=True)
+class WebhookEvent:
+    """A kind of event administrators can subscribe webhook endpoints to
+    (app/webhooks/). `type` is "<noun>.<verb>" ("contact.created"), stable:
+    receivers switch on it.
+
+    `signal` is the blinker signal (a lazy reference) the module already
+    sends for it; the core connects to it only while the module is enabled,
+    and calls `payload(sender, **kwargs)`, which returns the events to send
+    as `app.webhooks.Occurrence`s (record id, contact id for ordering, data),
+    or nothing. An event with no `signal` is sent by code that calls
+    `app.webhooks.emit(type, occurrences)` (an integration that learns of a
+    refund). `erases=True`: the event says a contact's personal data is
+    gone, so the payloads stored for that contact's earlier events are
+    stripped to ids too."""
+
+    type: str
+    title: str
+    signal: object | str | None = None
+    payload: Callable | str | None = None
+    erases: bool = False
+
+    def __post_init__(self):
+        refs.lazy_fields(self, "signal", "payload")
+
+
+@dataclass(frozen=True)
 class SearchProvider:
     """Global-search results: `search(query, limit)` returns a list of
     `(label, url, detail)` tuples."""
@@ -209,6 +235,8 @@ class Module:
     search: list[SearchProvider] = field(default_factory=list)
     calendar: list[CalendarSource] = field(default_factory=list)
     records: list[RecordKind] = field(default_factory=list)
+    # Events for outgoing webhooks (app/webhooks/), registered only while enabled.
+    webhook_events: list[WebhookEvent] = field(default_factory=list)
     settings: dict[str, object] = field(default_factory=dict)
     # Which of these settings follow from the organisation's country, and
     # which fact of app/countries.py proposes them: {"default_country":
@@ -237,7 +265,8 @@ class Module:
     def __post_init__(self):
         refs.lazy_fields(self, "blueprint", "models", "seed", "seeded", "cli")
         refs.claim([self.blueprint, self.models, self.seed, self.seeded, self.cli, self.widgets, self.jobs,
-                    self.schedules, self.mailboxes, self.search, self.calendar, self.extends], self.name)
+                    self.schedules, self.mailboxes, self.search, self.calendar, self.extends,
+                    self.webhook_events], self.name)
 
     def load_blueprint(self):
         return refs.resolve(self.blueprint)

@@ -15,6 +15,7 @@ from app.registry import (
     RecordKind,
     Schedule,
     SearchProvider,
+    WebhookEvent,
     Widget,
 )
 
@@ -32,6 +33,7 @@ class StewardState:
     schedules: dict[str, Schedule] = field(default_factory=dict)
     mailbox_kinds: dict[str, MailboxKind] = field(default_factory=dict)
     search: list[SearchProvider] = field(default_factory=list)
+    webhook_events: dict[str, WebhookEvent] = field(default_factory=dict)
     calendar: list[CalendarSource] = field(default_factory=list)
     records: dict[str, RecordKind] = field(default_factory=dict)  # by table name
     styles: list[str] = field(default_factory=list)
@@ -59,6 +61,7 @@ class StewardState:
                 self.jobs[handler.kind] = handler
             self.schedules.update((schedule.name, schedule) for schedule in module.schedules)
             self.mailbox_kinds.update((kind.kind, kind) for kind in module.mailboxes)
+            self.webhook_events.update((event.type, event) for event in module.webhook_events)
         self.builtin_grants = {key: frozenset(perms) for key, perms in grants.items()}
         self.nav.sort(key=lambda item: item.order)
         self.admin.sort(key=lambda pair: pair[1].order)

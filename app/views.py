@@ -12,3 +12,6 @@ def register_core(app: Flask) -> None:
     for blueprint in (health.bp, setup_views.bp, auth_bp, dashboard.bp, search.bp, calendar_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    from app.webhooks.views import bp as webhooks_bp
+
+    app.register_blueprint(webhooks_bp, url_prefix="/admin/webhooks")

@@ -8,6 +8,7 @@ from app.models.mail import MailAttachment, MailMessage
 from app.models.schedule import ScheduleState
 from app.models.setting import Setting
 from app.models.user import Invitation, Role, RolePermission, User, UserSession
+from app.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookMessage
 
 __all__ = [
     "AuditEntry",
@@ -24,4 +25,8 @@ __all__ = [
     "Setting",
     "User",
     "UserSession",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookMessage",
 ]

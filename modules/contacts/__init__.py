@@ -9,6 +9,7 @@ from app.registry import (
     NavItem,
     RecordKind,
     SearchProvider,
+    WebhookEvent,
     Widget,
     migrations_dir,
 )
@@ -65,6 +66,18 @@ module = Module(
           # each chunk commits with the run's counts: running it again carries on after them
           JobHandler("contacts.import", "modules.contacts.importer.run:job", resumable=True,
                      interrupted="modules.contacts.importer.run:interrupted")],
+    webhook_events=[
+        WebhookEvent("contact.created", "A contact was created", "modules.contacts.signals:contact_created",
+                     "modules.contacts.webhooks:created"),
+        WebhookEvent("contact.updated", "A contact was edited", "modules.contacts.signals:contact_updated",
+                     "modules.contacts.webhooks:updated"),
+        WebhookEvent("contact.merged", "Two contacts were merged", "modules.contacts.signals:contacts_merged",
+                     "modules.contacts.webhooks:merged"),
+        WebhookEvent("contact.erased", "A contact's personal data was erased",
+                     "modules.contacts.signals:contact_erased", "modules.contacts.webhooks:erased", erases=True),
+        WebhookEvent("contact.deleted", "Contacts were deleted for good", "modules.contacts.signals:contacts_purged",
+                     "modules.contacts.webhooks:deleted", erases=True),
+    ],
     seed="modules.contacts.seed:seed",
     seeded="modules.contacts.lists.queries:stored_count",
     cli="modules.contacts.cli:group",

@@ -1,4 +1,6 @@
-"""Domain events other parts of Steward can listen to (blinker)."""
+"""Domain events other parts of Steward can listen to (blinker).
+`contact_erased` is sent with the contact's id as sender once its
+personal data is erased (people/privacy.py), inside the transaction."""
 
 from blinker import Namespace
 
@@ -10,3 +12,4 @@ contacts_trashed = _signals.signal("contacts-trashed")
 contacts_restored = _signals.signal("contacts-restored")
 contacts_purged = _signals.signal("contacts-purged")
 contacts_merged = _signals.signal("contacts-merged")
+contact_erased = _signals.signal("contact-erased")

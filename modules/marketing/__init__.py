@@ -3,7 +3,17 @@ personal preference page with one-click unsubscribe, and public sign-up
 forms with double opt-in. Campaigns, sending, bounces and sequences build
 on these. Builds on contacts (its consent ledger and filter builder)."""
 
-from app.registry import AdminLink, JobHandler, MailboxKind, Module, NavItem, RecordKind, Schedule, migrations_dir
+from app.registry import (
+    AdminLink,
+    JobHandler,
+    MailboxKind,
+    Module,
+    NavItem,
+    RecordKind,
+    Schedule,
+    WebhookEvent,
+    migrations_dir,
+)
 from modules.contacts.hooks import ContactHooks
 from modules.marketing.sending.options import DEFAULTS as SENDING_DEFAULTS
 
@@ -67,6 +77,12 @@ module = Module(
                         "modules.marketing.sequences.schedule:run", every=60),
                Schedule("marketing.sequence_segments", "Enrol who joined a sequence's segment",
                         "modules.marketing.sequences.triggers:check_segments", every=300)],
+    webhook_events=[
+        WebhookEvent("contact.subscribed", "A contact subscribed to a topic",
+                     "modules.marketing.signals:subscription_changed", "modules.marketing.webhooks:subscribed"),
+        WebhookEvent("contact.unsubscribed", "A contact unsubscribed from a topic",
+                     "modules.marketing.signals:subscription_changed", "modules.marketing.webhooks:unsubscribed"),
+    ],
     seed="modules.marketing.seed:seed",
     extends={"contacts": ContactHooks(panels="modules.marketing.contact_hooks:panels",
                                       timeline="modules.marketing.contact_timeline:timeline",

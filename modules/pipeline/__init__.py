@@ -9,6 +9,7 @@ from app.registry import (
     Module,
     NavItem,
     RecordKind,
+    WebhookEvent,
     Widget,
     migrations_dir,
 )
@@ -72,6 +73,14 @@ module = Module(
                     "modules.pipeline.widgets:giving_by_month", order=30),
              Widget("pipeline-open-value", "Open pipeline by stage", "pipeline.view",
                     "modules.pipeline.widgets:pipeline_value", order=40)],
+    webhook_events=[
+        WebhookEvent("gift.recorded", "A gift was recorded", "modules.pipeline.signals:gift_recorded",
+                     "modules.pipeline.webhooks:gift_recorded"),
+        WebhookEvent("gift.refunded", "A gift was refunded", "modules.pipeline.signals:gift_refunded",
+                     "modules.pipeline.webhooks:gift_refunded"),
+        WebhookEvent("opportunity.stage_changed", "An opportunity moved to another stage",
+                     "modules.pipeline.signals:opportunity_stage_changed", "modules.pipeline.webhooks:stage_changed"),
+    ],
     jobs=[JobHandler("pipeline.import_gifts", "modules.pipeline.gift_import.run:job"),
           # each chunk commits its acknowledgements with the job's cursor: running it again carries on
           JobHandler("pipeline.receipts", "modules.pipeline.receipts.batch:run_job", resumable=True),

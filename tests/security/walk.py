@@ -31,7 +31,17 @@ def variables(rule) -> list[str]:
 
 def _records() -> dict:
     """A real value for each path variable, by name."""
-    from app.models import InboundMessage, Invitation, Job, Mailbox, MailMessage, Role, User
+    from app.models import (
+        InboundMessage,
+        Invitation,
+        Job,
+        Mailbox,
+        MailMessage,
+        Role,
+        User,
+        WebhookDelivery,
+        WebhookEndpoint,
+    )
     from modules.contacts import hooks
     from modules.contacts.models import (
         Activity,
@@ -74,6 +84,7 @@ def _records() -> dict:
         "team_id": Team, "ticket_id": Ticket, "attachment_id": TicketAttachment, "campaign_id": Campaign,
         "layout_id": Layout, "sender_id": Sender,
         "sequence_id": Sequence, "step_id": Step, "enrolment_id": Enrolment,
+        "endpoint_id": WebhookEndpoint, "delivery_id": WebhookDelivery,
     }
     values = {name: first(model) for name, model in by_name.items()}
     values.update({"year": date.today().year, "token": "no-such-token", "filename": "css/app.css",

@@ -316,4 +316,5 @@ def erase(contact: Contact, *, user=None) -> None:
                             user_id=getattr(user, "id", None)))
     if was_live:
         signals.contacts_trashed.send([cid])
+    signals.contact_erased.send(cid)
 

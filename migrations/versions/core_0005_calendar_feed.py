@@ -1,6 +1,6 @@
 """private calendar feeds
 
-Revision ID: core_0007_calendar_feed
+Revision ID: core_0005_calendar_feed
 Revises: core_0004
 Create Date: 2026-12-07
 
@@ -11,7 +11,7 @@ from alembic import op
 
 import app.models.base
 
-revision = "core_0007_calendar_feed"
+revision = "core_0005_calendar_feed"
 down_revision = "core_0004"
 branch_labels = None
 depends_on = None
