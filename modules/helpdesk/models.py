@@ -122,3 +122,8 @@ class TicketAttachment(db.Model):
     size: Mapped[int] = mapped_column(Integer, default=0)
     path: Mapped[str] = mapped_column(String(300), default="")  # relative to instance/; "" when refused
     note: Mapped[str] = mapped_column(String(300), default="")  # why it was not kept
+
+# The knowledge base, portal and survey tables live beside their code.
+from modules.helpdesk.kb import models as _kb_models  # noqa: E402,F401
+from modules.helpdesk.portal import models as _portal_models  # noqa: E402,F401
+from modules.helpdesk.surveys import models as _survey_models  # noqa: E402,F401
