@@ -30,8 +30,8 @@ STOP = frozenset("""a an and are as at be but by can do does for from get got ha
 
 
 def _published_words(article: Article) -> str:
-    from html import unescape
     import re
+    from html import unescape
 
     text = re.sub(r"<[^>]+>", " ", article.pub_html or "")
     return fold(" ".join([article.pub_title, article.pub_summary, unescape(text)]))

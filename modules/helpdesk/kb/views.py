@@ -73,7 +73,7 @@ def _edit(article: Article | None):
             form.slug.data = article.slug
             edits.stamp(form)
     elif form.validate_on_submit():
-        if article is not None and not edits.settle(form, article, lambda f=...: article_form(article, f)):
+        if article is not None and not edits.settle(form, article, lambda f=None: article_form(article, f)):
             status = 409
         else:
             values = {"title": form.title.data.strip(), "summary": (form.summary.data or "").strip(),
@@ -177,7 +177,8 @@ def kb_categories():
 
 
 def _category_edit(category: Category | None):
-    def stored_form(formdata=...):
+    def stored_form(formdata=None):
+        """The form as stored (`formdata=...`: as posted)."""
         return CategoryForm(obj=category) if formdata is ... else CategoryForm(obj=category, formdata=formdata)
 
     form = stored_form(None if request.method == "GET" else ...)
@@ -204,7 +205,8 @@ def _category_edit(category: Category | None):
                 else:
                     changes = audit.diff(category, values)
                     if changes:
-                        audit.record(audit.UPDATE, category, changes=changes, summary=f"Changed the KB category “{name}”")
+                        audit.record(audit.UPDATE, category, changes=changes,
+                                     summary=f"Changed the KB category “{name}”")
                 db.session.commit()
                 flash(edits.saved_message(f"Saved the category “{name}”.", form), "success")
                 return redirect_after_post(url_for("helpdesk.kb_categories"))

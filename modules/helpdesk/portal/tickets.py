@@ -10,7 +10,7 @@ from app import settings
 from app.extensions import db
 from modules.contacts.models import ORGANISATION, Contact, Relationship
 from modules.helpdesk import services
-from modules.helpdesk.models import CLOSED, IN, MERGED, NOTE, EVENT, OPEN, SOLVED, WAITING, Ticket, TicketMessage
+from modules.helpdesk.models import CLOSED, EVENT, IN, MERGED, NOTE, OPEN, SOLVED, WAITING, Ticket, TicketMessage
 
 LIST_LIMIT = 100
 

@@ -64,7 +64,8 @@ def send(ticket: Ticket, user=None) -> Satisfaction | None:
             "You can add a comment on the page that opens. Thank you!\n")
     html = (f"<p>Hello,</p><p>Your request #{ticket.number} “{_esc(ticket.subject)}” is solved.</p>"
             "<p>How did we do? One click tells us:</p>"
-            f'<p><a href="{good}">Good, I\'m satisfied</a> &nbsp; · &nbsp; <a href="{bad}">Bad, I\'m unsatisfied</a></p>'
+            f'<p><a href="{good}">Good, I\'m satisfied</a> &nbsp; · &nbsp; '
+            f'<a href="{bad}">Bad, I\'m unsatisfied</a></p>'
             "<p>You can add a comment on the page that opens. Thank you!</p>")
     mail.send(ticket.requester_email, f"How did we do? [#{ticket.number}]", text, html,
               category="helpdesk.survey", headers={"Auto-Submitted": "auto-generated"})

@@ -49,7 +49,8 @@ class PortalSettingsForm(FlaskForm):
                     "form within this time, counts as a question answered by the knowledge base.")
 
 
-def _stored_form(formdata=...):
+def _stored_form(formdata=None):
+    """The form as the stored settings fill it (`formdata=...`: as posted)."""
     kwargs = {} if formdata is ... else {"formdata": formdata}
     return PortalSettingsForm(**kwargs, portal_org_tickets=bool(settings.get("helpdesk", "portal_org_tickets")),
                               deflection_minutes=int(settings.get("helpdesk", "deflection_minutes") or 30))
