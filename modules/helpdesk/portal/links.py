@@ -16,12 +16,12 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from limits import parse
 from sqlalchemy import func, select, update
 
-from app import audit, mail, settings
+from app import audit, links, mail, settings
 from app.extensions import db
 from app.limiter import limiter
 from app.models.base import utcnow
@@ -69,7 +69,7 @@ def request_link(email: str, ip: str) -> SignInLink | None:
                       expires_at=utcnow() + timedelta(minutes=LINK_MINUTES))
     db.session.add(link)
     db.session.flush()
-    url = url_for("help.signin_link", token=_serializer().dumps({"i": link.id, "s": secret}), _external=True)
+    url = links.external_url("help.signin_link", token=_serializer().dumps({"i": link.id, "s": secret}))
     org = settings.get("core", "org_name") or ""
     text = (f"Hello,\n\nSomeone (we hope you) asked to sign in to the help centre{' of ' + org if org else ''}.\n"
             f"Open this link to sign in. It works once, for {LINK_MINUTES} minutes:\n\n{url}\n\n"

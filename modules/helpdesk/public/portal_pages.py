@@ -88,7 +88,7 @@ def portal():
     if away:
         return away
     rows = tickets.tickets(session.contact_id)
-    return page("helpdesk/help/portal.html", tickets=rows, statuses=STATUSES, org=tickets.org_allowed(),
+    return page("helpdesk/help/portal.html", tickets=rows, statuses=STATUSES, org_tickets=tickets.org_allowed(),
                 me=session.contact_id)
 
 

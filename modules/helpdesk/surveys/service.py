@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import secrets
 
-from flask import current_app, url_for
+from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
-from app import audit, mail
+from app import audit, links, mail
 from app.extensions import db
 from app.models.base import utcnow
 from modules.helpdesk import signals
@@ -56,8 +56,8 @@ def send(ticket: Ticket, user=None) -> Satisfaction | None:
     db.session.add(survey)
     db.session.flush()
     link = token(survey)
-    good = url_for("help.survey", token=link, rating=GOOD, _external=True)
-    bad = url_for("help.survey", token=link, rating=BAD, _external=True)
+    good = links.external_url("help.survey", token=link, rating=GOOD)
+    bad = links.external_url("help.survey", token=link, rating=BAD)
     text = (f"Hello,\n\nYour request #{ticket.number} “{ticket.subject}” is solved.\n"
             "How did we do? One click tells us:\n\n"
             f"Good, I'm satisfied: {good}\n\nBad, I'm unsatisfied: {bad}\n\n"
