@@ -8,7 +8,7 @@ from flask import abort, flash, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from app import audit, edits
+from app import audit, edits, links
 from app.extensions import db
 from app.forms import choices
 from app.htmx import page_or_fragment, redirect_after_post
@@ -238,7 +238,7 @@ def kb_lookup():
     ticket_id = request.args.get("ticket", type=int)
     found = [a for a in search.staff(query, 10) if a.visibility == PUBLIC or can("kb.view_internal")] if query else []
     return page_or_fragment("helpdesk/kb/lookup.html", "helpdesk/kb/_lookup_results.html", query=query,
-                            found=found, ticket_id=ticket_id)
+                            found=found, ticket_id=ticket_id, public_url=public_url)
 
 
 @bp.post("/kb/insert")
@@ -249,8 +249,10 @@ def kb_insert():
     body = request.form.get("body", "")
     if request.form.get("how") == "text":
         addition = article.body if not article.is_published else _published_markdown(article)
+    elif public_url(article):
+        addition = f"{article.pub_title}: {public_url(article)}"
     else:
-        addition = f"{article.pub_title or article.title}: {public_url(article)}"
+        abort(404)  # internal or unpublished: no page to link to
     body = (body.rstrip() + "\n\n" if body.strip() else "") + addition.strip() + "\n"
     return render_template("helpdesk/kb/_reply_body.html", body=body)
 
@@ -262,6 +264,8 @@ def _published_markdown(article: Article) -> str:
 
 
 def public_url(article: Article) -> str:
+    """The link an agent sends: the help site's page (from BASE_URL, app/links.py),
+    or "" for an article readers cannot open."""
     if article.visibility == PUBLIC and article.is_published:
-        return url_for("help.article", slug=article.slug, _external=True)
-    return url_for("helpdesk.kb_article", article_id=article.id, _external=True)
+        return links.external_url("help.article", slug=article.slug)
+    return ""

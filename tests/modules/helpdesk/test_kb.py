@@ -126,7 +126,7 @@ def test_saving_makes_versions_readers_see_only_the_published_one_and_the_diff_s
     public_html = admin_client.get(f"/help/articles/{slug}").get_data(as_text=True)
     assert "Line two." in public_html and "rewritten" not in public_html
     diff = admin_client.get(f"/helpdesk/kb/{article_id}/versions/2").get_data(as_text=True)
-    rows = re.findall(r'<tr class="kb-(added|removed|same)"><td>(\w+)</td><td>(\d*)</td><td>(\d*)</td>'
+    rows = re.findall(r'<tr class="kb-(added|removed|same)"><td>(\w+)</td><td class="kb-num">(\d*)</td><td class="kb-num">(\d*)</td>'
                       r'<td class="kb-line">([^<]*)</td>', diff)
     assert ("removed", "Removed", "2", "", "Line two.") in rows
     assert ("added", "Added", "", "2", "Line 2, rewritten.") in rows
