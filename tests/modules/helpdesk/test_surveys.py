@@ -126,3 +126,23 @@ def test_ratings_show_on_the_ticket_and_in_agent_and_team_statistics(app, admin_
     assert ("Supporter care", "2", "1", "1", "50%") in team_rows
     assert ("Schools office", "1", "0", "0", "—") in team_rows
     assert ("Ada Admin", "3", "1", "1", "50%") in team_rows  # the agent's row
+
+
+def test_erasing_the_contact_removes_comments_and_sign_ins_but_keeps_the_rating(app, client, admin, smtp):
+    from modules.contacts.models import Contact
+    from modules.contacts.people import privacy
+    from modules.helpdesk.portal.models import PortalSession, SignInLink
+    from tests.modules.helpdesk.test_portal import sign_in
+
+    ticket_id = make_ticket(app)
+    solve(app, ticket_id)
+    path = survey_path(app, smtp)
+    post(client, path, {"rating": "good", "comment": "Ann Able, 12 High Street, was pleased"})
+    sign_in(app, client, smtp)
+    with app.app_context():
+        contact = db.session.get(Contact, db.session.get(Ticket, ticket_id).requester_id)
+        privacy.erase(contact)
+        db.session.commit()
+        assert db.session.execute(select(Satisfaction.rating, Satisfaction.comment)).one() == ("good", "[erased]")
+        assert count(SignInLink) == 0 and count(PortalSession) == 0
+    assert client.get("/help/portal/").status_code == 303  # the session went with them
