@@ -14,8 +14,8 @@ from app.extensions import db
 from app.permissions import can
 from modules.contacts.hooks import Panel, TimelineEntry
 from modules.helpdesk import attachments
-from modules.helpdesk.surveys import contact_data
 from modules.helpdesk.models import Ticket, TicketAttachment, TicketMessage
+from modules.helpdesk.surveys import contact_data
 
 PANEL_ROWS = 10
 ERASED = "[erased]"

@@ -57,7 +57,9 @@ def test_writing_publishing_and_comparing_versions_then_using_it_in_a_reply(app,
     expect(page.get_by_text("Published version 1 of “Receipts for gifts” on the help site.")).to_be_visible()
     page.get_by_role("link", name="Edit the draft").click()
     settle(page)
-    page.get_by_label("Text").fill("Every gift gets a receipt.\nWe send it by email within three days.\nAsk us for a copy.")
+    page.get_by_label("Text").fill(
+        "Every gift gets a receipt.\nWe send it by email within three days.\nAsk us for a copy."
+    )
     page.get_by_role("button", name="Save the draft").click()
     settle(page)
     expect(page.get_by_text("Readers still see the published version")).to_be_visible()
@@ -89,16 +91,21 @@ def test_writing_publishing_and_comparing_versions_then_using_it_in_a_reply(app,
         settle(page)
         page.get_by_role("button", name="Insert link to “Receipts for gifts”").click()
         settle(page)
-        expect(page.get_by_label("Message")).to_have_value(re.compile(
-            r"^Dear Ann,\n\nReceipts for gifts: http://\S+/help/articles/receipts-for-gifts\n$"))
+        expect(page.get_by_label("Message")).to_have_value(
+            re.compile(r"^Dear Ann,\n\nReceipts for gifts: http://\S+/help/articles/receipts-for-gifts\n$")
+        )
         problems["ticket"] = _blocking(page)
         shot(page, "kb-reply-insert-js")
     else:
         page.get_by_role("button", name="Find", exact=True).click()
         settle(page)
         expect(page.get_by_role("heading", level=1)).to_have_text("Find an article for your reply")
-        expect(page.get_by_label("Link to “Receipts for gifts”")).to_have_value(re.compile(r"/help/articles/receipts-for-gifts$"))
-        expect(page.get_by_label("Text of “Receipts for gifts”")).to_have_value(re.compile("^Every gift gets a receipt."))
+        expect(page.get_by_label("Link to “Receipts for gifts”")).to_have_value(
+            re.compile(r"/help/articles/receipts-for-gifts$")
+        )
+        expect(page.get_by_label("Text of “Receipts for gifts”")).to_have_value(
+            re.compile("^Every gift gets a receipt.")
+        )
         shot(page, "kb-lookup-nojs")
     bad = {k: describe_violations(k, v) for k, v in problems.items() if v}
     assert not bad, "\n".join(bad.values())

@@ -109,7 +109,10 @@ def test_known_and_unknown_addresses_get_the_same_answer(app, client, admin, smt
     known = ask_for_link(client, ANN)
     unknown = ask_for_link(client, "nobody@example.net")
     assert known.status_code == unknown.status_code == 200
-    normalise = lambda r, email: re.sub(r'content="[^"]+"|value="[^"]+"', "", r.get_data(as_text=True)).replace(email, "X")  # noqa: E731
+    def normalise(response, email):
+        """The page without its per-request tokens and with the address typed replaced."""
+        return re.sub(r'content="[^"]+"|value="[^"]+"', "", response.get_data(as_text=True)).replace(email, "X")
+
     assert normalise(known, ANN) == normalise(unknown, "nobody@example.net")
     run_jobs(app)
     assert [m["To"] for m in smtp.messages] == [ANN]
@@ -134,7 +137,9 @@ def test_a_portal_session_never_reaches_staff_pages(app, client, admin, smtp):
         response = client.get(path)
         assert response.status_code == 302 and "/login" in response.headers["Location"], path
     # Even sent to a staff path by hand, the portal cookie names no staff user.
-    response = client.get("/helpdesk/", headers={"Cookie": f"steward_portal={client.get_cookie('steward_portal', path='/help').value}"})
+    response = client.get(
+        "/helpdesk/", headers={"Cookie": f"steward_portal={client.get_cookie('steward_portal', path='/help').value}"}
+    )
     assert response.status_code == 302
     assert "My receipt is wrong" in client.get("/help/portal/").get_data(as_text=True)
     post_form(client, "/help/signout", {}, page="/help/portal/")
@@ -154,7 +159,11 @@ def test_a_customer_reply_threads_into_the_ticket_and_reopens_it(app, client, ad
         assert count(Ticket) == 1
         last = db.session.scalar(select(TicketMessage).order_by(TicketMessage.id.desc()))
         assert (last.direction, last.ticket_id, last.from_address, last.body_text) == (
-            IN, ticket_id, ANN, "It is still wrong, sorry!")
+            IN,
+            ticket_id,
+            ANN,
+            "It is still wrong, sorry!",
+        )
         assert db.session.get(Ticket, ticket_id).status == OPEN
         assert count(TicketMessage, TicketMessage.direction == NOTE) == 1
     assert "It is still wrong, sorry!" in client.get(path).get_data(as_text=True)
@@ -164,7 +173,9 @@ def test_a_customer_reply_threads_into_the_ticket_and_reopens_it(app, client, ad
 
 def test_another_persons_ticket_is_not_found_unless_the_organisation_switch_allows(app, client, admin, smtp):
     make_ticket(app)
-    colleague_ticket = make_ticket(app, email="carl@example.net", name="Carl Colleague", subject="Carl asks about Gift Aid")
+    colleague_ticket = make_ticket(
+        app, email="carl@example.net", name="Carl Colleague", subject="Carl asks about Gift Aid"
+    )
     with app.app_context():
         org = Contact(kind=ORGANISATION, name="Acme Trust", display_name="Acme Trust", sort_name="acme trust")
         db.session.add(org)
@@ -189,8 +200,11 @@ def test_another_persons_ticket_is_not_found_unless_the_organisation_switch_allo
 def test_the_organisation_switch_is_an_admin_setting(app, admin_client):
     page = admin_client.get("/helpdesk/portal-settings").get_data(as_text=True)
     token = re.search(r'name="edit_token" value="([^"]+)"', page).group(1)
-    response = post_form(admin_client, "/helpdesk/portal-settings", {
-        "portal_org_tickets": "y", "deflection_minutes": "45", "edit_token": token})
+    response = post_form(
+        admin_client,
+        "/helpdesk/portal-settings",
+        {"portal_org_tickets": "y", "deflection_minutes": "45", "edit_token": token},
+    )
     assert response.status_code == 303
     with app.app_context():
         assert settings.get("helpdesk", "portal_org_tickets") is True

@@ -21,8 +21,12 @@ from tests.conftest import post_form
 from tests.modules.helpdesk.kb_helpers import article, count
 
 HX = {"HX-Request": "true"}
-REQUEST = {"name": "Dora Donor", "email": "dora@example.net", "subject": "Where is my receipt?",
-           "description": "I gave last week and the receipt never came."}
+REQUEST = {
+    "name": "Dora Donor",
+    "email": "dora@example.net",
+    "subject": "Where is my receipt?",
+    "description": "I gave last week and the receipt never came.",
+}
 
 
 def _articles(app):
@@ -33,8 +37,9 @@ def _articles(app):
 
 
 def form_key(client) -> str:
-    return re.search(r'name="form_key" type="hidden" value="([^"]+)"',
-                     client.get("/help/new").get_data(as_text=True)).group(1)
+    return re.search(
+        r'name="form_key" type="hidden" value="([^"]+)"', client.get("/help/new").get_data(as_text=True)
+    ).group(1)
 
 
 def test_suggestions_appear_as_the_customer_types(app, client, admin):
@@ -61,8 +66,11 @@ def test_without_javascript_a_check_step_shows_answers_before_the_ticket_is_made
     assert sent.status_code == 303
     with app.app_context():
         ticket = db.session.scalar(select(Ticket))
-        assert (ticket.subject, ticket.channel, ticket.requester_email) == ("Where is my receipt?", "web",
-                                                                            "dora@example.net")
+        assert (ticket.subject, ticket.channel, ticket.requester_email) == (
+            "Where is my receipt?",
+            "web",
+            "dora@example.net",
+        )
         [message] = db.session.scalars(select(TicketMessage)).all()
         assert (message.direction, message.body_text) == (IN, REQUEST["description"])
         contact = db.session.get(Contact, ticket.requester_id)
@@ -91,7 +99,9 @@ def test_the_honeypot_makes_nothing_and_says_nothing(app, client, admin):
 
 def test_requests_are_rate_limited_per_address_with_nothing_typed_lost(app, client, admin):
     for n in range(5):
-        assert post_form(client, "/help/new", {**REQUEST, "subject": f"Question {n}", "checked": "1"}).status_code == 303
+        assert (
+            post_form(client, "/help/new", {**REQUEST, "subject": f"Question {n}", "checked": "1"}).status_code == 303
+        )
     over = post_form(client, "/help/new", {**REQUEST, "subject": "Question 6", "checked": "1"})
     html = over.get_data(as_text=True)
     assert over.status_code == 429 and "Too many requests" in html and 'value="Question 6"' in html
@@ -124,8 +134,9 @@ def test_this_answered_my_question_counts_at_once_and_a_sent_ticket_never_does(a
     answered_key, sent_key = form_key(client), form_key(client)
     page = client.get(f"/help/articles/receipts-for-gifts?from={answered_key}").get_data(as_text=True)
     assert "Yes, this answered my question" in page
-    response = post_form(client, "/help/articles/receipts-for-gifts/answered", {"form_key": answered_key},
-                         page="/help/new")
+    response = post_form(
+        client, "/help/articles/receipts-for-gifts/answered", {"form_key": answered_key}, page="/help/new"
+    )
     assert "Glad" in response.get_data(as_text=True)
     client.get(f"/help/articles/opening-hours?from={sent_key}")
     post_form(client, "/help/new", {**REQUEST, "form_key": sent_key, "checked": "1"})
@@ -148,9 +159,17 @@ def test_a_signed_in_customer_sends_from_the_portal_with_their_address(app, clie
     sign_in(app, client, smtp, "dora@example.net")
     page = client.get("/help/new").get_data(as_text=True)
     assert "Signed in as <strong>dora@example.net</strong>" in page
-    response = post_form(client, "/help/new", {"email": "someone.else@example.net", "name": "X",
-                                               "subject": "Second question", "description": "Details",
-                                               "checked": "1"})
+    response = post_form(
+        client,
+        "/help/new",
+        {
+            "email": "someone.else@example.net",
+            "name": "X",
+            "subject": "Second question",
+            "description": "Details",
+            "checked": "1",
+        },
+    )
     assert response.status_code == 303 and "/help/portal/tickets/" in response.headers["Location"]
     with app.app_context():
         ticket = db.session.scalar(select(Ticket).where(Ticket.subject == "Second question"))

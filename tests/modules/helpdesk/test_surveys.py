@@ -89,11 +89,19 @@ def test_a_tampered_or_forged_link_is_not_found(app, client, admin, smtp):
     path = survey_path(app, smtp)
     token = path.rsplit("/", 1)[1]
     payload, signature = token.rsplit(".", 1)
-    for forged in (payload + "." + signature[::-1], payload[:-2] + "xx." + signature, "not-a-token",
-                   token.replace(payload, payload[::-1])):
+    for forged in (
+        payload + "." + signature[::-1],
+        payload[:-2] + "xx." + signature,
+        "not-a-token",
+        token.replace(payload, payload[::-1]),
+    ):
         assert client.get(f"/help/survey/{forged}?rating=good").status_code == 404
-    assert client.post(f"/help/survey/{payload}.{signature[::-1]}",
-                       data={"rating": "bad", "csrf_token": csrf_from(client, path)}).status_code == 404
+    assert (
+        client.post(
+            f"/help/survey/{payload}.{signature[::-1]}", data={"rating": "bad", "csrf_token": csrf_from(client, path)}
+        ).status_code
+        == 404
+    )
     with app.app_context():
         assert db.session.scalar(select(Satisfaction.rating)) is None
 
@@ -112,8 +120,11 @@ def test_ratings_show_on_the_ticket_and_in_agent_and_team_statistics(app, admin_
         solve(app, ticket_id)
     solve(app, third, team_name="Schools office")
     run_jobs(app)
-    links = [SURVEY.search(m.get_body(("plain",)).get_content()).group(1) for m in smtp.messages
-             if m["Subject"].startswith("How did we do?")]
+    links = [
+        SURVEY.search(m.get_body(("plain",)).get_content()).group(1)
+        for m in smtp.messages
+        if m["Subject"].startswith("How did we do?")
+    ]
     assert len(links) == 3
     visitor = app.test_client()
     post(visitor, links[0], {"rating": "good", "comment": "Lovely"})
@@ -121,8 +132,9 @@ def test_ratings_show_on_the_ticket_and_in_agent_and_team_statistics(app, admin_
     ticket = admin_client.get(f"/helpdesk/tickets/{first}").get_data(as_text=True)
     assert "Satisfaction" in ticket and "<strong>Good</strong>" in ticket and "Lovely" in ticket
     stats = admin_client.get("/helpdesk/stats").get_data(as_text=True)
-    team_rows = re.findall(r'<tr><th scope="row">([^<]+)</th><td>(\d+)</td><td>(\d+)</td><td>(\d+)</td><td>([^<]+)</td>',
-                           stats)
+    team_rows = re.findall(
+        r'<tr><th scope="row">([^<]+)</th><td>(\d+)</td><td>(\d+)</td><td>(\d+)</td><td>([^<]+)</td>', stats
+    )
     assert ("Supporter care", "2", "1", "1", "50%") in team_rows
     assert ("Schools office", "1", "0", "0", "—") in team_rows
     assert ("Ada Admin", "3", "1", "1", "50%") in team_rows  # the agent's row
