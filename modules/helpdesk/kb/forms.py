@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from app.forms import choices
 from modules.helpdesk.kb.models import VISIBILITIES
@@ -34,5 +34,5 @@ class ArticleForm(FlaskForm):
 class CategoryForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
     description = StringField("Description", validators=[Optional(), Length(max=500)])
-    position = IntegerField("Position", default=0, validators=[Optional()],
+    position = IntegerField("Position", default=0, validators=[Optional(), NumberRange(-9999, 9999)],
                             description="Categories are listed by this number, then by name.")

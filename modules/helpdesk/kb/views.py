@@ -12,6 +12,7 @@ from app import audit, edits, links
 from app.extensions import db
 from app.forms import choices
 from app.htmx import page_or_fragment, redirect_after_post
+from app.ids import as_id
 from app.permissions import can, permission_required
 from modules.helpdesk.kb import articles, diff, feedback, search
 from modules.helpdesk.kb.forms import ArticleForm, CategoryForm
@@ -37,7 +38,7 @@ def _article(article_id: int) -> Article:
 @permission_required(VIEW)
 def kb():
     query = request.args.get("q", "").strip()[:200]
-    category_id = request.args.get("category", type=int)
+    category_id = request.args.get("category", type=as_id)
     if query:
         rows = search.staff(query, LIST_LIMIT)
     else:
@@ -123,7 +124,7 @@ def kb_version(article_id: int, number: int):
     article = _article(article_id)
     versions = {v.number: v for v in articles.versions(article)}
     version = versions.get(number) or abort(404)
-    against = request.args.get("against", type=int)
+    against = request.args.get("against", type=as_id)
     if against is None:
         against = max((n for n in versions if n < number), default=None)
     old = versions.get(against) if against is not None else None
@@ -136,7 +137,7 @@ def kb_version(article_id: int, number: int):
 @permission_required(PUBLISH)
 def kb_publish(article_id: int):
     article = _article(article_id)
-    number = request.form.get("number", type=int) or article.version_number
+    number = request.form.get("number", type=as_id) or article.version_number
     try:
         version = articles.publish(article, number, current_user._get_current_object())
     except LookupError:
@@ -235,7 +236,7 @@ def kb_lookup():
     """Articles for an agent's reply. With HTMX: a list under the reply box,
     each with "Insert link" / "Insert text". Without: a page to copy from."""
     query = request.args.get("q", "").strip()[:200]
-    ticket_id = request.args.get("ticket", type=int)
+    ticket_id = request.args.get("ticket", type=as_id)
     found = [a for a in search.staff(query, 10) if a.visibility == PUBLIC or can("kb.view_internal")] if query else []
     return page_or_fragment("helpdesk/kb/lookup.html", "helpdesk/kb/_lookup_results.html", query=query,
                             found=found, ticket_id=ticket_id, public_url=public_url)
@@ -245,7 +246,7 @@ def kb_lookup():
 @permission_required("helpdesk.reply")
 def kb_insert():
     """The reply box again, with an article's link or text added (HTMX)."""
-    article = _article(request.form.get("article", type=int) or 0)
+    article = _article(request.form.get("article", type=as_id) or 0)
     body = request.form.get("body", "")
     if request.form.get("how") == "text":
         addition = article.body if not article.is_published else _published_markdown(article)

@@ -25,6 +25,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from app import audit
 from app.extensions import db
+from app.ids import as_id
 from app.limiter import limiter
 from app.permissions import public
 from modules.helpdesk import requesters, services
@@ -112,4 +113,4 @@ def new_request():
 @bp.get("/new/sent")
 @public
 def new_sent():
-    return page("helpdesk/help/new_sent.html", number=request.args.get("number", type=int))
+    return page("helpdesk/help/new_sent.html", number=request.args.get("number", type=as_id))
