@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app import audit, edits, links
 from app.extensions import db
 from app.forms import choices
-from app.htmx import page_or_fragment, redirect_after_post
+from app.htmx import confirm_page, page_or_fragment, redirect_after_post
 from app.ids import as_id
 from app.permissions import can, permission_required
 from modules.helpdesk.kb import articles, diff, feedback, search
@@ -51,7 +51,7 @@ def kb():
     votes = feedback.counts([a.id for a in rows])
     return page_or_fragment("helpdesk/kb/index.html", "helpdesk/kb/_rows.html", articles=rows, query=query,
                             categories=articles.categories(), category_id=category_id, votes=votes,
-                            visibilities=VISIBILITIES)
+                            visibilities=VISIBILITIES, limit=LIST_LIMIT)
 
 
 def article_form(article: Article | None, formdata=...) -> ArticleForm:
@@ -158,15 +158,22 @@ def kb_withdraw(article_id: int):
     return redirect_after_post(url_for("helpdesk.kb_article", article_id=article.id))
 
 
-@bp.post("/kb/<int:article_id>/delete")
+@bp.route("/kb/<int:article_id>/delete", methods=["GET", "POST"])
 @permission_required(EDIT)
 def kb_delete(article_id: int):
+    """GET asks (the article's title, how many versions go with it); POST deletes."""
     article = _article(article_id)
     title = article.title
-    articles.remove(article, current_user._get_current_object())
-    db.session.commit()
-    flash(f"Deleted the article “{title}” and its versions.", "success")
-    return redirect_after_post(url_for("helpdesk.kb"))
+    if request.method == "POST":
+        articles.remove(article, current_user._get_current_object())
+        db.session.commit()
+        flash(f"Deleted the article “{title}” and its versions.", "success")
+        return redirect_after_post(url_for("helpdesk.kb"))
+    where = " It disappears from the help site too." if article.is_published and article.visibility == PUBLIC else ""
+    return confirm_page(f"Delete “{title}”?",
+                        f"The article and its {article.version_number} version(s) will be deleted.{where} "
+                        "To take it off the help site but keep it, withdraw it instead.",
+                        "Delete the article", url_for("helpdesk.kb_article", article_id=article.id))
 
 
 # Categories -----------------------------------------------------------------------------

@@ -285,3 +285,20 @@ def test_agents_find_an_article_from_the_reply_box_and_insert_its_link_or_text(a
     assert "We answer **Monday to Friday**." in texted
     page = admin_client.get("/helpdesk/kb/lookup?q=monday&ticket=1").get_data(as_text=True)  # without JavaScript
     assert f"/help/articles/{slug}" in page and "We answer **Monday to Friday**.</textarea>" in page
+
+
+def test_deleting_an_article_asks_first_then_removes_it_from_the_help_site(app, admin_client):
+    with app.app_context():
+        a = article("Opening hours", "Monday to Friday.")
+        db.session.commit()
+        article_id, slug = a.id, a.slug
+    question = admin_client.get(f"/helpdesk/kb/{article_id}/delete").get_data(as_text=True)
+    assert "Delete “Opening hours”?" in question and "disappears from the help site" in question
+    with app.app_context():
+        assert count(Article) == 1
+    response = post_form(admin_client, f"/helpdesk/kb/{article_id}/delete", {})
+    assert response.status_code == 303
+    with app.app_context():
+        assert count(Article) == 0 and count(ArticleVersion) == 0
+        assert search.public("monday") == [] and search.staff("monday") == []
+    assert admin_client.get(f"/help/articles/{slug}").status_code == 404
