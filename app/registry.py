@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from importlib.metadata import entry_points
 from pathlib import Path
 
@@ -133,6 +134,32 @@ class SearchProvider:
 
 
 @dataclass(frozen=True)
+class CalendarItem:
+    """One all-day entry in a user's calendar feed: a task due, an
+    expected close date. `uid` is stable across fetches ("task-42")."""
+
+    uid: str
+    title: str
+    day: date
+    url: str = ""
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class CalendarSource:
+    """Entries for a user's private calendar feed (app/calendar_feed/):
+    `items(user, start, end)` returns the `CalendarItem`s of that user
+    between two days. Shown only while the user holds `permission`."""
+
+    title: str
+    permission: str
+    items: Callable[..., list[CalendarItem]] | str
+
+    def __post_init__(self):
+        refs.lazy_fields(self, "items")
+
+
+@dataclass(frozen=True)
 class RecordKind:
     """How people name a table's records, and the page that shows one: the
     audit log says "Gift #42" with a link instead of `pipeline_gift #42`.
@@ -183,6 +210,7 @@ class Module:
     schedules: list[Schedule] = field(default_factory=list)
     mailboxes: list[MailboxKind] = field(default_factory=list)
     search: list[SearchProvider] = field(default_factory=list)
+    calendar: list[CalendarSource] = field(default_factory=list)
     records: list[RecordKind] = field(default_factory=list)
     settings: dict[str, object] = field(default_factory=dict)
     # Which of these settings follow from the organisation's country, and
@@ -212,7 +240,7 @@ class Module:
     def __post_init__(self):
         refs.lazy_fields(self, "blueprint", "models", "seed", "seeded", "cli")
         refs.claim([self.blueprint, self.models, self.seed, self.seeded, self.cli, self.widgets, self.jobs,
-                    self.schedules, self.mailboxes, self.search, self.extends], self.name)
+                    self.schedules, self.mailboxes, self.search, self.calendar, self.extends], self.name)
 
     def load_blueprint(self):
         return refs.resolve(self.blueprint)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from app.permissions import BUILTIN_ROLES, default_roles_for
 from app.registry import (
     AdminLink,
+    CalendarSource,
     JobHandler,
     MailboxKind,
     Module,
@@ -31,6 +32,7 @@ class StewardState:
     schedules: dict[str, Schedule] = field(default_factory=dict)
     mailbox_kinds: dict[str, MailboxKind] = field(default_factory=dict)
     search: list[SearchProvider] = field(default_factory=list)
+    calendar: list[CalendarSource] = field(default_factory=list)
     records: dict[str, RecordKind] = field(default_factory=dict)  # by table name
     styles: list[str] = field(default_factory=list)
     scripts: list[str] = field(default_factory=list)
@@ -49,6 +51,7 @@ class StewardState:
             self.admin.extend((module.title, link) for link in module.admin)
             self.widgets.extend(module.widgets)
             self.search.extend(module.search)
+            self.calendar.extend(module.calendar)
             self.records.update((kind.table, kind) for kind in module.records)
             self.styles.extend(module.styles)
             self.scripts.extend(module.scripts)

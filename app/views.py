@@ -7,7 +7,8 @@ def register_core(app: Flask) -> None:
     from app import dashboard, health, search, setup_views
     from app.admin import bp as admin_bp
     from app.auth.views import bp as auth_bp
+    from app.calendar_feed.views import bp as calendar_bp
 
-    for blueprint in (health.bp, setup_views.bp, auth_bp, dashboard.bp, search.bp):
+    for blueprint in (health.bp, setup_views.bp, auth_bp, dashboard.bp, search.bp, calendar_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(admin_bp, url_prefix="/admin")

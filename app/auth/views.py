@@ -171,4 +171,6 @@ def account():
             flash("Your account is saved.", "success")
             return redirect(url_for("auth.account"), code=303)
         db.session.rollback()
-    return render_template("auth/account.html", form=form), 200 if not form.errors else 422
+    from app.calendar_feed import tokens
+
+    return render_template("auth/account.html", form=form, feed=tokens.of(user)), 200 if not form.errors else 422

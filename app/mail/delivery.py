@@ -35,11 +35,15 @@ def _permanent(error: Exception) -> bool:
 
 
 def _flask_message(message: MailMessage) -> Message:
+    headers = json.loads(message.headers) if message.headers else {}
+    # A "Cc" header (helpdesk replies to a ticket's CC participants) is a
+    # real copy: Flask-Mail writes the header and sends to those addresses too.
+    cc = [a.strip() for a in headers.pop("Cc", "").split(",") if a.strip()]
     msg = Message(
         subject=message.subject, recipients=[message.recipient], body=message.text_body,
-        html=message.html_body, sender=server.sender(),
+        html=message.html_body, sender=server.sender(), cc=cc or None,
         attachments=[Attachment(a.filename, a.content_type, a.data) for a in message.attachments],
-        extra_headers=json.loads(message.headers) if message.headers else None,
+        extra_headers=headers or None,
     )
     msg.msgId = message.message_id
     return msg

@@ -60,7 +60,8 @@ def send(recipient: str, subject: str, text: str, html: str | None = None, *,
     its own attachments (a batch of letters), passes them all to `schedule`
     afterwards, so they go in one delivery job per `BATCH`, not one each.
     `headers`: extra headers (In-Reply-To, References, Reply-To,
-    Auto-Submitted), sent as given."""
+    Auto-Submitted), sent as given; "Cc" (comma-separated addresses) also
+    delivers a copy to each of them."""
     message = _message(recipient, subject, text, html, category, attachments, headers)
     db.session.flush()
     if queue:

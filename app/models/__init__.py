@@ -1,6 +1,7 @@
 """The core's tables. Modules keep their own models in their packages."""
 
 from app.models.audit import AuditEntry
+from app.models.calendar_feed import CalendarFeed
 from app.models.inbound import InboundMessage, Mailbox
 from app.models.job import Job
 from app.models.mail import MailAttachment, MailMessage
@@ -10,6 +11,7 @@ from app.models.user import Invitation, Role, RolePermission, User, UserSession
 
 __all__ = [
     "AuditEntry",
+    "CalendarFeed",
     "InboundMessage",
     "Invitation",
     "Job",

@@ -3,6 +3,7 @@ hangs on them. Every other module builds on this one."""
 
 from app.registry import (
     AdminLink,
+    CalendarSource,
     JobHandler,
     Module,
     NavItem,
@@ -57,6 +58,7 @@ module = Module(
              Widget("contacts-added", "Contacts added this month", "contacts.view",
                     "modules.contacts.views.listing:added_this_month_widget", order=20)],
     search=[SearchProvider("Contacts", "contacts.view", "modules.contacts.views.listing:global_search_results")],
+    calendar=[CalendarSource("Tasks", "contacts.view", "modules.contacts.calendar:items")],
     jobs=[JobHandler("contacts.bulk", "modules.contacts.lists.bulk:run_job"),
           JobHandler("contacts.find_duplicates", "modules.contacts.dedupe.duplicates:run_job"),
           JobHandler("contacts.export", "modules.contacts.lists.export:run_job"),

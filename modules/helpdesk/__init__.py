@@ -3,7 +3,7 @@ conversation, agent replies and internal notes, queues per team. Builds on
 contacts (requesters are contacts) and on the core's inbound mail intake
 (app/intake/) and mail service (app/mail/)."""
 
-from app.registry import MailboxKind, Module, NavItem, RecordKind, migrations_dir
+from app.registry import MailboxKind, Module, NavItem, RecordKind, Schedule, migrations_dir
 from modules.contacts.hooks import ContactHooks
 
 module = Module(
@@ -14,7 +14,7 @@ module = Module(
     permissions={
         "helpdesk.view": "See tickets and their conversations",
         "helpdesk.reply": "Reply to tickets, add internal notes, assign and change status",
-        "helpdesk.admin": "Manage helpdesk teams and the mailboxes that feed them",
+        "helpdesk.admin": "Manage helpdesk teams, business hours, SLA policies and rules",
         "kb.view_internal": "Read internal knowledge-base articles (staff-only answers)",
         "kb.edit": "Write and change knowledge-base articles and categories",
         "kb.publish": "Publish knowledge-base articles, or withdraw them",
@@ -33,15 +33,20 @@ module = Module(
              RecordKind("helpdesk_satisfaction", "Satisfaction rating")],
     nav=[NavItem("Helpdesk", "helpdesk.queue", "helpdesk.view", order=50),
          NavItem("Knowledge base", "helpdesk.kb", "helpdesk.view", order=51, section=("helpdesk.kb",))],
-    styles=["css/helpdesk.css", "css/helpdesk-kb.css"],
+    styles=["css/helpdesk.css", "css/helpdesk-sla.css", "css/helpdesk-kb.css"],
     mailboxes=[MailboxKind("helpdesk.tickets", "Helpdesk tickets", "modules.helpdesk.intake:handle",
                            "Each message becomes a ticket, or a reply on the ticket it answers.")],
     # Fallback threading window: same requester, same subject, within this many days.
-    settings={"thread_days": 7, "ack_per_hour": 3,
+    settings={"thread_days": 7, "ack_per_hour": 3, "auto_close_days": 7,
               # Help centre: customers see their organisation's tickets; minutes after which an
               # opened suggestion with no request sent counts as a deflection (kb/feedback.py).
               "portal_org_tickets": False, "deflection_minutes": 30},
+    schedules=[Schedule("helpdesk.sla", "Flag SLA breaches and email the team's lead",
+                        "modules.helpdesk.sla:run_checks", every=60),
+               Schedule("helpdesk.auto_close", "Close tickets left waiting on the customer",
+                        "modules.helpdesk.autoclose:run", every=3600)],
     cli="modules.helpdesk.cli:group",
+    seed="modules.helpdesk.seed:seed",
     extends={"contacts": ContactHooks(panels="modules.helpdesk.contact_hooks:panels",
                                       timeline="modules.helpdesk.contact_hooks:timeline",
                                       merge="modules.helpdesk.contact_hooks:merge",

@@ -4,6 +4,7 @@ it), a reply or note, a team."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
@@ -24,6 +25,8 @@ class TicketForm(FlaskForm):
     assignee_id = SelectField("Assignee", coerce=_int_or_none)
     tags = StringField("Tags", validators=[Optional(), Length(max=500)],
                        description="Separated by commas.")
+    cc = StringField("CC", validators=[Optional(), Length(max=2000)],
+                     description="Addresses that get every reply too, separated by commas.")
 
 
 class ReplyForm(FlaskForm):
@@ -32,6 +35,7 @@ class ReplyForm(FlaskForm):
     then = SelectField("Then set the status to",
                        choices=choices([(KEEP, "Leave as it is")]
                                        + [(k, v) for k, v in STATUSES.items() if k != "merged"]))
+    files = MultipleFileField("Attach files")
     version = HiddenField()
     confirmed = HiddenField()  # the version the agent saw before sending anyway
 
@@ -43,3 +47,5 @@ class TeamForm(FlaskForm):
     mailbox_id = SelectField("Mailbox that feeds this team", coerce=_int_or_none,
                              description="Set up in Admin → Mailboxes, of the kind “Helpdesk tickets”.")
     acknowledge = BooleanField("Send an automatic acknowledgement with the ticket number")
+    lead_id = SelectField("Team lead", coerce=_int_or_none,
+                          description="Gets one email when a ticket of this team misses its SLA.")

@@ -39,8 +39,9 @@ def handle(message, inbound) -> str:
         ours = {team.address.lower()} if team and team.address else set()
         cc = [a for a in dict.fromkeys(parsed.to + parsed.cc) if a not in ours and a != parsed.from_address]
         ticket = services.open_ticket(subject=parsed.subject, requester=requester, email=parsed.from_address,
-                                      team=team, cc=cc)
+                                      team=team, cc=cc, mailbox_id=inbound.mailbox_id)
         if follow_up is not None:
+            ticket.follows_id = follow_up.id
             services.add_message(ticket, EVENT, text=f"Follow-up to closed ticket #{follow_up.number}.")
     services.add_message(ticket, IN, text=parsed.text, new_text=parsed.new_text, html=parsed.html,
                          from_address=parsed.from_address, from_name=parsed.from_name, to=", ".join(parsed.to),

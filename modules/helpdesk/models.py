@@ -36,6 +36,11 @@ class Team(db.Model):
     address: Mapped[str] = mapped_column(String(254), default="")
     mailbox_id: Mapped[int | None] = mapped_column(ForeignKey("core_mailbox.id", ondelete="SET NULL"), index=True)
     acknowledge: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The acknowledgement's text (core template editor); "" means the built-in wording.
+    ack_body: Mapped[str] = mapped_column(Text, default="")
+    ack_format: Mapped[str] = mapped_column(String(10), default="markdown")
+    # Who gets the escalation email when a ticket of this team breaches its SLA.
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
 
 
 class Ticket(db.Model):
@@ -46,6 +51,10 @@ class Ticket(db.Model):
         Index("ix_helpdesk_ticket_assignee", "assignee_id", "status", "id"),
         Index("ix_helpdesk_ticket_requester", "requester_id", "id"),
         Index("ix_helpdesk_ticket_thread", "requester_id", "subject_key", "last_message_at"),
+        # Queues sorted by due time (sla.py keeps due_at up to date on every event).
+        Index("ix_helpdesk_ticket_due", "due_at", "id"),
+        Index("ix_helpdesk_ticket_team_due", "team_id", "due_at", "id"),
+        Index("ix_helpdesk_ticket_assignee_due", "assignee_id", "due_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -69,6 +78,23 @@ class Ticket(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_message_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     solved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A follow-up (a reply to a closed ticket) points at the ticket it follows.
+    follows_id: Mapped[int | None] = mapped_column(ForeignKey("helpdesk_ticket.id", ondelete="SET NULL"))
+    # SLA (sla.py): each target's due time, the earliest still running in due_at
+    # (NULL while waiting on the customer or when no target runs).
+    sla_policy_id: Mapped[int | None] = mapped_column(ForeignKey("helpdesk_sla_policy.id", ondelete="SET NULL"))
+    first_response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paused_minutes: Mapped[int] = mapped_column(Integer, default=0)  # business minutes spent waiting, in all
+    # When the breach check (schedule helpdesk.sla) next has to look: the earliest target not yet breached.
+    sla_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    breached: Mapped[str] = mapped_column(String(200), default="")  # which targets were missed, in words
+    breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     team: Mapped[Team | None] = relationship(lazy="joined")
     messages: Mapped[list[TicketMessage]] = relationship(back_populates="ticket", order_by="TicketMessage.id")
@@ -122,6 +148,15 @@ class TicketAttachment(db.Model):
     size: Mapped[int] = mapped_column(Integer, default=0)
     path: Mapped[str] = mapped_column(String(300), default="")  # relative to instance/; "" when refused
     note: Mapped[str] = mapped_column(String(300), default="")  # why it was not kept
+
+
+from modules.helpdesk.automation_models import (  # noqa: E402,F401  (one import loads every table)
+    BusinessHours,
+    CannedReply,
+    Holiday,
+    Rule,
+    SlaPolicy,
+)
 
 # The knowledge base, portal and survey tables live beside their code.
 from modules.helpdesk.kb import models as _kb_models  # noqa: E402,F401

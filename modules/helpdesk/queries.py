@@ -3,11 +3,12 @@ paging (app/paging.py) over an index on (filter, status, id)."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from modules.helpdesk.models import ACTIVE, PRIORITIES, STATUSES, Ticket
 
-VIEWS = {"mine": "My tickets", "unassigned": "Unassigned", "team": "Team queue", "all": "All tickets"}
+VIEWS = {"mine": "My tickets", "unassigned": "Unassigned", "overdue": "Overdue", "waiting": "Waiting on customer",
+         "team": "Team queue", "all": "All tickets"}
 
 
 def statement(view: str, user_id: int, *, team_id: int | None = None, status: str = "active",
@@ -19,6 +20,12 @@ def statement(view: str, user_id: int, *, team_id: int | None = None, status: st
         stmt = stmt.where(Ticket.assignee_id.is_(None))
     elif view == "team" and team_id:
         stmt = stmt.where(Ticket.team_id == team_id)
+    elif view == "overdue":  # a target has passed: due_at in the past (indexed), or flagged by the SLA check
+        from app.models.base import utcnow
+
+        stmt = stmt.where(or_(Ticket.due_at <= utcnow(), Ticket.breached != ""))
+    elif view == "waiting":
+        stmt = stmt.where(Ticket.status == "waiting")
     if requester_id:
         stmt = stmt.where(Ticket.requester_id == requester_id)
     if status == "active":

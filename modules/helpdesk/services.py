@@ -10,9 +10,11 @@ from sqlalchemy import func, select
 from app import audit, mail
 from app.extensions import db
 from app.models.base import utcnow
-from modules.helpdesk import attachments, signals, subjects
+from modules.helpdesk import attachments, canned, rules, signals, sla, subjects
+from modules.helpdesk.automation_models import CannedReply
 from modules.helpdesk.models import (
     ACTIVE,
+    EVENT,
     IN,
     NEW,
     NOTE,
@@ -35,14 +37,19 @@ def touch(ticket: Ticket) -> None:
 
 
 def open_ticket(*, subject: str, requester, email: str, team: Team | None, channel: str = "email",
-                cc: list[str] = ()) -> Ticket:
+                cc: list[str] = (), mailbox_id: int | None = None, priority: str = "normal") -> Ticket:
+    """A new ticket, from any channel: the rules run on it (rules.py) and its
+    SLA targets are set (sla.py). What a rule writes on the ticket, and a
+    canned reply it sends, wait for the ticket's first message (add_message)."""
     ticket = Ticket(subject=subject or "(no subject)", subject_key=subjects.key(subject),
                     requester_id=requester.id if requester else None, requester_email=email,
-                    team_id=team.id if team else None, channel=channel, status=NEW, priority="normal",
-                    cc=", ".join(cc), version=1)
+                    team_id=team.id if team else None, channel=channel, status=NEW, priority=priority,
+                    cc=", ".join(cc), version=1, breached="", paused_minutes=0, created_at=utcnow())
     db.session.add(ticket)
     db.session.flush()
     audit.record(audit.CREATE, ticket, summary=f"Ticket #{ticket.number} from {email}: {ticket.subject}")
+    rules.apply(ticket, mailbox_id)
+    sla.start(ticket)
     return ticket
 
 
@@ -63,7 +70,21 @@ def add_message(ticket: Ticket, direction: str, *, text: str, new_text: str = ""
     if direction in (IN, OUT):
         ticket.last_message_at = utcnow()
     touch(ticket)
+    if direction == IN and not auto:
+        sla.customer_wrote(ticket)
+        _after_first_message(ticket)
+    elif direction == OUT and not auto:
+        sla.agent_replied(ticket)
     return message
+
+
+def _after_first_message(ticket: Ticket) -> None:
+    """What the rules left for after the ticket's first message: their notes and canned replies."""
+    events, canned_ids = ticket.__dict__.pop("_pending_events", []), ticket.__dict__.pop("_pending_canned", [])
+    for line in events:
+        add_message(ticket, EVENT, text=line)
+    for canned_id in canned_ids:
+        send_canned(ticket, canned_id)
 
 
 def thread_ids(ticket: Ticket) -> list[str]:
@@ -79,15 +100,18 @@ def set_status(ticket: Ticket, status: str, user=None) -> None:
     old, ticket.status = ticket.status, status
     ticket.solved_at = utcnow() if status == SOLVED else (None if status in ACTIVE else ticket.solved_at)
     touch(ticket)
+    sla.status_changed(ticket, old, status)
     audit.record(audit.UPDATE, ticket, user=user, summary=f"Ticket #{ticket.number}: {STATUSES[status]}",
                  changes={"status": (old, status)})
     if status == SOLVED:
         signals.ticket_solved.send(ticket, user=user)
 
 
-def reply(ticket: Ticket, user, text: str, *, status: str | None = None) -> TicketMessage:
-    """Send `text` to the requester, threaded: the ticket number in the
-    subject, In-Reply-To the latest message, References the thread."""
+def reply(ticket: Ticket, user, text: str, *, status: str | None = None, files=()) -> TicketMessage:
+    """Send `text` to the requester and the ticket's CC participants,
+    threaded: the ticket number in the subject, In-Reply-To the latest
+    message, References the thread. `files` (parsing.Part: filename,
+    content_type, data) go as MIME parts and are kept on the message."""
     ids = thread_ids(ticket)
     kept = ids if len(ids) <= REFERENCES_KEPT else ids[:1] + ids[-(REFERENCES_KEPT - 1):]
     headers = {}
@@ -97,12 +121,17 @@ def reply(ticket: Ticket, user, text: str, *, status: str | None = None) -> Tick
     team = ticket.team
     if team and team.address:
         headers["Reply-To"] = team.address
+    cc = cc_list(ticket)
+    if cc:
+        headers["Cc"] = ", ".join(cc)
     subject = subjects.with_number(ticket.subject, ticket.number)
-    sent = mail.send(ticket.requester_email, subject, text, category="helpdesk.reply", headers=headers)
+    sent = mail.send(ticket.requester_email, subject, text, category="helpdesk.reply", headers=headers,
+                     attachments=[(f.filename, f.content_type, f.data) for f in files])
     message = add_message(ticket, OUT, text=text, from_address=(team.address if team else ""),
-                          from_name=getattr(user, "name", ""), to=ticket.requester_email, subject=subject,
-                          message_id=sent.message_id.strip("<>"), in_reply_to=headers.get("In-Reply-To", ""),
-                          references=headers.get("References", ""), author_id=user.id, mail_message_id=sent.id)
+                          from_name=getattr(user, "name", ""), to=ticket.requester_email, cc=", ".join(cc),
+                          subject=subject, message_id=sent.message_id.strip("<>"),
+                          in_reply_to=headers.get("In-Reply-To", ""), references=headers.get("References", ""),
+                          author_id=user.id, mail_message_id=sent.id, files=files)
     set_status(ticket, status or (OPEN if ticket.status == NEW else ticket.status), user)
     audit.record(audit.SEND, ticket, user=user, summary=f"Replied on ticket #{ticket.number}")
     return message
@@ -128,12 +157,45 @@ def acknowledge(ticket: Ticket, per_hour: int) -> TicketMessage | None:
     if ticket.team and ticket.team.address:
         headers["Reply-To"] = ticket.team.address
     subject = subjects.with_number(ticket.subject, ticket.number)
-    text = (f"Thank you for your message. We have opened ticket #{ticket.number} and will answer soon.\n"
-            f"Please keep [#{ticket.number}] in the subject if you write again about this.")
-    sent = mail.send(ticket.requester_email, subject, text, category="helpdesk.ack", headers=headers)
+    team = ticket.team
+    text, html = canned.fill((team.ack_body if team else "") or canned.DEFAULT_ACK,
+                             (team.ack_format if team and team.ack_body else "markdown"), ticket)
+    sent = mail.send(ticket.requester_email, subject, text, html, category="helpdesk.ack", headers=headers)
     return add_message(ticket, OUT, text=text, to=ticket.requester_email, subject=subject, auto=True,
                        message_id=sent.message_id.strip("<>"), in_reply_to=headers.get("In-Reply-To", ""),
                        mail_message_id=sent.id)
+
+
+def send_canned(ticket: Ticket, canned_id: int) -> TicketMessage | None:
+    """A canned reply a rule sends: automatic (Auto-Submitted: auto-replied),
+    so it does not count as the team's first response."""
+    reply_text = db.session.get(CannedReply, canned_id)
+    if reply_text is None:
+        return None
+    ids = thread_ids(ticket)
+    headers = {"Auto-Submitted": "auto-replied"}
+    if ids:
+        headers["In-Reply-To"] = headers["References"] = f"<{ids[-1]}>"
+    if ticket.team and ticket.team.address:
+        headers["Reply-To"] = ticket.team.address
+    subject = subjects.with_number(ticket.subject, ticket.number)
+    text, html = canned.fill(reply_text.body, reply_text.format, ticket)
+    sent = mail.send(ticket.requester_email, subject, text, html, category="helpdesk.rule", headers=headers)
+    return add_message(ticket, OUT, text=text, to=ticket.requester_email, subject=subject, auto=True,
+                       from_name=ticket.team.name if ticket.team else "", message_id=sent.message_id.strip("<>"),
+                       in_reply_to=headers.get("In-Reply-To", ""), mail_message_id=sent.id)
+
+
+def cc_list(ticket: Ticket) -> list[str]:
+    """The ticket's CC participants, without the requester."""
+    seen = {(ticket.requester_email or "").lower()}
+    out = []
+    for address in (ticket.cc or "").replace(";", ",").split(","):
+        address = address.strip()
+        if address and address.lower() not in seen:
+            seen.add(address.lower())
+            out.append(address)
+    return out
 
 
 REOPEN_FROM = (SOLVED, WAITING)

@@ -2,7 +2,16 @@
 (gifts, pledges, recurring gifts, receipts), with donor insight on the
 contact page. Builds on contacts."""
 
-from app.registry import AdminLink, JobHandler, Module, NavItem, RecordKind, Widget, migrations_dir
+from app.registry import (
+    AdminLink,
+    CalendarSource,
+    JobHandler,
+    Module,
+    NavItem,
+    RecordKind,
+    Widget,
+    migrations_dir,
+)
 from modules.contacts.hooks import ContactHooks
 
 # The manifest is imported even when the module is disabled: it names the
@@ -43,7 +52,7 @@ module = Module(
              RecordKind("pipeline_gift_import", "Gift import")],
     nav=[NavItem("Giving", "pipeline.gifts", "giving.view", order=40,
                  section=("pipeline.gift", "pipeline.pledge", "pipeline.recurring", "pipeline.receipt",
-                          "pipeline.donor_statement", "pipeline.giving_")),
+                          "pipeline.donor_statement", "pipeline.giving_", "pipeline.accounting_")),
          NavItem("Pipeline", "pipeline.board", "pipeline.view", order=30)],
     styles=["css/pipeline.css", "css/giving.css"],
     scripts=["js/pipeline-board.js"],
@@ -54,6 +63,8 @@ module = Module(
            AdminLink("Receipt templates", "pipeline.receipt_templates", "giving.templates",
                      "Thank-you letters, year-end statements and tribute notifications; the address and "
                      "paper size they print with.", order=300),
+           AdminLink("Online donations", "pipeline.stripe_settings", "pipeline.admin",
+                     "Stripe: gifts and recurring gifts from online donations, refunds.", order=305),
            ],
     widgets=[Widget("pipeline-unacknowledged", "Gifts waiting for acknowledgement", "giving.view",
                     "modules.pipeline.views.receipts:unacknowledged_widget", order=35),
@@ -71,9 +82,17 @@ module = Module(
               # Receipts: the registration number, who signs, and the paper
               # size ("auto": from the locale). The postal address is the core's.
               "receipts_registration": "", "receipts_signature": "",
-              "receipts_paper": "auto", "receipts_wording": "standard"},
+              "receipts_paper": "auto", "receipts_wording": "standard",
+              # Online donations (Stripe): the endpoint's signing secret, the
+              # one before it while it is rolled over, the fund by default.
+              "stripe_signing_secret": "", "stripe_previous_secret": "", "stripe_default_fund": "",
+              # The accounting export: accounts by name or code, fund id -> income account.
+              "accounting_deposit_account": "", "accounting_income_account": "",
+              "accounting_fund_accounts": {}, "accounting_tax_rate": "Tax Exempt",
+              "accounting_date_format": "dmy"},
     country_settings={"fiscal_year_start_month": "fiscal_year_start_month", "receipts_paper": "paper",
                       "receipts_wording": "receipt_wording"},
+    calendar=[CalendarSource("Expected close dates", "pipeline.view", "modules.pipeline.calendar:items")],
     seed="modules.pipeline.seed:seed",
     cli="modules.pipeline.cli:group",
     # Donor insight on the contact page and its timeline, giving criteria for

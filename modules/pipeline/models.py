@@ -313,6 +313,9 @@ class Gift(db.Model):
                                                   index=True)
     notes: Mapped[str] = mapped_column(Text, default="")
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The first accounting export (journal CSV) that carried it; exports are
+    # never deleted, so no foreign key (SQLite adds one only by copying the table).
+    accounting_export_id: Mapped[int | None] = mapped_column(Integer, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
@@ -442,3 +445,5 @@ def format_receipt_number(year: int, number: int) -> str:
 # service: the rollup listens for it, from the moment the models load (they
 # load whenever the module is enabled).
 from modules.pipeline import gift_rollup  # noqa: E402, F401
+from modules.pipeline.accounting.models import AccountingExport  # noqa: E402, F401
+from modules.pipeline.stripe.models import StripeEvent, StripePayment  # noqa: E402, F401

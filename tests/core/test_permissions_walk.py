@@ -38,6 +38,8 @@ PUBLIC_ENDPOINTS = {
     # Marketing: bounce and complaint webhooks the mail providers call (signature or credentials checked).
     "marketing.webhook_ses",
     "marketing.webhook_postmark",
+    "pipeline.stripe_webhook",  # signed by Stripe
+    "calendar_feed.feed",  # the secret in its URL is the credential
     "marketing.sender_verify",  # a campaign sender's confirmation link, opened from its mailbox
     # Helpdesk: the public help centre (knowledge base, portal sign-in by emailed link, request form, survey).
     "help.home", "help.search_page", "help.category", "help.article", "help.helpful", "help.answered",

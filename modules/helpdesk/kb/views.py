@@ -14,9 +14,11 @@ from app.forms import choices
 from app.htmx import confirm_page, page_or_fragment, redirect_after_post
 from app.ids import as_id
 from app.permissions import can, permission_required
+from modules.helpdesk.forms import ReplyForm
 from modules.helpdesk.kb import articles, diff, feedback, search
 from modules.helpdesk.kb.forms import ArticleForm, CategoryForm
 from modules.helpdesk.kb.models import INTERNAL, PUBLIC, VISIBILITIES, Article, ArticleVersion, Category
+from modules.helpdesk.models import Ticket
 from modules.helpdesk.views import bp
 
 VIEW, EDIT, PUBLISH = "helpdesk.view", "kb.edit", "kb.publish"
@@ -262,7 +264,8 @@ def kb_insert():
     else:
         abort(404)  # internal or unpublished: no page to link to
     body = (body.rstrip() + "\n\n" if body.strip() else "") + addition.strip() + "\n"
-    return render_template("helpdesk/kb/_reply_body.html", body=body)
+    ticket = db.get_or_404(Ticket, request.form.get("ticket", type=as_id) or 0)
+    return render_template("helpdesk/_reply_body.html", reply=ReplyForm(formdata=None, body=body), ticket=ticket)
 
 
 def _published_markdown(article: Article) -> str:

@@ -1,7 +1,7 @@
 """knowledge base, customer portal, satisfaction surveys
 
 Revision ID: helpdesk_0003
-Revises: helpdesk_0001
+Revises: helpdesk_0002
 Create Date: 2026-12-07
 
 KB categories, articles, versions, related links, helpful votes and opened
@@ -17,7 +17,7 @@ from app import fulltext
 
 # revision identifiers, used by Alembic.
 revision = 'helpdesk_0003'
-down_revision = 'helpdesk_0001'
+down_revision = 'helpdesk_0002'
 branch_labels = None
 depends_on = None
 

@@ -11,10 +11,11 @@ from app.extensions import db
 from app.htmx import page_or_fragment, redirect_after_post
 from app.ids import parse_id
 from app.models import User
+from app.models.base import utcnow
 from app.paging import keyset
 from app.permissions import permission_required
 from app.redirects import is_local_path
-from modules.helpdesk import queries, services
+from modules.helpdesk import due_paging, queries, services, sla
 from modules.helpdesk.models import PRIORITIES, STATUSES, Team, Ticket
 from modules.helpdesk.views import bp
 
@@ -34,11 +35,14 @@ def queue():
     q = request.args.get("q", "").strip()[:100]
     stmt = queries.statement(view, current_user.id, team_id=team_id, status=status, priority=priority, q=q,
                               requester_id=parse_id(request.args.get("requester")))
-    page = keyset(stmt, Ticket.id, newest_first=True)
+    sort = "due" if request.args.get("sort") == "due" or (view == "overdue" and request.args.get("sort") != "new") \
+        else "new"
+    page = due_paging.page(stmt) if sort == "due" else keyset(stmt, Ticket.id, newest_first=True)
     teams = db.session.scalars(select(Team).order_by(Team.name)).all()
     people = {u.id: u.name for u in users()}
     context = dict(page=page, view=view, views=queries.VIEWS, teams=teams, team_id=team_id, status=status,
-                   priority=priority, q=q, statuses=STATUSES, priorities=PRIORITIES, people=people)
+                   priority=priority, q=q, statuses=STATUSES, priorities=PRIORITIES, people=people, sort=sort,
+                   now=utcnow(), span_words=sla.span_words)
     response = page_or_fragment("helpdesk/queue.html", "helpdesk/_queue_rows.html", **context)
     return response, 200, {"Vary": "HX-Request"}
 

@@ -20,10 +20,10 @@ from app.extensions import db
 from app.forms import choices
 from app.htmx import redirect_after_post
 from app.permissions import can, permission_required
-from modules.helpdesk import attachments, services
+from modules.helpdesk import attachments, services, sla
 from modules.helpdesk.forms import KEEP, ReplyForm, TicketForm
 from modules.helpdesk.models import CHANNELS, MERGED, Team, Ticket, TicketAttachment, TicketMessage
-from modules.helpdesk.views import bp
+from modules.helpdesk.views import bp, ticket_extras
 from modules.helpdesk.views.queues import users
 
 OTHER_TICKETS = 10
@@ -45,9 +45,10 @@ def ticket_form(ticket: Ticket, formdata=None) -> TicketForm:
 
 
 def _page(ticket: Ticket, *, form: TicketForm | None = None, reply: ReplyForm | None = None, since=None,
-          status: int = 200):
+          status: int = 200, keep_version: bool = False, merge_form=None):
+    # Time order: a merged ticket's messages interleave with this one's.
     messages = db.session.scalars(select(TicketMessage).where(TicketMessage.ticket_id == ticket.id)
-                                  .order_by(TicketMessage.id)).all()
+                                  .order_by(TicketMessage.created_at, TicketMessage.id)).all()
     others = db.session.scalars(select(Ticket).where(Ticket.requester_id == ticket.requester_id,
                                                      Ticket.id != ticket.id).order_by(Ticket.id.desc())
                                 .limit(OTHER_TICKETS)).all() if ticket.requester_id else []
@@ -56,16 +57,18 @@ def _page(ticket: Ticket, *, form: TicketForm | None = None, reply: ReplyForm | 
         edits.stamp(form)
     if reply is None:
         reply = ReplyForm(formdata=None, version=ticket.version)
-    reply.version.data = ticket.version if since is None else reply.version.data
+    if not keep_version:
+        reply.version.data = ticket.version if since is None else reply.version.data
     people = {u.id: u.name for u in users()}
     requester = None
     if ticket.requester_id:
         from modules.contacts.models import Contact
 
         requester = db.session.get(Contact, ticket.requester_id)
+    extra = ticket_extras.context(ticket, merge_form)
     return render_template("helpdesk/ticket.html", ticket=ticket, messages=messages, others=others, form=form,
                            reply=reply, since=since or [], people=people, requester=requester,
-                           channels=CHANNELS), status
+                           channels=CHANNELS, **extra), status
 
 
 @bp.get("/tickets/<int:ticket_id>")
@@ -79,8 +82,10 @@ def ticket(ticket_id: int):
 def reply(ticket_id: int):
     ticket = _ticket(ticket_id)
     form = ReplyForm()
-    if not form.validate_on_submit():
-        return _page(ticket, reply=form, status=422)
+    valid = form.validate_on_submit()
+    files = ticket_extras.reply_files(form)
+    if not valid or files is None:
+        return _page(ticket, reply=form, status=422, keep_version=True)
     hold_row_lock(ticket)  # no other reply between this check and the commit
     ticket = _ticket(ticket_id)
     seen = int(form.confirmed.data or form.version.data or 0)
@@ -100,8 +105,9 @@ def reply(ticket_id: int):
             services.set_status(ticket, then, user)
         message = "Note added."
     else:
-        services.reply(ticket, user, form.body.data, status=then)
-        message = f"Reply sent to {ticket.requester_email}."
+        services.reply(ticket, user, form.body.data, status=then, files=files)
+        cc = services.cc_list(ticket)
+        message = f"Reply sent to {ticket.requester_email}" + (f" and {', '.join(cc)}." if cc else ".")
     db.session.commit()
     flash(message, "success")
     return redirect_after_post(url_for("helpdesk.ticket", ticket_id=ticket.id) + "#latest", "helpdesk-changed")
@@ -116,17 +122,24 @@ def ticket_save(ticket_id: int):
         return ticket_form(ticket, formdata)
 
     form = stored_form(...)
-    if not form.validate_on_submit():
+    valid = form.validate_on_submit()
+    if not ticket_extras.check_cc(form.cc):
+        valid = False
+    if not valid:
         return _page(ticket, form=form, status=422)
     if not edits.settle(form, ticket, stored_form):
         return _page(_ticket(ticket_id), form=form, status=409)
     user = current_user._get_current_object()
     services.set_status(ticket, form.status.data, user)
     values = {"priority": form.priority.data, "team_id": form.team_id.data, "assignee_id": form.assignee_id.data,
-              "tags": ", ".join(t.strip() for t in (form.tags.data or "").split(",") if t.strip())}
+              "tags": ", ".join(t.strip() for t in (form.tags.data or "").split(",") if t.strip()),
+              "cc": ticket_extras.clean_cc(form.cc.data)}
     changes = audit.diff(ticket, values)
     if changes:
         services.touch(ticket)
+        if "priority" in changes or "team_id" in changes:
+            ticket.team = db.session.get(Team, ticket.team_id) if ticket.team_id else None
+            sla.start(ticket)  # the policy that fits may have changed
         audit.record(audit.UPDATE, ticket, user=user, changes=changes, summary=f"Changed ticket #{ticket.number}")
     db.session.commit()
     flash(edits.saved_message("Saved.", form), "success")

@@ -6,6 +6,7 @@ from flask import Blueprint
 bp = Blueprint("pipeline", __name__, template_folder="../templates")
 
 from modules.pipeline.views import (  # noqa: E402,F401
+    accounting,
     admin_funds,
     admin_pipelines,
     admin_templates,
@@ -18,4 +19,5 @@ from modules.pipeline.views import (  # noqa: E402,F401
     pledges,
     receipts,
     recurring,
+    stripe,
 )
