@@ -264,26 +264,30 @@ def test_staff_see_counts_and_internal_articles_need_their_permission(app, admin
 
 
 def test_agents_find_an_article_from_the_reply_box_and_insert_its_link_or_text(app, admin_client):
+    from tests.modules.helpdesk.test_portal import make_ticket
+
     with app.app_context():
         a = article("Opening hours", "We answer **Monday to Friday**.")
         db.session.commit()
         article_id, slug = a.id, a.slug
-    fragment = admin_client.get("/helpdesk/kb/lookup?q=open&ticket=1", headers=HX).get_data(as_text=True)
+    ticket_id = make_ticket(app)
+    fragment = admin_client.get(f"/helpdesk/kb/lookup?q=open&ticket={ticket_id}", headers=HX).get_data(as_text=True)
     assert "Opening hours" in fragment and "Insert link" in fragment and "Insert text" in fragment
     token = csrf_from(admin_client, "/helpdesk/kb/")
     linked = admin_client.post(
         "/helpdesk/kb/insert",
-        data={"article": article_id, "how": "link", "body": "Dear Ann,"},
+        data={"article": article_id, "how": "link", "body": "Dear Ann,", "ticket": ticket_id},
         headers={**HX, "X-CSRFToken": token},
     ).get_data(as_text=True)
-    assert re.search(rf"Dear Ann,\n\nOpening hours: http://[^/]+/help/articles/{slug}\n</textarea>", linked)
+    assert 'id="hd-reply-body"' in linked  # the reply box itself, as canned replies swap it
+    assert re.search(rf">\s*Dear Ann,\n\nOpening hours: http://[^/]+/help/articles/{slug}\n</textarea>", linked)
     texted = admin_client.post(
         "/helpdesk/kb/insert",
-        data={"article": article_id, "how": "text", "body": ""},
+        data={"article": article_id, "how": "text", "body": "", "ticket": ticket_id},
         headers={**HX, "X-CSRFToken": token},
     ).get_data(as_text=True)
     assert "We answer **Monday to Friday**." in texted
-    page = admin_client.get("/helpdesk/kb/lookup?q=monday&ticket=1").get_data(as_text=True)  # without JavaScript
+    page = admin_client.get(f"/helpdesk/kb/lookup?q=monday&ticket={ticket_id}").get_data(as_text=True)  # without JavaScript
     assert f"/help/articles/{slug}" in page and "We answer **Monday to Friday**.</textarea>" in page
 
 
