@@ -30,6 +30,7 @@ module = Module(
              RecordKind("helpdesk_kb_article", "Article", "helpdesk.kb_article", "article_id", "helpdesk.view"),
              RecordKind("helpdesk_kb_category", "KB category", "helpdesk.kb_category_edit", "category_id", "kb.edit"),
              RecordKind("helpdesk_portal_link", "Help-centre sign-in link"),
+             RecordKind("helpdesk_portal_session", "Help-centre session"),
              RecordKind("helpdesk_satisfaction", "Satisfaction rating")],
     nav=[NavItem("Helpdesk", "helpdesk.queue", "helpdesk.view", order=50),
          NavItem("Knowledge base", "helpdesk.kb", "helpdesk.view", order=51, section=("helpdesk.kb",))],

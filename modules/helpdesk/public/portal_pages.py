@@ -12,6 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length
 
+from app import audit
 from app.extensions import db
 from app.permissions import public
 from modules.helpdesk.models import STATUSES
@@ -59,7 +60,10 @@ def signin_link(token: str):
         db.session.rollback()
         return page("helpdesk/help/signin_invalid.html", 404)
     response = redirect(url_for("help.portal"), 303)
-    sessions.start(response, link.contact_id, link.email)
+    session = sessions.start(response, link.contact_id, link.email)
+    db.session.flush()
+    audit.record(audit.LOGIN, session, actor=f"help centre: {link.email}",
+                 summary=f"{link.email} signed in to the help centre with an emailed link")
     db.session.commit()
     return response
 
@@ -69,7 +73,11 @@ def signin_link(token: str):
 def signout():
     response = redirect(url_for("help.home"), 303)
     if FlaskForm().validate_on_submit():
+        ended = sessions.current()
         sessions.end(response)
+        if ended is not None:
+            audit.record(audit.LOGOUT, ended, actor=f"help centre: {ended.email}",
+                         summary=f"{ended.email} signed out of the help centre")
         db.session.commit()
     return response
 

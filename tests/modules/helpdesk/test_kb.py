@@ -287,7 +287,8 @@ def test_agents_find_an_article_from_the_reply_box_and_insert_its_link_or_text(a
         headers={**HX, "X-CSRFToken": token},
     ).get_data(as_text=True)
     assert "We answer **Monday to Friday**." in texted
-    page = admin_client.get(f"/helpdesk/kb/lookup?q=monday&ticket={ticket_id}").get_data(as_text=True)  # without JavaScript
+    # Without JavaScript: a page to copy from.
+    page = admin_client.get(f"/helpdesk/kb/lookup?q=monday&ticket={ticket_id}").get_data(as_text=True)
     assert f"/help/articles/{slug}" in page and "We answer **Monday to Friday**.</textarea>" in page
 
 

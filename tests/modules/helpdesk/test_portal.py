@@ -89,6 +89,10 @@ def test_the_emailed_link_signs_in_once_and_shows_the_contacts_tickets(app, clie
     assert other.get("/help/portal/").status_code == 303
     with app.app_context():
         assert count(PortalSession) == 1
+        from app.models import AuditEntry
+
+        [entry] = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "login")).all()
+        assert entry.object_type == "helpdesk_portal_session" and ANN in entry.summary
 
 
 def test_an_expired_or_altered_link_is_refused(app, client, admin, smtp):
