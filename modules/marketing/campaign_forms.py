@@ -11,13 +11,14 @@ from sqlalchemy import select
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
+    IntegerField,
     RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app.dates import org_zone
 from app.extensions import db
@@ -106,6 +107,44 @@ class CampaignForm(FlaskForm):
     exclude_segments = SelectMultipleField("Leave out these segments", coerce=_id, validate_choice=False)
     expand = SelectField("Send to", validate_choice=False)
     per = RadioField("With a relationship", choices=choices(audience.PER), default=audience.COMBINED)
+    # Measuring results (docs/marketing.md, "Measuring results").
+    track_clicks = BooleanField("Count clicks on links", default=True,
+                                description="Links go through this site, which counts who clicked which link, "
+                                            "then sends them on. Unsubscribe and preference links are never "
+                                            "changed.")
+    track_opens = BooleanField("Count opens", default=False,
+                               description="Adds a tiny invisible image. Off by default: many mail apps fetch "
+                                           "images by themselves, so opens are only a rough guide.")
+    subject_b = StringField("Subject B", validators=[Length(max=300)], filters=[_strip],
+                            description="Optional: with another subject, a share of the audience gets each, and "
+                                        "the better one goes to the rest.")
+    subject_c = StringField("Subject C", validators=[Length(max=300)], filters=[_strip],
+                            description="Optional: a third subject.")
+    ab_share = IntegerField("Test share of the audience (%)", default=20,
+                            validators=[Optional(), NumberRange(2, 50, "Enter a share from 2 to 50.")],
+                            description="Split equally between the subjects; the rest waits for the winner.")
+    ab_wait_minutes = IntegerField("Pick the winner after (minutes)", default=240,
+                                   validators=[Optional(),
+                                               NumberRange(1, 10080, "Enter 1 to 10,080 minutes (a week).")],
+                                   description="Counted from when the test share has been sent.")
+    ab_metric = RadioField("The winner has the most", choices=choices(
+        [("clicks", "Clicks (people who clicked a link)"), ("opens", "Opens (seen by a person)")]),
+        default="clicks", validate_choice=False, filters=[lambda v: v if v in ("clicks", "opens") else "clicks"])
+
+    def validate_subject_c(self, field):
+        if field.data and not self.subject_b.data:
+            raise ValidationError("Fill in subject B first.")
+
+    def validate_ab_metric(self, field):
+        if not (self.subject_b.data or "").strip():
+            return
+        if field.data == "opens" and not self.track_opens.data:
+            raise ValidationError("Picking by opens needs “Count opens” on.")
+        if field.data == "clicks" and not self.track_clicks.data:
+            raise ValidationError("Picking by clicks needs “Count clicks on links” on.")
+
+    def ab_subjects(self) -> list[str]:
+        return [s for s in (self.subject_b.data, self.subject_c.data) if s]
 
     def validate_filters(self, field):
         lines = [line.strip() for line in (field.data or "").splitlines() if line.strip()]
@@ -139,12 +178,18 @@ def form_data(campaign) -> dict:
             "segments": list(chosen.get("segments") or []), "topics": list(chosen.get("topics") or []),
             "exclude_segments": list(chosen.get("exclude_segments") or []),
             "filters": "\n".join(chosen.get("filters") or []), "match": chosen.get("match") or "all",
-            "expand": expand.get("relationship") or "", "per": expand.get("per") or audience.COMBINED}
+            "expand": expand.get("relationship") or "", "per": expand.get("per") or audience.COMBINED,
+            "track_clicks": bool(campaign.track_clicks), "track_opens": bool(campaign.track_opens),
+            "subject_b": campaign.ab_subjects[0] if campaign.ab_subjects else "",
+            "subject_c": campaign.ab_subjects[1] if len(campaign.ab_subjects or []) > 1 else "",
+            "ab_share": campaign.ab_share, "ab_wait_minutes": campaign.ab_wait_minutes,
+            "ab_metric": campaign.ab_metric or "clicks"}
 
 
 def campaign_form(formdata=None, data: dict | None = None) -> CampaignForm:
     kwargs = {} if formdata is ... else {"formdata": formdata}
-    form = CampaignForm(**kwargs, data=data or {"format": "markdown"})
+    form = CampaignForm(**kwargs, data=data or {"format": "markdown", "track_clicks": True, "ab_share": 20,
+                                                 "ab_wait_minutes": 240, "ab_metric": "clicks"})
     senders = db.session.scalars(select(Sender).where(Sender.verified_at.is_not(None)).order_by(Sender.name))
     form.sender_id.choices = choices([("", "— choose a verified sender —")] + [
         (s.id, f"{s.name} <{s.email}>") for s in senders])

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -20,10 +20,20 @@ from app.models.base import UTCDateTime, utcnow
 # A campaign's life. SCHEDULED waits for `scheduled_at`; FREEZING writes its
 # recipients; SENDING works through them; PAUSED keeps its cursor (by hand,
 # or by itself when too many of a batch failed: `paused_reason` says why).
-DRAFT, SCHEDULED, FREEZING, SENDING, PAUSED, SENT, CANCELLED = (
-    "draft", "scheduled", "freezing", "sending", "paused", "sent", "cancelled")
+# TESTING: an A/B test's share is sent and the winner waits for its time
+# (`ab_decide_at`); then the rest goes out with the winning subject.
+DRAFT, SCHEDULED, FREEZING, SENDING, PAUSED, SENT, CANCELLED, TESTING = (
+    "draft", "scheduled", "freezing", "sending", "paused", "sent", "cancelled", "testing")
 CAMPAIGN_STATES = {DRAFT: "Draft", SCHEDULED: "Scheduled", FREEZING: "Preparing", SENDING: "Sending",
-                   PAUSED: "Paused", SENT: "Sent", CANCELLED: "Cancelled"}
+                   PAUSED: "Paused", SENT: "Sent", CANCELLED: "Cancelled", TESTING: "A/B test: waiting for the winner"}
+
+# An A/B test's phase (Campaign.ab_phase): none, sending the test share, decided.
+AB_NONE, AB_TESTING, AB_DECIDED = "", "testing", "decided"
+VARIANTS = ("a", "b", "c")
+# A drip sequence's step (modules/marketing/sequences/): its text, and the
+# recipient rows of the messages it sent; not in the campaigns list.
+SEQUENCE_STEP = "sequence"
+CAMPAIGN_STATES[SEQUENCE_STEP] = "Sequence step"
 
 # Why an address of the audience was left out when the audience was frozen
 # (the counts live in Campaign.excluded, by these keys).
@@ -109,6 +119,16 @@ class Campaign(db.Model):
     sent_count: Mapped[int] = mapped_column(Integer, default=0)
     failed_count: Mapped[int] = mapped_column(Integer, default=0)
     job_id: Mapped[int | None] = mapped_column(ForeignKey("core_job.id", ondelete="SET NULL"))
+    # A/B subject test (modules/marketing/ab.py): variant "a" is `subject`,
+    # "b" and "c" are `ab_subjects`; `ab_share` percent of the audience is
+    # the test, the winner (by `ab_metric`) is picked `ab_wait_minutes` later.
+    ab_subjects: Mapped[list] = mapped_column(JSON, default=list)
+    ab_share: Mapped[int] = mapped_column(Integer, default=20)
+    ab_wait_minutes: Mapped[int] = mapped_column(Integer, default=240)
+    ab_metric: Mapped[str] = mapped_column(String(10), default="clicks")
+    ab_phase: Mapped[str] = mapped_column(String(10), default=AB_NONE)
+    ab_decide_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ab_winner: Mapped[str] = mapped_column(String(1), default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -126,6 +146,7 @@ class Recipient(db.Model):
     __table_args__ = (Index("ix_marketing_recipient_campaign", "campaign_id", "id"),
                       Index("ix_marketing_recipient_campaign_status", "campaign_id", "status"),
                       Index("ix_marketing_recipient_contact", "contact_id", "id"),
+                      Index("ix_marketing_recipient_contact_campaign", "contact_id", "campaign_id"),
                       Index("ix_marketing_recipient_message", "message_id"))
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -157,3 +178,34 @@ class Event(db.Model):
     kind: Mapped[str] = mapped_column(String(20))
     detail: Mapped[str] = mapped_column(String(2000), default="")  # the link clicked, the bounce's words
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Link(db.Model):
+    """One web address found in a campaign's sent messages. Click tracking
+    redirects only to these rows (a signed token names the row), so a
+    tracked link is never an open redirect."""
+
+    __tablename__ = "marketing_link"
+    __table_args__ = (UniqueConstraint("campaign_id", "position", name="uq_marketing_link_position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("marketing_campaign.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)  # 1, 2, ... in the order first sent
+    url: Mapped[str] = mapped_column(String(2000))
+
+
+class Click(db.Model):
+    """A recipient's clicks on one link: the first, the last and how many."""
+
+    __tablename__ = "marketing_click"
+    __table_args__ = (UniqueConstraint("recipient_id", "link_id", name="uq_marketing_click_recipient_link"),
+                      Index("ix_marketing_click_campaign", "campaign_id", "link_id"))
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("marketing_campaign.id", ondelete="CASCADE"))
+    recipient_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                              ForeignKey("marketing_recipient.id", ondelete="CASCADE"))
+    link_id: Mapped[int] = mapped_column(ForeignKey("marketing_link.id", ondelete="CASCADE"))
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    count: Mapped[int] = mapped_column(Integer, default=1)

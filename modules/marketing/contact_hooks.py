@@ -23,6 +23,7 @@ from modules.contacts.hooks import FilterSpec, Panel
 from modules.contacts.models import Contact, ContactEmail
 from modules.marketing import subscriptions, topics
 from modules.marketing.bounce_models import BOUNCE_KINDS, Bounce
+from modules.marketing.campaign_models import Recipient
 from modules.marketing.models import (
     SUBSCRIBED,
     SUPPRESSION_REASONS,
@@ -32,6 +33,7 @@ from modules.marketing.models import (
     Suppression,
     Topic,
 )
+from modules.marketing.tracking import privacy as campaign_history
 
 
 def subscriptions_panel(contact: Contact) -> str:
@@ -70,12 +72,21 @@ def filters() -> list[FilterSpec]:
                                                     Subscription.status == SUBSCRIBED)
         return Contact.id.not_in(ids) if op == "is_not" else Contact.id.in_(ids)
 
+    from modules.marketing.tracking import filters as campaign_filters
+
     return [FilterSpec("topic", "Subscribed to topic", {"is": "is subscribed to", "is_not": "is not subscribed to"},
-                       subscribed, "choice", topics.choices, permission="marketing.view", group="Marketing")]
+                       subscribed, "choice", topics.choices, permission="marketing.view", group="Marketing"),
+            *campaign_filters.filters()]
 
 
 def merge(survivor_id: int, merged_id: int) -> None:
+    from modules.marketing.sequences import enrol
+
     subscriptions.move(survivor_id, merged_id)
+    # The campaigns received (and their opens, clicks) become the survivor's history.
+    db.session.execute(update(Recipient).where(Recipient.contact_id == merged_id)
+                       .values(contact_id=survivor_id).execution_options(synchronize_session=False))
+    enrol.merge(survivor_id, merged_id)
     db.session.execute(update(PreferenceKey).where(PreferenceKey.contact_id == merged_id)
                        .values(contact_id=survivor_id).execution_options(synchronize_session=False))
     db.session.execute(update(PendingSignup).where(PendingSignup.contact_id == merged_id)
@@ -103,13 +114,28 @@ def export(contact_id: int) -> dict:
                                   "since": s.created_at.isoformat()} for s in suppressed],
         "bounces_and_complaints": [{"email": b.email, "kind": BOUNCE_KINDS.get(b.kind, b.kind),
                                     "detail": b.detail, "at": b.at.isoformat()} for b in bounced],
+        "campaigns": campaign_history.export(contact_id),
+        "sequences": sequence_export(contact_id),
     }
+
+
+def sequence_export(contact_id: int) -> list[dict]:
+    from modules.marketing.sequences.models import Enrolment, Sequence
+
+    rows = db.session.execute(select(Enrolment, Sequence.name).join(Sequence, Sequence.id == Enrolment.sequence_id)
+                              .where(Enrolment.contact_id == contact_id).order_by(Enrolment.id)).all()
+    return [{"sequence": name, "status": e.status, "steps_sent": e.steps_sent, "entered_at": e.entered_at.isoformat(),
+             "ended_at": e.ended_at.isoformat() if e.ended_at else None, "left_because": e.left_reason or None}
+            for e, name in rows]
 
 
 def erase(contact_id: int) -> None:
     """Runs before contacts clears the contact (its addresses are still there)."""
+    from modules.marketing.sequences import enrol
+
     emails = subscriptions.addresses(contact_id)
     subscriptions.end_all(contact_id)
+    enrol.erase(contact_id)
     condition = PendingSignup.contact_id == contact_id
     if emails:
         condition = condition | PendingSignup.email.in_(emails)
@@ -118,6 +144,7 @@ def erase(contact_id: int) -> None:
                        .execution_options(synchronize_session=False))
     if emails:  # the reports go; the suppression stays, so the address is never mailed again
         db.session.execute(delete(Bounce).where(Bounce.email.in_(emails)).execution_options(synchronize_session=False))
+    campaign_history.erase(contact_id)  # the message rows stay (the counts), without the address
 
 
 def consent_topics(keys) -> dict[str, str]:

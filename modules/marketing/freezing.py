@@ -15,14 +15,16 @@ message per related contact: the same address and related contact).
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from flask import current_app
+from redis import RedisError
+from sqlalchemy import delete, func, select, update
 
 from app.bulk_insert import insert_rows
 from app.extensions import db
-from app.models import Job
 from app.models.base import utcnow
 from modules.contacts.models import Contact
 from modules.marketing import audience
@@ -38,7 +40,9 @@ from modules.marketing.campaign_models import (
     Recipient,
 )
 
+log = logging.getLogger(__name__)
 CHUNK = 1_000
+PROGRESS_KEY = "steward:marketing:freezing:{}"  # rows written so far, while the job freezes
 USABLE = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\".]+$")
 
 
@@ -128,6 +132,7 @@ def freeze(campaign: Campaign) -> None:
         if len(batch) >= CHUNK:
             total += insert_rows(table, columns, batch)
             batch = []
+            _tell(campaign.id, total)
     if batch:
         total += insert_rows(table, columns, batch)
     campaign.excluded = counts
@@ -140,15 +145,62 @@ def freeze(campaign: Campaign) -> None:
     db.session.flush()
 
 
+def _tell(campaign_id: int, written: int) -> None:
+    """Progress for the campaign page while the job freezes (the rows are
+    committed only at the end, so the count lives in Redis meanwhile)."""
+    try:
+        current_app.extensions["steward"].redis.set(PROGRESS_KEY.format(campaign_id), written, ex=3600)
+    except (RedisError, KeyError, AttributeError):
+        pass
+
+
+def written_so_far(campaign_id: int) -> int | None:
+    try:
+        value = current_app.extensions["steward"].redis.get(PROGRESS_KEY.format(campaign_id))
+    except (RedisError, KeyError, AttributeError):
+        return None
+    return int(value) if value is not None else None
+
+
 def start_sending(campaign: Campaign, user=None):
-    """Freeze the audience and queue the sending job (it reaches RQ when
-    the caller commits). Returns the Job."""
+    """Hand the campaign to the sending job, which freezes the audience
+    first (so "Send" answers at once, whatever the audience's size); the
+    job reaches RQ when the caller commits. Returns the Job."""
     from modules.marketing.sending import control
 
-    freeze(campaign)
-    control.start(campaign.id, user)  # sets started_at, hands it to a job, wakes the watch schedule
+    if campaign.status not in (DRAFT, SCHEDULED):
+        raise NotStartable(f"This campaign is {campaign.status}; only a draft or a scheduled one can start.")
+    campaign.status, campaign.paused_reason = FREEZING, ""
+    job = control.hand_to_new_job(campaign, user)
     db.session.flush()
-    return db.session.get(Job, campaign.job_id)
+    return job
+
+
+def freeze_in_job(campaign: Campaign) -> bool:
+    """The sending job's first step: freeze, split an A/B test's share, and
+    commit, all at once (a worker killed meanwhile leaves nothing half
+    written; the job runs again). False when it cannot be frozen: the
+    campaign goes back to draft, saying why."""
+    from modules.marketing import ab
+
+    campaign_id = campaign.id
+    try:
+        # Nothing should be there (a killed run's rows were rolled back), but a
+        # second freeze must never double an audience.
+        db.session.execute(delete(Recipient).where(Recipient.campaign_id == campaign_id)
+                           .execution_options(synchronize_session=False))
+        freeze(campaign)
+        ab.split(campaign)
+        db.session.commit()
+        return True
+    except Exception as error:  # a segment gone, a rule that no longer reads
+        db.session.rollback()
+        log.exception("Campaign %s: the audience could not be frozen", campaign_id)
+        db.session.execute(update(Campaign).where(Campaign.id == campaign_id, Campaign.status == FREEZING)
+                           .values(status=DRAFT, job_id=None,
+                                   paused_reason=f"The audience could not be prepared: {error}"[:2000]))
+        db.session.commit()
+        return False
 
 
 def cancel_schedule(campaign: Campaign) -> bool:

@@ -123,11 +123,15 @@ class PendingSignup(db.Model):
 
 
 # Campaigns, their senders, layouts, recipients and events: their own file.
+import modules.marketing.sequences.triggers  # noqa: E402, F401 (connects the sequences' signal listeners)
 from modules.marketing.bounce_models import Bounce  # noqa: E402, F401
 from modules.marketing.campaign_models import (  # noqa: E402, F401
     Campaign,
+    Click,
     Event,
     Layout,
+    Link,
     Recipient,
     Sender,
 )
+from modules.marketing.sequences.models import Enrolment, Sequence, Step  # noqa: E402, F401

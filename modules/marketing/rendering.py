@@ -21,7 +21,7 @@ words: the engine marks that recipient failed, never sends half a message.
 from __future__ import annotations
 
 import html as htmllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import css_inline
 import html2text
@@ -115,10 +115,16 @@ class Compiled:
     body: _Part
     layout: _Part
     limits: Limits
+    # An A/B test's other subjects by variant ("b", "c"); "a" is `subject`.
+    variants: dict = field(default_factory=dict)
 
-    def render(self, context: dict) -> tuple[str, str, str]:
-        """(subject, html, text) for one recipient's merge fields."""
-        subject = " ".join(htmllib.unescape(_fill(self.subject, context, self.limits)).split())
+    def render(self, context: dict, tracked=None, pixel: str = "") -> tuple[str, str, str]:
+        """(subject, html, text) for one recipient's merge fields. The
+        subject is the one of `context["variant"]` (an A/B test). `tracked`
+        (url -> tracked url or None, tracking/links.py) rewrites the links
+        of both parts; `pixel` (an <img>) goes at the end of the HTML only."""
+        part = self.variants.get((context.get("variant") or "").lower(), self.subject)
+        subject = " ".join(htmllib.unescape(_fill(part, context, self.limits)).split())
         if not subject:
             raise RenderFailed("Subject: it is empty for this recipient.")
         preheader = " ".join(htmllib.unescape(_fill(self.preheader, context, self.limits)).split())
@@ -129,7 +135,16 @@ class Compiled:
         except css_inline.InlineError as error:
             raise RenderFailed(f"Layout: its CSS cannot be read ({error}).") from None
         html = _document(clean(inlined), preheader)
-        return subject, html, _text_part(html)
+        if tracked is not None:
+            from modules.marketing.tracking.links import rewrite
+
+            html = rewrite(html, tracked)
+        text = _text_part(html)
+        if pixel:
+            from modules.marketing.tracking.links import add_pixel
+
+            html = add_pixel(html, pixel)
+        return subject, html, text
 
 
 def compile_parts(subject: str, preheader: str, body: str, body_format: str, layout: str, layout_format: str,
@@ -165,8 +180,11 @@ def compile_campaign(campaign, limits: Limits | None = None) -> Compiled:
     """The campaign's subject, preheader, body and layout compiled once;
     RenderFailed when one of them cannot be read."""
     layout = layout_of(campaign)
-    return compile_parts(campaign.subject, campaign.preheader, campaign.body, campaign.format,
-                         layout.body if layout else BARE_LAYOUT, layout.format if layout else HTML, limits)
+    compiled = compile_parts(campaign.subject, campaign.preheader, campaign.body, campaign.format,
+                             layout.body if layout else BARE_LAYOUT, layout.format if layout else HTML, limits)
+    for letter, subject in zip("bc", campaign.ab_subjects or [], strict=False):
+        compiled.variants[letter] = _compile(f"Subject {letter.upper()}", subject or "", compiled.limits)
+    return compiled
 
 
 # Merge fields ---------------------------------------------------------------------------
@@ -220,6 +238,7 @@ def recipient_context(recipient_row, contact, related_contacts=(), links: dict |
     related = [person_fields(c) for c in related_contacts or ()]
     links = dict(links or {})
     return {"contact": person, "related": related[0] if related else person_fields(None),
+            "variant": getattr(recipient_row, "variant", "") or "",
             "related_all": related, "org": org if org is not None else _org_once(),
             "unsubscribe_url": links.get("unsubscribe_url") or links.get("unsubscribe", ""),
             "preferences_url": links.get("preferences_url") or links.get("preferences", ""),

@@ -1,7 +1,9 @@
 """Demo data for `flask seed`: three topics (two with a public form, one for
 existing supporters), subscriptions for about four contacts in ten with
-their consent-ledger rows, and a few suppressed addresses. Inserted in
-chunks with `bulk_insert`, each chunk committed."""
+their consent-ledger rows, and a few suppressed addresses; then past
+campaigns with their events and drip sequences with enrolments
+(seed_history.py). Inserted in chunks with `bulk_insert`, each chunk
+committed."""
 
 from __future__ import annotations
 
@@ -67,7 +69,13 @@ def seed(n: int, rng: random.Random, progress) -> None:
         progress(done, len(people), "subscriptions")
     have = set(db.session.scalars(select(Suppression.email)))
     picked = rng.sample(people, min(len(people), max(1, n // 100))) if people else []
-    rows = [(email.lower(), rng.choice((HARD_BOUNCE, MANUAL)), "", now) for _, email in picked
-            if email and email.lower() not in have]
+    rows = []
+    for _, email in picked:  # contacts can share an address (an organisation's info@)
+        if email and email.lower() not in have:
+            have.add(email.lower())
+            rows.append((email.lower(), rng.choice((HARD_BOUNCE, MANUAL)), "", now))
     insert_rows(Suppression.__table__, ("email", "reason", "note", "created_at"), rows)
     db.session.commit()
+    from modules.marketing import seed_history
+
+    seed_history.seed(n, rng, progress)

@@ -8,3 +8,8 @@ from blinker import Namespace
 _signals = Namespace()
 
 subscription_changed = _signals.signal("marketing-subscription-changed")
+
+# A public sign-up confirmed by its link: sender the contact, `topic=`.
+# Sent once per sign-up, after its subscription is stored (listeners must
+# not commit): sequences triggered by a sign-up listen to it.
+signup_confirmed = _signals.signal("marketing-signup-confirmed")

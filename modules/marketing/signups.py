@@ -30,7 +30,7 @@ from app.links import external_url
 from app.models.base import utcnow
 from modules.contacts.models import Activity, Contact, ContactEmail
 from modules.contacts.people import records
-from modules.marketing import subscriptions, tokens
+from modules.marketing import signals, subscriptions, tokens
 from modules.marketing.models import PendingSignup, Topic
 
 SOURCE = subscriptions.SIGN_UP
@@ -94,4 +94,5 @@ def confirm(signup: PendingSignup, ip: str | None) -> tuple[Contact | None, bool
                                 subject=f"Restored from the trash: confirmed a sign-up to {topic.name}"))
     subscriptions.change(contact, topic, True, subscriptions.Origin(SOURCE, ip=ip, wording=signup.wording))
     signup.confirmed_at, signup.contact_id = utcnow(), contact.id
+    signals.signup_confirmed.send(contact, topic=topic)
     return contact, True

@@ -44,7 +44,7 @@ def test_write_preview_test_schedule_and_cancel_a_campaign(app, any_page, smtp, 
     page.get_by_role("link", name="New campaign").click()
     settle(page)
     page.get_by_label("Name (for staff)").fill("Spring news")
-    page.get_by_label("Subject").fill("Spring news for {{ contact.first_name }}")
+    page.get_by_label("Subject", exact=True).fill("Spring news for {{ contact.first_name }}")
     page.get_by_label("From").select_option(label="Riverside <news@riverside.example>")
     page.get_by_label("Body").fill("Dear {{ contact.first_name }},\n\nOur **spring** news.")
     page.get_by_label("Segments", exact=True).select_option(label="News readers")

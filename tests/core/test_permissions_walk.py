@@ -33,6 +33,8 @@ PUBLIC_ENDPOINTS = {
     "marketing.preferences",
     "marketing.unsubscribe",
     "marketing.view_in_browser",
+    "marketing.click",  # a tracked link in a campaign message: a signed redirect to the campaign's own link
+    "marketing.open_pixel",  # the open-tracking image
     "marketing.join",
     "marketing.confirm",
     # Marketing: bounce and complaint webhooks the mail providers call (signature or credentials checked).

@@ -47,7 +47,7 @@ def _records() -> dict:
     from modules.helpdesk.automation_models import CannedReply, Holiday, Rule, SlaPolicy
     from modules.helpdesk.kb.models import Article, Category
     from modules.helpdesk.models import Team, Ticket, TicketAttachment
-    from modules.marketing.models import Campaign, Layout, Sender, Suppression, Topic
+    from modules.marketing.models import Campaign, Enrolment, Layout, Sender, Sequence, Step, Suppression, Topic
     from modules.pipeline.models import (
         Fund,
         Gift,
@@ -76,6 +76,7 @@ def _records() -> dict:
         "team_id": Team, "ticket_id": Ticket, "attachment_id": TicketAttachment, "campaign_id": Campaign,
         "layout_id": Layout, "sender_id": Sender, "article_id": Article, "category_id": Category,
         "reply_id": CannedReply, "holiday_id": Holiday, "rule_id": Rule, "policy_id": SlaPolicy,
+        "sequence_id": Sequence, "step_id": Step, "enrolment_id": Enrolment,
     }
     values = {name: first(model) for name, model in by_name.items()}
     values.update({"year": date.today().year, "token": "no-such-token", "filename": "css/app.css",

@@ -17,7 +17,16 @@ from app.extensions import db
 from app.jobs import enqueue
 from app.models import Job
 from app.models.base import utcnow
-from modules.marketing.campaign_models import CANCELLED, PAUSED, SENDING, SENT_ROW, Campaign, Recipient
+from modules.marketing.campaign_models import (
+    CANCELLED,
+    FREEZING,
+    PAUSED,
+    SENDING,
+    SENT_ROW,
+    TESTING,
+    Campaign,
+    Recipient,
+)
 from modules.marketing.sending.job import KIND
 
 WATCH_AFTER = timedelta(minutes=2)
@@ -72,8 +81,8 @@ def resume(campaign_id: int, user=None) -> Campaign:
 def cancel(campaign_id: int) -> Campaign:
     """Stop for good: what was sent stays sent, the rest is never sent."""
     campaign = _locked(campaign_id)
-    if campaign.status not in (SENDING, PAUSED):
-        raise NotNow("Only a campaign that is sending or paused can be cancelled here.")
+    if campaign.status not in (SENDING, PAUSED, TESTING, FREEZING):
+        raise NotNow("Only a campaign that is sending, paused or waiting for its A/B winner can be cancelled here.")
     campaign.status, campaign.job_id, campaign.finished_at = CANCELLED, None, utcnow()
     return campaign
 
@@ -86,6 +95,7 @@ class Progress:
     rate: float  # messages per second over the last minute
     seconds_left: int | None
     waiting: str  # what the next job waits for ("Waiting for the hourly cap ..."), or ""
+    prepared: int | None = None  # while the job freezes the audience: rows written so far
 
     @property
     def time_left(self) -> str:
@@ -119,4 +129,10 @@ def progress(campaign: Campaign) -> Progress:
         if job is not None and job.status == Job.QUEUED:
             waiting = job.message or ""
     seconds_left = int(remaining / rate) if rate > 0 else (0 if remaining == 0 else None)
-    return Progress(campaign.sent_count, campaign.failed_count, remaining, round(rate, 1), seconds_left, waiting)
+    prepared = None
+    if campaign.status == FREEZING:
+        from modules.marketing.freezing import written_so_far
+
+        prepared = written_so_far(campaign.id) or 0
+    return Progress(campaign.sent_count, campaign.failed_count, remaining, round(rate, 1), seconds_left, waiting,
+                    prepared)

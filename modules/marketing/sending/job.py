@@ -34,10 +34,12 @@ from app.mail.delivery import backoff
 from app.models.base import utcnow
 from app.templating import TemplateProblem
 from modules.contacts.models import Contact
-from modules.marketing import rendering
+from modules.marketing import ab, rendering
 from modules.marketing.campaign_models import (
+    AB_TESTING,
     DEFERRED_ROW,
     FAILED_ROW,
+    FREEZING,
     PAUSED,
     QUEUED,
     SENDING,
@@ -48,6 +50,7 @@ from modules.marketing.campaign_models import (
     Recipient,
 )
 from modules.marketing.sending import links, message, options, throttle
+from modules.marketing.tracking import links as tracking_links
 
 KIND = "marketing.send_campaign"
 WINDOW_WORDS = {"hour": "the hourly cap", "day": "the daily cap", "redis": "Redis to be reachable again"}
@@ -85,6 +88,8 @@ def _claim(campaign_id: int, job_id: int, size: int, deferred_after: int | None)
         return None
     stmt = select(Recipient).where(Recipient.campaign_id == campaign_id,
                                    Recipient.id <= (campaign.frozen_max_id or 0))
+    if campaign.ab_phase == AB_TESTING:  # an A/B test sends its share first (modules/marketing/ab.py)
+        stmt = stmt.where(Recipient.variant != "")
     if deferred_after is None:  # the main pass: what is left above the checkpoint
         stmt = stmt.where(Recipient.id > campaign.cursor, Recipient.status.in_((QUEUED, SENDING_ROW)))
     else:  # the retry pass: deferred rows below it (and any a killed retry pass left `sending`)
@@ -113,8 +118,9 @@ def _answer(error: Exception) -> tuple[int | None, str]:
 class Sender:
     """Renders and sends one batch over one connection."""
 
-    def __init__(self, campaign: Campaign, compiled, opts: options.Options):
+    def __init__(self, campaign: Campaign, compiled, opts: options.Options, tracker=None):
         self.campaign, self.compiled, self.opts = campaign, compiled, opts
+        self.tracker = tracker  # tracking/links.py Tracker: click links and the open pixel
         self.redis = current_app.extensions["steward"].redis
         sender = campaign.sender
         self.from_email = sender.email if sender else server.sender()
@@ -156,7 +162,12 @@ class Sender:
                         personal = links.for_recipient(row, keys[row.contact_id], self.campaign.topic_id)
                         context = rendering.recipient_context(
                             row, contact, [people[i] for i in (row.related or []) if i in people], personal)
-                        envelope = message.build(self.campaign, row, self.compiled.render(context), personal,
+                        tracked, pixel = None, ""
+                        if self.tracker is not None:
+                            tracked = self.tracker.rewriter(row.id, set(personal.values()))
+                            pixel = self.tracker.pixel(row.id)
+                        envelope = message.build(self.campaign, row, self.compiled.render(context, tracked, pixel),
+                                                 personal,
                                                  self.opts, self.from_name, self.from_email, self.reply_to)
                     except TemplateProblem as problem:
                         self._settle(out, pending.pop(0), FAILED_ROW, f"Not sent: {problem}")
@@ -239,6 +250,12 @@ def _deferred_left(campaign_id: int) -> tuple[int, int]:
 
 def run(job, campaign_id: int, retry_deferred: bool = False, round: int = 0) -> dict:  # noqa: A002
     campaign = db.session.get(Campaign, campaign_id)
+    if campaign is not None and campaign.status == FREEZING and campaign.job_id == job.id:
+        from modules.marketing import freezing
+
+        if not freezing.freeze_in_job(campaign):
+            return {"note": "the audience could not be frozen"}
+        campaign = db.session.get(Campaign, campaign_id)
     if campaign is None or campaign.status != SENDING or campaign.job_id != job.id:
         return {"note": "the campaign is not sending with this job"}
     if server.current() is None:
@@ -253,6 +270,7 @@ def run(job, campaign_id: int, retry_deferred: bool = False, round: int = 0) -> 
         campaign.paused_reason = f"Paused: the campaign's text cannot be filled in ({problem}). Fix it, then resume."
         db.session.commit()
         return {"note": "template problem"}
+    tracker = tracking_links.start(campaign, compiled)  # commits the campaign's link list
     totals = Outcome()
     # Deferred rows first (this job was queued with their backoff), then the
     # rest; what this run defers waits for the next job.
@@ -266,7 +284,8 @@ def run(job, campaign_id: int, retry_deferred: bool = False, round: int = 0) -> 
             if not rows:
                 break
             campaign = db.session.get(Campaign, campaign_id)
-            out = Sender(campaign, compiled, opts).send(rows, QUEUED if deferred_after is None else DEFERRED_ROW)
+            untried = QUEUED if deferred_after is None else DEFERRED_ROW
+            out = Sender(campaign, compiled, opts, tracker).send(rows, untried)
             totals.sent, totals.failed = totals.sent + out.sent, totals.failed + out.failed
             if deferred_after is not None:
                 deferred_after = rows[-1].id
@@ -288,6 +307,8 @@ def run(job, campaign_id: int, retry_deferred: bool = False, round: int = 0) -> 
         continue_later(campaign, backoff(max(attempts, round + 1)), round_=round + 1,
                        note=f"{left} message(s) were deferred by the mail server; trying them again later.")
         return _summary(totals, "deferred messages wait")
+    if ab.test_sent(campaign):  # commits: the rest waits for the winner
+        return _summary(totals, "A/B test sent; the winner waits for its time")
     campaign.status, campaign.finished_at = SENT, utcnow()
     db.session.commit()
     return _summary(totals, "sent")

@@ -50,6 +50,9 @@ def preference_keys(contact_ids: set[int]) -> dict[int, str]:
 
 
 def for_recipient(recipient, key: str, topic_id: int | None) -> dict:
-    return {"unsubscribe": external_url("marketing.unsubscribe", token=tokens.token_for_key(key, topic_id)),
-            "preferences": external_url("marketing.preferences", token=tokens.token_for_key(key)),
-            "view": external_url("marketing.view_in_browser", token=view_token(recipient.id))}
+    """`r` (the signed recipient id) lets an unsubscribe be counted for this
+    message (modules/marketing/tracking/record.py)."""
+    view = view_token(recipient.id)
+    return {"unsubscribe": external_url("marketing.unsubscribe", token=tokens.token_for_key(key, topic_id), r=view),
+            "preferences": external_url("marketing.preferences", token=tokens.token_for_key(key), r=view),
+            "view": external_url("marketing.view_in_browser", token=view)}

@@ -78,7 +78,8 @@ def build(campaign, recipient, rendered: tuple[str, str, str], links: dict, opti
     if reply_to:
         msg["Reply-To"] = reply_to
     mailto_address = f"unsubscribe@{options.bounce_domain}" if options.bounce_domain else from_email
-    mailto = f"mailto:{mailto_address}?subject={quote('unsubscribe ' + links['unsubscribe'].rsplit('/', 1)[-1])}"
+    one_click = links["unsubscribe"].split("?")[0]
+    mailto = f"mailto:{mailto_address}?subject={quote('unsubscribe ' + one_click.rsplit('/', 1)[-1])}"
     msg["List-Unsubscribe"] = f"<{links['unsubscribe']}>, <{mailto}>"
     msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     msg["List-Id"] = _text(list_id(campaign, domain))

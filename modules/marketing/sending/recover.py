@@ -21,7 +21,7 @@ from app.jobs.service import _push
 from app.models import Job
 from app.models.base import utcnow
 from app.schedules import Ran
-from modules.marketing.campaign_models import SENDING, Campaign
+from modules.marketing.campaign_models import FREEZING, SENDING, Campaign
 from modules.marketing.sending import control
 
 
@@ -39,7 +39,7 @@ def watch() -> Ran:
     """The schedule: every minute while a campaign sends, else once a day,
     so an idle worker stays light."""
     found = restart_stranded()
-    sending = db.session.scalar(select(Campaign.id).where(Campaign.status == SENDING).limit(1))
+    sending = db.session.scalar(select(Campaign.id).where(Campaign.status.in_((SENDING, FREEZING))).limit(1))
     summary = f"{len(found['handed'])} handed to a new job, {len(found['pushed'])} sent to RQ again"
     return Ran(summary, None if sending else utcnow() + IDLE)
 
@@ -49,7 +49,7 @@ def restart_stranded() -> dict:
     those whose waiting job was sent to RQ again."""
     handed, pushed = [], []
     for campaign_id, job_id in db.session.execute(
-            select(Campaign.id, Campaign.job_id).where(Campaign.status == SENDING)).all():
+            select(Campaign.id, Campaign.job_id).where(Campaign.status.in_((SENDING, FREEZING)))).all():
         job = db.session.get(Job, job_id) if job_id else None
         if job is not None and job.status in (Job.STARTED, Job.INTERRUPTED):
             continue  # running, or the core's sweep decides

@@ -18,8 +18,11 @@ from modules.marketing.views import (  # noqa: E402,F401
     public,
     senders,
     sending,
+    sequence_steps,
+    sequences,
     suppressions,
     topics,
+    tracking,
     web_view,
     webhooks,
 )

@@ -19,10 +19,11 @@ from app.templating import TemplateProblem
 from app.templating.sanitise import without_styles
 from modules.contacts.lists import search
 from modules.contacts.models import Contact, Relationship
-from modules.marketing import audience, campaign_links, checklist, freezing, rendering
+from modules.marketing import ab, audience, campaign_links, checklist, freezing, rendering
 from modules.marketing.campaign_forms import ScheduleForm, TestSendForm
-from modules.marketing.campaign_models import CAMPAIGN_STATES, DRAFT, EXCLUSIONS, SCHEDULED, Campaign
+from modules.marketing.campaign_models import CAMPAIGN_STATES, DRAFT, EXCLUSIONS, FREEZING, SCHEDULED, Campaign
 from modules.marketing.sending import control
+from modules.marketing.tracking import stats as tracking_stats
 from modules.marketing.views import bp
 
 SEND = "marketing.send"
@@ -35,8 +36,11 @@ def campaign_page(item: Campaign, *, schedule_form=None, test_form=None, status:
     n, capped = audience.estimate(item) if open_ else (item.recipients_total, False)
     items = checklist.run(item) if open_ else []
     progress = None if open_ else control.progress(item)  # the sending engine's live counts
+    stats = None if open_ or item.status == FREEZING else tracking_stats.for_campaign(item)
+    ab_results = ab.results(item) if stats is not None else []
     return render_template("marketing/campaign.html", campaign=item, states=CAMPAIGN_STATES, size=n,
-                           progress=progress,
+                           progress=progress, stats=stats, ab_results=ab_results, ab_subjects=ab.subjects(item),
+                           ab_metrics=ab.METRICS,
                            size_label=audience.estimate_label(n, capped), checks=items,
                            ready=checklist.passed(items), exclusions=EXCLUSIONS,
                            schedule_form=schedule_form or ScheduleForm(), test_form=test_form or TestSendForm(),
@@ -142,11 +146,13 @@ def campaign_send(campaign_id: int):
                             f"Send “{item.subject}” to {audience.estimate_label(n, capped)} now? "
                             "It cannot be called back once it starts.",
                             "Send now", url_for("marketing.campaign", campaign_id=item.id))
-    freezing.start_sending(item, current_user)
-    audit.record(audit.UPDATE, item, summary=f"Started sending “{item.name}” to {item.recipients_total:,}",
+    n, capped = audience.estimate(item)
+    freezing.start_sending(item, current_user)  # the job freezes the audience: this answers at once
+    audit.record(audit.UPDATE, item, summary=f"Started sending “{item.name}”",
                  changes={"status": (DRAFT, item.status)})
     db.session.commit()
-    flash(f"Sending “{item.name}” to {item.recipients_total:,} people.", "success")
+    flash(f"Sending “{item.name}” to {audience.estimate_label(n, capped)}: the audience is being prepared.",
+          "success")
     return redirect_after_post(url_for("marketing.campaign", campaign_id=item.id))
 
 

@@ -4,7 +4,7 @@ size, the checklist, what freezing left out), duplicate and delete."""
 
 from __future__ import annotations
 
-from flask import abort, flash, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -16,20 +16,22 @@ from app.permissions import permission_required
 from app.templating import editor
 from modules.marketing import checklist, rendering, template_checks
 from modules.marketing.campaign_forms import CampaignForm, campaign_form, form_data
-from modules.marketing.campaign_models import CAMPAIGN_STATES, DRAFT, Campaign
+from modules.marketing.campaign_models import CAMPAIGN_STATES, DRAFT, SEQUENCE_STEP, Campaign
 from modules.marketing.views import bp
 
 SEND = "marketing.send"
-# Click and open tracking (the campaign's track_* columns) have no switches
-# until links are rewritten and opens counted: a box that did nothing would mislead.
-FIELDS = ("name", "subject", "preheader", "sender_id", "reply_to", "topic_id", "layout_id", "format", "body")
+FIELDS = ("name", "subject", "preheader", "sender_id", "reply_to", "topic_id", "layout_id", "format", "body",
+          "track_clicks", "track_opens", "ab_share", "ab_wait_minutes", "ab_metric")
 
 
 @bp.get("/campaigns")
 @permission_required("marketing.view")
 def campaigns():
-    listing = keyset(select(Campaign), Campaign.id, newest_first=True)
-    return render_template("marketing/campaigns.html", listing=listing, states=CAMPAIGN_STATES)
+    from modules.marketing.tracking import stats
+
+    listing = keyset(select(Campaign).where(Campaign.status != SEQUENCE_STEP), Campaign.id, newest_first=True)
+    results = stats.for_campaigns([c for c in listing.items if c.sent_count])  # two grouped queries a page
+    return render_template("marketing/campaigns.html", listing=listing, states=CAMPAIGN_STATES, results=results)
 
 
 def field_groups() -> list[editor.FieldGroup]:
@@ -44,7 +46,8 @@ def _page(form: CampaignForm, campaign: Campaign | None, status: int = 200, prev
 
 def _check(form: CampaignForm) -> bool:
     ok = form.validate_on_submit()
-    for f, fmt in ((form.subject, None), (form.preheader, None), (form.body, form.format.data)):
+    for f, fmt in ((form.subject, None), (form.subject_b, None), (form.subject_c, None), (form.preheader, None),
+                   (form.body, form.format.data)):
         if fmt is not None and fmt not in ("markdown", "html"):
             continue
         found = template_checks.problems(f.data or "", fmt)
@@ -58,6 +61,9 @@ def _values(form: CampaignForm) -> dict:
     values = {name: getattr(form, name).data for name in FIELDS}
     values["body"] = values["body"] or ""
     values["audience"] = form.audience()
+    values["ab_subjects"] = form.ab_subjects()
+    values["ab_share"] = values["ab_share"] or 20
+    values["ab_wait_minutes"] = values["ab_wait_minutes"] or 240
     return values
 
 
@@ -107,6 +113,8 @@ def campaign_edit(campaign_id: int):
         changes["body"] = (f"{len(changes['body'][0] or '')} characters", f"{len(changes['body'][1])} characters")
     if "audience" in changes:
         changes["audience"] = ("before", "changed")
+    if "ab_subjects" in changes:
+        changes["ab_subjects"] = (", ".join(changes["ab_subjects"][0] or []), ", ".join(changes["ab_subjects"][1]))
     for name, value in values.items():
         setattr(campaign, name, value)
     if changes:
@@ -137,7 +145,13 @@ def campaign_body_preview():
 def campaign(campaign_id: int):
     from modules.marketing.views.campaign_send import campaign_page
 
-    return campaign_page(db.get_or_404(Campaign, campaign_id))
+    item = db.get_or_404(Campaign, campaign_id)
+    if item.status == SEQUENCE_STEP:  # a sequence's step: its own page
+        from modules.marketing.sequences.models import Step
+
+        step = db.first_or_404(select(Step).where(Step.campaign_id == item.id))
+        return redirect(url_for("marketing.sequence", sequence_id=step.sequence_id))
+    return campaign_page(item)
 
 
 @bp.post("/campaigns/<int:campaign_id>/duplicate")
@@ -145,7 +159,7 @@ def campaign(campaign_id: int):
 def campaign_duplicate(campaign_id: int):
     source = db.get_or_404(Campaign, campaign_id)
     copy = Campaign(name=f"{source.name} (copy)"[:200], created_by_id=current_user.id,
-                    audience=dict(source.audience or {}),
+                    audience=dict(source.audience or {}), ab_subjects=list(source.ab_subjects or []),
                     **{name: getattr(source, name) for name in FIELDS if name != "name"})
     db.session.add(copy)
     db.session.flush()

@@ -69,6 +69,7 @@ def preferences(token: str):
     if request.method == "POST":
         if request.form.get("everything"):
             left = subscriptions.unsubscribe_all(contact, origin)
+            _count_for_message(contact, None)
             db.session.commit()
             flash("You are unsubscribed from everything: we will send you no more emails like these."
                   + (f" ({left} topic{'s' if left != 1 else ''} left.)" if left else ""), "success")
@@ -85,12 +86,22 @@ def preferences(token: str):
                 changed += subscriptions.change(contact, topic, joining, origin)
             db.session.commit()
             flash("Your choices are saved." if changed else "Nothing changed.", "success")
-        return redirect(url_for("marketing.preferences", token=token), code=303)
+        return redirect(url_for("marketing.preferences", token=token, r=request.args.get("r")), code=303)
     states = subscriptions.states(contact.id)
     suppressed = any(is_suppressed(e) for e in subscriptions.addresses(contact.id))
     return render_public("marketing/preferences.html", contact=contact, topics=_topics_for(contact),
                          subscribed={tid for tid, row in states.items() if row.status == SUBSCRIBED},
-                         suppressed=suppressed, token=token)
+                         suppressed=suppressed, token=token, r=request.args.get("r"))
+
+
+def _count_for_message(contact: Contact, topic_name: str | None) -> None:
+    """Campaign links carry `r`, the signed id of the message they came in:
+    the campaign's "unsubscribed" count and the contact's timeline read it."""
+    from modules.marketing.sending.links import read_view_token
+    from modules.marketing.tracking import record
+
+    token = request.args.get("r")
+    record.unsubscribe(read_view_token(token) if token else None, contact.id, topic_name)
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
@@ -103,7 +114,8 @@ def unsubscribe(token: str):
         return _bad_link()
     topic = db.session.get(Topic, link.topic_id) if link.topic_id is not None else None
     if request.method == "GET":
-        return render_public("marketing/unsubscribe.html", topic=topic, token=token, done=False)
+        return render_public("marketing/unsubscribe.html", topic=topic, token=token, done=False,
+                             r=request.args.get("r"))
     if request.form.get(ONE_CLICK_BODY[0]) != ONE_CLICK_BODY[1]:
         return render_public("marketing/unsubscribe.html", 400, topic=topic, token=token, done=False,
                              problem="This request did not say “List-Unsubscribe=One-Click”, so nothing changed. "
@@ -113,5 +125,6 @@ def unsubscribe(token: str):
         subscriptions.change(contact, topic, False, origin)
     else:
         subscriptions.unsubscribe_all(contact, origin)
+    _count_for_message(contact, topic.name if topic is not None else None)
     db.session.commit()
     return render_public("marketing/unsubscribe.html", topic=topic, token=token, done=True)

@@ -11,7 +11,7 @@ from app.models import Job
 from app.models.base import utcnow
 from modules.contacts.models import OPT_OUT, Relationship
 from modules.marketing import audience, freezing
-from modules.marketing.campaign_models import SENDING, Recipient
+from modules.marketing.campaign_models import FREEZING, SENDING, Recipient
 from modules.marketing.models import SUBSCRIBED, UNSUBSCRIBED, Subscription, Topic
 from modules.marketing.suppressions import suppress
 from tests.modules.marketing.campaign_helpers import campaign, guardian_type, person, segment
@@ -50,6 +50,9 @@ def test_every_reason_is_counted_once_and_only_the_rest_are_frozen(app):
 
         job = freezing.start_sending(row)
         db.session.commit()
+        # "Send" answers at once: the job freezes the audience, not the request.
+        assert row.status == FREEZING and _rows(row.id) == []
+        assert freezing.freeze_in_job(row) is True
         assert _rows(row.id) == [("ann@example.org", None), ("bob@example.org", None)]
         assert row.excluded == {"duplicate": 1, "no_email": 2, "do_not_email": 2, "unsubscribed": 1,
                                 "suppressed": 1, "excluded_segment": 1, "erased": 1}

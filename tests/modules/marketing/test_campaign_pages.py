@@ -10,10 +10,11 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.jobs import service as jobs
 from app.models import Job
 from app.models.base import utcnow
 from modules.marketing import scheduled
-from modules.marketing.campaign_models import DRAFT, SCHEDULED, SENDING, Campaign, Layout, Recipient, Sender
+from modules.marketing.campaign_models import DRAFT, FREEZING, SCHEDULED, Campaign, Layout, Recipient, Sender
 from tests.conftest import post_form
 from tests.modules.marketing.campaign_helpers import person, segment, verified_sender
 from tests.modules.marketing.conftest import link_in, run_jobs
@@ -135,10 +136,20 @@ def test_send_now_freezes_the_audience_and_queues_the_job(app, admin_client):
     assert post_form(admin_client, f"/marketing/campaigns/{row.id}/send", {},
                      page=f"/marketing/campaigns/{row.id}/send").status_code == 303
     with app.app_context():
+        # The request only hands the campaign to the job: freezing is the job's first step.
         stored = db.session.get(Campaign, row.id)
-        assert (stored.status, stored.recipients_total) == (SENDING, 1)
-        assert db.session.scalars(select(Recipient.email)).all() == ["ann@example.org"]
+        assert (stored.status, stored.recipients_total) == (FREEZING, 0)
+        assert db.session.scalars(select(Recipient.email)).all() == []
         assert db.session.scalar(select(Job.kind).where(Job.id == stored.job_id)) == "marketing.send_campaign"
+        job_id = stored.job_id
+    page = admin_client.get(f"/marketing/campaigns/{row.id}").get_data(as_text=True)
+    assert "Preparing the audience: 0 recipients so far." in page
+    with app.app_context():
+        jobs.run(job_id)  # no mail server is set: it freezes, then pauses saying so
+        db.session.remove()
+        stored = db.session.get(Campaign, row.id)
+        assert stored.recipients_total == 1 and stored.status == "paused"
+        assert db.session.scalars(select(Recipient.email)).all() == ["ann@example.org"]
 
 
 def test_schedule_in_the_past_is_refused_and_a_cancelled_schedule_sends_nothing(app, admin_client):
@@ -179,8 +190,8 @@ def test_the_schedule_starts_a_campaign_when_its_time_comes(app, admin_client):
     with app.app_context():  # a restart between: only the database holds the schedule
         ran = scheduled.run(at + timedelta(seconds=5))
         stored = db.session.get(Campaign, row.id)
-        assert ran.summary == "Started 1 scheduled campaign" and stored.status == SENDING
-        assert stored.recipients_total == 1 and stored.job_id is not None
+        assert ran.summary == "Started 1 scheduled campaign" and stored.status == FREEZING
+        assert stored.job_id is not None  # the job freezes the audience
         again = scheduled.run(at + timedelta(seconds=10))
         assert again.summary == "Started 0 scheduled campaigns"
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.seed import module_rng
 from modules.contacts import seed as contacts_seed
-from modules.contacts.models import ConsentEntry, Contact
+from modules.contacts.models import OPT_IN, ConsentEntry, Contact
 from modules.marketing import seed as marketing_seed
 from modules.marketing.models import Subscription, Suppression, Topic
 from tests.conftest import empty_tables
@@ -33,7 +33,7 @@ def _fingerprint() -> dict:
         "subscriptions": sorted((rank[s.contact_id], slugs[s.topic_id], s.source)
                                 for s in db.session.scalars(select(Subscription))),
         "ledger": db.session.scalar(select(func.count()).select_from(ConsentEntry)
-                                    .where(ConsentEntry.topic.is_not(None))),
+                                    .where(ConsentEntry.topic.is_not(None), ConsentEntry.status == OPT_IN)),
         "suppressions": db.session.scalar(select(func.count()).select_from(Suppression)),
     }
 

@@ -1,0 +1,67 @@
+"""Recording clicks, opens and unsubscribes against the message (the
+recipient row) they came from."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.models.base import utcnow
+from modules.marketing.campaign_models import Click, Event, Link, Recipient
+from modules.marketing.tracking import opens
+
+
+def click(campaign_id: int, recipient_id: int, link_id: int) -> str | None:
+    """The link's address, after counting the click (first time and count,
+    one row per recipient and link); None when the link is not this
+    campaign's. One lookup by primary key, one insert-or-update."""
+    link = db.session.execute(select(Link.url, Link.campaign_id).where(Link.id == link_id)).first()
+    if link is None or link.campaign_id != campaign_id:
+        return None
+    now = utcnow()
+    dialect = db.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(Click.__table__).values(campaign_id=campaign_id, recipient_id=recipient_id, link_id=link_id,
+                                          first_at=now, last_at=now, count=1)
+    stmt = stmt.on_conflict_do_update(index_elements=["recipient_id", "link_id"],
+                                      set_={"count": Click.__table__.c.count + 1, "last_at": now})
+    try:
+        db.session.execute(stmt)
+        db.session.commit()
+    except IntegrityError:  # the message's row is gone (its campaign deleted): still take them there
+        db.session.rollback()
+    return link.url
+
+
+def open_(campaign_id: int, recipient_id: int, agent: str | None, ip: str | None) -> opens.Verdict | None:
+    """One open event per message and kind (human, machine): the first."""
+    row = db.session.execute(select(Recipient.campaign_id, Recipient.sent_at).where(
+        Recipient.id == recipient_id)).first()
+    if row is None or row.campaign_id != campaign_id:
+        return None
+    verdict = opens.classify(agent, ip, row.sent_at, utcnow())
+    if not db.session.scalar(select(Event.id).where(Event.recipient_id == recipient_id, Event.kind == verdict.kind)
+                             .limit(1)):
+        db.session.add(Event(campaign_id=campaign_id, recipient_id=recipient_id, kind=verdict.kind,
+                             detail=verdict.why))
+        db.session.commit()
+    return verdict
+
+
+def unsubscribe(recipient_id: int | None, contact_id: int, topic_name: str | None) -> None:
+    """The unsubscribe event of the message whose link was used (the
+    caller commits); nothing when the link named no message of this contact."""
+    if recipient_id is None:
+        return
+    row = db.session.execute(select(Recipient.campaign_id, Recipient.contact_id).where(
+        Recipient.id == recipient_id)).first()
+    if row is None or row.contact_id != contact_id:
+        return
+    if db.session.scalar(select(Event.id).where(Event.recipient_id == recipient_id, Event.kind == "unsubscribe")
+                         .limit(1)):
+        return
+    db.session.add(Event(campaign_id=row.campaign_id, recipient_id=recipient_id, kind="unsubscribe",
+                         detail=f"From {topic_name}" if topic_name else "From everything"))

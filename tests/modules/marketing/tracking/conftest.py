@@ -1,0 +1,3 @@
+"""The real SMTP server (aiosmtpd on 127.0.0.1) and the job runner."""
+
+from tests.browser.conftest import run_jobs, smtp  # noqa: F401
