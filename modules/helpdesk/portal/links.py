@@ -19,7 +19,7 @@ from datetime import timedelta
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from limits import parse
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from app import audit, links, mail, settings
 from app.extensions import db
@@ -47,9 +47,10 @@ def _serializer() -> URLSafeTimedSerializer:
 
 
 def contact_for_address(email: str) -> Contact | None:
-    """The live contact with exactly this address (any letter case)."""
+    """The live contact with exactly this address. Contacts store addresses in
+    lower case (people/records.py), so the lookup uses the email index."""
     return db.session.scalar(select(Contact).join(ContactEmail, ContactEmail.contact_id == Contact.id).where(
-        func.lower(ContactEmail.email) == email.strip().lower(), Contact.deleted_at.is_(None))
+        ContactEmail.email == email.strip().lower(), Contact.deleted_at.is_(None))
         .order_by(Contact.id).limit(1))
 
 
