@@ -45,6 +45,8 @@ def boot(app: Flask) -> None:
         blueprint = module.load_blueprint()
         if blueprint is not None:
             app.register_blueprint(blueprint, url_prefix=f"/{module.name}")
+        for prefix, mounted in module.load_mounts():
+            app.register_blueprint(mounted, url_prefix=prefix)
         group = module.load_cli()
         if group is not None:
             app.cli.add_command(group, module.name)

@@ -224,6 +224,9 @@ class Module:
     # app.permissions.default_roles_for) does not fit.
     role_defaults: dict[str, tuple[str, ...]] = field(default_factory=dict)
     blueprint: str | object | None = None  # "package.views:bp", imported only when enabled
+    # Further blueprints mounted at a URL prefix of their own, outside
+    # /<name>/: {"/help": "modules.helpdesk.public:bp"} (public pages).
+    mounts: dict[str, str | object] = field(default_factory=dict)
     models: str | object | None = None  # "package.models", imported only when enabled
     migrations: str | None = None  # directory of this module's Alembic branch
     nav: list[NavItem] = field(default_factory=list)
@@ -270,6 +273,9 @@ class Module:
 
     def load_blueprint(self):
         return refs.resolve(self.blueprint)
+
+    def load_mounts(self) -> list[tuple[str, object]]:
+        return [(prefix, refs.resolve(refs.lazy(ref))) for prefix, ref in self.mounts.items()]
 
     def load_cli(self):
         return refs.resolve(self.cli)

@@ -15,6 +15,7 @@ from app.permissions import can
 from modules.contacts.hooks import Panel, TimelineEntry
 from modules.helpdesk import attachments
 from modules.helpdesk.models import Ticket, TicketAttachment, TicketMessage
+from modules.helpdesk.surveys import contact_data
 
 PANEL_ROWS = 10
 ERASED = "[erased]"
@@ -45,6 +46,7 @@ def timeline(contact_id: int, before: datetime | None, limit: int) -> list[Timel
 def merge(survivor_id: int, merged_id: int) -> None:
     db.session.execute(update(Ticket).where(Ticket.requester_id == merged_id).values(requester_id=survivor_id)
                        .execution_options(synchronize_session=False))
+    contact_data.merge(survivor_id, merged_id)
 
 
 def export(contact_id: int) -> dict:
@@ -58,11 +60,12 @@ def export(contact_id: int) -> dict:
                     "created_at": t.created_at.isoformat(),
                     "messages": [{"direction": m.direction, "at": m.created_at.isoformat(), "from": m.from_address,
                                   "subject": m.subject, "text": m.body_text} for m in messages]})
-    return {"tickets": out}
+    return {"tickets": out, "satisfaction": contact_data.export(contact_id)}
 
 
 def erase(contact_id: int) -> None:
     """Replace what the person wrote and what was written to them; keep times, status and counts."""
+    contact_data.erase(contact_id, ERASED)
     ticket_ids = select(Ticket.id).where(Ticket.requester_id == contact_id).scalar_subquery()
     db.session.execute(update(Ticket).where(Ticket.requester_id == contact_id).values(
         subject=ERASED, subject_key="", requester_email="", cc="").execution_options(synchronize_session=False))

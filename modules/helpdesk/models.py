@@ -157,3 +157,8 @@ from modules.helpdesk.automation_models import (  # noqa: E402,F401  (one import
     Rule,
     SlaPolicy,
 )
+
+# The knowledge base, portal and survey tables live beside their code.
+from modules.helpdesk.kb import models as _kb_models  # noqa: E402,F401
+from modules.helpdesk.portal import models as _portal_models  # noqa: E402,F401
+from modules.helpdesk.surveys import models as _survey_models  # noqa: E402,F401

@@ -144,3 +144,6 @@ def seed(n: int, rng: random.Random, progress) -> None:
         db.session.commit()
         done += size
         progress(done, total, "tickets")
+    from modules.helpdesk.kb import seed as help_centre  # knowledge base and satisfaction ratings
+
+    help_centre.seed(n, rng, progress)

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from app import audit, mail
 from app.extensions import db
 from app.models.base import utcnow
-from modules.helpdesk import attachments, canned, rules, sla, subjects
+from modules.helpdesk import attachments, canned, rules, signals, sla, subjects
 from modules.helpdesk.automation_models import CannedReply
 from modules.helpdesk.models import (
     ACTIVE,
@@ -103,6 +103,8 @@ def set_status(ticket: Ticket, status: str, user=None) -> None:
     sla.status_changed(ticket, old, status)
     audit.record(audit.UPDATE, ticket, user=user, summary=f"Ticket #{ticket.number}: {STATUSES[status]}",
                  changes={"status": (old, status)})
+    if status == SOLVED:
+        signals.ticket_solved.send(ticket, user=user)
 
 
 def reply(ticket: Ticket, user, text: str, *, status: str | None = None, files=()) -> TicketMessage:

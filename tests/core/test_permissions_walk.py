@@ -43,6 +43,10 @@ PUBLIC_ENDPOINTS = {
     "pipeline.stripe_webhook",  # signed by Stripe
     "calendar_feed.feed",  # the secret in its URL is the credential
     "marketing.sender_verify",  # a campaign sender's confirmation link, opened from its mailbox
+    # Helpdesk: the public help centre (knowledge base, portal sign-in by emailed link, request form, survey).
+    "help.home", "help.search_page", "help.category", "help.article", "help.helpful", "help.answered",
+    "help.signin", "help.signin_link", "help.signout", "help.portal", "help.portal_ticket",
+    "help.new_request", "help.suggest", "help.new_sent", "help.survey",
 }
 ROLES = ["admin", "manager", "staff", "volunteer", "no-permissions", "anonymous"]
 READ = {"GET"}

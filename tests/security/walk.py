@@ -54,6 +54,8 @@ def _records() -> dict:
         Tag,
         Task,
     )
+    from modules.helpdesk.automation_models import CannedReply, Holiday, Rule, SlaPolicy
+    from modules.helpdesk.kb.models import Article, Category
     from modules.helpdesk.models import Team, Ticket, TicketAttachment
     from modules.marketing.models import Campaign, Enrolment, Layout, Sender, Sequence, Step, Suppression, Topic
     from modules.pipeline.models import (
@@ -82,13 +84,14 @@ def _records() -> dict:
         "recurring_id": RecurringGift, "gift_import_id": GiftImport, "mailbox_id": Mailbox,
         "inbound_id": InboundMessage, "topic_id": Topic, "suppression_id": Suppression,
         "team_id": Team, "ticket_id": Ticket, "attachment_id": TicketAttachment, "campaign_id": Campaign,
-        "layout_id": Layout, "sender_id": Sender,
+        "layout_id": Layout, "sender_id": Sender, "article_id": Article, "category_id": Category,
+        "reply_id": CannedReply, "holiday_id": Holiday, "rule_id": Rule, "policy_id": SlaPolicy,
         "sequence_id": Sequence, "step_id": Step, "enrolment_id": Enrolment,
         "endpoint_id": WebhookEndpoint, "delivery_id": WebhookDelivery,
     }
     values = {name: first(model) for name, model in by_name.items()}
     values.update({"year": date.today().year, "token": "no-such-token", "filename": "css/app.css",
-                   "section": "identity", "name": hooks.panels()[0].name, "row_name": "emails",
+                   "section": "identity", "number": 1, "name": hooks.panels()[0].name, "row_name": "emails",
                    "slug": db.session.scalar(select(Topic.slug).order_by(Topic.id).limit(1)) or "newsletter"})
     return values
 
