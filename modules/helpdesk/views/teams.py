@@ -107,7 +107,8 @@ def team_ack(team_id: int):
         return _ack_page(team, form)
     ok = form.validate_on_submit()
     problems = canned.unknown_fields(form.body.data or "")
-    if not problems and (form.body.data or "").strip():
+    # Rendered only once the form is valid: an unknown format is the format field's error, not the sandbox's.
+    if ok and not problems and (form.body.data or "").strip():
         try:
             render_html_isolated(form.body.data, canned.SAMPLE, form.format.data)
         except TemplateProblem as problem:
