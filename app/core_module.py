@@ -21,6 +21,7 @@ core = Module(
         "admin.audit": "Read the audit log",
         "admin.mail": "See the mail outbox and retry messages",
         "admin.jobs": "See background jobs and retry failed ones",
+        "admin.api_tokens": "See and revoke everyone's API tokens",
     },
     role_defaults={
         "core.dashboard": ("manager", "staff", "volunteer"),
@@ -45,6 +46,8 @@ core = Module(
         AdminLink("Mailboxes", "admin.mailboxes", "admin.settings",
                   "Mailboxes Steward reads: bounces, helpdesk tickets.", 65),
         AdminLink("Jobs", "admin.jobs", "admin.jobs", "Background work, its progress and failures.", 70),
+        AdminLink("API tokens", "api_tokens.admin_list", "admin.api_tokens",
+                  "Everyone's personal access tokens for the REST API; revoke any.", 75),
     ],
     widgets=[
         Widget("getting-started", "Getting started", "admin.settings", "app.dashboard:getting_started_widget", order=0),
@@ -63,6 +66,7 @@ core = Module(
         RecordKind("core_mailbox", "Mailbox", "admin.edit_mailbox", "mailbox_id", "admin.settings"),
         RecordKind("core_inbound_message", "Inbound message", "admin.inbound_message", "inbound_id", "admin.settings"),
         RecordKind("core_mail_message", "Email", "admin.outbox_message", "message_id", "admin.mail"),
+        RecordKind("core_api_token", "API token"),
         RecordKind("signin_limit", "Sign-in wait"),
         RecordKind("endpoint", "Page"),
     ],

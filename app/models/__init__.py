@@ -1,5 +1,6 @@
 """The core's tables. Modules keep their own models in their packages."""
 
+from app.models.api import ApiIdempotentRequest, ApiToken
 from app.models.audit import AuditEntry
 from app.models.inbound import InboundMessage, Mailbox
 from app.models.job import Job
@@ -9,6 +10,8 @@ from app.models.setting import Setting
 from app.models.user import Invitation, Role, RolePermission, User, UserSession
 
 __all__ = [
+    "ApiIdempotentRequest",
+    "ApiToken",
     "AuditEntry",
     "InboundMessage",
     "Invitation",
