@@ -22,7 +22,7 @@ BASE = "/api/v1"
 
 def init_app(app: Flask, state) -> None:
     from app.api import auth, docs, limits, me, problems, tokens_views
-    from app.api.spec import StewardApi
+    from app.api.spec import StewardApi, marshmallow_plugin
     from app.extensions import csrf
     from app.ids import MAX_ID, IdConverter
     from app.permissions import PUBLIC, SIGNED_IN, view_permission
@@ -32,6 +32,7 @@ def init_app(app: Flask, state) -> None:
     app.config.setdefault("OPENAPI_VERSION", "3.1.0")
     app.config.setdefault("API_RATE_LIMIT", "600/minute")
     api = StewardApi(spec_kwargs={
+        "marshmallow_plugin": marshmallow_plugin(),
         "servers": [{"url": "/"}],
         "security": [{"token": []}],
         "info": {"description": "Steward's REST API. Authenticate with a personal access token "

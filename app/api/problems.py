@@ -9,6 +9,7 @@ name for `"in": "query"`)."""
 from __future__ import annotations
 
 import json
+import re
 
 from flask import current_app, request
 from flask_smorest import abort
@@ -73,11 +74,26 @@ def _field_name(path) -> str:
     return out
 
 
+_PART = re.compile(r"[^.\[\]]+")
+
+
+def _split(path) -> tuple:
+    """("emails[0].email",) -> ("emails", 0, "email"): flat names as views write them."""
+    out: list = []
+    for part in path:
+        if isinstance(part, str) and ("." in part or "[" in part):
+            out += [int(p) if p.isdigit() else p for p in _PART.findall(part)]
+        else:
+            out.append(part)
+    return tuple(out)
+
+
 def field_errors(messages: dict) -> list[dict]:
     errors = []
     for location, fields in (messages or {}).items():
         where = LOCATIONS.get(location, location)
-        for path, message in _flatten(fields):
+        for raw_path, message in _flatten(fields):
+            path = _split(raw_path)
             if location == "json" and path and str(path[0]).startswith("_schema"):
                 path = path[1:]  # a whole-body error
             name = _field_name(path)
@@ -121,11 +137,12 @@ def from_error(error) -> object:
     return response(code, data.get("title") or TITLES.get(code, error.name), detail, headers=headers, **extra)
 
 
-def abort_with(status: int, title: str, detail: str, *, headers=None, type_: str | None = None):
-    """Stop the request with this problem (from anywhere in a view)."""
+def abort_with(status: int, title: str, detail: str, *, headers=None, type_: str | None = None, **extra):
+    """Stop the request with this problem (from anywhere in a view);
+    `extra` members join the problem (`duplicates=[...]`)."""
     from werkzeug.exceptions import abort as werkzeug_abort
 
-    werkzeug_abort(response(status, title, detail, headers=headers, type_=type_))
+    werkzeug_abort(response(status, title, detail, headers=headers, type_=type_, **extra))
 
 
 def invalid_query(errors: dict, detail: str = "Some query parameters need attention."):

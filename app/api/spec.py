@@ -7,6 +7,8 @@ import copy
 import http
 
 import marshmallow as ma
+from apispec.ext.marshmallow import MarshmallowPlugin
+from apispec.ext.marshmallow.common import resolve_schema_cls
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
@@ -14,6 +16,9 @@ from app.api.problems import MEDIA_TYPE
 
 
 class FieldProblem(ma.Schema):
+    class Meta:
+        unknown = ma.INCLUDE
+
     field = ma.fields.String(metadata={"description": "The field, as `emails[0].email`."})
     pointer = ma.fields.String(metadata={"description": "A JSON Pointer into the body, or the parameter name."})
     detail = ma.fields.String()
@@ -21,7 +26,10 @@ class FieldProblem(ma.Schema):
 
 
 class Problem(ma.Schema):
-    """RFC 9457 problem details."""
+    """RFC 9457 problem details; a problem may carry more members (`duplicates`)."""
+
+    class Meta:
+        unknown = ma.INCLUDE
 
     type = ma.fields.String(required=True)
     title = ma.fields.String(required=True)
@@ -29,6 +37,18 @@ class Problem(ma.Schema):
     detail = ma.fields.String()
     instance = ma.fields.String()
     errors = ma.fields.List(ma.fields.Nested(FieldProblem))
+
+
+def schema_name(schema) -> str:
+    """A schema's name in the document; a partial one (PATCH bodies) is `<Name>Update`."""
+    name = resolve_schema_cls(schema).__name__
+    if isinstance(schema, ma.Schema) and schema.partial:
+        name += "Update"
+    return name
+
+
+def marshmallow_plugin() -> MarshmallowPlugin:
+    return MarshmallowPlugin(schema_name_resolver=schema_name)
 
 
 class StewardApi(Api):

@@ -66,6 +66,8 @@ module = Module(
     seed="modules.contacts.seed:seed",
     seeded="modules.contacts.lists.queries:stored_count",
     cli="modules.contacts.cli:group",
+    api=["modules.contacts.api.people:blp", "modules.contacts.api.households:blp",
+         "modules.contacts.api.organisations:blp"],
     extends={"contacts": ContactHooks(filters="modules.contacts.lists.filters:filters",
                                       timeline="modules.contacts.activity.timeline:activity_entries")},
 )

@@ -65,6 +65,7 @@ from modules.contacts.models import (
     ContactTag,
     CustomField,
     CustomValue,
+    ExternalId,
     Relationship,
     Task,
 )
@@ -273,6 +274,7 @@ def erase(contact: Contact, *, user=None) -> None:
     for marker in markers:
         db.session.add(ContactEmail(contact_id=cid, email=marker, label=ERASED_LABEL, is_primary=False))
     db.session.execute(delete(CustomValue).where(CustomValue.contact_id == cid))
+    db.session.execute(delete(ExternalId).where(ExternalId.contact_id == cid))
     db.session.execute(delete(ContactTag).where(ContactTag.contact_id == cid))
     for rel in rels:
         db.session.delete(rel)
