@@ -61,6 +61,7 @@ def init_app(app: Flask, state) -> None:
                 state.api_permissions.add(perm)
 
     app.before_request(auth.authenticate)
+    app.before_request(auth.refuse_unstorable_text)
 
     @app.after_request
     def _api_headers(response):

@@ -50,3 +50,32 @@ def authenticate():
     else:
         detail = "Send a personal access token: Authorization: Bearer <token>."
     return problems.response(401, "Not signed in", detail, headers=CHALLENGE)
+
+
+def _bad_text(value) -> bool:
+    """A NUL byte (PostgreSQL stores none) or a lone surrogate (no UTF-8 has one)."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return True
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_bad_text(k) or _bad_text(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_bad_text(v) for v in value)
+    return False
+
+
+def refuse_unstorable_text():
+    """`before_request`: a JSON body whose text no database column can hold
+    is refused whole (400), before any view reads it."""
+    if not problems.wants_problem() or not request.is_json or not request.content_length:
+        return None
+    body = request.get_json(silent=True)
+    if body is not None and _bad_text(body):
+        return problems.response(400, "Bad request", "The body holds a NUL byte or a lone surrogate, which "
+                                 "no text can contain.")
+    return None

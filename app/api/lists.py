@@ -71,3 +71,20 @@ def wanted_fields(fields: str | None, allowed) -> set[str] | None:
 def sparse_one(item: dict, fields: str | None, allowed) -> dict:
     chosen = wanted_fields(fields, allowed)
     return item if chosen is None else {k: v for k, v in item.items() if k in chosen}
+
+
+def by_id(stmt, column, after: str | None, limit: int):
+    """A page of `stmt` in `column` (a unique id) order after the cursor:
+    (rows, the next cursor or None). One query; never OFFSET."""
+    from app.extensions import db
+    from app.ids import parse_id
+
+    if after is not None:
+        cursor = parse_id(after)
+        if cursor is None:
+            problems.invalid_query({"after": ["Not a cursor from links.next."]})
+        stmt = stmt.where(column > cursor)
+    rows = db.session.scalars(stmt.order_by(column).limit(limit + 1)).unique().all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (getattr(rows[-1], column.key) if more and rows else None)
