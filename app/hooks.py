@@ -40,7 +40,7 @@ def _enforce():
     endpoint = request.endpoint
     if endpoint is None or endpoint == "static":
         return None
-    if endpoint not in SETUP_OPEN and needs_setup():
+    if endpoint not in SETUP_OPEN and not request.path.startswith("/api/") and needs_setup():
         return redirect(url_for("setup.index"))
     permission = view_permission(current_app.view_functions[endpoint])
     if permission is None:

@@ -132,6 +132,8 @@ def from_error(error) -> object:
         detail = detail or "; ".join(f"{e['field'] or 'request'}: {e['detail']}" for e in extra["errors"][:5])
     if not detail and error.description and error.description != type(error).description:
         detail = error.description
+    if code == 405 and getattr(error, "valid_methods", None):
+        detail = detail or f"This address takes {', '.join(sorted(set(error.valid_methods) - {'HEAD', 'OPTIONS'}))}."
     headers = {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
     headers.update(data.get("headers") or {})
     return response(code, data.get("title") or TITLES.get(code, error.name), detail, headers=headers, **extra)
