@@ -136,7 +136,7 @@ def show(contact: Contact, custom: dict, outside: dict, links: list[dict], membe
                           "primary": bool(a.is_primary)} for a in contact.addresses]
     data.update({name: bool(getattr(contact, name)) for name in FLAGS})
     data["email_opt_in"] = contact.email_opt_in
-    data["tags"] = [t.name for t in contact.tags]
+    data["tags"] = sorted((t.name for t in contact.tags), key=str.lower)
     data["custom_fields"] = custom
     data["external_ids"] = outside
     data["relationships"] = links
