@@ -120,6 +120,7 @@ def batch(body):
                 errors.update(found)
                 continue
             contact = saving.create(PERSON, form, cleaned)
+            save_extras(contact, record)
             action = "created"
         else:
             contact = shown.load(contact_id, PERSON)
