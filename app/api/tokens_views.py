@@ -36,7 +36,7 @@ def _form(posted: bool):
     described = declared_permissions()
     form.scopes.choices = choices((p, f"{described[p][0]} ({p})") for p in tokens.grantable(current_user))
     if not posted:
-        form.scopes.data = [p for p, _ in form.scopes.choices]  # everything the user may, to untick
+        form.scopes.data = [c.value for c in form.scopes.choices]  # everything the user may, to untick
     return form
 
 
