@@ -139,7 +139,6 @@ class ContactQuery(ma.Schema):
                                                            "-updated")))
     external_id = f.String(load_default=None, validate=v.Length(max=241),
                            metadata={"description": "SYSTEM:ID, e.g. `stripe:cus_123`: the contact with that id."})
-    create_anyway = f.Boolean(load_default=False)
 
 
 class CreateArgs(ma.Schema):
