@@ -3,6 +3,8 @@
 window.addEventListener("DOMContentLoaded", function () {
   var root = document.getElementById("swagger-ui");
   if (!root || !window.SwaggerUIBundle) { return; }
+  var without = document.getElementById("api-docs-without-js");
+  if (without) { without.hidden = true; }
   window.ui = window.SwaggerUIBundle({
     url: root.getAttribute("data-spec-url"),
     domNode: root,
