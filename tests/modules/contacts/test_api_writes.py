@@ -79,8 +79,8 @@ def test_batch_upserts_by_external_id_then_email(app, admin):
     by_id = api.post("contacts", json={"first_name": "Ida", "external_ids": {"mis": "S-1"},
                                        "emails": [{"email": "ida@old.example"}]}).get_json()
     records = [
-        {"first_name": "Emma", "last_name": "Ail", "emails": [{"email": "EM@example.org"}, {"email": "em@work.example"}],
-         "tags": ["New"]},
+        {"first_name": "Emma", "last_name": "Ail", "tags": ["New"],
+         "emails": [{"email": "EM@example.org"}, {"email": "em@work.example"}]},
         {"first_name": "Ida", "external_ids": {"mis": "S-1"}, "emails": [{"email": "ida@new.example"}]},
         {"first_name": "Newt", "emails": [{"email": "newt@example.org"}], "external_ids": {"mis": "S-2"}},
         {"first_name": "Em", "last_name": "Ail", "emails": [{"email": "em@example.org"}], "external_ids": {}},
