@@ -30,7 +30,7 @@ def init_app(app: Flask, state) -> None:
     app.config.setdefault("API_TITLE", "Steward API")
     app.config.setdefault("API_VERSION", "v1")
     app.config.setdefault("OPENAPI_VERSION", "3.1.0")
-    app.config.setdefault("API_RATE_LIMIT", "600/minute")
+    app.config.setdefault("API_RATE_LIMIT", "600/minute")  # config.py reads it from the environment
     api = StewardApi(spec_kwargs={
         "marshmallow_plugin": marshmallow_plugin(),
         "servers": [{"url": "/"}],

@@ -109,11 +109,11 @@ def make(kind: str, noun: str, schema, title: str) -> Blueprint:
     @blp.arguments(ContactQuery, location="query", as_kwargs=False)
     @blp.response(200, page_schema)
     def index(paging, query):
-        lists.wanted_fields(paging["fields"], allowed)
+        wanted = lists.wanted_fields(paging["fields"], allowed)
         lq, where = list_query(query)
-        stmt = select(Contact).where(*where, Contact.kind == kind).options(*shown.LOADS)
+        stmt = select(Contact).where(*where, Contact.kind == kind).options(*shown.loads_for(wanted))
         page = queries.page(stmt, lq, after=paging["after"], per_page=paging["limit"], restart=False)
-        return lists.envelope(shown.show_many(page.items), page.next_cursor, paging["fields"], allowed)
+        return {"data": shown.show_many(page.items, wanted), "links": {"next": lists.next_link(page.next_cursor)}}
 
     index.__doc__ = f"""Every {kind}, a page at a time, in a stable order (`sort`, then id).
 

@@ -101,20 +101,39 @@ def _members(ids: list[int]) -> dict[int, list[int]]:
     return out
 
 
-def show_many(contacts: list[Contact]) -> list[dict]:
+DETAILS = {"emails": Contact.emails, "phones": Contact.phones, "addresses": Contact.addresses, "tags": Contact.tags}
+
+
+def loads_for(wanted: set[str] | None) -> list:
+    """The selectin loads a page needs: all, or only the details `fields=` asked for."""
+    return [selectinload(rel) for name, rel in DETAILS.items() if wanted is None or name in wanted]
+
+
+def show_many(contacts: list[Contact], wanted: set[str] | None = None) -> list[dict]:
+    """Each contact as the API shows it; `wanted` (sparse fields) skips the
+    queries of parts nobody asked for."""
+    def need(part: str) -> bool:
+        return wanted is None or part in wanted
+
     ids = [c.id for c in contacts]
-    custom = _custom_values(contacts)
-    outside = external_ids.of(ids)
-    links = _relationships(ids)
-    members = _members([c.id for c in contacts if c.kind == HOUSEHOLD])
-    return [show(c, custom[c.id], outside[c.id], links.get(c.id, []), members.get(c.id, [])) for c in contacts]
+    custom = _custom_values(contacts) if need("custom_fields") else {}
+    outside = external_ids.of(ids) if need("external_ids") else {}
+    links = _relationships(ids) if need("relationships") or need("primary_contact_id") else {}
+    members = _members([c.id for c in contacts if c.kind == HOUSEHOLD]) if need("member_ids") else {}
+    out = []
+    for c in contacts:
+        data = show(c, custom.get(c.id, {}), outside.get(c.id, {}), links.get(c.id, []), members.get(c.id, []),
+                    wanted)
+        out.append(data if wanted is None else {k: v for k, v in data.items() if k in wanted})
+    return out
 
 
 def show_one(contact: Contact) -> dict:
     return show_many([contact])[0]
 
 
-def show(contact: Contact, custom: dict, outside: dict, links: list[dict], members: list[int]) -> dict:
+def show(contact: Contact, custom: dict, outside: dict, links: list[dict], members: list[int],
+         wanted: set[str] | None = None) -> dict:
     data = {"id": contact.id, "kind": contact.kind, "display_name": contact.display_name}
     if contact.kind == PERSON:
         data.update({name: getattr(contact, name) or "" for name in PERSON_TEXT})
@@ -128,15 +147,24 @@ def show(contact: Contact, custom: dict, outside: dict, links: list[dict], membe
         data["primary_contact_id"] = next((link["other_id"] for link in links if link["primary"]), None)
     data.update({name: getattr(contact, name) or "" for name in COMMON_TEXT})
     data["owner_id"] = contact.owner_id
-    data["emails"] = [{"email": e.email, "label": e.label or "", "primary": bool(e.is_primary)} for e in contact.emails]
-    data["phones"] = [{"number": p.number, "label": p.label or "", "primary": bool(p.is_primary)}
-                      for p in contact.phones]
-    data["addresses"] = [{"label": a.label or "", "line1": a.line1 or "", "line2": a.line2 or "", "city": a.city or "",
-                          "region": a.region or "", "postcode": a.postcode or "", "country": a.country or "",
-                          "primary": bool(a.is_primary)} for a in contact.addresses]
+
+    def need(part: str) -> bool:
+        return wanted is None or part in wanted
+
+    if need("emails"):
+        data["emails"] = [{"email": e.email, "label": e.label or "", "primary": bool(e.is_primary)}
+                          for e in contact.emails]
+    if need("phones"):
+        data["phones"] = [{"number": p.number, "label": p.label or "", "primary": bool(p.is_primary)}
+                          for p in contact.phones]
+    if need("addresses"):
+        data["addresses"] = [{"label": a.label or "", "line1": a.line1 or "", "line2": a.line2 or "",
+                              "city": a.city or "", "region": a.region or "", "postcode": a.postcode or "",
+                              "country": a.country or "", "primary": bool(a.is_primary)} for a in contact.addresses]
     data.update({name: bool(getattr(contact, name)) for name in FLAGS})
     data["email_opt_in"] = contact.email_opt_in
-    data["tags"] = sorted((t.name for t in contact.tags), key=str.lower)
+    if need("tags"):
+        data["tags"] = sorted((t.name for t in contact.tags), key=str.lower)
     data["custom_fields"] = custom
     data["external_ids"] = outside
     data["relationships"] = links

@@ -198,3 +198,7 @@ def test_a_page_costs_the_same_queries_whatever_its_size(app, admin):
     with counted_queries(app) as many:
         assert len(api.get("contacts?limit=50").get_json()["data"]) == 33
     assert len(many) == len(few) <= 15
+    with counted_queries(app) as sparse:
+        names = api.get("contacts?limit=50&fields=display_name").get_json()["data"]
+    assert len(names) == 33 and set(names[0]) == {"id", "display_name"}
+    assert len(sparse) <= len(many) - 6  # no details, tags, custom values, ids, relationships read
