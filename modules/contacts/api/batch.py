@@ -25,7 +25,7 @@ from modules.contacts.api.contact_resource import checked_form, save_extras
 from modules.contacts.api.schemas import Person
 from modules.contacts.importer.matching import first_by
 from modules.contacts.models import PERSON, Contact, ExternalId
-from modules.contacts.people import existing, saving
+from modules.contacts.people import existing, phones, saving
 
 MAX_RECORDS = 1000
 blp = Blueprint("api_contacts_batch", __name__, description="Create or update many people at once")
@@ -95,9 +95,18 @@ def matches(records: list[dict]) -> list[int | None]:
     return found
 
 
+def _same(key: str):
+    """How two emails (case aside) or two phone numbers (written any way) compare."""
+    if key == "number":
+        return lambda text: phones.normalise(text or "") or (text or "").strip()
+    return lambda text: (text or "").strip().lower()
+
+
 def _added(current: list[dict], sent: list[dict] | None, key: str) -> list[dict]:
-    have = {(row.get(key) or "").strip().lower() for row in current}
-    return current + [row for row in sent or [] if (row.get(key) or "").strip().lower() not in have]
+    """The contact's rows and the sent rows it lacks (an import adds, never removes)."""
+    same = _same(key)
+    have = {same(row.get(key)) for row in current}
+    return current + [row for row in sent or [] if same(row.get(key)) not in have]
 
 
 @blp.route("/contacts:batch", methods=["POST"])
