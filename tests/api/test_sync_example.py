@@ -5,28 +5,13 @@ retries nothing twice, and names the CSV line of a wrong row."""
 from __future__ import annotations
 
 import importlib.util
-import threading
 from pathlib import Path
-
-import pytest
-from werkzeug.serving import make_server
 
 from app.extensions import db
 from modules.contacts.models import Contact, ExternalId
 from tests.api_client import make_token
 
 SCRIPT = Path(__file__).resolve().parents[2] / "docs" / "examples" / "sync_contacts.py"
-
-
-@pytest.fixture
-def server(app):
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join(timeout=10)
 
 
 def _script():

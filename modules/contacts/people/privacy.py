@@ -69,7 +69,7 @@ from modules.contacts.models import (
     Relationship,
     Task,
 )
-from modules.contacts.people import custom_fields
+from modules.contacts.people import custom_fields, external_ids
 
 ERASED = "Erased"
 ERASED_LABEL = "erased"
@@ -192,6 +192,7 @@ def export_data(contact: Contact) -> dict:
                       for a in contact.addresses],
         "tags": [t.name for t in contact.tags],
         "custom_fields": {f.label: _json_value(values[f.id]) for f in all_fields if f.id in values},
+        "external_ids": external_ids.of([cid])[cid],
         "relationships": [_relationship(r, cid) for r in rels],
         "household": {"id": household.id, "name": household.display_name} if household else None,
         "household_members": [{"id": i, "name": n} for i, n in members],

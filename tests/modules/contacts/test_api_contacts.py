@@ -202,3 +202,28 @@ def test_a_page_costs_the_same_queries_whatever_its_size(app, admin):
         names = api.get("contacts?limit=50&fields=display_name").get_json()["data"]
     assert len(names) == 33 and set(names[0]) == {"id", "display_name"}
     assert len(sparse) <= len(many) - 6  # no details, tags, custom values, ids, relationships read
+
+
+def test_external_ids_follow_a_merge_are_exported_and_erased(app, admin):
+    from modules.contacts.dedupe import merge
+    from modules.contacts.people import privacy
+
+    api = api_for(app, admin.email)
+    keep = api.post("contacts", json={"first_name": "Kim", "external_ids": {"stripe": "cus_k"}}).get_json()
+    gone = api.post("contacts", json={"first_name": "Kim", "last_name": "B", "external_ids": {
+        "stripe": "cus_other", "mis": "M-9"}}).get_json()
+    with app.app_context():
+        from app.models import User
+
+        survivor, merged = db.session.get(Contact, keep["id"]), db.session.get(Contact, gone["id"])
+        merge.merge(survivor, merged, {}, user=db.session.get(User, admin.id))
+        db.session.commit()
+    # The survivor keeps its own Stripe id and gains the MIS id it lacked.
+    assert api.get(f"contacts/{keep['id']}").get_json()["external_ids"] == {"mis": "M-9", "stripe": "cus_k"}
+    assert api.get("contacts?external_id=mis:M-9&fields=id").get_json()["data"] == [{"id": keep["id"]}]
+    with app.app_context():
+        contact = db.session.get(Contact, keep["id"])
+        assert privacy.export_data(contact)["external_ids"] == {"mis": "M-9", "stripe": "cus_k"}
+        privacy.erase(contact)
+        db.session.commit()
+    assert _count(app, ExternalId) == 0
