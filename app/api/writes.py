@@ -138,3 +138,12 @@ def write(view):
         return reply
 
     return wrapper
+
+
+# The headers above, for the OpenAPI document: `@blp.doc(parameters=[writes.IF_MATCH])`.
+IF_MATCH = {"in": "header", "name": "If-Match", "required": False, "schema": {"type": "string", "maxLength": 200},
+            "description": "The ETag the record was read with: a record changed since is refused with 412."}
+IDEMPOTENCY_KEY = {"in": "header", "name": "Idempotency-Key", "required": False,
+                   "schema": {"type": "string", "maxLength": MAX_KEY},
+                   "description": "Any unique text: a retry with the same key gets the first answer again "
+                                  "and makes nothing (24 hours, per token)."}

@@ -112,6 +112,7 @@ def _added(current: list[dict], sent: list[dict] | None, key: str) -> list[dict]
 @blp.route("/contacts:batch", methods=["POST"])
 @permission_required("contacts.edit")
 @writes.write
+@blp.doc(parameters=[writes.IDEMPOTENCY_KEY])
 @blp.arguments(Batch, as_kwargs=False)
 @blp.response(200, BatchResult)
 def batch(body):

@@ -123,6 +123,7 @@ def make(kind: str, noun: str, schema, title: str) -> Blueprint:
     @blp.route(f"/{noun}", methods=["POST"])
     @permission_required("contacts.edit")
     @writes.write
+    @blp.doc(parameters=[writes.IDEMPOTENCY_KEY])
     @blp.arguments(CreateArgs, location="query", as_kwargs=False)
     @blp.arguments(schema, as_kwargs=False)
     @blp.response(201, schema)
@@ -163,6 +164,7 @@ def make(kind: str, noun: str, schema, title: str) -> Blueprint:
     @blp.route(f"/{noun}/<int:contact_id>", methods=["PATCH"])
     @permission_required("contacts.edit")
     @writes.write
+    @blp.doc(parameters=[writes.IF_MATCH])
     @blp.arguments(schema(partial=True), as_kwargs=False)
     @blp.response(200, schema)
     def update(body, contact_id: int):
@@ -186,6 +188,7 @@ def make(kind: str, noun: str, schema, title: str) -> Blueprint:
     @blp.route(f"/{noun}/<int:contact_id>", methods=["DELETE"])
     @permission_required("contacts.delete")
     @writes.write
+    @blp.doc(parameters=[writes.IF_MATCH])
     @blp.response(204)
     def delete(contact_id: int):
         contact = one(contact_id)

@@ -72,6 +72,7 @@ def relationships(contact_id: int):
 @blp.route("/contacts/<int:contact_id>/relationships", methods=["POST"])
 @permission_required("contacts.edit")
 @writes.write
+@blp.doc(parameters=[writes.IDEMPOTENCY_KEY])
 @blp.arguments(NewRelationship, as_kwargs=False)
 @blp.response(201, RelationshipShown)
 def add_relationship(body, contact_id: int):
@@ -122,6 +123,7 @@ def _consent(contact: Contact) -> dict:
 @blp.route("/contacts/<int:contact_id>/consent", methods=["POST"])
 @permission_required("contacts.edit")
 @writes.write
+@blp.doc(parameters=[writes.IDEMPOTENCY_KEY])
 @blp.arguments(Consent, as_kwargs=False)
 @blp.response(200, ConsentList)
 def record_consent(body, contact_id: int):

@@ -97,6 +97,7 @@ def index(paging, contact_id: int):
 @blp.route("/contacts/<int:contact_id>/notes", methods=["POST"])
 @permission_required("contacts.edit")
 @writes.write
+@blp.doc(parameters=[writes.IDEMPOTENCY_KEY])
 @blp.arguments(Note, as_kwargs=False)
 @blp.response(201, Note)
 def create(body, contact_id: int):
@@ -118,6 +119,7 @@ def read(note_id: int):
 @blp.route("/notes/<int:note_id>", methods=["PATCH"])
 @permission_required("contacts.edit")
 @writes.write
+@blp.doc(parameters=[writes.IF_MATCH])
 @blp.arguments(Note(partial=True), as_kwargs=False)
 @blp.response(200, Note)
 def update(body, note_id: int):
@@ -131,6 +133,7 @@ def update(body, note_id: int):
 @blp.route("/notes/<int:note_id>", methods=["DELETE"])
 @permission_required("contacts.edit")
 @writes.write
+@blp.doc(parameters=[writes.IF_MATCH])
 @blp.response(204)
 def delete(note_id: int):
     activity = _note(note_id, changing=True)

@@ -108,6 +108,7 @@ def index(paging, query):
 @blp.route("/tasks", methods=["POST"])
 @permission_required("contacts.edit")
 @writes.write
+@blp.doc(parameters=[writes.IDEMPOTENCY_KEY])
 @blp.arguments(TaskSchema, as_kwargs=False)
 @blp.response(201, TaskSchema)
 def create(body):
@@ -128,6 +129,7 @@ def read(task_id: int):
 @blp.route("/tasks/<int:task_id>", methods=["PATCH"])
 @permission_required("contacts.edit")
 @writes.write
+@blp.doc(parameters=[writes.IF_MATCH])
 @blp.arguments(TaskSchema(partial=True), as_kwargs=False)
 @blp.response(200, TaskSchema)
 def update(body, task_id: int):
@@ -142,6 +144,7 @@ def update(body, task_id: int):
 @blp.route("/tasks/<int:task_id>", methods=["DELETE"])
 @permission_required("contacts.edit")
 @writes.write
+@blp.doc(parameters=[writes.IF_MATCH])
 @blp.response(204)
 def delete(task_id: int):
     task = _task(task_id)
