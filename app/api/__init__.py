@@ -22,9 +22,10 @@ BASE = "/api/v1"
 
 def init_app(app: Flask, state) -> None:
     from app.api import auth, docs, limits, me, problems, tokens_views
+    from app.api.ids import RowIdConverter
+    from app.api.ids import schema as id_schema
     from app.api.spec import StewardApi, marshmallow_plugin
     from app.extensions import csrf
-    from app.ids import MAX_ID, IdConverter
     from app.permissions import PUBLIC, SIGNED_IN, view_permission
 
     app.config.setdefault("API_TITLE", "Steward API")
@@ -42,7 +43,8 @@ def init_app(app: Flask, state) -> None:
     api.init_app(app)
     api.spec.components.security_scheme("token", {"type": "http", "scheme": "bearer",
                                                   "description": "A personal access token (stw_...)."})
-    api.register_converter(IdConverter, lambda _c: {"type": "integer", "minimum": 0, "maximum": MAX_ID})
+    app.url_map.converters["id"] = RowIdConverter  # `<id:contact_id>` in API rules (app/api/ids.py)
+    api.register_converter(RowIdConverter, id_schema)
     state.api = api
 
     blueprints = [me.blp]

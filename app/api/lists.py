@@ -9,6 +9,7 @@ import marshmallow as ma
 from flask import request, url_for
 
 from app.api import problems
+from app.api.ids import ROW_ID_MAX
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -73,6 +74,17 @@ def sparse_one(item: dict, fields: str | None, allowed) -> dict:
     return item if chosen is None else {k: v for k, v in item.items() if k in chosen}
 
 
+def check_cursor(after: str | None) -> None:
+    """A keyset cursor `ID:VALUE` whose id no row can have is a 422 (PostgreSQL's
+    INTEGER would refuse to compare it)."""
+    from app.ids import parse_id
+
+    if after and ":" in after:
+        ident = parse_id(after.partition(":")[0])
+        if ident is not None and ident > ROW_ID_MAX:
+            problems.invalid_query({"after": ["Not a cursor from links.next."]})
+
+
 def by_id(stmt, column, after: str | None, limit: int):
     """A page of `stmt` in `column` (a unique id) order after the cursor:
     (rows, the next cursor or None). One query; never OFFSET."""
@@ -81,7 +93,7 @@ def by_id(stmt, column, after: str | None, limit: int):
 
     if after is not None:
         cursor = parse_id(after)
-        if cursor is None:
+        if cursor is None or cursor > ROW_ID_MAX:
             problems.invalid_query({"after": ["Not a cursor from links.next."]})
         stmt = stmt.where(column > cursor)
     rows = db.session.scalars(stmt.order_by(column).limit(limit + 1)).unique().all()

@@ -205,3 +205,21 @@ def test_docs_page_uses_only_our_files(app, admin):
     asset = app.test_client().get("/api/docs/assets/swagger-ui-bundle.js")
     assert asset.status_code == 200 and b"SwaggerUIBundle" in asset.data[:100000]
     assert app.test_client().get("/api/docs/assets/index.html").status_code == 404
+
+
+def test_ids_beyond_the_columns_range_are_not_found_or_refused(app, admin):
+    """PostgreSQL's INTEGER ids stop at 2**31 - 1: the document says so, and a
+    wider id is a 404 (path) or a 422 (body, query, cursor), never a 500."""
+    api = api_for(app, admin.email)
+    big = 2**31
+    _problem(api.get(f"contacts/{big}"), 404)
+    _problem(api.get(f"tasks/{big}"), 404)
+    assert api.get(f"contacts/{big - 1}").status_code == 404
+    body = _problem(api.post("tasks", json={"title": "x", "contact_id": big}), 422)
+    assert body["errors"][0]["field"] == "contact_id"
+    assert _problem(api.get(f"tasks?after={big}"), 422)["errors"][0]["field"] == "after"
+    assert _problem(api.get(f"contacts?after={big}:x"), 422)["errors"][0]["field"] == "after"
+    doc = app.test_client().get("/api/v1/openapi.json").get_json()
+    params = doc["paths"]["/api/v1/contacts/{contact_id}"]["parameters"]
+    assert {"in": "path", "name": "contact_id", "required": True,
+            "schema": {"type": "integer", "minimum": 0, "maximum": big - 1}} in params

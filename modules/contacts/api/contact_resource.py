@@ -110,6 +110,7 @@ def make(kind: str, noun: str, schema, title: str) -> Blueprint:
     @blp.response(200, page_schema)
     def index(paging, query):
         wanted = lists.wanted_fields(paging["fields"], allowed)
+        lists.check_cursor(paging["after"])
         lq, where = list_query(query)
         stmt = select(Contact).where(*where, Contact.kind == kind).options(*shown.loads_for(wanted))
         page = queries.page(stmt, lq, after=paging["after"], per_page=paging["limit"], restart=False)
@@ -150,7 +151,7 @@ def make(kind: str, noun: str, schema, title: str) -> Blueprint:
     answers 409 listing them, unless `create_anyway=true`. Send an `Idempotency-Key` header so a
     retried POST makes one {kind}."""
 
-    @blp.route(f"/{noun}/<int:contact_id>")
+    @blp.route(f"/{noun}/<id:contact_id>")
     @permission_required("contacts.view")
     @blp.arguments(ListArgs, location="query", as_kwargs=False)
     @blp.response(200, schema)
@@ -161,7 +162,7 @@ def make(kind: str, noun: str, schema, title: str) -> Blueprint:
 
     read.__doc__ = f"""One {kind}. The `ETag` goes back in `If-Match` on PATCH and DELETE."""
 
-    @blp.route(f"/{noun}/<int:contact_id>", methods=["PATCH"])
+    @blp.route(f"/{noun}/<id:contact_id>", methods=["PATCH"])
     @permission_required("contacts.edit")
     @writes.write
     @blp.doc(parameters=[writes.IF_MATCH])
@@ -185,7 +186,7 @@ def make(kind: str, noun: str, schema, title: str) -> Blueprint:
     addresses, tags) are replaced whole when sent. With `If-Match`, a {kind} changed since it was
     read is refused with 412 and nothing is written."""
 
-    @blp.route(f"/{noun}/<int:contact_id>", methods=["DELETE"])
+    @blp.route(f"/{noun}/<id:contact_id>", methods=["DELETE"])
     @permission_required("contacts.delete")
     @writes.write
     @blp.doc(parameters=[writes.IF_MATCH])

@@ -61,7 +61,7 @@ def _contact(contact_id: int) -> Contact:
     return contact
 
 
-@blp.route("/contacts/<int:contact_id>/relationships")
+@blp.route("/contacts/<id:contact_id>/relationships")
 @permission_required("contacts.view")
 @blp.response(200, RelationshipShown(many=True))
 def relationships(contact_id: int):
@@ -69,7 +69,7 @@ def relationships(contact_id: int):
     return shown.show_one(_contact(contact_id))["relationships"]
 
 
-@blp.route("/contacts/<int:contact_id>/relationships", methods=["POST"])
+@blp.route("/contacts/<id:contact_id>/relationships", methods=["POST"])
 @permission_required("contacts.edit")
 @writes.write
 @blp.doc(parameters=[writes.IDEMPOTENCY_KEY])
@@ -90,7 +90,7 @@ def add_relationship(body, contact_id: int):
     return next(link for link in shown.show_one(contact)["relationships"] if link["id"] == rel.id), 201
 
 
-@blp.route("/contacts/<int:contact_id>/relationships/<int:relationship_id>", methods=["DELETE"])
+@blp.route("/contacts/<id:contact_id>/relationships/<id:relationship_id>", methods=["DELETE"])
 @permission_required("contacts.edit")
 @writes.write
 @blp.response(204)
@@ -103,7 +103,7 @@ def remove_relationship(contact_id: int, relationship_id: int):
     return "", 204
 
 
-@blp.route("/contacts/<int:contact_id>/consent")
+@blp.route("/contacts/<id:contact_id>/consent")
 @permission_required("contacts.view")
 @blp.response(200, ConsentList)
 def consent(contact_id: int):
@@ -120,7 +120,7 @@ def _consent(contact: Contact) -> dict:
                       "at": e.at, "recorded_by": name} for e, name in rows]}
 
 
-@blp.route("/contacts/<int:contact_id>/consent", methods=["POST"])
+@blp.route("/contacts/<id:contact_id>/consent", methods=["POST"])
 @permission_required("contacts.edit")
 @writes.write
 @blp.doc(parameters=[writes.IDEMPOTENCY_KEY])

@@ -81,7 +81,7 @@ def _note(note_id: int, *, changing: bool = False) -> Activity:
     return activity
 
 
-@blp.route("/contacts/<int:contact_id>/notes")
+@blp.route("/contacts/<id:contact_id>/notes")
 @permission_required("contacts.view")
 @blp.arguments(ListArgs, location="query", as_kwargs=False)
 @blp.response(200, NotePage)
@@ -94,7 +94,7 @@ def index(paging, contact_id: int):
     return lists.envelope([show(a) for a in rows], cursor, paging["fields"], ALLOWED)
 
 
-@blp.route("/contacts/<int:contact_id>/notes", methods=["POST"])
+@blp.route("/contacts/<id:contact_id>/notes", methods=["POST"])
 @permission_required("contacts.edit")
 @writes.write
 @blp.doc(parameters=[writes.IDEMPOTENCY_KEY])
@@ -108,7 +108,7 @@ def create(body, contact_id: int):
                                  "ETag": writes.etag_of(show(activity))}
 
 
-@blp.route("/notes/<int:note_id>")
+@blp.route("/notes/<id:note_id>")
 @permission_required("contacts.view")
 @blp.response(200, Note)
 def read(note_id: int):
@@ -116,7 +116,7 @@ def read(note_id: int):
     return data, 200, {"ETag": writes.etag_of(data)}
 
 
-@blp.route("/notes/<int:note_id>", methods=["PATCH"])
+@blp.route("/notes/<id:note_id>", methods=["PATCH"])
 @permission_required("contacts.edit")
 @writes.write
 @blp.doc(parameters=[writes.IF_MATCH])
@@ -130,7 +130,7 @@ def update(body, note_id: int):
     return data, 200, {"ETag": writes.etag_of(data)}
 
 
-@blp.route("/notes/<int:note_id>", methods=["DELETE"])
+@blp.route("/notes/<id:note_id>", methods=["DELETE"])
 @permission_required("contacts.edit")
 @writes.write
 @blp.doc(parameters=[writes.IF_MATCH])

@@ -8,11 +8,11 @@ import marshmallow as ma
 from marshmallow import fields as f
 from marshmallow import validate as v
 
-from app.ids import MAX_ID
+from app.api.ids import ROW_ID_MAX
 from modules.contacts.models import OPT_IN, OPT_OUT, OPT_UNKNOWN
 
 MAX_ROWS = 50
-ID = v.Range(0, MAX_ID)
+ID = v.Range(0, ROW_ID_MAX)  # the id columns' range on PostgreSQL (app/api/ids.py)
 
 
 def _id(**kw):

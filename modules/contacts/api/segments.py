@@ -87,14 +87,14 @@ def index(paging):
     return {"data": items, "links": {"next": lists.next_link(cursor)}}
 
 
-@blp.route("/segments/<int:segment_id>")
+@blp.route("/segments/<id:segment_id>")
 @permission_required("contacts.view")
 @blp.response(200, SegmentShown)
 def read(segment_id: int):
     return show(_segment(segment_id))
 
 
-@blp.route("/segments/<int:segment_id>/members")
+@blp.route("/segments/<id:segment_id>/members")
 @permission_required("contacts.view")
 @blp.arguments(ListArgs, location="query", as_kwargs=False)
 @blp.response(200, MemberPage)
@@ -103,6 +103,7 @@ def members(paging, segment_id: int):
     evaluated afresh; "me" means its owner)."""
     segment = _segment(segment_id)
     lists.wanted_fields(paging["fields"], MEMBER_FIELDS)
+    lists.check_cursor(paging["after"])
     lq = segments.resolve_me(segments.list_query(segment, specs()), segment.owner_id)
     columns = (Contact.id, Contact.kind, Contact.display_name, Contact.email, Contact.phone, Contact.city,
                Contact.postcode, Contact.country, Contact.sort_name, Contact.created_at, Contact.updated_at)

@@ -118,7 +118,7 @@ def create(body):
     return data, 201, {"Location": url_for("api_tasks.read", task_id=task.id), "ETag": writes.etag_of(data)}
 
 
-@blp.route("/tasks/<int:task_id>")
+@blp.route("/tasks/<id:task_id>")
 @permission_required("contacts.view")
 @blp.response(200, TaskSchema)
 def read(task_id: int):
@@ -126,7 +126,7 @@ def read(task_id: int):
     return data, 200, {"ETag": writes.etag_of(data)}
 
 
-@blp.route("/tasks/<int:task_id>", methods=["PATCH"])
+@blp.route("/tasks/<id:task_id>", methods=["PATCH"])
 @permission_required("contacts.edit")
 @writes.write
 @blp.doc(parameters=[writes.IF_MATCH])
@@ -141,7 +141,7 @@ def update(body, task_id: int):
     return data, 200, {"ETag": writes.etag_of(data)}
 
 
-@blp.route("/tasks/<int:task_id>", methods=["DELETE"])
+@blp.route("/tasks/<id:task_id>", methods=["DELETE"])
 @permission_required("contacts.edit")
 @writes.write
 @blp.doc(parameters=[writes.IF_MATCH])
