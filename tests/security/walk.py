@@ -31,7 +31,7 @@ def variables(rule) -> list[str]:
 
 def _records() -> dict:
     """A real value for each path variable, by name."""
-    from app.models import InboundMessage, Invitation, Job, Mailbox, MailMessage, Role, User
+    from app.models import ApiToken, InboundMessage, Invitation, Job, Mailbox, MailMessage, Role, User
     from modules.contacts import hooks
     from modules.contacts.models import (
         Activity,
@@ -72,7 +72,7 @@ def _records() -> dict:
         "recurring_id": RecurringGift, "gift_import_id": GiftImport, "mailbox_id": Mailbox,
         "inbound_id": InboundMessage, "topic_id": Topic, "suppression_id": Suppression,
         "team_id": Team, "ticket_id": Ticket, "attachment_id": TicketAttachment, "campaign_id": Campaign,
-        "layout_id": Layout, "sender_id": Sender,
+        "layout_id": Layout, "sender_id": Sender, "token_id": ApiToken, "note_id": Activity,
     }
     values = {name: first(model) for name, model in by_name.items()}
     values.update({"year": date.today().year, "token": "no-such-token", "filename": "css/app.css",
