@@ -65,7 +65,7 @@ def test_making_using_and_revoking_a_token(app, any_page, new_page, shot):
     assert Api(app, secret).get("me").status_code == 401
 
 
-def test_administrators_see_and_revoke_every_token(app, any_page, shot):
+def test_administrators_see_and_revoke_every_token(app, any_page, new_page, shot):
     page = any_page
     mode = "js" if page.steward_js else "nojs"
     make_user(app)
@@ -87,6 +87,11 @@ def test_administrators_see_and_revoke_every_token(app, any_page, shot):
     expect(website).to_contain_text("Sam Staff")
     expect(website).to_contain_text("Active")
     shot(page, f"api-tokens-admin-{mode}")
+    phone = new_page(js=page.steward_js, viewport=PHONE)
+    sign_in(phone)
+    phone.goto("/admin/api-tokens")
+    expect(phone.get_by_role("row", name="Website form")).to_be_attached()
+    shot(phone, f"api-tokens-admin-phone-{mode}")
     page.get_by_role("button", name="Revoke Website form").click()
     settle(page)
     expect(page.get_by_text("Sam Staff’s token “Website form” is revoked.")).to_be_visible()
@@ -97,7 +102,7 @@ def test_administrators_see_and_revoke_every_token(app, any_page, shot):
                                  .where(ApiToken.revoked_at.is_not(None))) == 1
 
 
-def test_api_docs_render_under_the_csp(app, any_page, shot):
+def test_api_docs_render_under_the_csp(app, any_page, new_page, shot):
     page = any_page
     make_user(app)
     page.goto("/api/docs")
@@ -109,4 +114,9 @@ def test_api_docs_render_under_the_csp(app, any_page, shot):
     else:
         expect(page.get_by_text("The interactive reference needs JavaScript.")).to_be_visible()
     shot(page, f"api-docs-{'js' if page.steward_js else 'nojs'}", full_page=False)
+    phone = new_page(js=page.steward_js, viewport=PHONE)
+    phone.goto("/api/docs")
+    if phone.steward_js:
+        expect(phone.locator(".swagger-ui .opblock").first).to_be_visible(timeout=20_000)
+    shot(phone, f"api-docs-phone-{'js' if page.steward_js else 'nojs'}", full_page=False)
     # new_page's teardown fails the test on any Content-Security-Policy violation.
