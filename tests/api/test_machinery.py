@@ -219,6 +219,8 @@ def test_ids_beyond_the_columns_range_are_not_found_or_refused(app, admin):
     assert body["errors"][0]["field"] == "contact_id"
     assert _problem(api.get(f"tasks?after={big}"), 422)["errors"][0]["field"] == "after"
     assert _problem(api.get(f"contacts?after={big}:x"), 422)["errors"][0]["field"] == "after"
+    rule = _problem(api.get(f"contacts?f=tag:is:{big}"), 422)["errors"][0]
+    assert (rule["field"], rule["detail"]) == ("f[0]", "Choose a tag.")
     doc = app.test_client().get("/api/v1/openapi.json").get_json()
     params = doc["paths"]["/api/v1/contacts/{contact_id}"]["parameters"]
     assert {"in": "path", "name": "contact_id", "required": True,
