@@ -46,7 +46,7 @@ def check_if_match(record, show) -> None:
     if not wanted:
         return
     hold_edit_lock(record)
-    db.session.refresh(record)
+    db.session.expire(record)  # columns and collections read afresh, under the lock
     current = etag_of(show(record))
     tags = {t.strip().removeprefix("W/") for t in wanted.split(",")}
     if "*" not in tags and current not in tags:

@@ -36,6 +36,16 @@ def test_a_stale_update_is_refused_with_412_and_changes_nothing(app, admin):
     ok = api.patch(f"contacts/{cid}", json={"first_name": "Tessa"}, headers={"If-Match": fresh})
     assert ok.status_code == 200 and ok.headers["ETag"] not in (fresh, etag)
     assert ok.get_json()["last_name"] == "Changed on the page"
+    # A change to a collection alone (an email added on the page) is seen too.
+    etag = ok.headers["ETag"]
+    with app.app_context():
+        from modules.contacts.people import records
+
+        contact = records.load(cid)
+        records.update(contact, {}, records.Details(emails=[{"email": "tess@example.org", "label": "",
+                                                             "is_primary": True}]))
+        db.session.commit()
+    assert api.patch(f"contacts/{cid}", json={"notes": "x"}, headers={"If-Match": etag}).status_code == 412
     # Notes and tasks carry ETags too.
     task = api.post("tasks", json={"title": "Call Tess"})
     assert api.patch(f"tasks/{task.get_json()['id']}", json={"title": "Ring"},
