@@ -31,7 +31,8 @@ def test_every_scenario_path_answers(app, client):
     }
     built = scenarios.build(found)
     keys = {s.key for s in built}
-    assert {"list_count", "search_common_count", "api_list_first", "api_list_deep", "api_list_sparse", "pipeline_donor_giving", "pipeline_lybunt_count",
+    assert {"list_count", "search_common_count", "api_list_first", "api_list_deep", "api_list_sparse",
+            "pipeline_donor_giving", "pipeline_lybunt_count",
             "pipeline_sybunt_count"} <= keys
     for scenario in built:
         assert scenario.available, scenario.key
