@@ -176,6 +176,10 @@ def test_cli_prints_a_working_token(app, admin):
     assert bad.exit_code != 0 and "does not hold nope.x" in bad.output
     listed = runner.invoke(args=["api", "token", "list"])
     assert "Set-up script\tactive\tcontacts.view" in listed.output
+    token_id = listed.output.split("\t", 1)[0]
+    assert runner.invoke(args=["api", "token", "revoke", token_id]).output.strip() == "revoked Set-up script"
+    assert Api(app, secret).get("me").status_code == 401
+    assert "Set-up script\trevoked" in runner.invoke(args=["api", "token", "list"]).output
 
 
 def test_openapi_document_is_3_1_and_documents_problems(app):
