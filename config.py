@@ -102,6 +102,9 @@ def load_config(instance_path: Path | None = None) -> dict:
         # Data rows an imported file (contacts, gifts) may hold; a bigger one
         # is refused with the advice to split it.
         "IMPORT_MAX_ROWS": _int(env.get("IMPORT_MAX_ROWS"), 1_000_000),
+        # Requests an API token may make (app/api/limits.py), as Flask-Limiter
+        # writes a limit: "600/minute", "10000/hour".
+        "API_RATE_LIMIT": env.get("API_RATE_LIMIT") or "600/minute",
         # Seconds without a job after which the RQ worker drops the app it
         # loaded for its jobs and waits light again (0: keep it; app/rq_worker.py).
         "WORKER_IDLE_RELOAD": _int(env.get("WORKER_IDLE_RELOAD"), 300),

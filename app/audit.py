@@ -3,7 +3,7 @@ helpers), never insert rows themselves."""
 
 from __future__ import annotations
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from flask_login import current_user
 
 from app.extensions import db
@@ -27,6 +27,16 @@ def _json_safe(value):
     return str(value)
 
 
+def _by(user) -> str:
+    """Who did it, as the log names them: the user's email, and the API
+    token's name when the change came through the API."""
+    name = getattr(user, "email", "") or ""
+    token = g.get("api_token_name") if has_request_context() else None
+    if token:
+        name = f"{name} (API token “{token}”)"
+    return name[:254]
+
+
 def record(action: str, obj=None, *, object_type: str | None = None, object_id=None,
            summary: str = "", changes: dict | None = None, user=None, actor: str | None = None) -> AuditEntry:
     """Add an entry to the session; the caller's commit saves it with the change."""
@@ -42,7 +52,7 @@ def record(action: str, obj=None, *, object_type: str | None = None, object_id=N
         summary=summary[:2000],
         changes={k: [_json_safe(a), _json_safe(b)] for k, (a, b) in changes.items()} if changes else None,
         user_id=getattr(user, "id", None),
-        actor=actor or getattr(user, "email", "") or "",
+        actor=actor or _by(user),
         ip=request.remote_addr if has_request_context() else None,
     )
     db.session.add(entry)
@@ -58,7 +68,7 @@ def record_many(action: str, object_type: str, entries, *, user=None, actor: str
 
     if user is None and has_request_context() and current_user.is_authenticated:
         user = current_user
-    common = (action, object_type, getattr(user, "id", None), actor or getattr(user, "email", "") or "",
+    common = (action, object_type, getattr(user, "id", None), actor or _by(user),
               request.remote_addr if has_request_context() else None, utcnow())
     rows = [(*common, None if oid is None else str(oid), summary[:2000],
              {k: [_json_safe(a), _json_safe(b)] for k, (a, b) in changes.items()} if changes else None)

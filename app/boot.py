@@ -50,6 +50,9 @@ def boot(app: Flask) -> None:
         group = module.load_cli()
         if group is not None:
             app.cli.add_command(group, module.name)
+    from app import api
+
+    api.init_app(app, state)  # before hooks: its token check runs before the default-deny check
     hooks.register(app)
 
     from app.cli import register_cli

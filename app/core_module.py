@@ -22,6 +22,7 @@ core = Module(
         "admin.mail": "See the mail outbox and retry messages",
         "admin.jobs": "See background jobs and retry failed ones",
         "admin.webhooks": "Manage webhook endpoints, see and replay their deliveries",
+        "admin.api_tokens": "See and revoke everyone's API tokens",
     },
     role_defaults={
         "core.dashboard": ("manager", "staff", "volunteer"),
@@ -48,6 +49,8 @@ core = Module(
         AdminLink("Jobs", "admin.jobs", "admin.jobs", "Background work, its progress and failures.", 70),
         AdminLink("Webhooks", "webhooks.endpoints", "admin.webhooks",
                   "Send events to other systems: endpoints, their deliveries, replay.", 75),
+        AdminLink("API tokens", "api_tokens.admin_list", "admin.api_tokens",
+                  "Everyone's personal access tokens for the REST API; revoke any.", 76),
     ],
     widgets=[
         Widget("getting-started", "Getting started", "admin.settings", "app.dashboard:getting_started_widget", order=0),
@@ -69,6 +72,7 @@ core = Module(
         RecordKind("core_inbound_message", "Inbound message", "admin.inbound_message", "inbound_id", "admin.settings"),
         RecordKind("core_mail_message", "Email", "admin.outbox_message", "message_id", "admin.mail"),
         RecordKind("core_webhook_endpoint", "Webhook endpoint", "webhooks.endpoint", "endpoint_id", "admin.webhooks"),
+        RecordKind("core_api_token", "API token"),
         RecordKind("signin_limit", "Sign-in wait"),
         RecordKind("endpoint", "Page"),
     ],

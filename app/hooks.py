@@ -4,7 +4,7 @@ error pages and template globals."""
 from __future__ import annotations
 
 import time
-from functools import lru_cache
+from functools import lru_cache, wraps
 
 from flask import Flask, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -40,7 +40,7 @@ def _enforce():
     endpoint = request.endpoint
     if endpoint is None or endpoint == "static":
         return None
-    if endpoint not in SETUP_OPEN and needs_setup():
+    if endpoint not in SETUP_OPEN and not request.path.startswith("/api/") and needs_setup():
         return redirect(url_for("setup.index"))
     permission = view_permission(current_app.view_functions[endpoint])
     if permission is None:
@@ -67,6 +67,10 @@ def _refuse_nul_bytes():
         for key, values in source.lists():
             texts += [key, *values]
     if any("\x00" in text for text in texts):
+        if request.path.startswith("/api/"):
+            from app.api import problems
+
+            return problems.response(400, "Bad request", "The request holds a NUL byte, which no text can contain.")
         return error_page(400, "Bad address", "This link or form holds a character no text can contain (a NUL byte), "
                           "so Steward did not read it. Check where the link came from.")
     return None
@@ -152,6 +156,20 @@ def _aria(field) -> dict:
     return attrs
 
 
+def _or_problem(handler):
+    """Under /api/, every error is a problem-details answer (app/api/problems.py)."""
+
+    @wraps(handler)
+    def wrapper(error):
+        if request.path.startswith("/api/"):
+            from app.api import problems
+
+            return problems.from_error(error)
+        return handler(error)
+
+    return wrapper
+
+
 def register(app: Flask) -> None:
     from app.admin.audit_words import record_words
     from app.dashboard import home_url
@@ -169,15 +187,18 @@ def register(app: Flask) -> None:
     app.after_request(_headers)
 
     @app.errorhandler(403)
+    @_or_problem
     def forbidden(_e):
         return error_page(403, "Not allowed", "Your role does not include this page. "
                           "Ask an administrator if you need it.")
 
     @app.errorhandler(404)
+    @_or_problem
     def not_found(_e):
         return error_page(404, "Not found", "There is nothing at this address.")
 
     @app.errorhandler(429)
+    @_or_problem
     def too_many(_e):
         """Flask-Limiter's answer (the "forgot password" form); sign-in
         answers its own 429 with the login page (app/auth/views.py)."""
@@ -190,12 +211,14 @@ def register(app: Flask) -> None:
                           f"There were too many requests from this network. Try again {wait}.")
 
     @app.errorhandler(CSRFError)
+    @_or_problem
     def csrf_failed(_e):
         return error_page(400, "The form expired",
                           "This form was open too long or came from elsewhere. "
                           "Go back, reload the page and try again.")
 
     @app.errorhandler(HTTPException)
+    @_or_problem
     def any_other_error(error: HTTPException):
         """Every other error status gets Steward's own page, with the way back.
         Redirects (a missing trailing slash) and ready-made responses pass, and
@@ -212,6 +235,7 @@ def register(app: Flask) -> None:
         return response
 
     @app.errorhandler(500)
+    @_or_problem
     def server_error(_e):
         db.session.rollback()
         return error_page(500, "Something went wrong",

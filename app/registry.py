@@ -257,6 +257,11 @@ class Module:
     styles: list[str] = field(default_factory=list)
     scripts: list[str] = field(default_factory=list)
     cli: str | object | None = None  # "package.cli:group"
+    # REST API resources: flask-smorest Blueprints, each usually one small
+    # file ("package.api.gifts:blp"), mounted under /api/v1 only while the
+    # module is enabled. Views declare permissions as pages do; see
+    # docs/modules.md "API resources".
+    api: list = field(default_factory=list)
     # What this module adds to another module's extension points, keyed by
     # that module's name: `extends={"contacts": ContactHooks(...)}`. The core
     # does not look inside; the named module collects these from the enabled
@@ -267,9 +272,10 @@ class Module:
 
     def __post_init__(self):
         refs.lazy_fields(self, "blueprint", "models", "seed", "seeded", "cli")
+        self.api = [refs.lazy(item) for item in self.api]
         refs.claim([self.blueprint, self.models, self.seed, self.seeded, self.cli, self.widgets, self.jobs,
                     self.schedules, self.mailboxes, self.search, self.calendar, self.extends,
-                    self.webhook_events], self.name)
+                    self.webhook_events, self.api], self.name)
 
     def load_blueprint(self):
         return refs.resolve(self.blueprint)
@@ -279,6 +285,10 @@ class Module:
 
     def load_cli(self):
         return refs.resolve(self.cli)
+
+    def load_api(self) -> list:
+        """The module's API blueprints (imported now: only enabled modules are asked)."""
+        return [refs.resolve(item) for item in self.api]
 
     def import_models(self) -> None:
         refs.resolve(self.models)

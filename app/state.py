@@ -39,6 +39,8 @@ class StewardState:
     styles: list[str] = field(default_factory=list)
     scripts: list[str] = field(default_factory=list)
     redis: object = None
+    api: object = None  # the flask-smorest Api (app/api/)
+    api_permissions: set[str] = field(default_factory=set)  # what API routes declare: a token's scopes
     redis_url: str = ""
     has_users: bool = False  # once True, first-run setup is over for this process
 

@@ -105,6 +105,21 @@ def import_matches(Contact, wanted: int, total: int) -> list[list[str]]:
     return [unique[i * len(unique) // n] for i in range(n)]
 
 
+def api_token() -> str | None:
+    """A token of the bench's administrator for the API scenarios (None without one)."""
+    from app.api import tokens
+    from app.extensions import db
+    from app.models import User
+    from bench.database import ADMIN_EMAIL
+
+    user = db.session.scalar(select(User).where(User.email == ADMIN_EMAIL))
+    if user is None:
+        return None
+    _, secret = tokens.create(user, "bench", None, 2)
+    db.session.commit()
+    return secret
+
+
 def main(out: str, wanted_matches: int) -> None:
     from app.extensions import db
     from bench.pipeline_pages import discover as pipeline_pages
@@ -124,6 +139,7 @@ def main(out: str, wanted_matches: int) -> None:
             "timeline_id": busy_timeline(Activity, ids),
             "import_matches": import_matches(Contact, wanted_matches, total),
             "pipeline": pipeline_pages(app) if "pipeline" in {m.name for m in state.enabled} else None,
+            "api_token": api_token(),
         }
     with open(out, "w", encoding="utf-8") as f:
         json.dump(found, f, indent=1)

@@ -52,7 +52,27 @@ def build(found: dict) -> list[Scenario]:
                  HTMX, note="the contact page's timeline region"),
         Scenario("dashboard", "Dashboard", ["/"]),
     ]
-    return scenarios + pipeline(found.get("pipeline"))
+    return scenarios + api(found) + pipeline(found.get("pipeline"))
+
+
+def api(found: dict) -> list[Scenario]:
+    """The REST API's contact list (a page of 50 with every field, through the
+    token check and the rate limiter): first page, deep keyset page, a filter."""
+    token = found.get("api_token")
+    if not token:
+        return [Scenario("api_list_first", "API: contacts, first page", [], available=False,
+                         note="no API token (the bench administrator is missing)")]
+    auth = {"Authorization": f"Bearer {token}"}
+    deep = found["deep"]["path"].split("?", 1)[1]
+    return [
+        Scenario("api_list_first", "API: contacts, first page", ["/api/v1/contacts?limit=50"], auth, group="list"),
+        Scenario("api_list_deep", "API: contacts, deep page (keyset cursor)", [f"/api/v1/contacts?limit=50&{deep}"],
+                 auth, group="list", note=f"after row {found['deep']['position']:,} by name"),
+        Scenario("api_list_sparse", "API: contacts, sparse fields", ["/api/v1/contacts?limit=50&fields=display_name"],
+                 auth, group="list", note="fields=display_name: no details loaded beyond the page's"),
+        Scenario("api_list_filtered", "API: contacts with an email", ["/api/v1/contacts?limit=50&f=has_email:yes:"],
+                 auth, group="list", note="a filter-builder criterion as a query parameter"),
+    ]
 
 
 PIPELINE = (("pipeline_board", "Pipeline board", "board", ""),

@@ -1,5 +1,6 @@
 """The core's tables. Modules keep their own models in their packages."""
 
+from app.models.api import ApiIdempotentRequest, ApiToken
 from app.models.audit import AuditEntry
 from app.models.calendar_feed import CalendarFeed
 from app.models.inbound import InboundMessage, Mailbox
@@ -11,6 +12,8 @@ from app.models.user import Invitation, Role, RolePermission, User, UserSession
 from app.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookMessage
 
 __all__ = [
+    "ApiIdempotentRequest",
+    "ApiToken",
     "AuditEntry",
     "CalendarFeed",
     "InboundMessage",

@@ -81,6 +81,11 @@ module = Module(
     seed="modules.contacts.seed:seed",
     seeded="modules.contacts.lists.queries:stored_count",
     cli="modules.contacts.cli:group",
+    # REST API resources (app/api/), one file each, mounted under /api/v1.
+    api=["modules.contacts.api.people:blp", "modules.contacts.api.batch:blp",
+         "modules.contacts.api.households:blp", "modules.contacts.api.organisations:blp",
+         "modules.contacts.api.links:blp", "modules.contacts.api.notes:blp", "modules.contacts.api.tasks:blp",
+         "modules.contacts.api.segments:blp"],
     extends={"contacts": ContactHooks(filters="modules.contacts.lists.filters:filters",
                                       timeline="modules.contacts.activity.timeline:activity_entries")},
 )

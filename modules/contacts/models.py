@@ -403,3 +403,16 @@ class DuplicateDismissal(db.Model):
                                               primary_key=True, index=True)
     dismissed_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
     dismissed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ExternalId(db.Model):
+    """A contact's id in another system (`system` "stripe", `value`
+    "cus_..."): one per system per contact, and each id names one contact."""
+
+    __tablename__ = "contacts_external_id"
+    __table_args__ = (UniqueConstraint("system", "value"), UniqueConstraint("contact_id", "system"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts_contact.id", ondelete="CASCADE"))
+    system: Mapped[str] = mapped_column(String(40))
+    value: Mapped[str] = mapped_column(String(200))

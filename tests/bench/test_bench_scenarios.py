@@ -5,6 +5,7 @@ from datetime import date
 
 from app.extensions import db
 from bench import scenarios
+from tests.api_client import make_token
 from tests.conftest import login, make_user
 from tests.modules.pipeline.test_receipts_letters import give, make_donor
 
@@ -26,10 +27,12 @@ def test_every_scenario_path_answers(app, client):
         "pipeline": {"board": {"path": "/pipeline/"}, "donor": {"path": f"/contacts/{donor_id}"},
                      "lybunt": {"path": "/contacts/?f=lybunt%3Ayes%3A"},
                      "sybunt": {"path": "/contacts/?f=sybunt%3Ayes%3A"}},
+        "api_token": make_token(app, "bench@example.org", name="bench"),
     }
     built = scenarios.build(found)
     keys = {s.key for s in built}
-    assert {"list_count", "search_common_count", "pipeline_donor_giving", "pipeline_lybunt_count",
+    assert {"list_count", "search_common_count", "api_list_first", "api_list_deep", "api_list_sparse",
+            "pipeline_donor_giving", "pipeline_lybunt_count",
             "pipeline_sybunt_count"} <= keys
     for scenario in built:
         assert scenario.available, scenario.key

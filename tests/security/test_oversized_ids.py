@@ -61,3 +61,11 @@ def test_the_gift_list_says_a_fund_it_cannot_read_was_ignored(admin_client):
 ])
 def test_parse_id(text, expected):
     assert parse_id(text) == expected
+
+
+@pytest.mark.parametrize("query", ["after=2147483648:x", "sort=created&after=2147483648:2024-01-01T00:00:00",
+                                   "f=tag:is:2147483648"])
+def test_ids_past_postgresql_integer_are_ignored_on_the_contact_list(admin_client, query):
+    """The id columns are INTEGER (32 bits on PostgreSQL): a cursor or a rule
+    with an id past 2**31 - 1 is read as none, not handed to the database."""
+    assert admin_client.get(f"/contacts/?{query}").status_code == 200

@@ -32,6 +32,7 @@ def variables(rule) -> list[str]:
 def _records() -> dict:
     """A real value for each path variable, by name."""
     from app.models import (
+        ApiToken,
         InboundMessage,
         Invitation,
         Job,
@@ -88,6 +89,7 @@ def _records() -> dict:
         "reply_id": CannedReply, "holiday_id": Holiday, "rule_id": Rule, "policy_id": SlaPolicy,
         "sequence_id": Sequence, "step_id": Step, "enrolment_id": Enrolment,
         "endpoint_id": WebhookEndpoint, "delivery_id": WebhookDelivery,
+        "token_id": ApiToken, "note_id": Activity,
     }
     values = {name: first(model) for name, model in by_name.items()}
     values.update({"year": date.today().year, "token": "no-such-token", "filename": "css/app.css",

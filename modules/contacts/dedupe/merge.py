@@ -49,6 +49,7 @@ from modules.contacts.models import (
     CustomField,
     CustomValue,
     DuplicateDismissal,
+    ExternalId,
     ImportChange,
     Relationship,
     Task,
@@ -361,7 +362,18 @@ def _move_custom(survivor_id: int, merged_id: int) -> None:
             db.session.delete(value)
 
 
+def _move_external_ids(survivor_id: int, merged_id: int) -> None:
+    """Ids in other systems follow to the survivor, for systems it has none in."""
+    X = ExternalId
+    mine = db.select(X.system).where(X.contact_id == survivor_id).scalar_subquery()
+    db.session.execute(db.delete(X).where(X.contact_id == merged_id, X.system.in_(mine))
+                       .execution_options(synchronize_session=False))
+    db.session.execute(db.update(X).where(X.contact_id == merged_id).values(contact_id=survivor_id)
+                       .execution_options(synchronize_session=False))
+
+
 def _move_rows(survivor_id: int, merged_id: int) -> None:
+    _move_external_ids(survivor_id, merged_id)
     for model, column in ((Activity, Activity.contact_id), (Task, Task.contact_id),
                           (ConsentEntry, ConsentEntry.contact_id), (Contact, Contact.household_id)):
         db.session.execute(db.update(model).where(column == merged_id).values({column.key: survivor_id})

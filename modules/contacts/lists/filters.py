@@ -56,9 +56,12 @@ def _text(value: str, what: str = "a value") -> str:
     return value[:200]
 
 
+ROW_ID_MAX = 2**31 - 1  # the id columns are INTEGER: 32 bits on PostgreSQL, which refuses to compare more
+
+
 def _int(value: str, what: str) -> int:
     number = parse_id(value)
-    if number is None:
+    if number is None or number > ROW_ID_MAX:
         raise ValueError(f"Choose {what}.")
     return number
 

@@ -255,7 +255,7 @@ def _fetch(query) -> list:
 
 
 def page(stmt, lq: ListQuery, *, after: str | None = None, before: str | None = None,
-         per_page: int = PER_PAGE) -> Page:
+         per_page: int = PER_PAGE, restart: bool = True) -> Page:
     """One page of `stmt` (a SELECT of Contact, or of Contact's columns including
     `id` and the sort columns, as the list reads them; limited to live contacts,
     as `conditions` does) in the list's sort order,
@@ -296,8 +296,10 @@ def page(stmt, lq: ListQuery, *, after: str | None = None, before: str | None = 
         more_forward = len(rows) > per_page
         rows = list(rows[:per_page])
         more_back = after_c is not None and bool(rows) and exists(beyond(cursor_of(rows[0]), False))
-    if not rows and (after_c or before_c):
-        return page(stmt, lq, per_page=per_page)  # a stale cursor past the end: start again
+    if not rows and (after_c or before_c) and restart:
+        # A stale cursor past the end: start again (the list page; the API
+        # says restart=False, so a script walking the pages reaches the end).
+        return page(stmt, lq, per_page=per_page)
     return Page(
         items=rows,
         next_cursor=encode_cursor(rows[-1], lq.sort_key) if more_forward else None,

@@ -186,9 +186,11 @@ class ContactForm(FlaskForm):
 
 
 def build(kind: str, sections=SECTIONS, *, contact: Contact | None = None, formdata=...,
-          custom: list[CustomField] | None = None, custom_values: dict | None = None) -> ContactForm:
+          custom: list[CustomField] | None = None, custom_values: dict | None = None,
+          meta: dict | None = None) -> ContactForm:
     """A form for `kind` with `sections`, prefilled from `contact` (and its
-    custom values) when given. `formdata=None` ignores the request (for GET)."""
+    custom values) when given. `formdata=None` ignores the request (for GET);
+    the API passes what it was sent, and `meta={"csrf": False}`."""
     bases = [ContactForm]
     if "identity" in sections:
         bases += [_PersonIdentity if kind == PERSON else _GroupIdentity, _About, _Letters]
@@ -204,6 +206,8 @@ def build(kind: str, sections=SECTIONS, *, contact: Contact | None = None, formd
     form_class = type("AssembledContactForm", tuple(reversed(bases[1:])) + (ContactForm,), attrs)
     data = _initial(contact, custom, custom_values or {}) if contact is not None else {}
     kwargs = {} if formdata is ... else {"formdata": formdata}
+    if meta is not None:
+        kwargs["meta"] = meta
     form = form_class(data=data, **kwargs)
     if "identity" in sections:
         form.owner_id.choices = owner_choices(contact.owner if contact is not None else None)

@@ -65,10 +65,11 @@ from modules.contacts.models import (
     ContactTag,
     CustomField,
     CustomValue,
+    ExternalId,
     Relationship,
     Task,
 )
-from modules.contacts.people import custom_fields
+from modules.contacts.people import custom_fields, external_ids
 
 ERASED = "Erased"
 ERASED_LABEL = "erased"
@@ -191,6 +192,7 @@ def export_data(contact: Contact) -> dict:
                       for a in contact.addresses],
         "tags": [t.name for t in contact.tags],
         "custom_fields": {f.label: _json_value(values[f.id]) for f in all_fields if f.id in values},
+        "external_ids": external_ids.of([cid])[cid],
         "relationships": [_relationship(r, cid) for r in rels],
         "household": {"id": household.id, "name": household.display_name} if household else None,
         "household_members": [{"id": i, "name": n} for i, n in members],
@@ -273,6 +275,7 @@ def erase(contact: Contact, *, user=None) -> None:
     for marker in markers:
         db.session.add(ContactEmail(contact_id=cid, email=marker, label=ERASED_LABEL, is_primary=False))
     db.session.execute(delete(CustomValue).where(CustomValue.contact_id == cid))
+    db.session.execute(delete(ExternalId).where(ExternalId.contact_id == cid))
     db.session.execute(delete(ContactTag).where(ContactTag.contact_id == cid))
     for rel in rels:
         db.session.delete(rel)

@@ -26,13 +26,12 @@ from modules.contacts.models import (
     OPT_OUT,
     OPT_UNKNOWN,
     PERSON,
-    Activity,
     ConsentEntry,
     Contact,
     Relationship,
     Tag,
 )
-from modules.contacts.people import addressing, custom_fields, existing, forms, phones, records, relations
+from modules.contacts.people import addressing, custom_fields, existing, forms, phones, records, relations, saving
 from modules.contacts.views import bp
 
 CHANGED = "contact-changed"
@@ -211,12 +210,7 @@ def new():
         # Nothing is saved: the form comes back with what was typed, the
         # contacts it matches, and "Create anyway".
         return _render("contacts/contact_form.html", 409, form=form, contact=None, kind=kind, existing=matches)
-    contact = records.create(kind, cleaned.values, cleaned.details)
-    if matches:
-        _note_created_anyway(contact, matches)
-    custom_fields.save(contact, form.custom, cleaned.custom, record=False)
-    if cleaned.values.get("household_id"):
-        relations._note(cleaned.values["household_id"], f"{contact.display_name} joined the household")
+    contact = saving.create(kind, form, cleaned, matches)
     db.session.commit()
     flash(f"{contact.display_name} is saved.", "success")
     return redirect_after_post(_page_url(contact), trigger=CHANGED)
@@ -230,29 +224,6 @@ def _created_anyway(matches: list[existing.Match]) -> bool:
         return False
     shown = {parse_id(i) for i in request.form.get("existing_shown", "").split()}
     return {m.contact_id for m in matches} <= shown
-
-
-def _note_created_anyway(contact: Contact, matches: list[existing.Match]) -> None:
-    """Say on the new contact's timeline whom it was created beside, for
-    whoever works through the duplicates queue later."""
-    names = ", ".join(f"{m.display_name} (#{m.contact_id})" for m in matches)
-    why = "; ".join(f"{m.display_name}: {', '.join(m.reasons)}" for m in matches)
-    db.session.add(Activity(contact_id=contact.id, kind="change", subject=f"Created anyway beside {names}"[:200],
-                            body=why, user_id=getattr(records._actor(), "id", None)))
-
-
-def _save(contact: Contact, form, cleaned) -> bool:
-    old_household = contact.household_id
-    changes = records.update(contact, cleaned.values, cleaned.details)
-    changes.update(custom_fields.save(contact, form.custom, cleaned.custom))
-    if cleaned.primary_contact is not ...:
-        changes.update(relations.set_primary_contact(contact, cleaned.primary_contact))
-    if "household_id" in changes:
-        if cleaned.values.get("household_id"):
-            relations._note(cleaned.values["household_id"], f"{contact.display_name} joined the household")
-        if old_household:
-            relations._note(old_household, f"{contact.display_name} left the household")
-    return bool(changes)
 
 
 @bp.route("/<int:contact_id>/edit", methods=["GET", "POST"])
@@ -283,7 +254,7 @@ def edit(contact_id: int):
             status = 409
         elif cleaned is not None:
             cleaned = forms.clean(form, contact)  # again: fields may now hold what someone else saved
-            changed = _save(contact, form, cleaned)
+            changed = saving.update(contact, form, cleaned)
             db.session.commit()
             if inline:
                 response = _render(f"contacts/_contact_{section_name}.html", oob_name=True,

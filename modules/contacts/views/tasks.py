@@ -58,9 +58,12 @@ def _assignee_choices(current_id: int | None = None):
     return select_choices([(0, "Nobody yet"), *choices])
 
 
-def new_task_form(formdata=None, contact: Contact | None = None) -> TaskForm:
-    form = TaskForm(formdata=formdata, prefix="task")
-    form.assignee_id.choices = _assignee_choices()
+def new_task_form(formdata=None, contact: Contact | None = None, *, meta: dict | None = None,
+                  assignee_id: int | None = None) -> TaskForm:
+    """The task form; the API passes what it was sent, `meta={"csrf": False}`
+    and, for a task it changes, the task's assignee (offered even if inactive)."""
+    form = TaskForm(formdata=formdata, prefix="task", **({"meta": meta} if meta else {}))
+    form.assignee_id.choices = _assignee_choices(assignee_id)
     if formdata is None:
         form.assignee_id.data = current_user.id
         if contact is not None:

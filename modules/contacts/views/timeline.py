@@ -56,8 +56,9 @@ class EntryForm(FlaskForm):
                 "body": (self.body.data or "").strip(), "occurred_at": when}
 
 
-def new_entry_form(formdata=None) -> EntryForm:
-    form = EntryForm(formdata=formdata, prefix="entry")
+def new_entry_form(formdata=None, meta: dict | None = None) -> EntryForm:
+    """The form for a new entry; the API passes what it was sent and `meta={"csrf": False}`."""
+    form = EntryForm(formdata=formdata, prefix="entry", **({"meta": meta} if meta else {}))
     if formdata is None:
         form.occurred_at.data = timeline.local_now().replace(second=0, microsecond=0)
     return form
