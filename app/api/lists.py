@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-from urllib.parse import urljoin
-
 import marshmallow as ma
-from flask import request, url_for
+from flask import request
 
 from app.api import problems
 from app.api.ids import ROW_ID_MAX
+from app.links import external_url
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -42,12 +41,12 @@ def page_schema(item_schema, name: str):
 
 
 def next_link(cursor) -> str | None:
-    """The absolute URL of the page after `cursor` (same filters and fields)."""
+    """The absolute URL of the page after `cursor` (same filters and fields), on
+    BASE_URL: never built from the request's Host header."""
     if cursor is None:
         return None
     args = {k: v for k, v in request.args.lists() if k != "after"}
-    path = url_for(request.endpoint, **(request.view_args or {}), **args, after=str(cursor))
-    return urljoin(request.url_root, path)
+    return external_url(request.endpoint, **(request.view_args or {}), **args, after=str(cursor))
 
 
 def envelope(items: list[dict], cursor, fields: str | None, allowed) -> dict:

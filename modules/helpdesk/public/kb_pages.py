@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.htmx import is_htmx
+from app.links import external_url
 from app.permissions import public
 from modules.helpdesk.kb import articles, feedback, search
 from modules.helpdesk.kb.models import PUBLIC, Article, Category
@@ -72,7 +73,8 @@ def article(slug: str):
     else:
         form_key = ""
     return page("helpdesk/help/article.html", article=found, related=articles.related(found, public_only=True),
-                form_key=form_key, voted=request.args.get("voted"))
+                form_key=form_key, voted=request.args.get("voted"),
+                canonical=external_url("help.article", slug=found.slug))  # BASE_URL, never the Host header
 
 
 @bp.post("/articles/<slug>/helpful")
