@@ -66,6 +66,7 @@ module = Module(
     seed="modules.contacts.seed:seed",
     seeded="modules.contacts.lists.queries:stored_count",
     cli="modules.contacts.cli:group",
+    report_sources="modules.contacts.report_sources:sources",
     extends={"contacts": ContactHooks(filters="modules.contacts.lists.filters:filters",
                                       timeline="modules.contacts.activity.timeline:activity_entries")},
 )

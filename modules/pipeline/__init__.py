@@ -76,6 +76,7 @@ module = Module(
                       "receipts_wording": "receipt_wording"},
     seed="modules.pipeline.seed:seed",
     cli="modules.pipeline.cli:group",
+    report_sources="modules.pipeline.report_sources:sources",
     # Donor insight on the contact page and its timeline, giving criteria for
     # segments, and the giving record's part in merges and privacy requests.
     extends={"contacts": ContactHooks(panels="modules.pipeline.contact_hooks:panels",
