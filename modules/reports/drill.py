@@ -60,12 +60,12 @@ def urls(spec: Spec, raw_groups: list[tuple]) -> list[str | None]:
             if spec.via and spec.via != spec.source.contacts[0].key:
                 inner["via"] = spec.via
             if spec.match == "all":
-                rules = [*spec.contact_tokens, f"{KEY}:has:{urlencode(inner, doseq=True)}"]
+                rules = [*spec.contact_tokens, f"{KEY}:has:{urlencode(inner, doseq=True, safe=':')}"]
             else:
                 # "any of" the report's contact rules, and the drill's rows: the list
                 # joins its rules one way only, so they travel inside the drill rule.
                 inner.update({"f": spec.contact_tokens, "match": spec.match})
-                rules = [f"{KEY}:has:{urlencode(inner, doseq=True)}"]
+                rules = [f"{KEY}:has:{urlencode(inner, doseq=True, safe=':')}"]
             found.append(url_for("contacts.index", f=rules))
         else:
             args = {"source": spec.source.name, "w": wheres}
