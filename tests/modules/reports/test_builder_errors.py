@@ -85,7 +85,8 @@ def test_a_group_by_on_a_field_that_cannot_be_grouped(app, admin_client, ids):
 def test_a_filter_value_of_the_wrong_type(app, admin_client, ids):
     status, html = page(admin_client, "/reports/new?source=gifts&g=fund&w=amount:gt:lots&w=received:after:2024-13-45")
     assert status == 422
-    assert problems(html) == ["Amount: “lots” is not a number.", "Received on: “2024-13-45” is not a date (YYYY-MM-DD)."]
+    assert problems(html) == ["Amount: “lots” is not a number.",
+                              "Received on: “2024-13-45” is not a date (YYYY-MM-DD)."]
     # What was typed stays in the form, marked, to be put right.
     assert re.search(r'name="wv" value="lots" inputmode="decimal" aria-invalid="true"', html)
     assert 'value="2024-13-45"' in html
