@@ -338,6 +338,9 @@ def parse(args, source: Source, specs: dict | None) -> tuple[Spec, bool]:
             measure = Measure("count")
         else:
             f = source.field(key)
+            if not key:
+                spec.errors.append(f"Choose the field to take the {AGGREGATES[agg].lower()} of.")
+                continue
             if f is None:
                 spec.errors.append(f"There is no field called “{key[:60]}” to summarise in {source.label}.")
                 continue
