@@ -99,3 +99,33 @@ def test_build_save_share_and_drill_down(app, any_page, shot):
     expect(page.locator("#contact-results")).to_contain_text("Ben Donor")
     expect(page.get_by_role("link", name="Save as segment")).to_be_visible()
     shot(page, f"reports-drill-{mode}-1280")
+
+
+def test_contact_filters_from_the_contacts_list_apply_to_the_donor(app, any_page, shot):
+    """The contacts filter builder's own rows, inside the report builder."""
+    page = any_page
+    mode = "js" if page.steward_js else "nojs"
+    make_user(app)
+    with app.app_context():
+        data.build(fiscal_start=7)
+    sign_in(page)
+    page.goto("/reports/new?source=gifts&g=fund&m=sum:amount")
+    settle(page)
+    expect(page.locator("#report-result .rp-table tbody tr")).to_have_count(2)
+
+    page.get_by_text("Contact filters").click()
+    page.get_by_label("Add a rule").select_option(label="Tag")
+    if not page.steward_js:
+        page.get_by_role("button", name="Add rule").click()
+    settle(page)
+    page.get_by_label("Rule 1: value").select_option(label="Board")
+    page.get_by_role("button", name="Run report").click()
+    settle(page)
+
+    rows = page.locator("#report-result .rp-table tbody tr")
+    expect(rows).to_have_count(2)  # Ann's gifts: 150.00 to General, 25.00 to Building
+    expect(rows.nth(0)).to_contain_text("Building")
+    expect(rows.nth(0)).to_contain_text("25.00")
+    expect(rows.nth(1)).to_contain_text("150.00")
+    assert "f=tag" in page.url
+    shot(page, f"reports-contact-filters-{mode}-1280")

@@ -58,6 +58,7 @@ def _records() -> dict:
         RecurringGift,
         Stage,
     )
+    from modules.reports.models import SavedReport
 
     def first(model):
         return db.session.scalar(select(func.min(model.id))) or 1
@@ -72,11 +73,11 @@ def _records() -> dict:
         "recurring_id": RecurringGift, "gift_import_id": GiftImport, "mailbox_id": Mailbox,
         "inbound_id": InboundMessage, "topic_id": Topic, "suppression_id": Suppression,
         "team_id": Team, "ticket_id": Ticket, "attachment_id": TicketAttachment, "campaign_id": Campaign,
-        "layout_id": Layout, "sender_id": Sender,
+        "layout_id": Layout, "sender_id": Sender, "report_id": SavedReport,
     }
     values = {name: first(model) for name, model in by_name.items()}
     values.update({"year": date.today().year, "token": "no-such-token", "filename": "css/app.css",
-                   "section": "identity", "name": hooks.panels()[0].name, "row_name": "emails",
+                   "section": "identity", "fmt": "csv", "name": hooks.panels()[0].name, "row_name": "emails",
                    "slug": db.session.scalar(select(Topic.slug).order_by(Topic.id).limit(1)) or "newsletter"})
     return values
 
