@@ -2,7 +2,7 @@
 nonprofit and school reports, dashboards and scheduled delivery. Each module
 contributes its data through report sources (see docs/modules.md)."""
 
-from app.registry import Module, NavItem, RecordKind, migrations_dir
+from app.registry import JobHandler, Module, NavItem, RecordKind, migrations_dir
 from modules.contacts.hooks import ContactHooks
 
 module = Module(
@@ -22,6 +22,8 @@ module = Module(
     records=[RecordKind("reports_report", "Report", "reports.show", "report_id", "reports.view")],
     nav=[NavItem("Reports", "reports.index", "reports.view", order=60)],
     styles=["css/reports.css"],
+    # Exports of more rows than a request should write (modules/reports/export_job.py).
+    jobs=[JobHandler("reports.export", "modules.reports.export_job:run_job")],
     # Drill-downs open the contacts list with a "has records in a report" rule.
     extends={"contacts": ContactHooks(filters="modules.reports.drill:filters", section="reports")},
 )

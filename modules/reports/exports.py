@@ -23,6 +23,14 @@ from modules.contacts.lists.export import _xlsx_cell, safe_cell
 logging.getLogger("weasyprint").setLevel(logging.ERROR)
 logging.getLogger("fontTools").setLevel(logging.ERROR)
 
+# Exports hold every row up to EXPORT_LIMIT (or the report's own row limit,
+# when it sets one); more than INLINE_LIMIT rows are written by the
+# "reports.export" job, with progress. A PDF stops at PDF_LIMIT rows.
+INLINE_LIMIT = 5_000
+EXPORT_LIMIT = 200_000
+PDF_LIMIT = 5_000
+PROGRESS_EVERY = 2_000
+
 MIME = {"csv": "text/csv; charset=utf-8",
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "pdf": "application/pdf"}
@@ -41,23 +49,30 @@ def text(value, kind: str = "text") -> str:
     return str(value)
 
 
-def to_csv(result: Result) -> bytes:
+def _tick(progress, i: int) -> None:
+    if progress is not None and i and i % PROGRESS_EVERY == 0:
+        progress(i)
+
+
+def to_csv(result: Result, progress=None) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([safe_cell(c.label) for c in result.columns])
-    for row in result.rows:
+    for i, row in enumerate(result.rows):
         writer.writerow([safe_cell(text(v, c.type)) for v, c in zip(row, result.columns, strict=True)])
+        _tick(progress, i)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def to_xlsx(result: Result, title: str = "Report") -> bytes:
+def to_xlsx(result: Result, title: str = "Report", progress=None) -> bytes:
     from openpyxl import Workbook
     from openpyxl.cell.cell import WriteOnlyCell
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=_sheet_title(title))
     sheet.append([_xlsx_cell(sheet, c.label) for c in result.columns])
-    for row in result.rows:
+    for i, row in enumerate(result.rows):
+        _tick(progress, i)
         cells = []
         for value, column in zip(row, result.columns, strict=True):
             if isinstance(value, bool) or value is None:

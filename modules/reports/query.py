@@ -196,8 +196,8 @@ def run(spec: Spec, contact_specs: dict | None = None, *, limit: int | None = No
     stmt = statement(spec, contact_specs, limit=limit)
     with budget(seconds):
         rows = db.session.execute(stmt).all()
-    notes = []
-    if len(rows) > limit:
+    notes, truncated = [], len(rows) > limit
+    if truncated:
         rows = rows[:limit]
         notes.append(f"Showing the first {limit:,} rows.")
     columns = output_columns(spec)
@@ -228,4 +228,4 @@ def run(spec: Spec, contact_specs: dict | None = None, *, limit: int | None = No
         for row in rows:
             out.append(tuple(labels[i].get(str(v), v) if labels[i] and v is not None else _typed(v, f.type)
                              for i, (v, f) in enumerate(zip(row, fields, strict=True))))
-    return Result(columns=columns, rows=out, notes=notes), raw_groups
+    return Result(columns=columns, rows=out, notes=notes, truncated=truncated), raw_groups

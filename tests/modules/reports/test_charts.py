@@ -75,4 +75,6 @@ def test_every_reports_route_declares_a_reports_permission(app):
         "/reports/<int:report_id>/delete": "reports.build",
         "/reports/export.<fmt>": "reports.build",
         "/reports/<int:report_id>/export.<fmt>": "reports.view",
+        "/reports/exports/<int:job_id>": "reports.view",
+        "/reports/exports/<int:job_id>/download": "reports.view",
     }

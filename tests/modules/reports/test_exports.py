@@ -98,3 +98,43 @@ def test_any_result_exports_not_only_the_builders():
                     [("=1+1", 2, Decimal("2500")), ("100–999", 5, Decimal("812.5"))])
     rows = list(csv.reader(io.StringIO(exports.to_csv(result).decode("utf-8-sig"))))
     assert rows == [["Gift band", "Donors", "Total"], ["'=1+1", "2", "2500.00"], ["100–999", "5", "812.50"]]
+
+
+def test_a_large_export_runs_as_a_job_with_progress(app, admin_client, ids, monkeypatch):
+    from app.jobs import run
+    from app.models import Job
+
+    monkeypatch.setattr(exports, "INLINE_LIMIT", 3)  # 7 gifts: more than a request writes
+    response = admin_client.get(LIST.format(fmt="csv"))
+    assert response.status_code == 303
+    job_page = response.headers["Location"]
+    with app.app_context():
+        [job] = db.session.scalars(select(Job)).all()
+        assert job.kind == "reports.export" and job.status == "queued"
+        job_id = job.id
+    waiting = admin_client.get(job_page).get_data(as_text=True)
+    assert 'hx-trigger="every 2s"' in waiting and "Queued" in waiting
+    with app.app_context():
+        run(job_id)
+        job = db.session.get(Job, job_id)
+        assert (job.status, job.done, job.total) == ("finished", 7, 7)
+    ready = admin_client.get(job_page).get_data(as_text=True)
+    assert "The file is ready: 7 rows." in ready
+    download = admin_client.get(f"{job_page}/download")
+    rows = list(csv.reader(io.StringIO(download.get_data().decode("utf-8-sig"))))
+    assert rows[0] == ["Donor", "Amount", "Received on", "Reference"] and len(rows) == 8
+    assert ["'" + EVIL, "-5.00", "2025-02-01", "'@SUM(A1)"] in rows
+    # Someone without reports.admin cannot fetch another's file.
+    from tests.conftest import login, make_user
+
+    make_user(app, "other@example.org", "admin", "Other Admin")
+    other = app.test_client()
+    login(other, "other@example.org")
+    assert other.get(job_page).status_code == 200  # an administrator holds reports.admin
+    from tests.modules.reports.test_builder_errors import custom_role
+
+    make_user(app, "viewer@example.org", role=custom_role(app, "Viewer", ("core.dashboard", "reports.view")))
+    viewer = app.test_client()
+    login(viewer, "viewer@example.org")
+    assert viewer.get(job_page).status_code == 404
+    assert viewer.get(f"{job_page}/download").status_code == 404
