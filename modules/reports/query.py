@@ -141,7 +141,7 @@ def statement(spec: Spec, contact_specs: dict | None = None, *, dialect: str | N
         if group_exprs:
             stmt = stmt.group_by(*group_exprs)
         by_key = {lab.key: lab for lab in labelled}
-        default = [by_key[g.key] for g in spec.groups]
+        default = [by_key[g.key].asc().nulls_last() for g in spec.groups]
     else:
         columns = spec.columns or source.fields[:6]
         labelled = [f.column.label(f.key) for f in columns]
@@ -150,7 +150,8 @@ def statement(spec: Spec, contact_specs: dict | None = None, *, dialect: str | N
         default = [source.key]
     if spec.sort:
         key = spec.sort.lstrip("-")
-        order = by_key[key].desc() if spec.sort.startswith("-") else by_key[key].asc()
+        # Empty values last either way, on SQLite as on PostgreSQL.
+        order = (by_key[key].desc() if spec.sort.startswith("-") else by_key[key].asc()).nulls_last()
         stmt = stmt.order_by(order, *default)
     elif default:
         stmt = stmt.order_by(*default)

@@ -88,7 +88,7 @@ def test_a_saved_reports_export_is_named_after_it(app, admin_client, ids):
     export = admin_client.get(f"{report_url}/export.csv")
     assert 'filename="board-giving-by-fund.csv"' in export.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(export.get_data().decode("utf-8-sig"))))
-    assert rows == [["Fund", "Sum of amount"], ["", "-5.00"], ["Building", "225.00"], ["General", "165.00"]]
+    assert rows == [["Fund", "Sum of amount"], ["Building", "225.00"], ["General", "165.00"], ["", "-5.00"]]
 
 
 def test_any_result_exports_not_only_the_builders():
