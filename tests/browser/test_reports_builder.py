@@ -89,6 +89,30 @@ def test_build_save_share_and_drill_down(app, any_page, shot):
         assert report.role_ids == [staff_id]
         assert report.spec["g"] == ["received:fiscal"] and report.spec["chart"] == "bar"
     shot(page, f"reports-saved-{mode}-1280")
+    # Printed: the chart and its numbers, without the menus and buttons around them.
+    page.emulate_media(media="print")
+    expect(page.locator(".topbar")).to_be_hidden()
+    expect(page.locator(".rp-tools")).to_be_hidden()
+    expect(page.get_by_role("img", name="Sum of amount by received on (fiscal year)")).to_be_visible()
+    expect(page.get_by_role("table", name="The numbers in the chart")).to_be_visible()
+    shot(page, f"reports-saved-{mode}-print")
+    page.emulate_media(media="screen")
+    page.set_viewport_size(PHONE)
+    shot(page, f"reports-saved-{mode}-390")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    report_url = page.url
+
+    page.get_by_role("link", name="All reports").click()
+    settle(page)
+    mine = page.get_by_role("region", name="My reports")
+    expect(mine.get_by_role("link", name="Giving by fiscal year")).to_be_visible()
+    expect(mine).to_contain_text("shared with 1 role")
+    shot(page, f"reports-index-{mode}-1280")
+    page.set_viewport_size(PHONE)
+    shot(page, f"reports-index-{mode}-390")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(report_url)
+    settle(page)
 
     page.locator("#report-result .rp-table").get_by_role("link", name="275.00").click()
     settle(page)
