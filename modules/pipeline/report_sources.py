@@ -7,7 +7,7 @@ currencies should group by currency (or filter to one)."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, type_coerce
 from sqlalchemy.orm import aliased
 
 from app.extensions import db
@@ -26,6 +26,7 @@ from modules.pipeline.models import (
     SoftCredit,
     Stage,
 )
+from modules.pipeline.money import Money
 
 
 def _names(model):
@@ -99,8 +100,9 @@ def sources() -> list[Source]:
         where=lambda: [SoftCredit.contact_id.in_(select(Contact.id).where(Contact.deleted_at.is_(None)))],
     )
 
-    paid = (select(func.coalesce(func.sum(Gift.amount), 0)).where(Gift.pledge_id == Pledge.id)
-            .correlate(Pledge).scalar_subquery())
+    # Money is stored in whole hundredths: arithmetic on it is typed back as Money.
+    paid = type_coerce(select(func.coalesce(func.sum(Gift.amount), 0)).where(Gift.pledge_id == Pledge.id)
+                       .correlate(Pledge).scalar_subquery(), Money())
     pledger, pledger_join = _donor_name(Pledge.contact_id, "pledger")
     pledges = Source(
         name="pledges", label="Pledges", permission="giving.view",
@@ -112,7 +114,7 @@ def sources() -> list[Source]:
                 Field("pledged", "Pledged on", "date", Pledge.pledged_on, groupable=True),
                 Field("amount", "Amount pledged", "money", Pledge.amount, summable=True),
                 Field("paid", "Paid", "money", paid, summable=True, filterable=False),
-                Field("outstanding", "Outstanding", "money", Pledge.amount - paid, summable=True,
+                Field("outstanding", "Outstanding", "money", type_coerce(Pledge.amount - paid, Money()), summable=True,
                       filterable=False),
                 Field("currency", "Currency", "choice", Pledge.currency, groupable=True, choices=_currencies),
                 Field("status", "Status", "choice", Pledge.status, groupable=True,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import DateTime, and_, distinct, func, or_, select
+from sqlalchemy import DateTime, TypeDecorator, and_, distinct, func, or_, select, type_coerce
 
 from app.dates import day_start
 from app.extensions import db
@@ -118,8 +118,13 @@ def _measure(m):
     if m.agg == "count":
         return func.count()
     col = m.field.column
-    return {"distinct": lambda: func.count(distinct(col)), "sum": lambda: func.sum(col),
-            "avg": lambda: func.avg(col), "min": lambda: func.min(col), "max": lambda: func.max(col)}[m.agg]()
+    if m.agg == "distinct":
+        return func.count(distinct(col))
+    expr = {"sum": func.sum, "avg": func.avg, "min": func.min, "max": func.max}[m.agg](col)
+    if m.agg == "avg" and isinstance(getattr(col, "type", None), TypeDecorator):
+        # A column stored its own way (Money: whole hundredths) reads its average back the same way.
+        expr = type_coerce(expr, col.type)
+    return expr
 
 
 def statement(spec: Spec, contact_specs: dict | None = None, *, dialect: str | None = None,

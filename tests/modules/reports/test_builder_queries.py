@@ -66,6 +66,9 @@ def test_calendar_years_months_quarters_weeks_and_days(app, admin, ids):
     quarters = table(run(app, source="gifts", g="received:quarter")[0])
     assert quarters == {"Q3 2023": (1,), "Q2 2024": (1,), "Q3 2024": (1,), "Q4 2024": (1,), "Q1 2025": (1,),
                         "Q3 2025": (1,)}
+    funds = table(run(app, source="gifts", g="fund", m=["avg:amount", "min:amount", "max:amount"])[0])
+    assert funds == {"Building": (D("112.50"), D("25.00"), D("200.00")),  # money is stored in hundredths
+                     "General": (D("41.25"), D("5.00"), D("100.00"))}
     months = table(run(app, source="gifts", g="received:month", m="sum:amount")[0])
     assert months["Dec 2024"] == (D("200.00"),) and months["Jun 2024"] == (D("100.00"),)
     _, raw, _ = run(app, source="gifts", g="received:week", w="received:on:2024-12-31")
