@@ -115,9 +115,12 @@ def test_a_drill_down_saved_as_a_segment_reads_outside_a_request(app, admin_clie
     token = building.split("f=", 1)[1]
     from urllib.parse import unquote
 
+    from app.models import User
+
     with app.app_context():
+        admin_id = db.session.scalar(select(User.id).where(User.email == "admin@example.org"))
         segment = Segment(name="Building donors", filters={"q": "", "f": [unquote(token)], "match": "all"},
-                          owner_id=db.session.scalar(select(Segment.owner_id)) or 1, shared=True)
+                          owner_id=admin_id, shared=True)
         db.session.add(segment)
         db.session.commit()
         names = set(db.session.scalars(select(records.Contact.first_name).where(
