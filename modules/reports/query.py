@@ -25,7 +25,8 @@ CENT = Decimal("0.01")
 # Filters ----------------------------------------------------------------------
 
 def _is_datetime(f: Field) -> bool:
-    return isinstance(getattr(f.column, "type", None), DateTime)
+    kind = getattr(f.column, "type", None)
+    return isinstance(kind, DateTime) or isinstance(getattr(kind, "impl", None), DateTime)
 
 
 def _day_bounds(f: Field, lo: date | None, hi: date | None):

@@ -140,6 +140,20 @@ def test_contacts_source_with_tags_and_custom_fields(app, admin, ids):
     assert members == {D("2021"): (1,)}
 
 
+def test_date_times_filter_and_bucket_by_the_day(app, admin, ids):
+    from datetime import UTC, datetime
+
+    from modules.contacts.models import Contact
+
+    with app.app_context():
+        db.session.get(Contact, ids["Cat"]).created_at = datetime(2025, 3, 31, 23, 30, tzinfo=UTC)
+        db.session.get(Contact, ids["Dan"]).created_at = datetime(2025, 4, 1, 0, 30, tzinfo=UTC)
+        db.session.commit()
+    result = run(app, source="contacts", g="created:month", w="created:between:2025-01-01..2025-12-31")[0]
+    assert table(result) == {"Mar 2025": (1,), "Apr 2025": (1,)}
+    assert len(run(app, source="contacts", col="name", w="created:on:2025-04-01")[0].rows) == 1
+
+
 def test_plugin_source_counts_greetings(app, admin):
     from steward_hello.models import Greeting
 
