@@ -90,7 +90,7 @@ def _condition(op: str, value: str):
             raise ValueError(f"Your role does not allow reports on {source.label}.")
         source = permitted(source)
     from modules.contacts import hooks
-    from modules.reports.query import _from, contact_condition, where_condition
+    from modules.reports.query import contact_condition, from_clause, where_condition
 
     specs = None
     if args.getlist("f"):
@@ -104,7 +104,7 @@ def _condition(op: str, value: str):
     if inner_contacts is not None:
         conditions.append(inner_contacts)
     fields = [w.field for w in spec.wheres]
-    rows = select(join.column).select_from(_from(source, fields)).where(*conditions)
+    rows = select(join.column).select_from(from_clause(source, fields)).where(*conditions)
     return Contact.id.in_(rows)
 
 

@@ -106,7 +106,7 @@ def _used_fields(spec: Spec) -> list[Field]:
     return used
 
 
-def _from(source: Source, fields: list[Field]):
+def from_clause(source: Source, fields: list[Field]):
     names = {name for f in fields for name in f.joins}
     stmt_from = source.table
     for join in source.joins:
@@ -143,7 +143,7 @@ def statement(spec: Spec, contact_specs: dict | None = None, *, dialect: str | N
                        else g.field.column for g in spec.groups]
         labelled = [e.label(g.key) for e, g in zip(group_exprs, spec.groups, strict=True)]
         labelled += [_measure(m).label(m.key) for m in spec.measures]
-        stmt = select(*labelled).select_from(_from(source, _used_fields(spec))).where(*conditions)
+        stmt = select(*labelled).select_from(from_clause(source, _used_fields(spec))).where(*conditions)
         if group_exprs:
             stmt = stmt.group_by(*group_exprs)
         by_key = {lab.key: lab for lab in labelled}
@@ -151,7 +151,7 @@ def statement(spec: Spec, contact_specs: dict | None = None, *, dialect: str | N
     else:
         columns = spec.columns or source.fields[:6]
         labelled = [f.column.label(f.key) for f in columns]
-        stmt = select(*labelled).select_from(_from(source, list(columns) + _used_fields(spec))).where(*conditions)
+        stmt = select(*labelled).select_from(from_clause(source, list(columns) + _used_fields(spec))).where(*conditions)
         by_key = {lab.key: lab for lab in labelled}
         default = [source.key]
     if spec.sort:

@@ -14,7 +14,7 @@ Every report is a GET URL (bookmarkable, shareable, saved as is):
     limit=500                  rows shown (at most MAX_LIMIT)
     chart=bar                  table, bar, line or stacked
 
-The builder form posts rows as parallel lists instead (g/gb, ma/mf,
+The builder form sends rows as parallel lists instead (gf/gb, ma/mf,
 wk/wo/wv, fk/fo/fv/fv2, remove=w3/f2); `parse` reads both, and `Spec.args()`
 gives the canonical form above.
 

@@ -5,6 +5,7 @@ without JavaScript."""
 from __future__ import annotations
 
 from flask import make_response, redirect, request, url_for
+from flask_login import current_user
 
 from app.extensions import db
 from app.htmx import is_htmx, page_or_fragment
@@ -23,7 +24,7 @@ def new():
     ev = evaluate(request.args)
     report_id = parse_id(request.args.get("report"))
     report = db.session.get(SavedReport, report_id) if report_id else None
-    if report is not None and not saved.may_manage(report, _user()):
+    if report is not None and not saved.may_manage(report, current_user):
         report = None
     if ev.from_form and ev.spec is not None and not ev.problems and not is_htmx():
         return redirect(url_for("reports.new", **ev.spec.args(report=report.id if report else None)))
@@ -35,9 +36,3 @@ def new():
         response.headers["HX-Push-Url"] = url_for("reports.new", **ev.spec.args(
             report=report.id if report else None))
     return response
-
-
-def _user():
-    from flask_login import current_user
-
-    return current_user

@@ -17,6 +17,7 @@ from app.extensions import db
 from app.htmx import page_or_fragment, redirect_after_post
 from app.models import Job
 from app.permissions import can, permission_required
+from app.reporting.sources import all_sources
 from modules.reports import export_job as export_jobs
 from modules.reports import exports
 from modules.reports.evaluate import evaluate
@@ -78,10 +79,7 @@ def _export(args, fmt: str, title: str, description: str = "", report=None):
 @bp.get("/export.<fmt>")
 @permission_required("reports.build")
 def export(fmt: str):
-    ev_source = request.args.get("source", "")
-    from app.reporting.sources import all_sources
-
-    source = all_sources().get(ev_source)
+    source = all_sources().get(request.args.get("source", ""))
     title = f"{source.label} report" if source else "Report"
     return _export(request.args, fmt, title)
 
