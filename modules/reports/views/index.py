@@ -17,7 +17,9 @@ def index():
     reports = db.session.scalars(saved.visible(current_user).limit(500)).all()
     sources = all_sources()
     mine = [r for r in reports if r.owner_id == current_user.id]
-    shared = [r for r in reports if r.owner_id != current_user.id]
-    return render_template("reports/index.html", mine=mine, shared=shared,
+    shared = [r for r in reports if r.owner_id != current_user.id and current_user.role_id in r.role_ids]
+    # reports.admin sees every report; those not shared with them are listed apart.
+    others = [r for r in reports if r.owner_id != current_user.id and current_user.role_id not in r.role_ids]
+    return render_template("reports/index.html", mine=mine, shared=shared, others=others,
                            source_labels={name: s.label for name, s in sources.items()},
                            may_build=can("reports.build"))

@@ -84,6 +84,13 @@ def test_shared_with_a_role_private_otherwise(app, admin_client, ids):
     assert staff.get(f"/reports/{shared_id}/edit").status_code == 403
     assert post_form(staff, f"/reports/{shared_id}/delete", {}, page="/reports/").status_code == 403
     assert len(stored(app)) == 2
+    # An administrator manages every report: others' private ones are listed apart.
+    make_user(app, "chief@example.org", "admin", "Chief")
+    chief = app.test_client()
+    login(chief, "chief@example.org")
+    index = chief.get("/reports/").get_data(as_text=True)
+    assert "Mine alone" in index.split("Everyone else's reports")[1]
+    assert "Shared with staff" in index.split("Everyone else's reports")[1]
 
 
 def test_rename_and_share_later_and_replace_the_query(app, admin_client, ids):
