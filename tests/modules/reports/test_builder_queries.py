@@ -116,6 +116,16 @@ def test_contact_filter_builder_criteria_apply_through_the_donor(app, admin, ids
     assert table(recent[0]) == {"Building": (1,), "General": (1,)}  # Ben's two gifts
 
 
+def test_lybunt_from_the_giving_criteria(app, admin, ids, monkeypatch):
+    """"Gave last fiscal year but not this one", as segments say it, on a gift report."""
+    from modules.pipeline import giving_filters
+
+    monkeypatch.setattr(giving_filters, "_local_today", lambda: date(2026, 3, 15))  # in FY 2025–26
+    # Last year (FY 2024–25) gave Ann and Ben; this year Ben gave again: Ann is LYBUNT.
+    lybunt = run(app, source="gifts", g="received:fiscal", m="sum:amount", f="lybunt:yes:")[0]
+    assert table(lybunt) == {"FY 2023–24": (D("100.00"),), "FY 2024–25": (D("75.00"),)}
+
+
 def test_sort_and_row_limit(app, admin, ids):
     result, _, spec = run(app, source="gifts", col=["donor", "amount"], sort="-amount", limit="2")
     assert [r[1] for r in result.rows] == [D("200.00"), D("100.00")]
