@@ -153,3 +153,24 @@ def test_contact_filters_from_the_contacts_list_apply_to_the_donor(app, any_page
     expect(rows.nth(1)).to_contain_text("150.00")
     assert "f=tag" in page.url
     shot(page, f"reports-contact-filters-{mode}-1280")
+
+    # A filter on the gifts themselves, then both rules taken away again.
+    page.get_by_label("Add a filter").select_option(label="Amount")
+    if not page.steward_js:
+        page.get_by_role("button", name="Add filter").click()
+    settle(page)
+    page.get_by_label("Filter 1: condition").select_option("gt")
+    settle(page)
+    page.get_by_label("Filter 1: value").fill("30")
+    page.get_by_role("button", name="Run report").click()
+    settle(page)
+    expect(rows).to_have_count(1)
+    expect(rows.nth(0)).to_contain_text("General")
+    expect(rows.nth(0)).to_contain_text("150.00")  # Ann's 100 and 50
+    page.get_by_role("button", name="Remove filter 1").click()
+    settle(page)
+    page.get_by_role("button", name="Remove rule 1").click()
+    settle(page)
+    expect(rows).to_have_count(2)
+    expect(rows.nth(0)).to_contain_text("225.00")
+    assert "f=tag" not in page.url and "w=amount" not in page.url
