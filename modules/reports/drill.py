@@ -52,6 +52,8 @@ def urls(spec: Spec, raw_groups: list[tuple]) -> list[str | None]:
     if not spec.groups:
         return []
     to_contacts = bool(spec.source.contacts) and can("contacts.view")
+    if not to_contacts and not can("reports.build"):
+        return [None] * len(raw_groups)  # the record list is the builder's, which they may not open
     found = []
     for raw in raw_groups:
         wheres = row_wheres(spec, raw)

@@ -159,3 +159,24 @@ def test_delete_asks_first(app, admin_client, ids):
     with app.app_context():
         deleted = db.session.scalars(select(AuditEntry.summary).where(AuditEntry.action == "delete")).all()
     assert "Deleted the report “Old report”" in deleted
+
+
+def test_drill_links_only_where_the_reader_may_follow_them(app, admin_client, ids):
+    """A reader with reports.view alone sees a shared report's numbers, not links into the builder."""
+    from steward_hello.models import Greeting
+
+    from tests.modules.reports.test_builder_errors import custom_role
+
+    with app.app_context():
+        db.session.add_all(Greeting(text=t) for t in ("Hello", "Hi"))
+        db.session.commit()
+    role = custom_role(app, "Readers", ("core.dashboard", "reports.view", "hello.view"))
+    save(admin_client, "Greetings", roles=[role.id], spec="source=greetings&g=text")
+    make_user(app, "reader@example.org", name="Rae Reader", role=role)
+    reader = app.test_client()
+    login(reader, "reader@example.org")
+    with app.app_context():
+        report_id = db.session.scalar(select(SavedReport.id))
+    html = reader.get(f"/reports/{report_id}").get_data(as_text=True)
+    assert '<td class="num">1</td>' in html and "/reports/new?" not in html
+    assert '<td class="num"><a href="/reports/new?' in admin_client.get(f"/reports/{report_id}").get_data(as_text=True)
