@@ -267,15 +267,19 @@ class Module:
     # does not look inside; the named module collects these from the enabled
     # modules (see modules/contacts/hooks.py).
     extends: dict[str, object] = field(default_factory=dict)
+    # What the report builder may report on: a list of
+    # app.reporting.sources.Source, or a function returning one (called each
+    # time, so custom fields appear at once). Read only while enabled.
+    report_sources: list | Callable | str = field(default_factory=list)
     version: str = "0"
     distribution: str = ""
 
     def __post_init__(self):
-        refs.lazy_fields(self, "blueprint", "models", "seed", "seeded", "cli")
+        refs.lazy_fields(self, "blueprint", "models", "seed", "seeded", "cli", "report_sources")
         self.api = [refs.lazy(item) for item in self.api]
         refs.claim([self.blueprint, self.models, self.seed, self.seeded, self.cli, self.widgets, self.jobs,
                     self.schedules, self.mailboxes, self.search, self.calendar, self.extends,
-                    self.webhook_events, self.api], self.name)
+                    self.webhook_events, self.api, self.report_sources], self.name)
 
     def load_blueprint(self):
         return refs.resolve(self.blueprint)

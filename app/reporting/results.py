@@ -26,6 +26,8 @@ class Result:
     drill: list[str | None] = field(default_factory=list)
     # Said above the table: "Stopped after 5 s", "First 1,000 rows".
     notes: list[str] = field(default_factory=list)
+    # More rows matched than were read (the row limit cut them off).
+    truncated: bool = False
 
     def column(self, key: str) -> int:
         return next(i for i, c in enumerate(self.columns) if c.key == key)

@@ -86,6 +86,7 @@ module = Module(
          "modules.contacts.api.households:blp", "modules.contacts.api.organisations:blp",
          "modules.contacts.api.links:blp", "modules.contacts.api.notes:blp", "modules.contacts.api.tasks:blp",
          "modules.contacts.api.segments:blp"],
+    report_sources="modules.contacts.report_sources:sources",
     extends={"contacts": ContactHooks(filters="modules.contacts.lists.filters:filters",
                                       timeline="modules.contacts.activity.timeline:activity_entries")},
 )

@@ -104,6 +104,7 @@ module = Module(
     calendar=[CalendarSource("Expected close dates", "pipeline.view", "modules.pipeline.calendar:items")],
     seed="modules.pipeline.seed:seed",
     cli="modules.pipeline.cli:group",
+    report_sources="modules.pipeline.report_sources:sources",
     # Donor insight on the contact page and its timeline, giving criteria for
     # segments, and the giving record's part in merges and privacy requests.
     extends={"contacts": ContactHooks(panels="modules.pipeline.contact_hooks:panels",

@@ -2,7 +2,8 @@
 nonprofit and school reports, dashboards and scheduled delivery. Each module
 contributes its data through report sources (see docs/modules.md)."""
 
-from app.registry import Module, NavItem
+from app.registry import JobHandler, Module, NavItem, RecordKind, migrations_dir
+from modules.contacts.hooks import ContactHooks
 
 module = Module(
     name="reports",
@@ -16,5 +17,13 @@ module = Module(
         "reports.admin": "Manage every saved report, role dashboards and schedules",
     },
     blueprint="modules.reports.views:bp",
+    models="modules.reports.models",
+    migrations=migrations_dir(__file__),
+    records=[RecordKind("reports_report", "Report", "reports.show", "report_id", "reports.view")],
     nav=[NavItem("Reports", "reports.index", "reports.view", order=60)],
+    styles=["css/reports.css"],
+    # Exports of more rows than a request should write (modules/reports/export_job.py).
+    jobs=[JobHandler("reports.export", "modules.reports.export_job:run_job")],
+    # Drill-downs open the contacts list with a "has records in a report" rule.
+    extends={"contacts": ContactHooks(filters="modules.reports.drill:filters", section="reports")},
 )

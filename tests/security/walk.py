@@ -71,6 +71,7 @@ def _records() -> dict:
         RecurringGift,
         Stage,
     )
+    from modules.reports.models import SavedReport
 
     def first(model):
         return db.session.scalar(select(func.min(model.id))) or 1
@@ -89,11 +90,12 @@ def _records() -> dict:
         "reply_id": CannedReply, "holiday_id": Holiday, "rule_id": Rule, "policy_id": SlaPolicy,
         "sequence_id": Sequence, "step_id": Step, "enrolment_id": Enrolment,
         "endpoint_id": WebhookEndpoint, "delivery_id": WebhookDelivery,
-        "token_id": ApiToken, "note_id": Activity,
+        "token_id": ApiToken, "note_id": Activity, "report_id": SavedReport,
     }
     values = {name: first(model) for name, model in by_name.items()}
     values.update({"year": date.today().year, "token": "no-such-token", "filename": "css/app.css",
-                   "section": "identity", "number": 1, "name": hooks.panels()[0].name, "row_name": "emails",
+                   "section": "identity", "number": 1, "fmt": "csv", "name": hooks.panels()[0].name,
+                   "row_name": "emails",
                    "slug": db.session.scalar(select(Topic.slug).order_by(Topic.id).limit(1)) or "newsletter"})
     return values
 

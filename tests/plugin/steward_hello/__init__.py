@@ -26,4 +26,6 @@ module = Module(
     mailboxes=[MailboxKind("hello.greetings", "Greetings by email", "steward_hello.services:greeting_from_mail",
                            "Each message's subject becomes a greeting.")],
     settings={"greeting": "Hello"},
+    # Greetings in the report builder (when the reports module is enabled).
+    report_sources="steward_hello.report_sources:sources",
 )

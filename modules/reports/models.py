@@ -1,0 +1,44 @@
+"""Saved builder reports: a name, a description, the builder's query string
+(spec.py) and who may open them: the owner, and the roles it is shared with."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.base import UTCDateTime, utcnow
+
+
+class SavedReport(db.Model):
+    __tablename__ = "reports_report"
+    __table_args__ = (Index("ix_reports_report_owner", "owner_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(60))
+    # The canonical query-string arguments (spec.Spec.args()): {"g": ["received:fiscal"], ...}
+    spec: Mapped[dict] = mapped_column(JSON, default=dict)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    owner = relationship("User")
+    shares: Mapped[list[ReportShare]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+    @property
+    def role_ids(self) -> list[int]:
+        return sorted(s.role_id for s in self.shares)
+
+
+class ReportShare(db.Model):
+    """The report is shared with everyone holding this role."""
+
+    __tablename__ = "reports_report_share"
+    __table_args__ = (Index("ix_reports_report_share_role", "role_id", "report_id"),)
+
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports_report.id", ondelete="CASCADE"), primary_key=True)
+    role_id: Mapped[int] = mapped_column(ForeignKey("core_role.id", ondelete="CASCADE"), primary_key=True)
