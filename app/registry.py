@@ -203,13 +203,18 @@ class Module:
     # does not look inside; the named module collects these from the enabled
     # modules (see modules/contacts/hooks.py).
     extends: dict[str, object] = field(default_factory=dict)
+    # Ready-made reports and the rollups that keep them fast
+    # (app/reporting/standard.py: StandardReport, ReportRollup).
+    standard_reports: list = field(default_factory=list)
+    report_rollups: list = field(default_factory=list)
     version: str = "0"
     distribution: str = ""
 
     def __post_init__(self):
         refs.lazy_fields(self, "blueprint", "models", "seed", "seeded", "cli")
         refs.claim([self.blueprint, self.models, self.seed, self.seeded, self.cli, self.widgets, self.jobs,
-                    self.schedules, self.mailboxes, self.search, self.extends], self.name)
+                    self.schedules, self.mailboxes, self.search, self.extends,
+                    self.standard_reports, self.report_rollups], self.name)
 
     def load_blueprint(self):
         return refs.resolve(self.blueprint)

@@ -383,6 +383,22 @@ class GiftDay(db.Model):
     gifts: Mapped[int] = mapped_column(Integer)
 
 
+class GiftFundDay(db.Model):
+    """The sum and number of gifts received on one day in one currency for
+    one fund and appeal (0: none), which the giving-by-fund, by-appeal and
+    by-month reports read instead of the gifts. Kept with `GiftDay` by the
+    same writes (gift_rollup.Changes); never edited by hand."""
+
+    __tablename__ = "pipeline_gift_fund_day"
+
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    fund_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    appeal_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    total: Mapped[Decimal] = mapped_column(Money)
+    gifts: Mapped[int] = mapped_column(Integer)
+
+
 class Acknowledgement(db.Model):
     """A letter produced: for one gift (thank-you, tribute) or a donor's
     year (statement, `year` set). `channel` is email or download."""
