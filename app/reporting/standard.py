@@ -70,6 +70,8 @@ class Table:
     chart: ChartSpec | None = None
     # A last row summing the table ("Total", ...), shown in <tfoot>.
     footer: tuple | None = None
+    # Links shown with the table: [(label, url)], e.g. every record behind it.
+    links: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ contact page. Builds on contacts."""
 
 from app.registry import AdminLink, JobHandler, Module, NavItem, RecordKind, Widget, migrations_dir
 from modules.contacts.hooks import ContactHooks
+from modules.pipeline.reports import catalogue as reports
 
 # The manifest is imported even when the module is disabled: it names the
 # code it contributes with "package.module:attr" references (app/refs.py),
@@ -74,6 +75,9 @@ module = Module(
               "receipts_paper": "auto", "receipts_wording": "standard"},
     country_settings={"fiscal_year_start_month": "fiscal_year_start_month", "receipts_paper": "paper",
                       "receipts_wording": "receipt_wording"},
+    # Giving and pipeline reports for the reports module, and the rollups that keep them fast.
+    standard_reports=reports.REPORTS,
+    report_rollups=reports.ROLLUPS,
     seed="modules.pipeline.seed:seed",
     cli="modules.pipeline.cli:group",
     # Donor insight on the contact page and its timeline, giving criteria for

@@ -1,0 +1,90 @@
+"""LYBUNT and SYBUNT as reports: who they are (the biggest first) and
+how many, with what they gave. The definitions are the contacts filters'
+(giving_filters.py), for any fiscal year rather than only this one:
+
+- LYBUNT for year Y: a gift in Y-1 and none in Y;
+- SYBUNT for year Y: a gift in any year before Y (LYBUNT donors
+  included) and none in Y.
+
+Counts are of donors (gifts in any currency make a donor); amounts are in
+the organisation's currency. Trashed contacts are left out, as the contacts
+list leaves them out, so a count and its drill-down list agree."""
+
+from __future__ import annotations
+
+from flask import url_for
+from sqlalchemy import case, desc, func, literal, select
+
+from app.extensions import db
+from app.reporting.results import Column, Result
+from app.reporting.standard import Table
+from modules.contacts.models import Contact
+from modules.pipeline.gifts import default_currency
+from modules.pipeline.models import Gift
+from modules.pipeline.money import Money
+from modules.pipeline.reports import periods
+
+ROWS = 100  # donors listed; the totals count them all
+
+
+def _gave_in(start, end):
+    return (select(Gift.id).where(Gift.contact_id == Contact.id, Gift.received_on >= start,
+                                  Gift.received_on < end).exists())
+
+
+def _donors(since, until, this_year):
+    """Per contact with a gift in [since, until) and none in `this_year`:
+    gifts, amount (org currency), last gift, as a subquery joined to contacts."""
+    currency = default_currency()
+    amount = func.coalesce(func.sum(case((Gift.currency == currency, Gift.amount))), literal(0, Money))
+    conditions = [Gift.received_on < until]
+    if since is not None:
+        conditions.append(Gift.received_on >= since)
+    per = (select(Gift.contact_id, func.count(Gift.id).label("gifts"), amount.label("amount"),
+                  func.max(Gift.received_on).label("last_on"))
+           .where(*conditions).group_by(Gift.contact_id).subquery())
+    live = [Contact.deleted_at.is_(None), ~_gave_in(this_year.start, this_year.end)]
+    return per, live
+
+
+def _table(caption, per, live, amount_label, drill_list) -> Table:
+    rows_q = (select(Contact.id, Contact.display_name, per.c.gifts, per.c.amount, per.c.last_on)
+              .join(per, per.c.contact_id == Contact.id).where(*live)
+              .order_by(desc(per.c.amount), Contact.id).limit(ROWS))
+    total_q = select(func.count(), func.coalesce(func.sum(per.c.amount), literal(0, Money)),
+                     func.coalesce(func.sum(per.c.gifts), 0)) \
+        .select_from(per).join(Contact, Contact.id == per.c.contact_id).where(*live)
+    donors, amount, gifts = db.session.execute(total_q).one()
+    rows, drill = [], []
+    for cid, name, n, total, last_on in db.session.execute(rows_q):
+        rows.append((name, n, periods.money(total), last_on))
+        drill.append(url_for("contacts.show", contact_id=cid))
+    result = Result([Column("donor", "Donor"), Column("gifts", "Gifts", "number"),
+                     Column("amount", amount_label, "money"), Column("last_gift", "Last gift", "date")],
+                    rows, drill)
+    result.notes.append(f"{donors:,} donor(s) in all; the {min(donors, ROWS):,} who gave most are listed. "
+                        f"Open the full list in Contacts to save it as a segment or mail it.")
+    return Table(caption, result, footer=(f"{donors:,} donors", int(gifts), periods.money(amount), None),
+                 links=[("All of them in Contacts", drill_list)])
+
+
+def lybunt(values: dict) -> list[Table]:
+    this_year = periods.year(values["year"])
+    last = this_year.previous()
+    per, live = _donors(last.start, last.end, this_year)
+    # This year's LYBUNT is the contacts filter itself (a saved segment then moves on with the year).
+    url = periods.contacts_url("lybunt:yes:") if values["year"] == periods.this_year() else \
+        periods.contacts_url(f"gave:between:{periods.inclusive(last)}",
+                             f"gave:not_between:{periods.inclusive(this_year)}")
+    return [_table(f"LYBUNT: gave in {last.label}, not in {this_year.label}", per, live,
+                   f"Given in {last.label} ({default_currency()})", url)]
+
+
+def sybunt(values: dict) -> list[Table]:
+    this_year = periods.year(values["year"])
+    per, live = _donors(None, this_year.start, this_year)
+    url = periods.contacts_url("sybunt:yes:") if values["year"] == periods.this_year() else \
+        periods.contacts_url(f"gave:between:..{periods.day_before(this_year.start)}",
+                             f"gave:not_between:{periods.inclusive(this_year)}")
+    return [_table(f"SYBUNT: gave before {this_year.label}, not in {this_year.label}", per, live,
+                   f"Given before {this_year.label} ({default_currency()})", url)]

@@ -1,0 +1,132 @@
+"""Donor retention year over year, and first-time donor conversion, as the
+Fundraising Effectiveness Project (FEP) defines them:
+
+- retention rate for year Y = donors of Y-1 who gave again in Y / donors of Y-1;
+- new donor retention: the same over Y-1's *new* donors (their first gift
+  ever fell in Y-1);
+- repeat donor retention: the same over Y-1's *repeat* donors (they gave in
+  Y-1 and in some year before it).
+
+New and repeat donors of Y-1 together are all of Y-1's donors. The sector's
+medians (FEP, recent years) are shown beside: about 41% overall, 27% for
+new donors and 70% for repeat donors.
+
+First-time donor conversion: of the donors whose first gift fell in a year,
+how many gave a second gift by the end of the next fiscal year.
+
+A donor is a contact with a gift they paid (soft credits never make one),
+in any currency; trashed contacts are left out. Each figure is one query
+over a year's donors (the index (received_on, contact_id)) with, per donor,
+a probe of the index (contact_id, received_on)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import and_, case, func, select
+
+from app.extensions import db
+from app.reporting.results import Column, Result
+from app.reporting.standard import ChartSpec, Table
+from modules.contacts.models import Contact
+from modules.pipeline.insight import FiscalYear
+from modules.pipeline.models import Gift
+from modules.pipeline.reports import periods
+
+MEDIANS = {"overall": Decimal("41"), "new": Decimal("27"), "repeat": Decimal("70")}
+
+
+def _exists(contact_id, start=None, end=None):
+    conditions = [Gift.contact_id == contact_id]
+    if start is not None:
+        conditions.append(Gift.received_on >= start)
+    if end is not None:
+        conditions.append(Gift.received_on < end)
+    return select(Gift.id).where(*conditions).exists()
+
+
+def _year_donors(fy: FiscalYear):
+    """The live contacts with a gift in `fy`, one row each."""
+    gave = select(Gift.contact_id).where(Gift.received_on >= fy.start, Gift.received_on < fy.end) \
+        .distinct().subquery()
+    return select(gave.c.contact_id).join(Contact, Contact.id == gave.c.contact_id) \
+        .where(Contact.deleted_at.is_(None)).subquery()
+
+
+def figures(fy: FiscalYear) -> dict[str, tuple[int, int]]:
+    """For year `fy`: {"overall"|"new"|"repeat": (last year's donors, of whom gave again)}."""
+    last = fy.previous()
+    donors = _year_donors(last)
+    cid = donors.c.contact_id
+    again, before = _exists(cid, fy.start, fy.end), _exists(cid, None, last.start)
+    row = db.session.execute(select(
+        func.count(),
+        func.coalesce(func.sum(case((again, 1), else_=0)), 0),
+        func.coalesce(func.sum(case((before, 1), else_=0)), 0),
+        func.coalesce(func.sum(case((and_(before, again), 1), else_=0)), 0),
+    ).select_from(donors)).one()
+    total, retained, repeat, repeat_retained = (int(v) for v in row)
+    return {"overall": (total, retained), "new": (total - repeat, retained - repeat_retained),
+            "repeat": (repeat, repeat_retained)}
+
+
+def retention(values: dict) -> list[Table]:
+    fy = periods.year(values["year"])
+    last = fy.previous()
+    found = figures(fy)
+    last_range, this_range = periods.inclusive(last), periods.inclusive(fy)
+    before = f"..{periods.day_before(last.start)}"
+    kinds = {"overall": ("All donors", []), "new": ("New donors", [f"gave:not_between:{before}"]),
+             "repeat": ("Repeat donors", [f"gave:between:{before}"])}
+    rows, drill = [], []
+    for key, (label, rules) in kinds.items():
+        donors, retained = found[key]
+        rows.append((label, donors, retained, periods.percent(retained, donors), MEDIANS[key]))
+        drill.append(periods.contacts_url(f"gave:between:{last_range}", *rules, f"gave:between:{this_range}"))
+    summary = Result([Column("donors", "Donors"), Column("last_year", f"Donors in {last.label}", "number"),
+                      Column("again", f"Gave again in {fy.label}", "number"),
+                      Column("rate", "Retention rate", "percent"),
+                      Column("median", "Sector median (FEP)", "percent")], rows, drill)
+    summary.notes.append("New donors gave for the first time in the earlier year; repeat donors had given "
+                         "before it too. The sector medians are the Fundraising Effectiveness Project's.")
+
+    history, history_drill = [], []
+    start = values["year"] - periods.YEARS_SHOWN + 1
+    for year_start in range(start, values["year"] + 1):
+        each = periods.year(year_start)
+        got = figures(each)
+        history.append((each.label, *(periods.percent(got[k][1], got[k][0]) for k in ("overall", "new", "repeat")),
+                        got["overall"][0]))
+        history_drill.append(periods.contacts_url(f"gave:between:{periods.inclusive(each.previous())}",
+                                                  f"gave:between:{periods.inclusive(each)}"))
+    trend = Result([Column("year", "Fiscal year"), Column("overall", "All donors", "percent"),
+                    Column("new", "New donors", "percent"), Column("repeat", "Repeat donors", "percent"),
+                    Column("base", "Donors the year before", "number")], history, history_drill)
+    return [Table(f"Donor retention, {last.label} to {fy.label}", summary,
+                  ChartSpec("bar", "donors", ("rate", "median"))),
+            Table("Retention rate year over year", trend, ChartSpec("line", "year", ("overall", "new", "repeat")))]
+
+
+def conversion(values: dict) -> list[Table]:
+    """Per cohort year: the new donors, and how many gave a second gift by the end of the next year."""
+    rows, drill = [], []
+    start = values["year"] - periods.YEARS_SHOWN + 1
+    for year_start in range(start, values["year"] + 1):
+        fy = periods.year(year_start)
+        horizon = fy.end.replace(year=fy.end.year + 1)
+        donors = _year_donors(fy)
+        cohort = select(donors.c.contact_id).where(~_exists(donors.c.contact_id, None, fy.start)).subquery()
+        second = (select(func.count(Gift.id)).where(Gift.contact_id == cohort.c.contact_id,
+                                                    Gift.received_on < horizon)
+                  .correlate(cohort).scalar_subquery())
+        new, converted = db.session.execute(select(
+            func.count(), func.coalesce(func.sum(case((second >= 2, 1), else_=0)), 0)).select_from(cohort)).one()
+        rows.append((fy.label, int(new), int(converted), periods.percent(int(converted), int(new))))
+        drill.append(periods.contacts_url(f"gave:between:{periods.inclusive(fy)}",
+                                          f"gave:not_between:..{periods.day_before(fy.start)}"))
+    result = Result([Column("year", "First gift in"), Column("new", "New donors", "number"),
+                     Column("converted", "Gave a second gift by the end of the next year", "number"),
+                     Column("rate", "Conversion rate", "percent")], rows, drill)
+    result.notes.append("A first-time donor converts when a second gift follows, in the same fiscal year or "
+                        "the next. The latest years are still open: their donors may yet give again.")
+    return [Table("First-time donor conversion", result, ChartSpec("bar", "year", ("rate",)))]
