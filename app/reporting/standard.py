@@ -72,6 +72,9 @@ class Table:
     footer: tuple | None = None
     # Links shown with the table: [(label, url)], e.g. every record behind it.
     links: list[tuple[str, str]] = field(default_factory=list)
+    # The column whose cell links to the row's records (`result.drill`): a
+    # count of donors links from the count; None: the first column.
+    drill_column: str | None = None
 
 
 @dataclass(frozen=True)

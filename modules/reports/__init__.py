@@ -3,6 +3,7 @@ nonprofit and school reports, dashboards and scheduled delivery. Each module
 contributes its data through report sources (see docs/modules.md)."""
 
 from app.registry import Module, NavItem
+from modules.reports.standard import catalogue as standard
 
 module = Module(
     name="reports",
@@ -17,4 +18,7 @@ module = Module(
     },
     blueprint="modules.reports.views:bp",
     nav=[NavItem("Reports", "reports.index", "reports.view", order=60)],
+    # The contacts reports; giving and pipeline reports come from the pipeline manifest.
+    standard_reports=standard.REPORTS,
+    cli="modules.reports.cli:group",
 )

@@ -78,7 +78,7 @@ def pyramid(values: dict) -> list[Table]:
                     rows, drill)
     result.notes.append(f"{p.label[0].upper()}{p.label[1:]}. Each donor sits in the band of their total "
                         "for the period.")
-    return [Table("Donor pyramid by gift band", result, ChartSpec("bar", "band", ("donors",)),
+    return [Table("Donor pyramid by gift band", result, ChartSpec("bar", "band", ("donors",)), drill_column="donors",
                   footer=("All donors", donors, None, periods.money(amount), None))]
 
 
@@ -143,4 +143,5 @@ def average_median(values: dict) -> list[Table]:
                     rows, drill)
     result.notes.append("The median is the middle gift: half the gifts are smaller, half larger. "
                         "A few large gifts raise the average but not the median.")
-    return [Table("Average and median gift", result, ChartSpec("line", "period", ("average", "median")))]
+    return [Table("Average and median gift", result, ChartSpec("line", "period", ("average", "median")),
+                  drill_column="gifts")]

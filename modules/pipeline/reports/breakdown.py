@@ -61,14 +61,16 @@ def by_fund(values: dict) -> list[Table]:
     p = periods.period(values)
     result = _grouped(p, values, GiftFundDay.fund_id, Fund, "No fund", "fund")
     result.notes.append(f"{p.label[0].upper()}{p.label[1:]}.")
-    return [Table("Giving by fund", result, ChartSpec("bar", "name", ("total",)), footer=_footer(result))]
+    return [Table("Giving by fund", result, ChartSpec("bar", "name", ("total",)), footer=_footer(result),
+                  drill_column="gifts")]
 
 
 def by_appeal(values: dict) -> list[Table]:
     p = periods.period(values)
     result = _grouped(p, values, GiftFundDay.appeal_id, Appeal, "No appeal", "appeal")
     result.notes.append(f"{p.label[0].upper()}{p.label[1:]}.")
-    return [Table("Giving by appeal", result, ChartSpec("bar", "name", ("total",)), footer=_footer(result))]
+    return [Table("Giving by appeal", result, ChartSpec("bar", "name", ("total",)), footer=_footer(result),
+                  drill_column="gifts")]
 
 
 def _footer(result: Result) -> tuple:
@@ -100,5 +102,5 @@ def by_month(values: dict) -> list[Table]:
                      Column("total", f"Given ({default_currency()})", "money")], rows, drill)
     result.notes.append(f"{p.label[0].upper()}{p.label[1:]}.")
     total = sum((r[2] for r in rows), Decimal(0))
-    return [Table("Giving by month", result, ChartSpec("bar", "month", ("total",)),
+    return [Table("Giving by month", result, ChartSpec("bar", "month", ("total",)), drill_column="gifts",
                   footer=("Total", sum(r[1] for r in rows), periods.money(total)))]

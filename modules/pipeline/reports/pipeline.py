@@ -118,7 +118,7 @@ def time_in_stage(values: dict) -> list[Table]:
                      Column("now_average", "Days so far (average)", "number")], rows, drill)
     result.notes.append(f"Stays that ended {p.label}: from entering a stage to the next move. "
                         "Days so far count to today.")
-    return [Table("Time in stage", result, ChartSpec("bar", "stage", ("average", "median")))]
+    return [Table("Time in stage", result, ChartSpec("bar", "stage", ("average", "median")), drill_column="now")]
 
 
 def _mean(values: list[Decimal]):
@@ -171,4 +171,5 @@ def forecast_actual(values: dict) -> list[Table]:
                      Column("ratio", "Won / expected", "percent")], rows, drill)
     result.notes.append(f"{p.label[0].upper()}{p.label[1:]}. Expected: opportunities whose expected close date "
                         "falls in the month, whatever became of them. Won: closed as won in the month.")
-    return [Table("Forecast against actual", result, ChartSpec("bar", "month", ("forecast", "actual")))]
+    return [Table("Forecast against actual", result, ChartSpec("bar", "month", ("forecast", "actual")),
+                  drill_column="expected")]

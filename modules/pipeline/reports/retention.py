@@ -97,14 +97,14 @@ def retention(values: dict) -> list[Table]:
         got = figures(each)
         history.append((each.label, *(periods.percent(got[k][1], got[k][0]) for k in ("overall", "new", "repeat")),
                         got["overall"][0]))
-        history_drill.append(periods.contacts_url(f"gave:between:{periods.inclusive(each.previous())}",
-                                                  f"gave:between:{periods.inclusive(each)}"))
+        history_drill.append(periods.contacts_url(f"gave:between:{periods.inclusive(each.previous())}"))
     trend = Result([Column("year", "Fiscal year"), Column("overall", "All donors", "percent"),
                     Column("new", "New donors", "percent"), Column("repeat", "Repeat donors", "percent"),
                     Column("base", "Donors the year before", "number")], history, history_drill)
     return [Table(f"Donor retention, {last.label} to {fy.label}", summary,
-                  ChartSpec("bar", "donors", ("rate", "median"))),
-            Table("Retention rate year over year", trend, ChartSpec("line", "year", ("overall", "new", "repeat")))]
+                  ChartSpec("bar", "donors", ("rate", "median")), drill_column="again"),
+            Table("Retention rate year over year", trend, ChartSpec("line", "year", ("overall", "new", "repeat")),
+                  drill_column="base")]
 
 
 def conversion(values: dict) -> list[Table]:
@@ -129,4 +129,4 @@ def conversion(values: dict) -> list[Table]:
                      Column("rate", "Conversion rate", "percent")], rows, drill)
     result.notes.append("A first-time donor converts when a second gift follows, in the same fiscal year or "
                         "the next. The latest years are still open: their donors may yet give again.")
-    return [Table("First-time donor conversion", result, ChartSpec("bar", "year", ("rate",)))]
+    return [Table("First-time donor conversion", result, ChartSpec("bar", "year", ("rate",)), drill_column="new")]

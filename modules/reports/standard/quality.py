@@ -1,0 +1,59 @@
+"""Data quality: live contacts with no email address, with no postal
+address, with neither, and likely duplicates. Duplicates come from the
+contacts module's duplicate finder (modules/contacts/dedupe/duplicates.py):
+the pairs its last full scan kept, checked again against the data as it is
+now, or else the first page of a live scan ("at least")."""
+
+from __future__ import annotations
+
+from flask import url_for
+from sqlalchemy import and_, func, select
+
+from app.extensions import db
+from app.models import Job
+from app.permissions import can
+from app.reporting.results import Column, Result
+from app.reporting.standard import Table
+from modules.contacts.dedupe import duplicates
+from modules.contacts.models import Contact, ContactAddress
+
+SCAN_KIND = "contacts.find_duplicates"
+
+
+def _likely_duplicates() -> tuple[int, str]:
+    """(pairs, how they were counted)."""
+    job = db.session.scalar(select(Job).where(Job.kind == SCAN_KIND, Job.status == Job.FINISHED)
+                            .order_by(Job.id.desc()).limit(1))
+    if job is not None:
+        pairs = duplicates.pairs_from((job.result or {}).get("pairs", []))
+        return len(pairs), "from the last full duplicate scan, checked again now"
+    page = duplicates.scan()
+    more = " at least; run a full scan for all" if page.next_cursor else ""
+    return len(page.candidates), f"from a quick scan{more}"
+
+
+def quality(values: dict) -> list[Table]:
+    no_email = ~and_(Contact.email.is_not(None), Contact.email != "")
+    no_address = ~select(ContactAddress.id).where(ContactAddress.contact_id == Contact.id).exists()
+    live = Contact.deleted_at.is_(None)
+    total, missing_email, missing_address, missing_both = db.session.execute(select(
+        func.count(), func.count().filter(no_email), func.count().filter(no_address),
+        func.count().filter(and_(no_email, no_address))).where(live)).one()
+    pairs, how = _likely_duplicates()
+
+    def share(n):
+        from decimal import ROUND_HALF_UP, Decimal
+
+        return (Decimal(n) * 100 / total).quantize(Decimal("0.1"), ROUND_HALF_UP) if total else None
+
+    rows = [("No email address", missing_email, share(missing_email)),
+            ("No postal address", missing_address, share(missing_address)),
+            ("Neither email nor postal address", missing_both, share(missing_both)),
+            ("Likely duplicate pairs", pairs, None)]
+    drill = [url_for("contacts.index", f=["has_email:no:"]), url_for("contacts.index", f=["has_address:no:"]),
+             url_for("contacts.index", f=["has_email:no:", "has_address:no:"]),
+             url_for("contacts.duplicates_queue") if can("contacts.edit") else None]
+    result = Result([Column("problem", "Problem"), Column("contacts", "Contacts", "number"),
+                     Column("share", "Share of contacts", "percent")], rows, drill)
+    result.notes.append(f"{total:,} contacts, not counting the trash. Duplicate pairs: {how}.")
+    return [Table("Data quality", result, drill_column="contacts")]
