@@ -38,7 +38,8 @@ def _grouped(p, values, column, model, none_label: str, arg: str) -> Result:
     rows = db.session.execute(
         select(column, func.sum(GiftFundDay.gifts), func.sum(GiftFundDay.total))
         .where(*_conditions(p, values)).group_by(column)).all()
-    names = dict(db.session.execute(select(model.id, model.name).where(model.id.in_([r[0] for r in rows if r[0]]))))
+    names = dict(db.session.execute(select(model.id, model.name)
+                                    .where(model.id.in_([r[0] for r in rows if r[0]]))).all())
     whole = sum((periods.money(r[2]) for r in rows), Decimal(0))
     out, drill = [], []
     for key, gifts, total in sorted(rows, key=lambda r: -periods.money(r[2])):

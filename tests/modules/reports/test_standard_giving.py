@@ -75,3 +75,98 @@ def test_retention_overall_new_and_repeat_by_hand(app, history):
         ("2023–24", None, None, None, 0),
         ("2024–25", D("50.0"), D("50.0"), None, 4),
         ("2025–26", D("57.1"), D("75.0"), D("33.3"), 7)]
+
+
+def test_lybunt_members_and_totals(app, history):
+    # Gave in FY2024, not in FY2025: Cat (500 on 2024-12-31), Dan (1500 on 2025-01-15), Jo (60 on 2024-09-09).
+    # Ann gave in both (her FY2025 gift is on its first day); Tom is trashed. 3 donors, 3 gifts, 2,060.00.
+    (table,) = run(app, "giving.lybunt", year=2025)
+    assert rows(table, "donor", "gifts", "amount", "last_gift") == [
+        ("Dan Donor", 1, D("1500.00"), date(2025, 1, 15)),
+        ("Cat Donor", 1, D("500.00"), date(2024, 12, 31)),
+        ("Jo Donor", 1, D("60.00"), date(2024, 9, 9))]
+    assert table.footer == ("3 donors", 3, D("2060.00"), None)
+    assert filters(table.links[0][1]) == ["gave:between:2024-07-01..2025-06-30",
+                                          "gave:not_between:2025-07-01..2026-06-30"]
+
+
+def test_sybunt_members_and_totals(app, history):
+    # Gave before FY2025 and not in it: Cat, Dan, Jo (the LYBUNT three), Eve (FY2023) and Gus, whose
+    # FY2026 gift does not count for FY2025. Amounts before FY2025: Dan 1000 + 1500, Cat 500, Jo 60 + 60,
+    # Gus 75, Eve 30 = 3,225.00 in 7 gifts.
+    (table,) = run(app, "giving.sybunt", year=2025)
+    assert rows(table, "donor", "gifts", "amount") == [
+        ("Dan Donor", 2, D("2500.00")), ("Cat Donor", 1, D("500.00")), ("Jo Donor", 2, D("120.00")),
+        ("Gus Donor", 1, D("75.00")), ("Eve Donor", 1, D("30.00"))]
+    assert table.footer == ("5 donors", 7, D("3225.00"), None)
+
+
+def test_donor_pyramid_bands(app, history):
+    # FY2025 totals per donor (USD): Kim 12,000 + 500 = 12,500 (10,000 band); Lee 250 (exactly the 250
+    # band's floor); under 100: Ann 50, Ben 60, Fay 25 + 25, Hal 20, Ivy 10, Max 99.99 = 6 donors, 289.99.
+    # 8 donors, 13,039.99 in all.
+    (table,) = run(app, "giving.pyramid", year=2025)
+    got = {band: (n, total) for band, n, total in rows(table, "band", "donors", "total")}
+    assert got == {"25,000 and over": (0, D("0.00")), "10,000 to 24,999.99": (1, D("12500.00")),
+                   "5,000 to 9,999.99": (0, D("0.00")), "1,000 to 4,999.99": (0, D("0.00")),
+                   "500 to 999.99": (0, D("0.00")), "250 to 499.99": (1, D("250.00")),
+                   "100 to 249.99": (0, D("0.00")), "Under 100": (6, D("289.99"))}
+    assert table.footer == ("All donors", 8, None, D("13039.99"), None)
+    assert rows(table, "donor_share")[-1] == (D("75.0"),)  # 6 of 8
+    # The band's donors are the contacts list's "total given" filter over the year.
+    assert filters(table.result.drill[-1]) == ["total:between:..99.99@2025-07-01..2026-06-30"]
+    assert table.result.drill[0] is None  # nobody in it: no link
+
+
+def test_average_and_median_gift(app, history):
+    # FY2025's USD gifts, in order: 10, 20, 25, 25, 50, 60, 99.99, 250, 500, 12000 (10 gifts, 13,039.99).
+    # Median = (50 + 60) / 2 = 55.00; average 1,303.999 -> 1,304.00; per donor 13,039.99 / 8 -> 1,630.00.
+    (table,) = run(app, "giving.average-median", year=2025)
+    last = table.result.rows[-1]
+    assert last == ("2025–26", 10, D("13039.99"), D("1304.00"), D("55.00"), D("10.00"), D("12000.00"),
+                    D("1630.00"))
+    # FY2024's USD gifts: 20, 20, 40, 60, 200, 500, 999, 1500 (Ivy's euros are left out; money received
+    # counts whoever gave it, so trashed Tom's 999 is in): median (60 + 200) / 2 = 130.00.
+    assert table.result.rows[-2][1] == 8 and table.result.rows[-2][4] == D("130.00")
+    # An odd count and a fund: the Building fund in FY2025 is 250 and 12,000 -> median 6,125.00.
+    (fund,) = run(app, "giving.average-median", year=2025, fund=history["building"])
+    assert fund.result.rows[-1][4] == D("6125.00")
+
+
+def test_first_time_donor_conversion(app, history):
+    # FY2024's new donors: Ben, Cat, Hal, Ivy; a second gift by the end of FY2025: Ben (2026-06-30), Hal
+    # (2024-10-01), Ivy (2025-11-11) = 3 of 4 -> 75.0%. Cat's second gift (2026-08-01) comes too late.
+    # FY2025's new donors: Fay, Kim, Lee, Max; Fay and Kim gave twice -> 2 of 4 = 50.0%.
+    (table,) = run(app, "giving.conversion", year=2025)
+    assert table.result.rows[-2:] == [("2024–25", 4, 3, D("75.0")), ("2025–26", 4, 2, D("50.0"))]
+
+
+def test_giving_by_fund_appeal_and_month_from_the_rollup(app, history):
+    with app.app_context():
+        assert gift_rollup.fund_days_stored() == gift_rollup.fund_days_recomputed()
+    (by_fund,) = run(app, "giving.by-fund", year=2025)
+    # Building: Kim 12,000 + Lee 250; no fund: the other 8 USD gifts of FY2025 = 789.99.
+    assert rows(by_fund, "name", "gifts", "total", "share") == [
+        ("Building", 2, D("12250.00"), D("93.9")), ("No fund", 8, D("789.99"), D("6.1"))]
+    assert by_fund.footer == ("Total", 10, D("13039.99"), D("100.0"))
+    (by_appeal,) = run(app, "giving.by-appeal", year=2025, fund=history["building"])
+    assert rows(by_appeal, "name", "gifts", "total") == [("Gala", 1, D("12000.00")), ("No appeal", 1, D("250.00"))]
+    (by_month,) = run(app, "giving.by-month", year=2025)
+    months = dict(rows(by_month, "month", "total"))
+    assert len(months) == 12 and months["Jul 2025"] == D("50.00") and months["Jun 2026"] == D("60.00")
+    assert months["Dec 2025"] == D("12000.00") and months["Feb 2026"] == D("0.00")
+    assert by_month.footer[2] == D("13039.99")
+    # A date range instead of the fiscal year, ends included.
+    (span,) = run(app, "giving.by-month", **{"from": "2025-12-01", "to": "2026-01-15"})
+    assert rows(span, "month", "gifts", "total") == [("Dec 2025", 1, D("12000.00")), ("Jan 2026", 1, D("500.00"))]
+
+
+def test_top_donors_and_pledges_outstanding(app, history):
+    (top,) = run(app, "giving.top-donors", year=2025)
+    assert rows(top, "donor", "total")[:4] == [("Kim Donor", D("12500.00")), ("Lee Donor", D("250.00")),
+                                               ("Max Donor", D("99.99")), ("Ben Donor", D("60.00"))]
+    assert top.result.drill[0].endswith(f"/contacts/{history['Kim']}")
+    (pledges,) = run(app, "giving.pledges")
+    # Cat's 1,000 pledge: 200 paid; 500 was due on 2026-08-01 -> 300 overdue, 800 outstanding.
+    assert rows(pledges, "donor", "amount", "paid", "outstanding", "overdue") == [
+        ("Cat Donor", D("1000.00"), D("200.00"), D("800.00"), D("300.00"))]
