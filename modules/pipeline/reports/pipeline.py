@@ -13,10 +13,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from flask import url_for
 from sqlalchemy import BigInteger, String, case, cast, func, select, type_coerce
 
+from app.dates import day_start
 from app.extensions import db
+from app.models.base import UTCDateTime, utcnow
 from app.reporting.results import Column, Result
 from app.reporting.standard import ChartSpec, Table
-from modules.contacts.activity.timeline import local_today
 from modules.pipeline.forecast import add_months
 from modules.pipeline.gifts import default_currency
 from modules.pipeline.models import LOST, OPEN, WON, Opportunity, Pipeline, Stage, StageChange
@@ -82,9 +83,8 @@ def time_in_stage(values: dict) -> list[Table]:
     on), their average and median length in days; and how many opportunities
     are in the stage now, for how long on average."""
     p = periods.period(values)
-    start = datetime(p.start.year, p.start.month, p.start.day)
-    end = datetime(p.end.year, p.end.month, p.end.day)
-    following = func.lead(StageChange.at).over(partition_by=StageChange.opportunity_id,
+    start, end = day_start(p.start), day_start(p.end)
+    following = func.lead(StageChange.at, type_=UTCDateTime).over(partition_by=StageChange.opportunity_id,
                                                order_by=(StageChange.at, StageChange.id))
     stays = (select(StageChange.to_stage_id.label("stage_id"), StageChange.at.label("entered"),
                     following.label("left"))
@@ -95,12 +95,12 @@ def time_in_stage(values: dict) -> list[Table]:
             select(stays).where(stays.c.left.is_not(None), stays.c.left >= start, stays.c.left < end)):
         if stage_id is not None:
             lengths[stage_id].append(_days(entered, left))
-    now = datetime.combine(local_today(), datetime.min.time())
+    now = utcnow()
     current: dict[int, list[Decimal]] = defaultdict(list)
     for stage_id, entered in db.session.execute(
             select(Opportunity.stage_id, Opportunity.stage_entered_at).join(Stage, Stage.id == Opportunity.stage_id)
             .where(Stage.outcome == OPEN, *_pipeline_condition(values))):
-        current[stage_id].append(_days(entered.replace(tzinfo=None), now) if entered else Decimal(0))
+        current[stage_id].append(_days(entered, now) if entered else Decimal(0))
     stages = db.session.execute(
         select(Stage.id, Stage.name, Pipeline.name, Stage.outcome).join(Pipeline, Pipeline.id == Stage.pipeline_id)
         .where(*_pipeline_condition(values, Stage.pipeline_id))
