@@ -20,5 +20,6 @@ module = Module(
     nav=[NavItem("Reports", "reports.index", "reports.view", order=60)],
     # The contacts reports; giving and pipeline reports come from the pipeline manifest.
     standard_reports=standard.REPORTS,
+    styles=["css/reports-standard.css"],
     cli="modules.reports.cli:group",
 )

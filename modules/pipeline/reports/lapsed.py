@@ -62,8 +62,9 @@ def _table(caption, per, live, amount_label, drill_list) -> Table:
     result = Result([Column("donor", "Donor"), Column("gifts", "Gifts", "number"),
                      Column("amount", amount_label, "money"), Column("last_gift", "Last gift", "date")],
                     rows, drill)
-    result.notes.append(f"{donors:,} donor(s) in all; the {min(donors, ROWS):,} who gave most are listed. "
-                        f"Open the full list in Contacts to save it as a segment or mail it.")
+    listed = "all listed, biggest first" if donors <= ROWS else f"the {ROWS:,} who gave most are listed"
+    result.notes.append(f"{donors:,} donor(s): {listed}. Open the full list in Contacts to save it as a "
+                        "segment or write to them.")
     return Table(caption, result, footer=(f"{donors:,} donors", int(gifts), periods.money(amount), None),
                  links=[("All of them in Contacts", drill_list)])
 
