@@ -13,7 +13,7 @@ list leaves them out, so a count and its drill-down list agree."""
 from __future__ import annotations
 
 from flask import url_for
-from sqlalchemy import case, desc, func, literal, select
+from sqlalchemy import case, desc, func, literal, select, type_coerce
 
 from app.extensions import db
 from app.reporting.results import Column, Result
@@ -48,24 +48,29 @@ def _donors(since, until, this_year):
 
 
 def _table(caption, per, live, amount_label, drill_list) -> Table:
-    rows_q = (select(Contact.id, Contact.display_name, per.c.gifts, per.c.amount, per.c.last_on)
+    """The biggest ROWS donors and, on each row, the totals over all of them
+    (window sums): one pass over the donors instead of two."""
+    rows_q = (select(Contact.id, Contact.display_name, per.c.gifts, per.c.amount, per.c.last_on,
+                     func.count().over().label("all_donors"),
+                     type_coerce(func.sum(per.c.amount).over(), Money).label("all_amount"),
+                     func.sum(per.c.gifts).over().label("all_gifts"))
               .join(per, per.c.contact_id == Contact.id).where(*live)
               .order_by(desc(per.c.amount), Contact.id).limit(ROWS))
-    total_q = select(func.count(), func.coalesce(func.sum(per.c.amount), literal(0, Money)),
-                     func.coalesce(func.sum(per.c.gifts), 0)) \
-        .select_from(per).join(Contact, Contact.id == per.c.contact_id).where(*live)
-    donors, amount, gifts = db.session.execute(total_q).one()
     rows, drill = [], []
-    for cid, name, n, total, last_on in db.session.execute(rows_q):
+    totals = (0, 0, 0)
+    for cid, name, n, total, last_on, *all_of_them in db.session.execute(rows_q):
         rows.append((name, n, periods.money(total), last_on))
         drill.append(url_for("contacts.show", contact_id=cid))
+        totals = all_of_them
+    donors, amount, gifts = totals
+    amount = periods.money(amount)
     result = Result([Column("donor", "Donor"), Column("gifts", "Gifts", "number"),
                      Column("amount", amount_label, "money"), Column("last_gift", "Last gift", "date")],
                     rows, drill)
     listed = "all listed, biggest first" if donors <= ROWS else f"the {ROWS:,} who gave most are listed"
     result.notes.append(f"{donors:,} donor(s): {listed}. Open the full list in Contacts to save it as a "
                         "segment or write to them.")
-    return Table(caption, result, footer=(f"{donors:,} donors", int(gifts), periods.money(amount), None),
+    return Table(caption, result, footer=(f"{donors:,} donors", int(gifts or 0), amount, None),
                  links=[("All of them in Contacts", drill_list)])
 
 
