@@ -44,15 +44,19 @@ class Changes:
 
     def __init__(self):
         self.by_key: dict[tuple[str, date, int, int], list] = defaultdict(lambda: [Decimal(0), 0])
+        self.donors: set[int] = set()  # whose years donor_years recomputes on apply()
 
     def add(self, currency: str, day: date, amount: Decimal, gifts: int = 1,
-            fund_id: int | None = None, appeal_id: int | None = None) -> None:
+            fund_id: int | None = None, appeal_id: int | None = None, contact_id: int | None = None) -> None:
         entry = self.by_key[(currency, day, fund_id or 0, appeal_id or 0)]
         entry[0] += amount
         entry[1] += gifts
+        if contact_id is not None:
+            self.donors.add(contact_id)
 
     def gift(self, gift: Gift, sign: int = 1) -> Changes:
-        self.add(gift.currency, gift.received_on, gift.amount * sign, sign, gift.fund_id, gift.appeal_id)
+        self.add(gift.currency, gift.received_on, gift.amount * sign, sign, gift.fund_id, gift.appeal_id,
+                 gift.contact_id)
         return self
 
     def apply(self) -> None:
@@ -63,6 +67,11 @@ class Changes:
         _apply(GiftDay, ("currency", "day"), days)
         _apply(GiftFundDay, ("currency", "day", "fund_id", "appeal_id"), self.by_key)
         self.by_key.clear()
+        if self.donors:
+            from modules.pipeline import donor_years  # imports insight, which imports the gift service
+
+            donor_years.refresh(self.donors)
+            self.donors.clear()
 
 
 def _apply(model, key_names: tuple[str, ...], changes: dict) -> None:
@@ -94,7 +103,10 @@ def added(gift: Gift) -> None:
 
 
 def removed(gift: Gift) -> None:
-    Changes().gift(gift, -1).apply()
+    """Before `gift` is deleted; the deleter refreshes the donor's years after (donor_years.refresh)."""
+    changes = Changes().gift(gift, -1)
+    changes.donors.clear()
+    changes.apply()
 
 
 def _sums(*conditions):
@@ -109,7 +121,8 @@ def _fund_sums(*conditions):
 
 
 def removing(*conditions) -> None:
-    """Take out the gifts matching `conditions`, before they are deleted in bulk."""
+    """Take out the gifts matching `conditions`, before they are deleted in bulk
+    (the deleter then refreshes their donors' years: donor_years.refresh)."""
     changes = Changes()
     for currency, day, fund_id, appeal_id, amount, gifts in db.session.execute(_fund_sums(*conditions)):
         changes.add(currency, day, -amount, -gifts, fund_id, appeal_id)

@@ -56,4 +56,6 @@ REPORTS = [
 ]
 
 ROLLUPS = [ReportRollup("pipeline.gift_days", "Daily gift totals, overall and per fund and appeal",
-                        "modules.pipeline.gift_rollup:rebuild_fund_days", "modules.pipeline.gift_rollup:in_step")]
+                        "modules.pipeline.gift_rollup:rebuild_fund_days", "modules.pipeline.gift_rollup:in_step"),
+           ReportRollup("pipeline.donor_years", "Donors per fiscal year",
+                        "modules.pipeline.donor_years:rebuild", "modules.pipeline.donor_years:in_step")]

@@ -23,14 +23,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, or_, select
 
 from app.extensions import db
 from app.reporting.results import Column, Result
 from app.reporting.standard import ChartSpec, Table
 from modules.contacts.models import Contact
-from modules.pipeline.insight import FiscalYear
-from modules.pipeline.models import Gift
+from modules.pipeline import donor_years
+from modules.pipeline.insight import FiscalYear, fiscal_start_month
+from modules.pipeline.models import DonorYear, Gift
 from modules.pipeline.reports import periods
 
 MEDIANS = {"overall": Decimal("41"), "new": Decimal("27"), "repeat": Decimal("70")}
@@ -53,10 +54,27 @@ def _year_donors(fy: FiscalYear):
         .where(Contact.deleted_at.is_(None)).subquery()
 
 
+def _from_rollup(year: int, *counted) -> tuple:
+    """Sums over the donors of fiscal `year` in pipeline_donor_year (live contacts)."""
+    return db.session.execute(
+        select(func.count(), *(func.coalesce(func.sum(case((c, 1), else_=0)), 0) for c in counted))
+        .select_from(DonorYear).join(Contact, Contact.id == DonorYear.contact_id)
+        .where(DonorYear.start_month == fiscal_start_month(), DonorYear.year == year,
+               Contact.deleted_at.is_(None))).one()
+
+
 def figures(fy: FiscalYear) -> dict[str, tuple[int, int]]:
     """For year `fy`: {"overall"|"new"|"repeat": (last year's donors, of whom gave again)}.
-    Two index probes per donor of last year: gave again, gave before."""
+    From the donors' years when that rollup is built for this fiscal year
+    (one row per donor of last year), else from the gifts: two index probes
+    per donor of last year (gave again, gave before)."""
     last = fy.previous()
+    if donor_years.valid():
+        row = _from_rollup(last.start.year, DonorYear.again, ~DonorYear.first,
+                           and_(DonorYear.again, ~DonorYear.first))
+        total, retained, repeat, repeat_retained = (int(v) for v in row)
+        return {"overall": (total, retained), "new": (total - repeat, retained - repeat_retained),
+                "repeat": (repeat, repeat_retained)}
     donors = _year_donors(last)
     cid = donors.c.contact_id
     flags = select(case((_exists(cid, fy.start, fy.end), 1), else_=0).label("again"),
@@ -113,6 +131,13 @@ def conversion(values: dict) -> list[Table]:
     for year_start in range(start, values["year"] + 1):
         fy = periods.year(year_start)
         horizon = fy.end.replace(year=fy.end.year + 1)
+        if donor_years.valid():  # first years, and a second gift that year or a gift the next
+            new, converted = _from_rollup(year_start, DonorYear.first,
+                                          and_(DonorYear.first, or_(DonorYear.gifts >= 2, DonorYear.again)))[1:]
+            rows.append((fy.label, int(new), int(converted), periods.percent(int(converted), int(new))))
+            drill.append(periods.contacts_url(f"gave:between:{periods.inclusive(fy)}",
+                                              f"gave:not_between:..{periods.day_before(fy.start)}"))
+            continue
         donors = _year_donors(fy)
         cohort = select(donors.c.contact_id).where(~_exists(donors.c.contact_id, None, fy.start)).subquery()
         second = (select(func.count(Gift.id)).where(Gift.contact_id == cohort.c.contact_id,

@@ -18,7 +18,7 @@ from app.extensions import db
 from modules.contacts.dedupe import merge
 from modules.contacts.models import Contact
 from modules.contacts.people import privacy, records
-from modules.pipeline import gift_rollup, gifts, widgets
+from modules.pipeline import donor_years, gift_rollup, gifts, widgets
 from modules.pipeline import seed as pipeline_seed
 from modules.pipeline.gift_import import run as runner
 from modules.pipeline.models import Appeal, Fund, Gift, GiftDay
@@ -42,6 +42,8 @@ def in_step() -> dict:
     # The per-fund-and-appeal table the standard reports read follows the same writes.
     assert gift_rollup.fund_days_stored() == gift_rollup.fund_days_recomputed()
     assert all(gifts_ > 0 for _, gifts_ in gift_rollup.fund_days_stored().values())
+    # So do the donors' fiscal years the retention reports count.
+    assert donor_years.stored() == donor_years.recomputed()
     assert all(gifts_ > 0 for _, gifts_ in stored.values())  # no empty days left behind
     return stored
 

@@ -13,7 +13,9 @@ import pytest
 
 from app.extensions import db
 from app.reporting import standard
-from modules.pipeline import gift_rollup
+from app import settings
+from modules.pipeline import donor_years, gift_rollup
+from modules.pipeline.models import DonorYearState
 from tests.modules.reports import dataset
 
 D = Decimal
@@ -170,3 +172,28 @@ def test_top_donors_and_pledges_outstanding(app, history):
     # Cat's 1,000 pledge: 200 paid; 500 was due on 2026-08-01 -> 300 overdue, 800 outstanding.
     assert rows(pledges, "donor", "amount", "paid", "outstanding", "overdue") == [
         ("Cat Donor", D("1000.00"), D("200.00"), D("800.00"), D("300.00"))]
+
+
+def test_retention_and_conversion_read_the_same_from_the_gifts_and_from_donor_years(app, history):
+    """The hand-built history started the donors-per-year rollup with its first gift; the
+    figures above came from it. Without it (the fiscal year changed, say) the reports read
+    the gifts, with the same result; `rebuild` builds it for the new start month."""
+    with app.app_context():
+        assert donor_years.valid() and donor_years.stored() == donor_years.recomputed()
+    from_rollup = [t.result.rows for t in run(app, "giving.retention", year=2025) + run(app, "giving.conversion",
+                                                                                         year=2025)]
+    with app.app_context():
+        settings.put("pipeline", {"fiscal_year_start_month": 4})
+        db.session.commit()
+        assert not donor_years.valid()
+        settings.put("pipeline", {"fiscal_year_start_month": 7})
+        db.session.delete(db.session.get(DonorYearState, 1))
+        db.session.commit()
+        assert not donor_years.valid()
+    from_gifts = [t.result.rows for t in run(app, "giving.retention", year=2025) + run(app, "giving.conversion",
+                                                                                       year=2025)]
+    assert from_gifts == from_rollup
+    with app.app_context():
+        assert donor_years.rebuild() == 23  # (donor, fiscal year) pairs in dataset.py, Tom's included
+        db.session.commit()
+        assert donor_years.in_step()
