@@ -42,7 +42,7 @@ REPORTS = [
             (*PERIOD, FUND), order=70),
     _giving("by-month", "Giving by month", "Gifts and totals month by month.", "breakdown:by_month",
             (*PERIOD, FUND, APPEAL), order=80),
-    _giving("average-median", "Average and median gift", "The typical gift, year over year.",
+    _giving("average-median", "Average and median gift", "The typical gift, this year against last.",
             "amounts:average_median", (*PERIOD, FUND, APPEAL), order=90),
     _giving("top-donors", "Top donors", "The donors who gave most in the period.", "amounts:top_donors",
             (*PERIOD, FUND, APPEAL), order=100),
