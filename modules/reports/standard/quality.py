@@ -6,7 +6,7 @@ the pairs its last full scan (a background job) kept."""
 from __future__ import annotations
 
 from flask import url_for
-from sqlalchemy import and_, func, select
+from sqlalchemy import case, func, or_, select
 
 from app.extensions import db
 from app.models import Job
@@ -32,12 +32,13 @@ def _likely_duplicates() -> tuple[int | None, str]:
 
 
 def quality(values: dict) -> list[Table]:
-    no_email = ~and_(Contact.email.is_not(None), Contact.email != "")
-    no_address = ~select(ContactAddress.id).where(ContactAddress.contact_id == Contact.id).exists()
-    live = Contact.deleted_at.is_(None)
-    total, missing_email, missing_address, missing_both = db.session.execute(select(
-        func.count(), func.count().filter(no_email), func.count().filter(no_address),
-        func.count().filter(and_(no_email, no_address))).where(live)).one()
+    # One pass over the live contacts, one probe of contacts_address per contact.
+    flags = select(case((or_(Contact.email.is_(None), Contact.email == ""), 1), else_=0).label("no_email"),
+                   case((select(ContactAddress.id).where(ContactAddress.contact_id == Contact.id).exists(), 0),
+                        else_=1).label("no_address")).where(Contact.deleted_at.is_(None)).subquery()
+    total, missing_email, missing_address, missing_both = (int(v or 0) for v in db.session.execute(select(
+        func.count(), func.sum(flags.c.no_email), func.sum(flags.c.no_address),
+        func.sum(flags.c.no_email * flags.c.no_address))).one())
     pairs, how = _likely_duplicates()
 
     def share(n):
