@@ -416,19 +416,25 @@ class DonorYear(db.Model):
     gifts: Mapped[int] = mapped_column(Integer)
     first: Mapped[bool] = mapped_column(Boolean)  # no gift in any earlier year
     again: Mapped[bool] = mapped_column(Boolean)  # a gift in the next year
+    next_year: Mapped[int | None] = mapped_column(Integer)  # the next year with a gift, if any
+    # In the organisation's currency (`DonorYearState.currency`): this year, and every year up to this one.
+    total: Mapped[Decimal] = mapped_column(Money)
+    to_date: Mapped[Decimal] = mapped_column(Money)
+    gifts_to_date: Mapped[int] = mapped_column(Integer)
 
     __table_args__ = (Index("ix_pipeline_donor_year_contact", "contact_id"),)
 
 
 class DonorYearState(db.Model):
-    """The fiscal-year start month pipeline_donor_year was built for (one
-    row). When the setting changes, the reports read the gifts instead until
+    """The fiscal-year start month and the currency pipeline_donor_year was
+    built for (one row). When the setting changes, the reports read the gifts instead until
     `flask reports rebuild` builds the table again."""
 
     __tablename__ = "pipeline_donor_year_state"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     start_month: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
 
 
 class Acknowledgement(db.Model):

@@ -5,13 +5,14 @@ Revises: pipeline_0012
 Create Date: 2026-12-07
 
 pipeline_donor_year holds one row per donor and fiscal year with a gift
-(counted from the fiscal-year start month in pipeline_donor_year_state),
-with whether it was their first year and whether they gave the next year,
-so donor retention and first-time conversion count rows of one year instead
-of probing every donor's gifts. The gift service keeps it per donor
-touched. It starts empty, with no state row: the reports read the gifts
-until `flask reports rebuild` (or the first gift written, for its donor
-only) fills it; see modules/pipeline/donor_years.py.
+(counted from the fiscal-year start month, amounts in the currency, that
+pipeline_donor_year_state records), with whether it was their first year,
+the next year they gave, and their giving that year and up to it, so
+retention, conversion, LYBUNT and SYBUNT read rows instead of every donor's
+gifts. The gift service keeps it per donor touched. It starts empty, with
+no state row: the reports read the gifts until `flask reports rebuild`
+builds it (a database without gifts starts it with its first gift); see
+modules/pipeline/donor_years.py.
 """
 import sqlalchemy as sa
 from alembic import op
@@ -30,6 +31,10 @@ def upgrade():
     sa.Column('gifts', sa.Integer(), nullable=False),
     sa.Column('first', sa.Boolean(), nullable=False),
     sa.Column('again', sa.Boolean(), nullable=False),
+    sa.Column('next_year', sa.Integer(), nullable=True),
+    sa.Column('total', sa.BigInteger(), nullable=False),
+    sa.Column('to_date', sa.BigInteger(), nullable=False),
+    sa.Column('gifts_to_date', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['contact_id'], ['contacts_contact.id'],
                             name=op.f('fk_pipeline_donor_year_contact_id_contacts_contact'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('start_month', 'year', 'contact_id', name=op.f('pk_pipeline_donor_year'))
@@ -38,6 +43,7 @@ def upgrade():
     op.create_table('pipeline_donor_year_state',
     sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('start_month', sa.Integer(), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_pipeline_donor_year_state'))
     )
 
