@@ -174,14 +174,20 @@ def test_top_donors_and_pledges_outstanding(app, history):
         ("Cat Donor", D("1000.00"), D("200.00"), D("800.00"), D("300.00"))]
 
 
-def test_retention_and_conversion_read_the_same_from_the_gifts_and_from_donor_years(app, history):
+KEYS = ("giving.retention", "giving.conversion", "giving.lybunt", "giving.sybunt")
+
+
+def _read_all(app) -> list:
+    return [(t.result.rows, t.footer) for key in KEYS for year in (2024, 2025) for t in run(app, key, year=year)]
+
+
+def test_donor_reports_read_the_same_from_the_gifts_and_from_donor_years(app, history):
     """The hand-built history started the donors-per-year rollup with its first gift; the
-    figures above came from it. Without it (the fiscal year changed, say) the reports read
+    figures above came from it (retention, conversion, LYBUNT, SYBUNT). Without it (the fiscal year changed, say) the reports read
     the gifts, with the same result; `rebuild` builds it for the new start month."""
     with app.app_context():
         assert donor_years.valid() and donor_years.stored() == donor_years.recomputed()
-    from_rollup = [t.result.rows for t in run(app, "giving.retention", year=2025) + run(app, "giving.conversion",
-                                                                                         year=2025)]
+    from_rollup = _read_all(app)
     with app.app_context():
         settings.put("pipeline", {"fiscal_year_start_month": 4})
         db.session.commit()
@@ -190,8 +196,7 @@ def test_retention_and_conversion_read_the_same_from_the_gifts_and_from_donor_ye
         db.session.delete(db.session.get(DonorYearState, 1))
         db.session.commit()
         assert not donor_years.valid()
-    from_gifts = [t.result.rows for t in run(app, "giving.retention", year=2025) + run(app, "giving.conversion",
-                                                                                       year=2025)]
+    from_gifts = _read_all(app)
     assert from_gifts == from_rollup
     with app.app_context():
         assert donor_years.rebuild() == 23  # (donor, fiscal year) pairs in dataset.py, Tom's included
