@@ -31,14 +31,9 @@ from modules.pipeline.reports import periods
 ROWS = 100  # donors listed; the totals count them all
 
 
-def _gave_in(start, end):
-    return (select(Gift.id).where(Gift.contact_id == Contact.id, Gift.received_on >= start,
-                                  Gift.received_on < end).exists())
-
-
 def _donors(since, until, this_year):
-    """Per contact with a gift in [since, until) and none in `this_year`:
-    gifts, amount (org currency), last gift, as a subquery joined to contacts."""
+    """Per contact with a gift in [since, until): gifts and amount (org
+    currency), and the condition "none in `this_year`"."""
     currency = default_currency()
     amount = func.coalesce(func.sum(case((Gift.currency == currency, Gift.amount))), literal(0, Money))
     conditions = [Gift.received_on < until]
@@ -46,16 +41,16 @@ def _donors(since, until, this_year):
         conditions.append(Gift.received_on >= since)
     per = (select(Gift.contact_id, func.count(Gift.id).label("gifts"), amount.label("amount"))
            .where(*conditions).group_by(Gift.contact_id).subquery())
-    live = [Contact.deleted_at.is_(None), ~_gave_in(this_year.start, this_year.end)]
-    return per, live
+    gave = select(Gift.id).where(Gift.contact_id == per.c.contact_id, Gift.received_on >= this_year.start,
+                                 Gift.received_on < this_year.end).exists()
+    return per, [~gave]
 
 
 def _from_rollup(*conditions):
     """The same from the donors' years (donor_years.py), when built for this
     fiscal year and currency: one row per donor, no gift read."""
     return (select(DonorYear.contact_id, *conditions[0]).where(
-        DonorYear.start_month == fiscal_start_month(), *conditions[1:]).subquery(),
-        [Contact.deleted_at.is_(None)])
+        DonorYear.start_month == fiscal_start_month(), *conditions[1:]).subquery(), [])
 
 
 def _last_gifts(contact_ids: list[int], since, until) -> dict:
@@ -69,19 +64,22 @@ def _last_gifts(contact_ids: list[int], since, until) -> dict:
 
 def _table(caption, per, live, amount_label, drill_list, within) -> Table:
     """The biggest ROWS donors and, on each row, the totals over all of them
-    (window sums): one pass over the donors instead of two."""
-    rows_q = (select(Contact.id, Contact.display_name, per.c.gifts, per.c.amount,
+    (window sums): one pass over the donors instead of two; then the names
+    and last gifts of the listed ones."""
+    rows_q = (select(per.c.contact_id, per.c.gifts, per.c.amount,
                      func.count().over().label("all_donors"),
                      type_coerce(func.sum(per.c.amount).over(), Money).label("all_amount"),
                      func.sum(per.c.gifts).over().label("all_gifts"))
-              .join(per, per.c.contact_id == Contact.id).where(*live)
-              .order_by(desc(per.c.amount), Contact.id).limit(ROWS))
+              .where(per.c.contact_id.not_in(periods.trashed()), *live)
+              .order_by(desc(per.c.amount), per.c.contact_id).limit(ROWS))
     rows, drill = [], []
     totals = (0, 0, 0)
     listed = db.session.execute(rows_q).all()
-    last_gifts = _last_gifts([row[0] for row in listed], *within)
-    for cid, name, n, total, *all_of_them in listed:
-        rows.append((name, n, periods.money(total), last_gifts.get(cid)))
+    ids = [row[0] for row in listed]
+    last_gifts = _last_gifts(ids, *within)
+    names = dict(db.session.execute(select(Contact.id, Contact.display_name).where(Contact.id.in_(ids))).all())
+    for cid, n, total, *all_of_them in listed:
+        rows.append((names.get(cid, ""), n, periods.money(total), last_gifts.get(cid)))
         drill.append(url_for("contacts.show", contact_id=cid))
         totals = all_of_them
     donors, amount, gifts = totals

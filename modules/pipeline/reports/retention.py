@@ -28,7 +28,6 @@ from sqlalchemy import and_, case, func, or_, select
 from app.extensions import db
 from app.reporting.results import Column, Result
 from app.reporting.standard import ChartSpec, Table
-from modules.contacts.models import Contact
 from modules.pipeline import donor_years
 from modules.pipeline.insight import FiscalYear, fiscal_start_month
 from modules.pipeline.models import DonorYear, Gift
@@ -48,19 +47,17 @@ def _exists(contact_id, start=None, end=None):
 
 def _year_donors(fy: FiscalYear):
     """The live contacts with a gift in `fy`, one row each."""
-    gave = select(Gift.contact_id).where(Gift.received_on >= fy.start, Gift.received_on < fy.end) \
-        .distinct().subquery()
-    return select(gave.c.contact_id).join(Contact, Contact.id == gave.c.contact_id) \
-        .where(Contact.deleted_at.is_(None)).subquery()
+    gave = select(Gift.contact_id).where(Gift.received_on >= fy.start, Gift.received_on < fy.end,
+                                         Gift.contact_id.not_in(periods.trashed())).distinct().subquery()
+    return select(gave.c.contact_id).subquery()
 
 
 def _from_rollup(year: int, *counted) -> tuple:
     """Sums over the donors of fiscal `year` in pipeline_donor_year (live contacts)."""
     return db.session.execute(
         select(func.count(), *(func.coalesce(func.sum(case((c, 1), else_=0)), 0) for c in counted))
-        .select_from(DonorYear).join(Contact, Contact.id == DonorYear.contact_id)
         .where(DonorYear.start_month == fiscal_start_month(), DonorYear.year == year,
-               Contact.deleted_at.is_(None))).one()
+               DonorYear.contact_id.not_in(periods.trashed()))).one()
 
 
 def figures(fy: FiscalYear) -> dict[str, tuple[int, int]]:
