@@ -57,8 +57,8 @@ def pyramid(values: dict) -> list[Table]:
     per = _per_donor(p, values)
     band = case(*((per.c.total >= low, i) for i, low in enumerate(BANDS)), else_=len(BANDS) - 1)
     found = {i: (n, total) for i, n, total in db.session.execute(
-        select(band.label("band"), func.count(), func.sum(per.c.total)).select_from(per)
-        .join(Contact, Contact.id == per.c.contact_id).where(Contact.deleted_at.is_(None)).group_by(band))}
+        select(band.label("band"), func.count(), func.sum(per.c.total))
+        .where(per.c.contact_id.not_in(periods.trashed())).group_by(band))}
     donors = sum(n for n, _ in found.values())
     amount = sum((Decimal(t) for _, t in found.values()), Decimal(0))
     rows, drill = [], []
@@ -88,12 +88,15 @@ def top_donors(values: dict) -> list[Table]:
     per = (select(Gift.contact_id, func.sum(Gift.amount).label("total"), func.count(Gift.id).label("gifts"),
                   func.max(Gift.amount).label("largest"), func.max(Gift.received_on).label("last_on"))
            .where(*conditions).group_by(Gift.contact_id).subquery())
-    query = (select(Contact.id, Contact.display_name, per.c.gifts, per.c.total, per.c.largest, per.c.last_on)
-             .join(per, per.c.contact_id == Contact.id).where(Contact.deleted_at.is_(None))
-             .order_by(desc(per.c.total), Contact.id).limit(TOP))
+    query = (select(per.c.contact_id, per.c.gifts, per.c.total, per.c.largest, per.c.last_on)
+             .where(per.c.contact_id.not_in(periods.trashed()))
+             .order_by(desc(per.c.total), per.c.contact_id).limit(TOP))
+    listed = db.session.execute(query).all()
+    names = dict(db.session.execute(select(Contact.id, Contact.display_name)
+                                    .where(Contact.id.in_([row[0] for row in listed]))).all())
     rows, drill = [], []
-    for cid, name, gifts, total, largest, last_on in db.session.execute(query):
-        rows.append((name, gifts, periods.money(total), periods.money(largest), last_on))
+    for cid, gifts, total, largest, last_on in listed:
+        rows.append((names.get(cid, ""), gifts, periods.money(total), periods.money(largest), last_on))
         drill.append(url_for("contacts.show", contact_id=cid))
     result = Result([Column("donor", "Donor"), Column("gifts", "Gifts", "number"),
                      Column("total", f"Given ({default_currency()})", "money"),
