@@ -6,7 +6,7 @@ the pairs its last full scan (a background job) kept."""
 from __future__ import annotations
 
 from flask import url_for
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import func, or_, select
 
 from app.extensions import db
 from app.models import Job
@@ -32,13 +32,18 @@ def _likely_duplicates() -> tuple[int | None, str]:
 
 
 def quality(values: dict) -> list[Table]:
-    # One pass over the live contacts, one probe of contacts_address per contact.
-    flags = select(case((or_(Contact.email.is_(None), Contact.email == ""), 1), else_=0).label("no_email"),
-                   case((select(ContactAddress.id).where(ContactAddress.contact_id == Contact.id).exists(), 0),
-                        else_=1).label("no_address")).where(Contact.deleted_at.is_(None)).subquery()
-    total, missing_email, missing_address, missing_both = (int(v or 0) for v in db.session.execute(select(
-        func.count(), func.sum(flags.c.no_email), func.sum(flags.c.no_address),
-        func.sum(flags.c.no_email * flags.c.no_address))).one())
+    # Counted from indexes where they serve: the live contacts from (deleted_at, ...), those with an
+    # address from contacts_address(contact_id), and only the ones without email probed for an address.
+    live = Contact.deleted_at.is_(None)
+    no_email = or_(Contact.email.is_(None), Contact.email == "")
+    trashed = select(Contact.id).where(Contact.deleted_at.is_not(None))
+    has_address = select(ContactAddress.id).where(ContactAddress.contact_id == Contact.id).exists()
+    total = db.session.scalar(select(func.count()).select_from(Contact).where(live))
+    missing_email = db.session.scalar(select(func.count()).select_from(Contact).where(live, no_email))
+    with_address = db.session.scalar(select(func.count(func.distinct(ContactAddress.contact_id)))
+                                     .where(ContactAddress.contact_id.not_in(trashed)))
+    missing_address = total - with_address
+    missing_both = db.session.scalar(select(func.count()).select_from(Contact).where(live, no_email, ~has_address))
     pairs, how = _likely_duplicates()
 
     def share(n):
