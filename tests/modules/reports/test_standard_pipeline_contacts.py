@@ -161,7 +161,7 @@ def test_contact_growth_by_month(app, people):
     assert table.result.drill[1] is None
 
 
-def test_contacts_by_tag_and_source(app, people):
+def test_contacts_by_tag_and_source(app, people, client, admin):
     # Volunteer: P1, C1, C3 (T is trashed) = 3, of whom C1 and C3 were added in Q1; Board: C3.
     (tags,) = run(app, "contacts.by-tag", **Q1)
     assert tags.result.rows == [("Volunteer", 2, 3), ("Board", 1, 1)]
@@ -169,6 +169,12 @@ def test_contacts_by_tag_and_source(app, people):
     # Website: C1, C2, C4 = 3 (C1, C2 in Q1); Event: C3 (in Q1); Import: P1.
     (sources,) = run(app, "contacts.by-source", **Q1)
     assert sources.result.rows == [("Website", 2, 3), ("Event", 1, 1), ("Import", 0, 1)]
+    # Each links to the contacts list filtered by that tag or source, which finds the same contacts.
+    from tests.conftest import login
+
+    login(client)
+    assert client.get(tags.result.drill[0]).get_data(as_text=True).count('<a id="c') == 3
+    assert client.get(sources.result.drill[0]).get_data(as_text=True).count('<a id="c') == 3
 
 
 def test_data_quality(app, people, client, admin):
