@@ -15,8 +15,10 @@ from app.extensions import db
 from app.reporting.results import Column, Result
 from app.reporting.standard import ChartSpec, Table
 from modules.contacts.models import Contact
+from modules.pipeline import donor_years
 from modules.pipeline.gifts import default_currency
-from modules.pipeline.models import Gift
+from modules.pipeline.insight import fiscal_start_month
+from modules.pipeline.models import DonorYear, Gift
 from modules.pipeline.money import Money
 from modules.pipeline.reports import periods
 
@@ -38,10 +40,20 @@ def _in_period(p: periods.Period, values: dict) -> list:
     return conditions
 
 
+def _whole_year(values: dict) -> bool:
+    """A fiscal year, every fund and appeal: what the donors' years hold (donor_years.py)."""
+    return not any(values.get(k) for k in ("from", "to", "fund", "appeal")) and donor_years.valid()
+
+
 def _per_donor(p: periods.Period, values: dict):
-    per = (select(Gift.contact_id, func.sum(Gift.amount).label("total"), func.count(Gift.id).label("gifts"))
-           .where(*_in_period(p, values)).group_by(Gift.contact_id).subquery())
-    return per
+    """Each donor's total in the period (org currency): one row of the donors'
+    years for a whole fiscal year, else summed from the gifts."""
+    if _whole_year(values):
+        return (select(DonorYear.contact_id, DonorYear.total.label("total"))
+                .where(DonorYear.start_month == fiscal_start_month(), DonorYear.year == values["year"],
+                       DonorYear.total > 0).subquery())
+    return (select(Gift.contact_id, func.sum(Gift.amount).label("total"))
+            .where(*_in_period(p, values)).group_by(Gift.contact_id).subquery())
 
 
 def band_label(i: int) -> str:
@@ -85,17 +97,18 @@ def pyramid(values: dict) -> list[Table]:
 def top_donors(values: dict) -> list[Table]:
     p = periods.period(values)
     conditions = _in_period(p, values)
-    per = (select(Gift.contact_id, func.sum(Gift.amount).label("total"), func.count(Gift.id).label("gifts"),
-                  func.max(Gift.amount).label("largest"), func.max(Gift.received_on).label("last_on"))
-           .where(*conditions).group_by(Gift.contact_id).subquery())
-    query = (select(per.c.contact_id, per.c.gifts, per.c.total, per.c.largest, per.c.last_on)
-             .where(per.c.contact_id.not_in(periods.trashed()))
-             .order_by(desc(per.c.total), per.c.contact_id).limit(TOP))
-    listed = db.session.execute(query).all()
-    names = dict(db.session.execute(select(Contact.id, Contact.display_name)
-                                    .where(Contact.id.in_([row[0] for row in listed]))).all())
+    per = _per_donor(p, values)
+    top = list(db.session.execute(select(per.c.contact_id, per.c.total)
+                                  .where(per.c.contact_id.not_in(periods.trashed()))
+                                  .order_by(desc(per.c.total), per.c.contact_id).limit(TOP)))
+    ids = [row[0] for row in top]
+    details = {cid: (n, largest, last_on) for cid, n, largest, last_on in db.session.execute(
+        select(Gift.contact_id, func.count(Gift.id), func.max(Gift.amount), func.max(Gift.received_on))
+        .where(Gift.contact_id.in_(ids), *conditions).group_by(Gift.contact_id))}
+    names = dict(db.session.execute(select(Contact.id, Contact.display_name).where(Contact.id.in_(ids))).all())
     rows, drill = [], []
-    for cid, gifts, total, largest, last_on in listed:
+    for cid, total in top:
+        gifts, largest, last_on = details.get(cid, (0, None, None))
         rows.append((names.get(cid, ""), gifts, periods.money(total), periods.money(largest), last_on))
         drill.append(url_for("contacts.show", contact_id=cid))
     result = Result([Column("donor", "Donor"), Column("gifts", "Gifts", "number"),

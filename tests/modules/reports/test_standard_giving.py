@@ -11,9 +11,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from app import settings
 from app.extensions import db
 from app.reporting import standard
-from app import settings
 from modules.pipeline import donor_years, gift_rollup
 from modules.pipeline.models import DonorYearState
 from tests.modules.reports import dataset
@@ -174,17 +174,20 @@ def test_top_donors_and_pledges_outstanding(app, history):
         ("Cat Donor", D("1000.00"), D("200.00"), D("800.00"), D("300.00"))]
 
 
-KEYS = ("giving.retention", "giving.conversion", "giving.lybunt", "giving.sybunt")
+KEYS = ("giving.retention", "giving.conversion", "giving.lybunt", "giving.sybunt", "giving.pyramid",
+        "giving.top-donors")
 
 
 def _read_all(app) -> list:
-    return [(t.result.rows, t.footer) for key in KEYS for year in (2024, 2025) for t in run(app, key, year=year)]
+    return [(t.result.rows, t.footer, t.result.drill)
+            for key in KEYS for year in (2024, 2025) for t in run(app, key, year=year)]
 
 
 def test_donor_reports_read_the_same_from_the_gifts_and_from_donor_years(app, history):
     """The hand-built history started the donors-per-year rollup with its first gift; the
-    figures above came from it (retention, conversion, LYBUNT, SYBUNT). Without it (the fiscal year changed, say) the reports read
-    the gifts, with the same result; `rebuild` builds it for the new start month."""
+    figures above came from it (retention, conversion, LYBUNT, SYBUNT, pyramid and top donors
+    by fiscal year). Without it (the fiscal year changed, say) the reports read the gifts,
+    with the same result; `rebuild` builds it for the new start month."""
     with app.app_context():
         assert donor_years.valid() and donor_years.stored() == donor_years.recomputed()
     from_rollup = _read_all(app)
