@@ -271,6 +271,10 @@ class Module:
     # app.reporting.sources.Source, or a function returning one (called each
     # time, so custom fields appear at once). Read only while enabled.
     report_sources: list | Callable | str = field(default_factory=list)
+    # Ready-made reports and the rollups that keep them fast
+    # (app/reporting/standard.py: StandardReport, ReportRollup).
+    standard_reports: list = field(default_factory=list)
+    report_rollups: list = field(default_factory=list)
     version: str = "0"
     distribution: str = ""
 
@@ -279,7 +283,8 @@ class Module:
         self.api = [refs.lazy(item) for item in self.api]
         refs.claim([self.blueprint, self.models, self.seed, self.seeded, self.cli, self.widgets, self.jobs,
                     self.schedules, self.mailboxes, self.search, self.calendar, self.extends,
-                    self.webhook_events, self.api, self.report_sources], self.name)
+                    self.webhook_events, self.api, self.report_sources, self.standard_reports,
+                    self.report_rollups], self.name)
 
     def load_blueprint(self):
         return refs.resolve(self.blueprint)

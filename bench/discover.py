@@ -123,6 +123,7 @@ def api_token() -> str | None:
 def main(out: str, wanted_matches: int) -> None:
     from app.extensions import db
     from bench.pipeline_pages import discover as pipeline_pages
+    from bench.report_pages import discover as report_pages
     from modules.contacts.models import Activity, Contact
 
     with app.app_context():
@@ -140,6 +141,7 @@ def main(out: str, wanted_matches: int) -> None:
             "import_matches": import_matches(Contact, wanted_matches, total),
             "pipeline": pipeline_pages(app) if "pipeline" in {m.name for m in state.enabled} else None,
             "api_token": api_token(),
+            "reports": report_pages(app),
         }
     with open(out, "w", encoding="utf-8") as f:
         json.dump(found, f, indent=1)

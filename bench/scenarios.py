@@ -52,7 +52,7 @@ def build(found: dict) -> list[Scenario]:
                  HTMX, note="the contact page's timeline region"),
         Scenario("dashboard", "Dashboard", ["/"]),
     ]
-    return scenarios + api(found) + pipeline(found.get("pipeline"))
+    return scenarios + api(found) + pipeline(found.get("pipeline")) + reports(found.get("reports"))
 
 
 def api(found: dict) -> list[Scenario]:
@@ -103,3 +103,12 @@ def pipeline(pages: dict | None) -> list[Scenario]:
             why = "pipeline module not enabled" if pages is None else page.get("missing", "not found")
             out.append(Scenario(key, title, [], note=why, available=False))
     return out
+
+
+def reports(pages: list[dict] | None) -> list[Scenario]:
+    """Each standard report with its default parameters (bench/report_pages.py)."""
+    if pages is None:
+        return [Scenario("report_standard", "Standard reports", [], note="reports module not enabled",
+                         available=False)]
+    return [Scenario(f"report_{p['key'].replace('.', '_').replace('-', '_')}", f"Report: {p['title']}",
+                     [p["path"]], group="report", note="default parameters") for p in pages]

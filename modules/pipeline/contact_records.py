@@ -75,6 +75,9 @@ def merge(survivor_id: int, merged_id: int) -> None:
                            .values(contact_id=survivor_id).execution_options(synchronize_session=False))
     db.session.execute(update(Gift).where(Gift.tribute_notify_id == merged_id)
                        .values(tribute_notify_id=survivor_id).execution_options(synchronize_session=False))
+    from modules.pipeline import donor_years  # the survivor's years now hold the merged contact's gifts
+
+    donor_years.refresh([survivor_id, merged_id])
 
 
 # Export ------------------------------------------------------------------------------------

@@ -182,12 +182,16 @@ def _credit_text(credits) -> str:
 
 def delete_gift(gift: Gift, *, user=None) -> None:
     """Remove a gift (its soft credits and acknowledgements go with it)."""
-    pledge_id = gift.pledge_id
+    pledge_id, donor_id = gift.pledge_id, gift.contact_id
     gift_rollup.removed(gift)
     audit.record(audit.DELETE, gift, user=user,
                  summary=f"Deleted gift {format_money(gift.amount, gift.currency)} on "
                          f"{gift.received_on.isoformat()}")
     db.session.delete(gift)
+    db.session.flush()
+    from modules.pipeline import donor_years  # imports insight, which imports this module
+
+    donor_years.refresh([donor_id])
     db.session.flush()
     pledge = db.session.get(Pledge, pledge_id) if pledge_id else None
     if pledge is not None:

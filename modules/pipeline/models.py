@@ -386,6 +386,60 @@ class GiftDay(db.Model):
     gifts: Mapped[int] = mapped_column(Integer)
 
 
+class GiftFundDay(db.Model):
+    """The sum and number of gifts received on one day in one currency for
+    one fund and appeal (0: none), which the giving-by-fund, by-appeal and
+    by-month reports read instead of the gifts. Kept with `GiftDay` by the
+    same writes (gift_rollup.Changes); never edited by hand."""
+
+    __tablename__ = "pipeline_gift_fund_day"
+
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    fund_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    appeal_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    total: Mapped[Decimal] = mapped_column(Money)
+    gifts: Mapped[int] = mapped_column(Integer)
+
+
+class DonorYear(db.Model):
+    """One donor's fiscal year with a gift they paid, for the retention
+    reports: how many gifts (any currency), whether it was their first year
+    of giving, and whether they gave again the next year. Fiscal years are
+    counted from `start_month`, the setting the table was built for
+    (`DonorYearState`); kept by the gift service per donor touched (see
+    donor_years.py); never edited by hand."""
+
+    __tablename__ = "pipeline_donor_year"
+
+    start_month: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts_contact.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    gifts: Mapped[int] = mapped_column(Integer)
+    first: Mapped[bool] = mapped_column(Boolean)  # no gift in any earlier year
+    again: Mapped[bool] = mapped_column(Boolean)  # a gift in the next year
+    next_year: Mapped[int | None] = mapped_column(Integer)  # the next year with a gift, if any
+    # In the organisation's currency (`DonorYearState.currency`): this year, and every year up to this one.
+    total: Mapped[Decimal] = mapped_column(Money)
+    to_date: Mapped[Decimal] = mapped_column(Money)
+    gifts_to_date: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_pipeline_donor_year_contact", "contact_id"),)
+
+
+class DonorYearState(db.Model):
+    """The fiscal-year start month and the currency pipeline_donor_year was
+    built for (one row). When the setting changes, the reports read the gifts instead until
+    `flask reports rebuild` builds the table again."""
+
+    __tablename__ = "pipeline_donor_year_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    start_month: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+
+
 class Acknowledgement(db.Model):
     """A letter produced: for one gift (thank-you, tribute) or a donor's
     year (statement, `year` set). `channel` is email or download."""

@@ -237,8 +237,8 @@ class Chunk:
                 for row, p, r in zip(self.gifts, self.gift_pledge, self.gift_recurring, strict=True)]
         gift_ids = bulk_insert.insert_returning_ids(Gift.__table__, GIFT_COLUMNS, rows)
         rollup = gift_rollup.Changes()
-        for _contact_id, amount, currency, received_on, *_ in self.gifts:
-            rollup.add(currency, received_on, amount)
+        for contact_id, amount, currency, received_on, fund_id, appeal_id, *_ in self.gifts:
+            rollup.add(currency, received_on, amount, 1, fund_id, appeal_id, contact_id)
         rollup.apply()
         bulk_insert.insert_rows(SoftCredit.__table__, CREDIT_COLUMNS, [
             (gid, cid, row[1], role)

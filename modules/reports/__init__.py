@@ -4,6 +4,7 @@ contributes its data through report sources (see docs/modules.md)."""
 
 from app.registry import JobHandler, Module, NavItem, RecordKind, migrations_dir
 from modules.contacts.hooks import ContactHooks
+from modules.reports.standard import catalogue as standard
 
 module = Module(
     name="reports",
@@ -21,9 +22,12 @@ module = Module(
     migrations=migrations_dir(__file__),
     records=[RecordKind("reports_report", "Report", "reports.show", "report_id", "reports.view")],
     nav=[NavItem("Reports", "reports.index", "reports.view", order=60)],
-    styles=["css/reports.css"],
+    styles=["css/reports.css", "css/reports-standard.css"],
     # Exports of more rows than a request should write (modules/reports/export_job.py).
     jobs=[JobHandler("reports.export", "modules.reports.export_job:run_job")],
     # Drill-downs open the contacts list with a "has records in a report" rule.
     extends={"contacts": ContactHooks(filters="modules.reports.drill:filters", section="reports")},
+    # The contacts reports; giving and pipeline reports come from the pipeline manifest.
+    standard_reports=standard.REPORTS,
+    cli="modules.reports.cli:group",
 )

@@ -6,6 +6,7 @@ from datetime import date
 from app.extensions import db
 from bench import scenarios
 from tests.api_client import make_token
+from bench.report_pages import discover as report_pages
 from tests.conftest import login, make_user
 from tests.modules.pipeline.test_receipts_letters import give, make_donor
 
@@ -28,12 +29,13 @@ def test_every_scenario_path_answers(app, client):
                      "lybunt": {"path": "/contacts/?f=lybunt%3Ayes%3A"},
                      "sybunt": {"path": "/contacts/?f=sybunt%3Ayes%3A"}},
         "api_token": make_token(app, "bench@example.org", name="bench"),
+        "reports": report_pages(app),
     }
     built = scenarios.build(found)
     keys = {s.key for s in built}
     assert {"list_count", "search_common_count", "api_list_first", "api_list_deep", "api_list_sparse",
-            "pipeline_donor_giving", "pipeline_lybunt_count",
-            "pipeline_sybunt_count"} <= keys
+            "pipeline_donor_giving", "pipeline_lybunt_count", "pipeline_sybunt_count", "report_giving_lybunt",
+            "report_giving_retention", "report_contacts_quality", "report_pipeline_win_rate"} <= keys
     for scenario in built:
         assert scenario.available, scenario.key
         for path in scenario.paths:

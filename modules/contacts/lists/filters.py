@@ -32,6 +32,7 @@ from modules.contacts.models import (
     OPT_OUT,
     OPT_UNKNOWN,
     Contact,
+    ContactAddress,
     ContactTag,
     CustomField,
     CustomValue,
@@ -180,6 +181,19 @@ def _has_email(op, _value):
     return has if op == "yes" else ~has
 
 
+def _has_address(op, _value):
+    """Has a postal address (a row in contacts_address): the reports' data-quality drill-down."""
+    has = select(ContactAddress.id).where(ContactAddress.contact_id == Contact.id).exists()
+    return has if op == "yes" else ~has
+
+
+def _source(op, value):
+    """Where the contact came from (`Contact.source`, as typed; empty: none recorded)."""
+    text = (value or "").strip()[:100]
+    match = Contact.source == text
+    return match if op == "is" else Contact.source != text
+
+
 def _opt_in(op, value):
     status = _choice(value, OPT_LABELS, "an opt-in status")
     return Contact.email_opt_in == status if op == "is" else Contact.email_opt_in != status
@@ -302,6 +316,9 @@ def filters() -> list[FilterSpec]:
         FilterSpec("postcode", "Postcode", {"starts": "starts with", "is": "is"}, _postcode),
         FilterSpec("country", "Country", dict(IS), _country, "choice", lambda: list(countries.names().items())),
         FilterSpec("has_email", "Email address", {"yes": "is present", "no": "is missing"}, _has_email, "none"),
+        FilterSpec("has_address", "Postal address", {"yes": "is present", "no": "is missing"}, _has_address,
+                   "none"),
+        FilterSpec("source", "Source", dict(IS), _source),
         FilterSpec("opt_in", "Email opt-in", dict(IS), _opt_in, "choice", lambda: list(OPT_LABELS.items())),
         FilterSpec("created", "Added", dict(RANGE), _dates(Contact.created_at), "date_range"),
         FilterSpec("updated", "Last changed", dict(RANGE), _dates(Contact.updated_at), "date_range"),

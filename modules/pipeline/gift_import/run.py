@@ -24,7 +24,7 @@ from modules.contacts.importer.upload import Intake
 from modules.contacts.lists.export import safe_cell
 from modules.contacts.models import Contact
 from modules.contacts.people import records
-from modules.pipeline import gift_rollup, gifts
+from modules.pipeline import donor_years, gift_rollup, gifts
 from modules.pipeline.gift_import import check, closed_lists
 from modules.pipeline.gift_import.fields import guess_mapping
 from modules.pipeline.models import Gift, GiftImport, SoftCredit
@@ -174,12 +174,14 @@ def remove(run: GiftImport, *, user=None) -> tuple[int, int, closed_lists.Remove
     funds and appeals it created that nothing else uses; (gifts, contacts,
     what became of the funds and appeals)."""
     gift_ids = list(db.session.scalars(select(Gift.id).where(Gift.import_id == run.id)))
+    donors = list(db.session.scalars(select(Gift.contact_id).where(Gift.import_id == run.id).distinct()))
     if gift_ids:
         gift_rollup.removing(Gift.import_id == run.id)
     for start in range(0, len(gift_ids), 1000):
         ids = gift_ids[start:start + 1000]
         db.session.execute(delete(SoftCredit).where(SoftCredit.gift_id.in_(ids)))
         db.session.execute(delete(Gift).where(Gift.id.in_(ids)))
+    donor_years.refresh(donors)
     removed = 0
     contact_ids = list(run.created_contact_ids or [])
     for start in range(0, len(contact_ids), 500):

@@ -18,7 +18,7 @@ from app.extensions import db
 from modules.contacts.dedupe import merge
 from modules.contacts.models import Contact
 from modules.contacts.people import privacy, records
-from modules.pipeline import gift_rollup, gifts, widgets
+from modules.pipeline import donor_years, gift_rollup, gifts, widgets
 from modules.pipeline import seed as pipeline_seed
 from modules.pipeline.gift_import import run as runner
 from modules.pipeline.models import Appeal, Fund, Gift, GiftDay
@@ -39,6 +39,11 @@ def in_step() -> dict:
     db.session.commit()
     stored = gift_rollup.stored()
     assert stored == gift_rollup.recomputed()
+    # The per-fund-and-appeal table the standard reports read follows the same writes.
+    assert gift_rollup.fund_days_stored() == gift_rollup.fund_days_recomputed()
+    assert all(gifts_ > 0 for _, gifts_ in gift_rollup.fund_days_stored().values())
+    # So do the donors' fiscal years the retention reports count.
+    assert donor_years.stored() == donor_years.recomputed()
     assert all(gifts_ > 0 for _, gifts_ in stored.values())  # no empty days left behind
     return stored
 
@@ -58,6 +63,15 @@ def test_every_write_path_keeps_the_totals_equal_to_the_gifts(app, ctx):
     gifts.update_gift(euro, {"currency": "gbp", "amount": D("12")})
     assert ("EUR", day) not in in_step()
     gifts.update_gift(first, {"notes": "Thank you card sent"})  # nothing the totals hold
+    fund = Fund(name="Roof")
+    db.session.add(fund)
+    db.session.flush()
+    unchanged = in_step()
+    gifts.update_gift(first, {"fund_id": fund.id})  # moves between funds, the day's total stays
+    assert in_step() == unchanged
+    by_fund = gift_rollup.fund_days_stored()
+    assert by_fund[("USD", date(2026, 3, 3), fund.id, 0)] == (D("120.00"), 1)
+    assert ("USD", date(2026, 3, 3), 0, 0) not in by_fund
     in_step()
 
     gifts.delete_gift(euro)
