@@ -5,8 +5,8 @@ from datetime import date
 
 from app.extensions import db
 from bench import scenarios
-from tests.api_client import make_token
 from bench.report_pages import discover as report_pages
+from tests.api_client import make_token
 from tests.conftest import login, make_user
 from tests.modules.pipeline.test_receipts_letters import give, make_donor
 

@@ -94,8 +94,8 @@ def _records() -> dict:
     }
     values = {name: first(model) for name, model in by_name.items()}
     values.update({"year": date.today().year, "token": "no-such-token", "filename": "css/app.css",
-                   "section": "identity", "number": 1, "fmt": "csv", "name": hooks.panels()[0].name,
-                   "row_name": "emails",
+                   "section": "identity", "number": 1, "fmt": "csv", "key": "contacts.growth",
+                   "name": hooks.panels()[0].name, "row_name": "emails",
                    "slug": db.session.scalar(select(Topic.slug).order_by(Topic.id).limit(1)) or "newsletter"})
     return values
 
