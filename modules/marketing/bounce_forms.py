@@ -4,7 +4,7 @@ providers' webhook secrets (docs/marketing.md, "Bounces and complaints")."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, PasswordField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
 
@@ -31,19 +31,26 @@ class BounceSettingsForm(FlaskForm):
                     "from any other topic are refused.")
     postmark_username = StringField("Postmark webhook user name", filters=[_strip],
                                     validators=[Optional(), Length(max=100)])
-    postmark_password = StringField("Postmark webhook password", filters=[_strip],
+    postmark_password = PasswordField("Postmark webhook password", filters=[_strip],
                                     validators=[Optional(), Length(min=16, max=200,
                                                                    message="Use 16 to 200 characters.")],
                                     description="Put both in the webhook URL in Postmark: "
-                                                "https://user:password@your-steward/marketing/webhooks/postmark.")
-    postmark_token = StringField("Postmark token header (X-Steward-Token)", filters=[_strip],
+                                                "https://user:password@your-steward/marketing/webhooks/postmark. "
+                                                "Leave empty to keep the one set now.")
+    postmark_token = PasswordField("Postmark token header (X-Steward-Token)", filters=[_strip],
                                  validators=[Optional(), Length(min=16, max=200, message="Use 16 to 200 characters.")],
                                  description="Instead of a user name and password: add a custom header "
-                                             "X-Steward-Token with this value to the webhook in Postmark.")
+                                             "X-Steward-Token with this value to the webhook in Postmark. "
+                                             "Leave empty to keep the one set now.")
+    forget_postmark = BooleanField("Forget the Postmark password and token")
+
+    # Set by the view: whether a password is stored, so an empty field means "keep it".
+    password_stored = False
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
-        if bool(self.postmark_username.data) != bool(self.postmark_password.data):
+        has_password = bool(self.postmark_password.data) or (self.password_stored and not self.forget_postmark.data)
+        if bool(self.postmark_username.data) != has_password:
             (self.postmark_password if self.postmark_username.data else self.postmark_username).errors.append(
                 "Give both the user name and the password, or neither.")
             ok = False

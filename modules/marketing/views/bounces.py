@@ -38,13 +38,18 @@ def bounces():
 
 
 def _stored_form(formdata=None):
+    """The form as stored, without the secrets: the page never shows them back."""
     kwargs = {} if formdata is ... else {"formdata": formdata}
     stored = store.get_all("marketing")
-    return BounceSettingsForm(**kwargs, **{name: stored.get(name) for name in FIELDS})
+    form = BounceSettingsForm(**kwargs, **{name: stored.get(name) for name in FIELDS if name not in SECRET})
+    form.password_stored = bool(stored.get("postmark_password"))
+    return form
 
 
 def _page(form, status=200):
+    stored = store.get_all("marketing")
     return render_template("marketing/bounce_settings.html", form=form,
+                           stored_secrets={name: bool(stored.get(name)) for name in SECRET},
                            ses_url=external_url("marketing.webhook_ses"),
                            postmark_url=external_url("marketing.webhook_postmark")), status
 
@@ -60,7 +65,11 @@ def bounce_settings():
         return _page(form, 422)
     if not edits.settle(form, store.Edited("marketing"), _stored_form):
         return _page(form, 409)
-    changes = store.put("marketing", {name: form[name].data if form[name].data is not None else "" for name in FIELDS})
+    values = {name: form[name].data if form[name].data is not None else "" for name in FIELDS if name not in SECRET}
+    values.update({name: form[name].data for name in SECRET if form[name].data})  # empty: keep the stored one
+    if form.forget_postmark.data:
+        values.update({name: "" for name in SECRET})
+    changes = store.put("marketing", values)
     if changes:
         shown = {k: (("(hidden)", "(hidden)") if k in SECRET else v) for k, v in changes.items()}
         audit.record(audit.UPDATE, object_type="core_setting", object_id="marketing",

@@ -120,3 +120,23 @@ def test_a_contacts_bounces_are_exported_and_erased_with_them(app):
         db.session.commit()
         assert db.session.scalars(select(Bounce.email)).all() == ["someone.else@example.org"]
         assert suppressed() == {"grace@example.org": "hard_bounce"}
+
+
+def test_the_postmark_secrets_are_never_shown_back_and_kept_until_replaced_or_forgotten(app, admin_client):
+    url = "/marketing/bounces/settings"
+    post_form(admin_client, url, {**FORM, "postmark_username": "pm", "postmark_password": "pw-0123456789abcdef",
+                                  "postmark_token": "tok-9f8e7d6c5b4a3210"}, page=url)
+    page = admin_client.get(url).get_data(as_text=True)
+    assert "pw-0123456789abcdef" not in page and "tok-9f8e7d6c5b4a3210" not in page
+    assert "Set now: a password and a token (not shown)." in page
+    # Saving another field with the secret fields empty keeps them (and the user name needs no password typed).
+    kept = post_form(admin_client, url, {**FORM, "soft_bounce_limit": "4", "postmark_username": "pm"}, page=url)
+    assert kept.status_code == 303
+    with app.app_context():
+        stored = settings.get_all("marketing")
+        assert (stored["postmark_password"], stored["postmark_token"]) == ("pw-0123456789abcdef",
+                                                                            "tok-9f8e7d6c5b4a3210")
+    post_form(admin_client, url, {**FORM, "forget_postmark": "y"}, page=url)
+    with app.app_context():
+        stored = settings.get_all("marketing")
+        assert (stored["postmark_username"], stored["postmark_password"], stored["postmark_token"]) == ("", "", "")
