@@ -39,9 +39,11 @@ def _flask_message(message: MailMessage) -> Message:
     # A "Cc" header (helpdesk replies to a ticket's CC participants) is a
     # real copy: Flask-Mail writes the header and sends to those addresses too.
     cc = [a.strip() for a in headers.pop("Cc", "").split(",") if a.strip()]
+    # A "From" header (a campaign's test send, from its verified sender) replaces the default sender.
+    sender = headers.pop("From", "") or server.sender()
     msg = Message(
         subject=message.subject, recipients=[message.recipient], body=message.text_body,
-        html=message.html_body, sender=server.sender(), cc=cc or None,
+        html=message.html_body, sender=sender, cc=cc or None,
         attachments=[Attachment(a.filename, a.content_type, a.data) for a in message.attachments],
         extra_headers=headers or None,
     )

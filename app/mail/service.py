@@ -61,7 +61,8 @@ def send(recipient: str, subject: str, text: str, html: str | None = None, *,
     afterwards, so they go in one delivery job per `BATCH`, not one each.
     `headers`: extra headers (In-Reply-To, References, Reply-To,
     Auto-Submitted), sent as given; "Cc" (comma-separated addresses) also
-    delivers a copy to each of them."""
+    delivers a copy to each of them; "From" replaces the default sender (only
+    for an address the organisation has verified, such as a campaign's)."""
     message = _message(recipient, subject, text, html, category, attachments, headers)
     db.session.flush()
     if queue:

@@ -5,6 +5,8 @@ checklist first and freeze the audience through freezing.py."""
 
 from __future__ import annotations
 
+from email.utils import formataddr
+
 from flask import flash, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
@@ -118,8 +120,14 @@ def campaign_test(campaign_id: int):
               "TEST: this is a test of a campaign; its links are real.</p>")
     html = html.replace("<body>\n", "<body>\n" + banner, 1)
     text = "TEST: this is a test of a campaign.\n\n" + text
+    # From the campaign's verified sender, with its Reply-To: the test looks as the send will.
+    sender = item.sender
+    headers = {"From": formataddr((sender.name, sender.email)) if sender.name else sender.email} if sender else {}
+    reply_to = item.reply_to or (sender.reply_to if sender else "")
+    if reply_to:
+        headers["Reply-To"] = reply_to
     for address in form.addresses.addresses:
-        mail.send(address, f"[Test] {subject}", text, html, category="marketing.test")
+        mail.send(address, f"[Test] {subject}", text, html, category="marketing.test", headers=headers or None)
     audit.record(audit.UPDATE, item, summary=f"Sent a test of “{item.name}” to {', '.join(form.addresses.addresses)}")
     db.session.commit()
     flash(f"Sent a test to {', '.join(form.addresses.addresses)}.", "success")

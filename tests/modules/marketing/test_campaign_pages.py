@@ -118,6 +118,7 @@ def test_preview_as_a_contact_and_a_test_send(app, admin_client, smtp):
     assert sorted(m["To"] for m in smtp.messages) == ["me@example.org", "you@example.org"]
     message = smtp.messages[0]
     assert message["Subject"] == "[Test] Spring news for Ann"
+    assert message["From"] == "Riverside <news@riverside.example>"  # the campaign's sender, as the send will be
     assert message.get_body(("plain",)).get_content().startswith("TEST: this is a test of a campaign.")
     assert "Dear Ann," in message.get_body(("html",)).get_content()
     with app.app_context():
