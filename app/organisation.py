@@ -116,3 +116,14 @@ def logo_data_uri() -> str:
     may fetch nothing else), or "" without one."""
     path = logo_path()
     return f"data:image/png;base64,{base64.b64encode(path.read_bytes()).decode()}" if path else ""
+
+
+def logo_url() -> str:
+    """An absolute address of the logo on BASE_URL, for email: mail clients
+    such as Gmail show no data: images. The file name (a hash of the image)
+    is in the query, so a new logo is a new address and caches stay right."""
+    from app.links import external_url
+
+    name = settings.get("core", "logo") or ""
+    return external_url("organisation_logo.logo", v=name.removeprefix("logo-").removesuffix(".png")) \
+        if logo_path() else ""

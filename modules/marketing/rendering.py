@@ -194,7 +194,7 @@ def org_fields() -> dict:
 
     lines = organisation.address_lines()
     return {"name": settings.get("core", "org_name") or "", "address_lines": lines, "address": ", ".join(lines),
-            "logo_url": organisation.logo_data_uri()}
+            "logo_url": organisation.logo_url()}
 
 
 def _org_once() -> dict:
@@ -262,7 +262,7 @@ FIELDS = [
     ("Organisation", [("org.name", "Organisation name (Admin → Organisation)", "Riverside Food Bank"),
                       ("org.address", "Postal address on one line", "12 Mill Lane, Riverside"),
                       ("org.address_lines", "Postal address, a list of lines", "['12 Mill Lane', ...]"),
-                      ("org.logo_url", "The logo, as an image address", "data:image/png;…")]),
+                      ("org.logo_url", "The logo, as an image address", "https://…/org/logo.png")]),
     ("Links", [("unsubscribe_url", "One-click unsubscribe from the campaign's topic", "https://…"),
                ("preferences_url", "The person's preference page", "https://…"),
                ("view_in_browser_url", "The message on the web", "https://…")]),

@@ -124,3 +124,24 @@ def test_the_postal_address_and_logo_reach_the_receipt_letter(app, client, admin
     # The receipts page edits the same address, not a copy of it.
     page = client.get("/pipeline/receipts/templates/").get_data(as_text=True)
     assert "12 Mill Lane\nRiverside RV1 2AB</textarea>" in page
+
+
+def test_email_shows_the_logo_from_a_public_address_not_a_data_url(app, client, admin):
+    """Gmail and others show no data: images: mail links to /org/logo.png on BASE_URL."""
+    from modules.marketing.rendering import org_fields
+    from tests.conftest import logout
+
+    login(client, admin.email)
+    assert client.get("/org/logo.png").status_code == 404  # no logo yet
+    assert send(client, logo=image_bytes()).status_code == 303
+    name = stored_logo(app)
+    with app.test_request_context():
+        url = organisation.logo_url()
+        kept = organisation.logo_path().read_bytes()
+        assert org_fields()["logo_url"] == url
+    digest = name.removeprefix("logo-").removesuffix(".png")
+    assert url == app.config["BASE_URL"].rstrip("/") + f"/org/logo.png?v={digest}"
+    logout(client)
+    served = client.get(f"/org/logo.png?v={digest}")
+    assert served.status_code == 200 and served.mimetype == "image/png" and served.data == kept
+    assert "max-age=86400" in served.headers["Cache-Control"]

@@ -42,6 +42,7 @@ PUBLIC_ENDPOINTS = {
     "marketing.webhook_postmark",
     "pipeline.stripe_webhook",  # signed by Stripe
     "calendar_feed.feed",  # the secret in its URL is the credential
+    "organisation_logo.logo",  # the logo, for email
     "marketing.sender_verify",  # a campaign sender's confirmation link, opened from its mailbox
     # Helpdesk: the public help centre (knowledge base, portal sign-in by emailed link, request form, survey).
     "help.home", "help.search_page", "help.category", "help.article", "help.helpful", "help.answered",
