@@ -1,7 +1,7 @@
 """donors per fiscal year, for the retention reports
 
 Revision ID: pipeline_0015_donor_year_rollup
-Revises: pipeline_0014_gift_fund_day_rollup
+Revises: pipeline_0014_fund_day_rollup
 Create Date: 2026-12-07
 
 pipeline_donor_year holds one row per donor and fiscal year with a gift
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "pipeline_0015_donor_year_rollup"
-down_revision = "pipeline_0014_gift_fund_day_rollup"
+down_revision = "pipeline_0014_fund_day_rollup"
 branch_labels = None
 depends_on = None
 

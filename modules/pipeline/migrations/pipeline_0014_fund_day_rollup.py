@@ -1,6 +1,6 @@
 """daily gift totals per fund and appeal, for the standard giving reports
 
-Revision ID: pipeline_0014_gift_fund_day_rollup
+Revision ID: pipeline_0014_fund_day_rollup
 Revises: pipeline_0013_accounting
 Create Date: 2026-12-07
 
@@ -12,7 +12,7 @@ The table is filled from the gifts already there.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "pipeline_0014_gift_fund_day_rollup"
+revision = "pipeline_0014_fund_day_rollup"
 down_revision = "pipeline_0013_accounting"
 branch_labels = None
 depends_on = None
