@@ -82,6 +82,8 @@ module = Module(
                      "modules.marketing.signals:subscription_changed", "modules.marketing.webhooks:subscribed"),
         WebhookEvent("contact.unsubscribed", "A contact unsubscribed from a topic",
                      "modules.marketing.signals:subscription_changed", "modules.marketing.webhooks:unsubscribed"),
+        WebhookEvent("campaign.sent", "A campaign finished sending",
+                     "modules.marketing.signals:campaign_sent", "modules.marketing.webhooks:campaign_sent"),
     ],
     seed="modules.marketing.seed:seed",
     extends={"contacts": ContactHooks(panels="modules.marketing.contact_hooks:panels",
