@@ -5,6 +5,7 @@ contacts (requesters are contacts) and on the core's inbound mail intake
 
 from app.registry import MailboxKind, Module, NavItem, RecordKind, Schedule, WebhookEvent, migrations_dir
 from modules.contacts.hooks import ContactHooks
+from modules.helpdesk.reports import catalogue as reports
 
 module = Module(
     name="helpdesk",
@@ -54,6 +55,9 @@ module = Module(
     ],
     cli="modules.helpdesk.cli:group",
     seed="modules.helpdesk.seed:seed",
+    report_sources="modules.helpdesk.report_sources:sources",
+    # Ticket volume, SLA times and satisfaction for the reports module (docs/reports.md).
+    standard_reports=reports.REPORTS,
     extends={"contacts": ContactHooks(panels="modules.helpdesk.contact_hooks:panels",
                                       timeline="modules.helpdesk.contact_hooks:timeline",
                                       merge="modules.helpdesk.contact_hooks:merge",
