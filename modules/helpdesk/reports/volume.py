@@ -34,7 +34,7 @@ def volume(values: dict) -> list[Table]:
         created[bucket] += 1
         solved[bucket] += solved_at is not None
     periods = Result([Column("period", "Week" if by == WEEK else "Month"), Column("created", "Created", "number"),
-                      Column("solved", "Solved since", "number")],
+                      Column("solved", "Of these, solved", "number")],
                      [(_label(b, by), created[b], solved[b]) for b in sorted(created)])
     periods.notes.append(range_note(values))
     total = sum(created.values())
