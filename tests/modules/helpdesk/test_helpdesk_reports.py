@@ -143,3 +143,22 @@ def test_a_role_without_helpdesk_view_sees_neither(client, app, ids):
         login_user(db.session.scalar(db.select(User).where(User.email == "rep@example.org")))
         visible = visible_sources()
         assert "contacts" in visible and not {"tickets", "ticket_messages", "satisfaction_ratings"} & set(visible)
+
+
+def test_reports_and_sources_exist_only_with_their_modules_enabled(app, tmp_path):
+    from app import create_app
+    from app.reporting.sources import all_sources
+    from tests.conftest import app_config
+
+    without = create_app(app_config(tmp_path, STEWARD_MODULES=["contacts", "reports"],
+                                    SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'none.db'}",
+                                    REDIS_URL=app.extensions["steward"].redis_url))
+    keys = {c.report.key for c in standard.available(without)}
+    assert not {k for k in keys if k.startswith(("helpdesk.", "marketing."))} and "contacts.growth" in keys
+    declared = [m.report_sources for m in without.extensions["steward"].enabled if m.report_sources]
+    assert declared and not [d for d in declared if "helpdesk" in str(d) or "marketing" in str(d)]
+    assert {"ticket.created", "ticket.solved", "campaign.sent"}.isdisjoint(
+        without.extensions["steward"].webhook_events)
+    with app.test_request_context():
+        assert {"tickets", "campaign_recipients"} <= set(all_sources())
+    assert {"ticket.created", "ticket.solved", "campaign.sent"} <= set(app.extensions["steward"].webhook_events)
