@@ -57,6 +57,7 @@ def test_campaign_and_helpdesk_reports(app, any_page, shot):
 
     page.goto("/reports/standard/helpdesk.sla-times?from=2026-03-01&to=2026-04-30")
     settle(page)
+    expect(page.get_by_label("Channel", exact=True)).to_have_value("")  # "All channels" until one is chosen
     times = page.get_by_role("table", name=re.compile("^Response and resolution times"))
     expect(times.get_by_role("row", name=re.compile("^Care"))).to_contain_text("66.7%")
     if page.steward_js:
@@ -69,6 +70,11 @@ def test_campaign_and_helpdesk_reports(app, any_page, shot):
     page.goto("/reports/standard/helpdesk.volume?from=2026-03-01&to=2026-04-30&by=week")
     settle(page)
     expect(page.get_by_role("table", name=re.compile("^Tickets created")).locator("tbody tr")).to_have_count(3)
+    page.get_by_label("Team", exact=True).select_option(label="Care")
+    page.get_by_role("button", name="Show report").click()
+    settle(page)
+    assert "team=" in page.url and "by=week" in page.url
+    expect(page.get_by_role("table", name=re.compile("^Tickets by team")).locator("tbody tr")).to_have_count(1)
     shot(page, f"report-helpdesk-volume-{mode}")
     serious = {url: [v for v in found if v["impact"] in ("serious", "critical")] for url, found in problems.items()}
     assert not any(serious.values()), "\n".join(describe_violations(u, v) for u, v in serious.items() if v)

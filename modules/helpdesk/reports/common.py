@@ -31,11 +31,12 @@ def default_period() -> str:
 
 
 def team_choices() -> list[tuple[str, str]]:
-    return [(str(i), n) for i, n in db.session.execute(select(Team.id, Team.name).order_by(Team.name))]
+    return [("", "All teams")] + [(str(i), n) for i, n in db.session.execute(
+        select(Team.id, Team.name).order_by(Team.name))]
 
 
 def channel_choices() -> list[tuple[str, str]]:
-    return list(CHANNELS.items())
+    return [("", "All channels"), *CHANNELS.items()]
 
 
 def start(day: date) -> datetime:
