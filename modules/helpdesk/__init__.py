@@ -3,8 +3,9 @@ conversation, agent replies and internal notes, queues per team. Builds on
 contacts (requesters are contacts) and on the core's inbound mail intake
 (app/intake/) and mail service (app/mail/)."""
 
-from app.registry import MailboxKind, Module, NavItem, RecordKind, Schedule, migrations_dir
+from app.registry import MailboxKind, Module, NavItem, RecordKind, Schedule, WebhookEvent, migrations_dir
 from modules.contacts.hooks import ContactHooks
+from modules.helpdesk.reports import catalogue as reports
 
 module = Module(
     name="helpdesk",
@@ -46,8 +47,17 @@ module = Module(
                         "modules.helpdesk.sla:run_checks", every=60),
                Schedule("helpdesk.auto_close", "Close tickets left waiting on the customer",
                         "modules.helpdesk.autoclose:run", every=3600)],
+    webhook_events=[
+        WebhookEvent("ticket.created", "A ticket was opened", "modules.helpdesk.signals:ticket_created",
+                     "modules.helpdesk.webhooks:ticket_created"),
+        WebhookEvent("ticket.solved", "A ticket was solved", "modules.helpdesk.signals:ticket_solved",
+                     "modules.helpdesk.webhooks:ticket_solved"),
+    ],
     cli="modules.helpdesk.cli:group",
     seed="modules.helpdesk.seed:seed",
+    report_sources="modules.helpdesk.report_sources:sources",
+    # Ticket volume, SLA times and satisfaction for the reports module (docs/reports.md).
+    standard_reports=reports.REPORTS,
     extends={"contacts": ContactHooks(panels="modules.helpdesk.contact_hooks:panels",
                                       timeline="modules.helpdesk.contact_hooks:timeline",
                                       merge="modules.helpdesk.contact_hooks:merge",

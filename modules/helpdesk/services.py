@@ -50,6 +50,7 @@ def open_ticket(*, subject: str, requester, email: str, team: Team | None, chann
     audit.record(audit.CREATE, ticket, summary=f"Ticket #{ticket.number} from {email}: {ticket.subject}")
     rules.apply(ticket, mailbox_id)
     sla.start(ticket)
+    signals.ticket_created.send(ticket)
     return ticket
 
 

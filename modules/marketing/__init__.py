@@ -15,6 +15,7 @@ from app.registry import (
     migrations_dir,
 )
 from modules.contacts.hooks import ContactHooks
+from modules.marketing.reports import catalogue as reports
 from modules.marketing.sending.options import DEFAULTS as SENDING_DEFAULTS
 
 module = Module(
@@ -82,8 +83,13 @@ module = Module(
                      "modules.marketing.signals:subscription_changed", "modules.marketing.webhooks:subscribed"),
         WebhookEvent("contact.unsubscribed", "A contact unsubscribed from a topic",
                      "modules.marketing.signals:subscription_changed", "modules.marketing.webhooks:unsubscribed"),
+        WebhookEvent("campaign.sent", "A campaign finished sending",
+                     "modules.marketing.signals:campaign_sent", "modules.marketing.webhooks:campaign_sent"),
     ],
     seed="modules.marketing.seed:seed",
+    report_sources="modules.marketing.report_sources:sources",
+    # Campaign reports for the reports module (docs/reports.md).
+    standard_reports=reports.REPORTS,
     extends={"contacts": ContactHooks(panels="modules.marketing.contact_hooks:panels",
                                       timeline="modules.marketing.contact_timeline:timeline",
                                       filters="modules.marketing.contact_hooks:filters",

@@ -13,3 +13,8 @@ subscription_changed = _signals.signal("marketing-subscription-changed")
 # Sent once per sign-up, after its subscription is stored (listeners must
 # not commit): sequences triggered by a sign-up listen to it.
 signup_confirmed = _signals.signal("marketing-signup-confirmed")
+
+# A campaign finished sending (its status became SENT): sender the
+# campaign, sent once per campaign inside the transaction that marks it
+# (modules/marketing/sending/job.py:finish). For webhooks (campaign.sent).
+campaign_sent = _signals.signal("marketing-campaign-sent")

@@ -34,7 +34,7 @@ from app.mail.delivery import backoff
 from app.models.base import utcnow
 from app.templating import TemplateProblem
 from modules.contacts.models import Contact
-from modules.marketing import ab, rendering
+from modules.marketing import ab, rendering, signals
 from modules.marketing.campaign_models import (
     AB_TESTING,
     DEFERRED_ROW,
@@ -309,9 +309,22 @@ def run(job, campaign_id: int, retry_deferred: bool = False, round: int = 0) -> 
         return _summary(totals, "deferred messages wait")
     if ab.test_sent(campaign):  # commits: the rest waits for the winner
         return _summary(totals, "A/B test sent; the winner waits for its time")
-    campaign.status, campaign.finished_at = SENT, utcnow()
+    finish(campaign)
     db.session.commit()
     return _summary(totals, "sent")
+
+
+def finish(campaign: Campaign) -> bool:
+    """Mark the campaign SENT and announce it (`signals.campaign_sent`), in
+    the caller's transaction. A conditional UPDATE: of two workers finishing
+    the same campaign only one changes the row, so the event is sent once."""
+    now = utcnow()
+    changed = db.session.execute(update(Campaign).where(Campaign.id == campaign.id, Campaign.status != SENT)
+                                 .values(status=SENT, finished_at=now)).rowcount
+    db.session.refresh(campaign)
+    if changed:
+        signals.campaign_sent.send(campaign)
+    return bool(changed)
 
 
 def _summary(out: Outcome, note: str) -> dict:

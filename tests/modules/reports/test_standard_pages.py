@@ -24,6 +24,8 @@ GIVING = ["giving.lybunt", "giving.sybunt", "giving.retention", "giving.conversi
           "giving.pledges"]
 PIPELINE = ["pipeline.win-rate", "pipeline.time-in-stage", "pipeline.forecast-actual"]
 CONTACTS = ["contacts.growth", "contacts.by-tag", "contacts.by-source", "contacts.quality"]
+MARKETING = ["marketing.performance", "marketing.engagement-decay", "marketing.unsubscribes"]
+HELPDESK = ["helpdesk.volume", "helpdesk.sla-times", "helpdesk.satisfaction"]
 
 
 @pytest.fixture
@@ -44,7 +46,7 @@ def test_every_standard_report_opens_for_an_admin(client, app, admin, history):
     listing = client.get("/reports/").get_data(as_text=True)
     with app.app_context():
         keys = [c.report.key for c in standard.available()]
-    assert sorted(keys) == sorted(GIVING + PIPELINE + CONTACTS)
+    assert sorted(keys) == sorted(GIVING + PIPELINE + CONTACTS + MARKETING + HELPDESK)
     for key in keys:
         assert f'href="/reports/standard/{key}"' in listing
         page = client.get(f"/reports/standard/{key}?year=2025")

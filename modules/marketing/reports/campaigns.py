@@ -1,0 +1,161 @@
+"""Campaign performance, engagement decay and unsubscribes by campaign,
+counted from the frozen recipient rows and their events.
+
+Counts are of recipients (unique): a person who opened three times is one
+open. "Sent" is a recipient whose message left (row status sent);
+"delivered" is sent less bounced (hard or soft); open, click and
+unsubscribe rates are shares of delivered, the bounce rate of sent. Opens
+are a person's (machine opens by mail scanners are left out). Drip
+sequences' steps are not campaigns and are left out."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import case, distinct, exists, func, select
+
+from app.extensions import db
+from app.reporting.results import Column, Result
+from app.reporting.standard import ChartSpec, Table
+from modules.marketing.campaign_models import SENT_ROW, SEQUENCE_STEP, Campaign, Event, Recipient
+
+BOUNCES = ("bounce_hard", "bounce_soft")
+SEQUENCE, MONTHS = "sequence", "months"
+
+
+def decay_choices() -> list[tuple[str, str]]:
+    return [(SEQUENCE, "Campaign sequence (1st, 2nd, 3rd… received)"), (MONTHS, "Months since their first")]
+
+
+def decay_default() -> str:
+    return SEQUENCE
+
+
+def rate(part: int, whole: int) -> Decimal | None:
+    """`part` of `whole` as a percentage with one decimal; None when `whole` is 0."""
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def _campaign_conditions(values: dict) -> list:
+    conditions = [Campaign.status != SEQUENCE_STEP]
+    if values.get("from"):
+        conditions.append(Campaign.started_at >= datetime.combine(values["from"], time(), UTC))
+    if values.get("to"):
+        conditions.append(Campaign.started_at < datetime.combine(values["to"] + timedelta(days=1), time(), UTC))
+    return conditions
+
+
+def _counts(values: dict) -> list[dict]:
+    """Per campaign with at least one message sent: its name, sent, and the
+    unique recipients per kind of event (bounces counted together)."""
+    conditions = _campaign_conditions(values)
+    sent = dict(db.session.execute(
+        select(Recipient.campaign_id, func.count(Recipient.id)).join(Campaign, Campaign.id == Recipient.campaign_id)
+        .where(Recipient.status == SENT_ROW, *conditions).group_by(Recipient.campaign_id)).all())
+    kind = case((Event.kind.in_(BOUNCES), "bounce"), else_=Event.kind)
+    events: dict[int, dict[str, int]] = defaultdict(dict)
+    for campaign_id, name, count in db.session.execute(
+            select(Event.campaign_id, kind, func.count(distinct(Event.recipient_id)))
+            .join(Campaign, Campaign.id == Event.campaign_id)
+            .where(*conditions, Event.campaign_id.in_(list(sent) or [0])).group_by(Event.campaign_id, kind)):
+        events[campaign_id][name] = count
+    campaigns = db.session.execute(select(Campaign.id, Campaign.name, Campaign.started_at)
+                                   .where(Campaign.id.in_(list(sent) or [0]))
+                                   .order_by(Campaign.started_at, Campaign.id)).all()
+    out = []
+    for campaign_id, name, started in campaigns:
+        got = events.get(campaign_id, {})
+        out.append({"id": campaign_id, "name": name, "started": started.date() if started else None,
+                    "sent": sent[campaign_id], "bounced": got.get("bounce", 0), "opened": got.get("open_human", 0),
+                    "clicked": got.get("click", 0), "unsubscribed": got.get("unsubscribe", 0),
+                    "complained": got.get("complaint", 0)})
+    return out
+
+
+def performance(values: dict) -> list[Table]:
+    rows = []
+    for c in _counts(values):
+        delivered = c["sent"] - c["bounced"]
+        rows.append((c["name"], c["started"], c["sent"], delivered, c["bounced"], rate(c["bounced"], c["sent"]),
+                     c["opened"], rate(c["opened"], delivered), c["clicked"], rate(c["clicked"], delivered),
+                     c["unsubscribed"], rate(c["unsubscribed"], delivered)))
+    result = Result([Column("campaign", "Campaign"), Column("started", "Started", "date"),
+                     Column("sent", "Sent", "number"), Column("delivered", "Delivered", "number"),
+                     Column("bounced", "Bounced", "number"), Column("bounce_rate", "Bounce rate", "percent"),
+                     Column("opens", "Unique opens", "number"), Column("open_rate", "Open rate", "percent"),
+                     Column("clicks", "Unique clicks", "number"), Column("click_rate", "Click rate", "percent"),
+                     Column("unsubscribes", "Unsubscribes", "number"),
+                     Column("unsubscribe_rate", "Unsubscribe rate", "percent")], rows)
+    result.notes.append("Rates are of delivered messages (sent less bounced); the bounce rate is of sent.")
+    footer = None
+    if rows:
+        sent, delivered, bounced = (sum(r[i] for r in rows) for i in (2, 3, 4))
+        opens, clicks, unsubs = (sum(r[i] for r in rows) for i in (6, 8, 10))
+        footer = ("All campaigns", "", sent, delivered, bounced, rate(bounced, sent), opens, rate(opens, delivered),
+                  clicks, rate(clicks, delivered), unsubs, rate(unsubs, delivered))
+    return [Table("Campaign performance", result, ChartSpec("bar", "campaign", ("open_rate", "click_rate")),
+                  footer=footer)]
+
+
+def unsubscribes(values: dict) -> list[Table]:
+    rows = [(c["name"], c["started"], c["sent"], c["unsubscribed"], rate(c["unsubscribed"], c["sent"] - c["bounced"]),
+             c["complained"]) for c in _counts(values)]
+    rows.sort(key=lambda r: (-r[3], r[0]))
+    result = Result([Column("campaign", "Campaign"), Column("started", "Started", "date"),
+                     Column("sent", "Sent", "number"), Column("unsubscribes", "Unsubscribes", "number"),
+                     Column("rate", "Unsubscribe rate", "percent"), Column("complaints", "Complaints", "number")],
+                    rows)
+    footer = ("All campaigns", "", sum(r[2] for r in rows), sum(r[3] for r in rows), None,
+              sum(r[5] for r in rows)) if rows else None
+    return [Table("Unsubscribes by campaign", result, ChartSpec("bar", "campaign", ("unsubscribes",)),
+                  footer=footer)]
+
+
+def _engaged(*kinds: str):
+    return exists(select(Event.id).where(Event.recipient_id == Recipient.id, Event.kind.in_(kinds))
+                  .correlate(Recipient.__table__))
+
+
+def engagement_decay(values: dict) -> list[Table]:
+    """Each contact's sent messages, numbered in the order they were sent
+    (1st campaign, 2nd…) or by calendar months since their first; per step
+    the recipients and the share who opened and who clicked."""
+    base = (select(Recipient.contact_id, Recipient.sent_at, Recipient.id,
+                   _engaged("open_human").label("opened"), _engaged("click").label("clicked"))
+            .join(Campaign, Campaign.id == Recipient.campaign_id)
+            .where(Recipient.status == SENT_ROW, Recipient.contact_id.is_not(None), Recipient.sent_at.is_not(None),
+                   Campaign.status != SEQUENCE_STEP))
+    by_months = values.get("by") == MONTHS
+    if by_months:
+        first = func.min(Recipient.sent_at).over(partition_by=Recipient.contact_id)
+        inner = base.add_columns(first.label("first_at")).subquery()
+        steps: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
+        for sent_at, first_at, opened, clicked in db.session.execute(
+                select(inner.c.sent_at, inner.c.first_at, inner.c.opened, inner.c.clicked)):
+            step = (sent_at.year * 12 + sent_at.month) - (first_at.year * 12 + first_at.month)
+            counts = steps[step]
+            counts[0] += 1
+            counts[1] += bool(opened)
+            counts[2] += bool(clicked)
+        grouped = sorted((step, *counts) for step, counts in steps.items())
+        label, caption = "Months since their first campaign", "Engagement by months since the first campaign"
+    else:
+        n = func.row_number().over(partition_by=Recipient.contact_id, order_by=(Recipient.sent_at, Recipient.id))
+        inner = base.add_columns(n.label("n")).subquery()
+        opened = func.sum(case((inner.c.opened, 1), else_=0))
+        clicked = func.sum(case((inner.c.clicked, 1), else_=0))
+        grouped = db.session.execute(select(inner.c.n, func.count(), opened, clicked)
+                                     .group_by(inner.c.n).order_by(inner.c.n)).all()
+        label, caption = "Campaign received (1st, 2nd…)", "Engagement by campaign sequence"
+    rows = [(int(step), int(total), int(o), rate(int(o), int(total)), int(c), rate(int(c), int(total)))
+            for step, total, o, c in grouped]
+    result = Result([Column("step", label, "number"), Column("recipients", "Recipients", "number"),
+                     Column("opened", "Opened", "number"), Column("open_share", "Share opened", "percent"),
+                     Column("clicked", "Clicked", "number"), Column("click_share", "Share clicked", "percent")], rows)
+    if by_months:
+        result.notes.append("0 is the month of a person's first campaign; months are calendar months.")
+    return [Table(caption, result, ChartSpec("line", "step", ("open_share", "click_share")))]
