@@ -83,6 +83,9 @@ module = Module(
         WebhookEvent("contact.unsubscribed", "A contact unsubscribed from a topic",
                      "modules.marketing.signals:subscription_changed", "modules.marketing.webhooks:unsubscribed"),
     ],
+    # REST API resources (app/api/), one file each, mounted under /api/v1.
+    api=["modules.marketing.api.topics:blp", "modules.marketing.api.subscriptions:blp",
+         "modules.marketing.api.campaigns:blp", "modules.marketing.api.suppressions:blp"],
     seed="modules.marketing.seed:seed",
     extends={"contacts": ContactHooks(panels="modules.marketing.contact_hooks:panels",
                                       timeline="modules.marketing.contact_timeline:timeline",

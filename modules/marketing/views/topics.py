@@ -63,17 +63,12 @@ def _edit(item: Topic | None):
             values = {"name": form.name.data, "description": form.description.data or "",
                       "consent_wording": form.consent_wording.data or "", "kind": form.kind.data,
                       "on_preference_page": bool(form.on_preference_page.data)}
-            if item is None:
-                item = Topic(slug=topic_service.unique_slug(form.name.data), **values)
-                db.session.add(item)
-                db.session.flush()
-                audit.record(audit.CREATE, item, summary=f"Added the topic “{item.name}”")
+            created = item is None
+            item, changed = topic_service.save(item, values)
+            if created:
                 message = f"Added the topic “{item.name}”."
             else:
-                changes = audit.diff(item, values)
-                if changes:
-                    audit.record(audit.UPDATE, item, changes=changes, summary=f"Changed the topic “{item.name}”")
-                message = edits.saved_message(f"Saved the topic “{item.name}”." if changes else "Nothing changed.",
+                message = edits.saved_message(f"Saved the topic “{item.name}”." if changed else "Nothing changed.",
                                               form)
             db.session.commit()
             flash(message, "success")
