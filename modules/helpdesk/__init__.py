@@ -46,6 +46,8 @@ module = Module(
                         "modules.helpdesk.sla:run_checks", every=60),
                Schedule("helpdesk.auto_close", "Close tickets left waiting on the customer",
                         "modules.helpdesk.autoclose:run", every=3600)],
+    # REST API resources (app/api/), one file each, mounted under /api/v1.
+    api=["modules.helpdesk.api.tickets:blp", "modules.helpdesk.api.messages:blp", "modules.helpdesk.api.kb:blp"],
     cli="modules.helpdesk.cli:group",
     seed="modules.helpdesk.seed:seed",
     extends={"contacts": ContactHooks(panels="modules.helpdesk.contact_hooks:panels",
