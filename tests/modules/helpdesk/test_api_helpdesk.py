@@ -41,7 +41,7 @@ def _team(app, name="Supporter care", address="support@charity.example") -> int:
         return team.id
 
 
-def test_open_a_ticket_and_reply_the_reply_arrives_threaded(app, admin, smtp):
+def test_open_a_ticket_and_reply_the_reply_arrives_threaded(app, admin, admin_client, smtp):
     team_id = _team(app)
     api = api_for(app, admin.email)
     made = api.post("tickets", json={**NEW_TICKET, "team_id": team_id, "priority": "high"})
@@ -82,6 +82,9 @@ def test_open_a_ticket_and_reply_the_reply_arrives_threaded(app, admin, smtp):
     assert [(m["direction"], m["text"]) for m in read["messages"] if m["direction"] != "event"] == [
         (IN, NEW_TICKET["text"]), (NOTE, "Check the Stripe log."),
         (OUT, "Dear Ann, a corrected receipt follows."), (OUT, "P.S. It is attached.")]
+    # The ticket page shows the API's ticket like any other: its channel, the note, the replies.
+    html = admin_client.get(f"/helpdesk/tickets/{ticket['id']}").get_data(as_text=True)
+    assert "· API." in html and "Check the Stripe log." in html and "P.S. It is attached." in html
 
 
 def test_a_stale_ticket_update_is_412_and_changes_nothing(app, admin):
