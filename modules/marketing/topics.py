@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from app import audit
 from app.extensions import db
+from app.models.base import utcnow
 from modules.marketing.models import Topic, topic_key
 
 KEY_PREFIX = "marketing:"
@@ -80,3 +81,15 @@ def save(topic: Topic | None, values: dict) -> tuple[Topic, bool]:
     if changes:
         audit.record(audit.UPDATE, topic, changes=changes, summary=f"Changed the topic “{topic.name}”")
     return topic, bool(changes)
+
+
+def set_archived(topic: Topic, archived: bool) -> bool:
+    """Archive a topic or bring it back (audited); False when it was so
+    already. Archived topics take no sign-ups and leave the preference page;
+    their subscriptions and consent history stay."""
+    if archived == (topic.archived_at is not None):
+        return False
+    topic.archived_at = utcnow() if archived else None
+    audit.record(audit.UPDATE, topic, summary=f"{'Archived' if archived else 'Brought back'} the topic “{topic.name}”",
+                 changes={"archived": (not archived, archived)})
+    return True

@@ -169,3 +169,17 @@ def update(body, article_id: int):
     articles.save(article, _checked({**show(article), **body}, article), current_user._get_current_object())
     data = show(article)
     return data, 200, {"ETag": writes.etag_of(data)}
+
+
+@blp.route("/kb/articles/<id:article_id>", methods=["DELETE"])
+@permission_required("kb.edit")
+@writes.write
+@blp.doc(parameters=[writes.IF_MATCH])
+@blp.response(204)
+def delete(article_id: int):
+    """Delete the article and its versions (it leaves the help site too), as
+    the page's Delete does; to keep it, withdraw it on the page instead."""
+    article = load(article_id)
+    writes.check_if_match(article, show)
+    articles.remove(article, current_user._get_current_object())
+    return "", 204

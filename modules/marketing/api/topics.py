@@ -36,7 +36,8 @@ class TopicSchema(ma.Schema):
                                metadata={"description": "What people agree to; stored with each consent."})
     kind = f.String(validate=v.OneOf(list(TOPIC_KINDS)), metadata={"description": "Who can join."})
     on_preference_page = f.Boolean()
-    archived = f.Boolean(dump_only=True)
+    archived = f.Boolean(metadata={"description": "true archives the topic (no sign-ups, off the preference "
+                                                 "page; its subscriptions stay), false brings it back."})
     created_at = f.AwareDateTime(dump_only=True)
 
 
@@ -108,6 +109,8 @@ def index(paging, query):
 @blp.response(201, TopicSchema)
 def create(body):
     topic, _ = service.save(None, _checked(body, None))
+    if body.get("archived"):
+        service.set_archived(topic, True)
     data = show(topic)
     return data, 201, {"Location": url_for("api_marketing_topics.read", topic_id=topic.id),
                        "ETag": writes.etag_of(data)}
@@ -131,5 +134,7 @@ def update(body, topic_id: int):
     topic = load(topic_id)
     writes.check_if_match(topic, show)
     service.save(topic, _checked({**show(topic), **body}, topic))
+    if "archived" in body:
+        service.set_archived(topic, body["archived"])
     data = show(topic)
     return data, 200, {"ETag": writes.etag_of(data)}

@@ -206,3 +206,10 @@ def test_knowledge_base_writes_keep_versions_and_leave_the_published_one(app, ad
         assert (stored.title, stored.body) == ("Changing a direct debit", "Call us, or write.")
         assert db.session.scalar(select(func.count()).select_from(ArticleVersion)) == 2
     assert count(app, Article) == 1
+
+    assert api.delete(f"kb/articles/{article['id']}", headers={"If-Match": etag}).status_code == 412
+    assert count(app, Article) == 1
+    make_user(app, "vol@example.org", "volunteer", name="Val Volunteer")
+    assert api_for(app, "vol@example.org").delete(f"kb/articles/{article['id']}").status_code == 403
+    assert api.delete(f"kb/articles/{article['id']}").status_code == 204
+    assert count(app, Article) == 0 and count(app, ArticleVersion) == 0

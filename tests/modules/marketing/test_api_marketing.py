@@ -110,6 +110,17 @@ def test_topics_are_read_by_staff_and_written_by_marketing_admins_only(app, admi
         assert (stored.name, stored.description) == ("Events", "Twice a year.")
     assert count(app, Topic) == 1
 
+    archived = manager.patch(f"topics/{topic['id']}", json={"archived": True})
+    assert archived.status_code == 200 and archived.get_json()["archived"] is True
+    assert [t["id"] for t in staff.get("topics?archived=false").get_json()["data"]] == []
+    grace = make_person(app)
+    joining = manager.post(f"contacts/{grace}/subscriptions", json={"topic_id": topic["id"], "subscribed": True})
+    assert joining.status_code == 422 and subscription_rows(app) == []
+    assert manager.patch(f"topics/{topic['id']}", json={"archived": False}).get_json()["archived"] is False
+    assert staff.patch(f"topics/{topic['id']}", json={"archived": True}).status_code == 403
+    with app.app_context():
+        assert db.session.get(Topic, topic["id"]).archived_at is None
+
 
 def test_subscribing_needs_marketing_edit(app, admin):
     topic_id = make_topic(app)
