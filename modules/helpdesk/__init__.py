@@ -53,6 +53,8 @@ module = Module(
         WebhookEvent("ticket.solved", "A ticket was solved", "modules.helpdesk.signals:ticket_solved",
                      "modules.helpdesk.webhooks:ticket_solved"),
     ],
+    # REST API resources (app/api/), one file each, mounted under /api/v1.
+    api=["modules.helpdesk.api.tickets:blp", "modules.helpdesk.api.messages:blp", "modules.helpdesk.api.kb:blp"],
     cli="modules.helpdesk.cli:group",
     seed="modules.helpdesk.seed:seed",
     report_sources="modules.helpdesk.report_sources:sources",

@@ -22,7 +22,8 @@ STATUSES = {NEW: "New", OPEN: "Open", WAITING: "Waiting on customer", ON_HOLD: "
             CLOSED: "Closed", MERGED: "Merged"}
 ACTIVE = (NEW, OPEN, WAITING, ON_HOLD)
 PRIORITIES = {"low": "Low", "normal": "Normal", "high": "High", "urgent": "Urgent"}
-CHANNELS = {"email": "Email", "web": "Web form", "portal": "Portal", "phone": "Phone", "in_person": "In person"}
+CHANNELS = {"email": "Email", "web": "Web form", "portal": "Portal", "phone": "Phone", "in_person": "In person",
+            "api": "API"}
 IN, OUT, NOTE, EVENT = "in", "out", "note", "event"
 
 

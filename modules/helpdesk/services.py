@@ -108,6 +108,20 @@ def set_status(ticket: Ticket, status: str, user=None) -> None:
         signals.ticket_solved.send(ticket, user=user)
 
 
+def update(ticket: Ticket, values: dict, user=None) -> dict:
+    """Change a ticket's fields (priority, team_id, assignee_id, tags, cc),
+    audited; a new priority or team picks the SLA policy again. Returns
+    {field: (old, new)}. The ticket page and the API share it."""
+    changes = audit.diff(ticket, values)
+    if changes:
+        touch(ticket)
+        if "priority" in changes or "team_id" in changes:
+            ticket.team = db.session.get(Team, ticket.team_id) if ticket.team_id else None
+            sla.start(ticket)  # the policy that fits may have changed
+        audit.record(audit.UPDATE, ticket, user=user, changes=changes, summary=f"Changed ticket #{ticket.number}")
+    return changes
+
+
 def reply(ticket: Ticket, user, text: str, *, status: str | None = None, files=()) -> TicketMessage:
     """Send `text` to the requester and the ticket's CC participants,
     threaded: the ticket number in the subject, In-Reply-To the latest

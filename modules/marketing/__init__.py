@@ -86,6 +86,9 @@ module = Module(
         WebhookEvent("campaign.sent", "A campaign finished sending",
                      "modules.marketing.signals:campaign_sent", "modules.marketing.webhooks:campaign_sent"),
     ],
+    # REST API resources (app/api/), one file each, mounted under /api/v1.
+    api=["modules.marketing.api.topics:blp", "modules.marketing.api.subscriptions:blp",
+         "modules.marketing.api.campaigns:blp", "modules.marketing.api.suppressions:blp"],
     seed="modules.marketing.seed:seed",
     report_sources="modules.marketing.report_sources:sources",
     # Campaign reports for the reports module (docs/reports.md).

@@ -8,7 +8,9 @@ import unicodedata
 
 from sqlalchemy import func, select
 
+from app import audit
 from app.extensions import db
+from app.models.base import utcnow
 from modules.marketing.models import Topic, topic_key
 
 KEY_PREFIX = "marketing:"
@@ -62,3 +64,32 @@ def consent_labels(keys) -> dict[str, str]:
         return {}
     names = dict(db.session.execute(select(Topic.id, Topic.name).where(Topic.id.in_(ids))).all())
     return {topic_key(i): names[i] for i in ids if i in names}
+
+
+def save(topic: Topic | None, values: dict) -> tuple[Topic, bool]:
+    """Add a topic (`topic` None) or change one with `values` (name,
+    description, consent_wording, kind, on_preference_page), audited; the
+    caller checked the name is free (`name_taken`) and commits. Returns the
+    topic and whether anything changed. The admin page and the API share it."""
+    if topic is None:
+        topic = Topic(slug=unique_slug(values["name"]), **values)
+        db.session.add(topic)
+        db.session.flush()
+        audit.record(audit.CREATE, topic, summary=f"Added the topic “{topic.name}”")
+        return topic, True
+    changes = audit.diff(topic, values)
+    if changes:
+        audit.record(audit.UPDATE, topic, changes=changes, summary=f"Changed the topic “{topic.name}”")
+    return topic, bool(changes)
+
+
+def set_archived(topic: Topic, archived: bool) -> bool:
+    """Archive a topic or bring it back (audited); False when it was so
+    already. Archived topics take no sign-ups and leave the preference page;
+    their subscriptions and consent history stay."""
+    if archived == (topic.archived_at is not None):
+        return False
+    topic.archived_at = utcnow() if archived else None
+    audit.record(audit.UPDATE, topic, summary=f"{'Archived' if archived else 'Brought back'} the topic “{topic.name}”",
+                 changes={"archived": (not archived, archived)})
+    return True

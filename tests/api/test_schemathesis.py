@@ -39,6 +39,14 @@ def token(app, admin, monkeypatch):
     api.post("organisations", json={"name": "Fuzz Ltd"})
     api.post(f"contacts/{person['id']}/notes", json={"body": "A note"})
     api.post("tasks", json={"title": "A task", "contact_id": home["id"]})
+    # Marketing and helpdesk records, so their reads and writes find something.
+    topic = api.post("topics", json={"name": "Fuzz topic"}).get_json()
+    api.post(f"contacts/{person['id']}/subscriptions", json={"topic_id": topic["id"], "subscribed": True})
+    api.post("suppressions", json={"email": "gone@example.org"})
+    ticket = api.post("tickets", json={"subject": "Fuzz", "requester_email": "fuzz@example.org",
+                                       "text": "A question"}).get_json()
+    api.post(f"tickets/{ticket['id']}/messages", json={"kind": "note", "text": "A note"})
+    api.post("kb/articles", json={"title": "Fuzz article", "visibility": "internal"})
     with app.app_context():
         from modules.contacts.models import Segment
 

@@ -56,9 +56,12 @@ def kb():
                             visibilities=VISIBILITIES, limit=LIST_LIMIT)
 
 
-def article_form(article: Article | None, formdata=...) -> ArticleForm:
+def article_form(article: Article | None, formdata=..., meta=None) -> ArticleForm:
+    """`meta={"csrf": False}`: checked for the API, which has no CSRF token."""
     related = articles.related_ids(article.id) if article else []
     kwargs = {} if formdata is ... else {"formdata": formdata}
+    if meta:
+        kwargs["meta"] = meta
     form = ArticleForm(obj=article, related=related, **kwargs)
     form.category_id.choices = choices([(None, "No category")] + [(c.id, c.name) for c in articles.categories()])
     others = select(Article.id, Article.title).order_by(Article.title).limit(RELATED_CHOICES)

@@ -14,13 +14,13 @@ from flask import abort, flash, render_template, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from app import audit, edits
+from app import edits
 from app.database import hold_row_lock
 from app.extensions import db
 from app.forms import choices
 from app.htmx import redirect_after_post
 from app.permissions import can, permission_required
-from modules.helpdesk import attachments, services, sla
+from modules.helpdesk import attachments, services
 from modules.helpdesk.forms import KEEP, ReplyForm, TicketForm
 from modules.helpdesk.models import CHANNELS, MERGED, Team, Ticket, TicketAttachment, TicketMessage
 from modules.helpdesk.views import bp, ticket_extras
@@ -34,8 +34,10 @@ def _ticket(ticket_id: int) -> Ticket:
     return ticket
 
 
-def ticket_form(ticket: Ticket, formdata=None) -> TicketForm:
-    form = TicketForm(obj=ticket) if formdata is ... else TicketForm(obj=ticket, formdata=formdata)
+def ticket_form(ticket: Ticket, formdata=None, meta=None) -> TicketForm:
+    """`meta={"csrf": False}`: checked for the API, which has no CSRF token."""
+    kwargs = {"meta": meta} if meta else {}
+    form = TicketForm(obj=ticket, **kwargs) if formdata is ... else TicketForm(obj=ticket, formdata=formdata, **kwargs)
     form.team_id.choices = choices([(None, "No team")] + [(t.id, t.name) for t in db.session.scalars(
         select(Team).order_by(Team.name))])
     form.assignee_id.choices = choices([(None, "Nobody")] + [(u.id, u.name) for u in users()])
@@ -134,13 +136,7 @@ def ticket_save(ticket_id: int):
     values = {"priority": form.priority.data, "team_id": form.team_id.data, "assignee_id": form.assignee_id.data,
               "tags": ", ".join(t.strip() for t in (form.tags.data or "").split(",") if t.strip()),
               "cc": ticket_extras.clean_cc(form.cc.data)}
-    changes = audit.diff(ticket, values)
-    if changes:
-        services.touch(ticket)
-        if "priority" in changes or "team_id" in changes:
-            ticket.team = db.session.get(Team, ticket.team_id) if ticket.team_id else None
-            sla.start(ticket)  # the policy that fits may have changed
-        audit.record(audit.UPDATE, ticket, user=user, changes=changes, summary=f"Changed ticket #{ticket.number}")
+    services.update(ticket, values, user)
     db.session.commit()
     flash(edits.saved_message("Saved.", form), "success")
     return redirect_after_post(url_for("helpdesk.ticket", ticket_id=ticket.id), "helpdesk-changed")

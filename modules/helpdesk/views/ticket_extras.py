@@ -120,8 +120,10 @@ def ticket_merge(ticket_id: int):
     return redirect_after_post(url_for("helpdesk.ticket", ticket_id=target.id), "helpdesk-changed")
 
 
-def _new_form(formdata=...):
-    form = NewTicketForm() if formdata is ... else NewTicketForm(formdata=formdata)
+def new_ticket_form(formdata=..., meta=None):
+    """The "New ticket" form; `meta={"csrf": False}` for the API, which has no CSRF token."""
+    kwargs = {"meta": meta} if meta else {}
+    form = NewTicketForm(**kwargs) if formdata is ... else NewTicketForm(formdata=formdata, **kwargs)
     form.team_id.choices = choices([(None, "No team")] + [(t.id, t.name) for t in db.session.scalars(
         select(Team).order_by(Team.name))])
     return form
@@ -131,7 +133,7 @@ def _new_form(formdata=...):
 @permission_required("helpdesk.reply")
 def ticket_new():
     """A ticket an agent logs: a phone call, a visit, or an email they forward by hand."""
-    form = _new_form(None if request.method == "GET" else ...)
+    form = new_ticket_form(None if request.method == "GET" else ...)
     if request.method == "POST" and form.validate_on_submit():
         user = current_user._get_current_object()
         email = form.email.data.strip().lower()

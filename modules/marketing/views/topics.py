@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from flask import flash, render_template, request, url_for
 
-from app import audit, edits
+from app import edits
 from app.extensions import db
 from app.htmx import redirect_after_post
 from app.links import external_url
-from app.models.base import utcnow
 from app.permissions import permission_required
 from modules.marketing import topics as topic_service
 from modules.marketing.forms import TopicForm
@@ -63,17 +62,12 @@ def _edit(item: Topic | None):
             values = {"name": form.name.data, "description": form.description.data or "",
                       "consent_wording": form.consent_wording.data or "", "kind": form.kind.data,
                       "on_preference_page": bool(form.on_preference_page.data)}
-            if item is None:
-                item = Topic(slug=topic_service.unique_slug(form.name.data), **values)
-                db.session.add(item)
-                db.session.flush()
-                audit.record(audit.CREATE, item, summary=f"Added the topic “{item.name}”")
+            created = item is None
+            item, changed = topic_service.save(item, values)
+            if created:
                 message = f"Added the topic “{item.name}”."
             else:
-                changes = audit.diff(item, values)
-                if changes:
-                    audit.record(audit.UPDATE, item, changes=changes, summary=f"Changed the topic “{item.name}”")
-                message = edits.saved_message(f"Saved the topic “{item.name}”." if changes else "Nothing changed.",
+                message = edits.saved_message(f"Saved the topic “{item.name}”." if changed else "Nothing changed.",
                                               form)
             db.session.commit()
             flash(message, "success")
@@ -103,10 +97,7 @@ def topic_archive(topic_id: int):
     preference page; their subscriptions and consent history stay."""
     item = db.get_or_404(Topic, topic_id)
     wanted = request.form.get("archived") == "1"
-    if wanted != (item.archived_at is not None):
-        item.archived_at = utcnow() if wanted else None
-        audit.record(audit.UPDATE, item, summary=f"{'Archived' if wanted else 'Brought back'} the topic “{item.name}”",
-                     changes={"archived": (not wanted, wanted)})
+    if topic_service.set_archived(item, wanted):
         db.session.commit()
         flash(f"{'Archived' if wanted else 'Brought back'} the topic “{item.name}”.", "success")
     return redirect_after_post(url_for("marketing.topic", topic_id=item.id))
