@@ -58,7 +58,8 @@ def test_the_form_creates_a_schedule_due_at_its_first_run(app, admin_client, rep
     page = admin_client.get(f"/reports/{report_id}/schedule")
     assert page.status_code == 200
     fields = form_data(page.get_data(as_text=True), f"/reports/{report_id}/schedule")
-    for key, value in {"frequency": "quarterly", "format": "xlsx", "recipients": "a@example.org, not-an-address"}.items():
+    bad_values = {"frequency": "quarterly", "format": "xlsx", "recipients": "a@example.org, not-an-address"}
+    for key, value in bad_values.items():
         fields[key] = value
     bad = admin_client.post(f"/reports/{report_id}/schedule", data=fields)
     assert bad.status_code == 422 and "Not an email address: not-an-address" in bad.get_data(as_text=True)
