@@ -8,8 +8,9 @@ They leave out trashed and erased contacts (an erased contact is a trashed
 one whose personal data is gone), and hold no password hash, token,
 session, email address, phone number, birth date or note. A gift or an
 opportunity of a contact no longer live keeps its amount, without the
-contact. The views of a module's tables are made only when its tables
-exist (pipeline is optional)."""
+contact. Amounts are decimals (the tables keep whole hundredths). The
+views of a module's tables are made only when its tables exist
+(pipeline is optional)."""
 
 from __future__ import annotations
 
@@ -34,7 +35,8 @@ VIEWS = {
         SELECT g.id,
                CASE WHEN g.contact_id IN (SELECT id FROM contacts_contact WHERE deleted_at IS NULL)
                     THEN g.contact_id END AS contact_id,
-               g.amount, g.currency, g.received_on, f.name AS fund, a.name AS appeal,
+               (g.amount / 100.0)::numeric(14, 2) AS amount, g.currency, g.received_on,
+               f.name AS fund, a.name AS appeal,
                g.payment_method, g.anonymous, g.in_kind
         FROM pipeline_gift g
         LEFT JOIN pipeline_fund f ON f.id = g.fund_id
@@ -43,7 +45,8 @@ VIEWS = {
         SELECT o.id,
                CASE WHEN o.contact_id IN (SELECT id FROM contacts_contact WHERE deleted_at IS NULL)
                     THEN o.contact_id END AS contact_id,
-               p.name AS pipeline, s.name AS stage, o.name, o.amount, o.currency,
+               p.name AS pipeline, s.name AS stage, o.name,
+               (o.amount / 100.0)::numeric(14, 2) AS amount, o.currency,
                o.expected_close, o.closed_on, o.created_at
         FROM pipeline_opportunity o
         JOIN pipeline_pipeline p ON p.id = o.pipeline_id
@@ -82,10 +85,13 @@ def ensure_role(connection, role: str, password: str) -> list[str]:
     if not ROLE_NAME.match(role):
         raise ValueError("A role name is lower-case letters, digits and underscores (at most 63).")
     views = create_views(connection)
-    exists = connection.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).scalar()
-    verb = "ALTER" if exists else "CREATE"
-    connection.execute(text(f"{verb} ROLE {role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE "
-                            f"PASSWORD {_literal(password)}".replace(":", r"\:")))  # a colon is not a bind
+    found = connection.execute(text("SELECT rolsuper OR rolcreaterole OR rolcreatedb OR rolbypassrls "
+                                    "FROM pg_roles WHERE rolname = :r"), {"r": role}).first()
+    if found is not None and found[0]:
+        raise ValueError(f"The role {role} exists with more rights than reading: choose another name.")
+    verb = "ALTER" if found is not None else "CREATE"
+    connection.execute(text(f"{verb} ROLE {role} LOGIN PASSWORD {_literal(password)}"
+                            .replace(":", r"\:")))  # a colon in the password is not a bind parameter
     database = connection.execute(text("SELECT current_database()")).scalar()
     connection.execute(text(f'GRANT CONNECT ON DATABASE "{database}" TO {role}'))
     connection.execute(text(f"REVOKE ALL ON SCHEMA public FROM {role}"))
