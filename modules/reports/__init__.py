@@ -22,7 +22,7 @@ module = Module(
     migrations=migrations_dir(__file__),
     records=[RecordKind("reports_report", "Report", "reports.show", "report_id", "reports.view")],
     nav=[NavItem("Reports", "reports.index", "reports.view", order=60)],
-    styles=["css/reports.css", "css/reports-standard.css"],
+    styles=["css/reports.css", "css/reports-standard.css", "css/reports-dashboard.css"],
     # Exports of more rows than a request should write (modules/reports/export_job.py).
     jobs=[JobHandler("reports.export", "modules.reports.export_job:run_job")],
     # Saved reports emailed on a schedule (modules/reports/delivery/).

@@ -80,3 +80,23 @@ class ReportSchedule(db.Model):
     @property
     def addresses(self) -> list[str]:
         return [a.strip() for a in self.recipients.replace(",", "\n").splitlines() if a.strip()]
+
+
+class DashboardWidget(db.Model):
+    """A saved report on a dashboard: a user's own (user_id) or a role's
+    (role_id, composed by reports.admin and shown to everyone in the role)."""
+
+    __tablename__ = "reports_widget"
+    __table_args__ = (Index("ix_reports_widget_user", "user_id", "position"),
+                      Index("ix_reports_widget_role", "role_id", "position"))
+
+    CHART, ROWS = "chart", "rows"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports_report.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="CASCADE"))
+    role_id: Mapped[int | None] = mapped_column(ForeignKey("core_role.id", ondelete="CASCADE"))
+    show: Mapped[str] = mapped_column(String(10), default=CHART)
+    position: Mapped[int] = mapped_column(default=0)
+
+    report = relationship("SavedReport")

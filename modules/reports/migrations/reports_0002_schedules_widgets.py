@@ -1,4 +1,4 @@
-"""report schedules: saved reports emailed weekly, monthly or quarterly
+"""report schedules (saved reports emailed weekly, monthly or quarterly) and dashboard widgets
 
 Revision ID: reports_0002
 Revises: reports_0001
@@ -37,8 +37,26 @@ def upgrade():
         sa.PrimaryKeyConstraint('id'),
     )
     op.create_index('ix_reports_schedule_due', 'reports_schedule', ['active', 'next_run_at'], unique=False)
+    op.create_table(
+        'reports_widget',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('report_id', sa.Integer(), nullable=False),
+        sa.Column('user_id', sa.Integer(), nullable=True),
+        sa.Column('role_id', sa.Integer(), nullable=True),
+        sa.Column('show', sa.String(length=10), nullable=False),
+        sa.Column('position', sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(['report_id'], ['reports_report.id'], ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['role_id'], ['core_role.id'], ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['user_id'], ['core_user.id'], ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id'),
+    )
+    op.create_index('ix_reports_widget_user', 'reports_widget', ['user_id', 'position'], unique=False)
+    op.create_index('ix_reports_widget_role', 'reports_widget', ['role_id', 'position'], unique=False)
 
 
 def downgrade():
+    op.drop_index('ix_reports_widget_role', table_name='reports_widget')
+    op.drop_index('ix_reports_widget_user', table_name='reports_widget')
+    op.drop_table('reports_widget')
     op.drop_index('ix_reports_schedule_due', table_name='reports_schedule')
     op.drop_table('reports_schedule')
