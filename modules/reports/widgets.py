@@ -14,6 +14,7 @@ import hashlib
 import json
 
 from flask import current_app, render_template
+from markupsafe import Markup
 from redis import RedisError
 from sqlalchemy import func, select
 
@@ -57,8 +58,9 @@ def cache_key(widget: DashboardWidget, role_id: int) -> str:
     return f"steward:reports:widget:{widget.report_id}:{digest}:{role_id}:{widget.show}"
 
 
-def render(widget: DashboardWidget, role_id: int) -> str:
-    """The widget's body (chart or top rows), from the cache when it is fresh."""
+def render(widget: DashboardWidget, role_id: int) -> Markup:
+    """The widget's body (chart or top rows: HTML our template escaped),
+    from the cache when it is fresh."""
     redis = current_app.extensions["steward"].redis
     key = cache_key(widget, role_id)
     try:
@@ -66,7 +68,7 @@ def render(widget: DashboardWidget, role_id: int) -> str:
     except RedisError:
         cached = None
     if cached is not None:
-        return cached.decode() if isinstance(cached, bytes) else cached
+        return Markup(cached.decode() if isinstance(cached, bytes) else cached)
     from modules.reports import exports
     from modules.reports.evaluate import evaluate
     from modules.reports.views.saved import spec_args
@@ -78,4 +80,4 @@ def render(widget: DashboardWidget, role_id: int) -> str:
             redis.set(key, html, ex=CACHE_SECONDS)
         except RedisError:
             pass
-    return html
+    return Markup(html)
