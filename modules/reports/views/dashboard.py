@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.htmx import is_htmx, redirect_after_post
+from app.ids import parse_id
 from app.models import Role
 from app.permissions import can, permission_required
 from modules.reports import saved, widgets
@@ -65,10 +66,10 @@ def role_dashboard(role_id: int):
 @bp.post("/dashboard/widgets")
 @permission_required("reports.view")
 def widget_add():
-    report = db.session.get(SavedReport, request.form.get("report_id", type=int) or 0)
+    report = db.session.get(SavedReport, parse_id(request.form.get("report_id")) or 0)
     if report is None or not saved.may_see(report, current_user):
         abort(404)
-    role_id = request.form.get("role_id", type=int)
+    role_id = parse_id(request.form.get("role_id"))
     if role_id:
         if not can("reports.admin"):
             abort(403)
