@@ -71,7 +71,7 @@ def _records() -> dict:
         RecurringGift,
         Stage,
     )
-    from modules.reports.models import SavedReport
+    from modules.reports.models import DashboardWidget, ReportSchedule, SavedReport
 
     def first(model):
         return db.session.scalar(select(func.min(model.id))) or 1
@@ -91,6 +91,7 @@ def _records() -> dict:
         "sequence_id": Sequence, "step_id": Step, "enrolment_id": Enrolment,
         "endpoint_id": WebhookEndpoint, "delivery_id": WebhookDelivery,
         "token_id": ApiToken, "note_id": Activity, "report_id": SavedReport,
+        "schedule_id": ReportSchedule, "widget_id": DashboardWidget,
     }
     values = {name: first(model) for name, model in by_name.items()}
     values.update({"year": date.today().year, "token": "no-such-token", "filename": "css/app.css",
