@@ -24,19 +24,6 @@ def run_migrations_offline():
         context.run_migrations()
 
 
-def wide_version_table(connection):
-    """Revision ids longer than Alembic's 32 characters (pipeline_0014_...)
-    fit: PostgreSQL checks the width, SQLite does not."""
-    if connection.dialect.name != "postgresql":
-        return
-    from sqlalchemy import text
-
-    connection.execute(text("CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(64) NOT NULL, "
-                            "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"))
-    connection.execute(text("ALTER TABLE alembic_version ALTER COLUMN version_num TYPE VARCHAR(64)"))
-    connection.commit()
-
-
 def run_migrations_online():
     def skip_empty(ctx, revision, directives):
         if getattr(config.cmd_opts, "autogenerate", False) and directives[0].upgrade_ops.is_empty():
@@ -46,7 +33,6 @@ def run_migrations_online():
     args.setdefault("process_revision_directives", skip_empty)
     args.setdefault("include_name", include_name)
     with target_db.engine.connect() as connection:
-        wide_version_table(connection)
         context.configure(connection=connection, target_metadata=target_db.metadata, **args)
         with context.begin_transaction():
             context.run_migrations()
