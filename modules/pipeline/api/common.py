@@ -16,10 +16,10 @@ from modules.contacts.models import Contact
 def money(**kwargs) -> ma.fields.Decimal:
     """An amount: sent as a string with two decimals ("12.50"); a number or a
     string is read (exactly, as a Decimal: never a float)."""
-    return ma.fields.Decimal(places=None, as_string=True, allow_nan=False,
-                             metadata={"type": "string", "pattern": r"^-?\d+(\.\d{1,2})?$",
-                                       "description": "An amount, as a string with two decimals: \"12.50\"."},
-                             **kwargs)
+    metadata = {"type": "string", "pattern": r"^-?\d+(\.\d{1,2})?$",
+                "description": "An amount, as a string with two decimals: \"12.50\".",
+                **kwargs.pop("metadata", {})}
+    return ma.fields.Decimal(places=None, as_string=True, allow_nan=False, metadata=metadata, **kwargs)
 
 
 def cents(value) -> str | None:
@@ -67,4 +67,4 @@ def row_id(**kwargs) -> ma.fields.Integer:
     """A row's id in a body: within what every database's INTEGER holds."""
     from app.api.ids import ROW_ID_MAX
 
-    return ma.fields.Integer(validate=ma.validate.Range(1, ROW_ID_MAX), strict=True, **kwargs)
+    return ma.fields.Integer(validate=ma.validate.Range(1, ROW_ID_MAX), **kwargs)
