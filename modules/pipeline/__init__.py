@@ -110,8 +110,8 @@ module = Module(
     cli="modules.pipeline.cli:group",
     report_sources="modules.pipeline.report_sources:sources",
     # REST API resources (docs/api.md, "Pipeline & giving").
-    api=["modules.pipeline.api.gifts:blp", "modules.pipeline.api.commitments:pledges",
-         "modules.pipeline.api.commitments:recurring", "modules.pipeline.api.designations:funds",
+    api=["modules.pipeline.api.gifts:blp", "modules.pipeline.api.pledge_writes:blp",
+         "modules.pipeline.api.recurring_writes:blp", "modules.pipeline.api.designations:funds",
          "modules.pipeline.api.designations:appeals", "modules.pipeline.api.opportunities:blp",
          "modules.pipeline.api.pipelines:blp"],
     # Donor insight on the contact page and its timeline, giving criteria for
