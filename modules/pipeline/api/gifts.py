@@ -210,9 +210,8 @@ def update(body, gift_id: int):
     merged = {**now, **{k: v for k, v in body.items() if k != "external_ids"}}
     if "amount" not in body:
         merged["amount"] = gift.amount
-    if "soft_credits" not in body:
-        merged["soft_credits"] = [{"contact_id": c.contact_id, "amount": c.amount, "role": c.role}
-                                  for c in gift.soft_credits]
+    if "soft_credits" not in body:  # kept as they are (update_gift still checks them against the gift)
+        merged["soft_credits"] = []
     values, credits = _checked(merged, gift)
     values["currency"] = values["currency"] or gift.currency
     wanted = _external_ids(body, gift.id)
