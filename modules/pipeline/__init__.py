@@ -109,6 +109,11 @@ module = Module(
     seed="modules.pipeline.seed:seed",
     cli="modules.pipeline.cli:group",
     report_sources="modules.pipeline.report_sources:sources",
+    # REST API resources (docs/api.md, "Pipeline & giving").
+    api=["modules.pipeline.api.gifts:blp", "modules.pipeline.api.pledge_writes:blp",
+         "modules.pipeline.api.recurring_writes:blp", "modules.pipeline.api.designations:funds",
+         "modules.pipeline.api.designations:appeals", "modules.pipeline.api.opportunities:blp",
+         "modules.pipeline.api.pipelines:blp"],
     # Donor insight on the contact page and its timeline, giving criteria for
     # segments, and the giving record's part in merges and privacy requests.
     extends={"contacts": ContactHooks(panels="modules.pipeline.contact_hooks:panels",

@@ -495,6 +495,20 @@ def format_receipt_number(year: int, number: int) -> str:
     return f"{year}-{number:06d}"
 
 
+class GiftExternalId(db.Model):
+    """A gift's id in another system (`system` "stripe", `value` "pi_..."),
+    the shape of contacts' external ids: one per system per gift, and each
+    id names one gift (a retried sync finds the gift it made)."""
+
+    __tablename__ = "pipeline_gift_external_id"
+    __table_args__ = (UniqueConstraint("system", "value"), UniqueConstraint("gift_id", "system"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    gift_id: Mapped[int] = mapped_column(ForeignKey("pipeline_gift.id", ondelete="CASCADE"))
+    system: Mapped[str] = mapped_column(String(40))
+    value: Mapped[str] = mapped_column(String(200))
+
+
 # Purging contacts removes their gifts by ON DELETE CASCADE, past the gift
 # service: the rollup listens for it, from the moment the models load (they
 # load whenever the module is enabled).

@@ -47,6 +47,13 @@ def token(app, admin, monkeypatch):
                                        "text": "A question"}).get_json()
     api.post(f"tickets/{ticket['id']}/messages", json={"kind": "note", "text": "A note"})
     api.post("kb/articles", json={"title": "Fuzz article", "visibility": "internal"})
+    gift = api.post("gifts", json={"contact_id": person["id"], "amount": "12.50", "received_on": "2026-01-02",
+                                   "soft_credits": [{"contact_id": home["id"]}], "external_ids": {"x": "1"}})
+    assert gift.status_code == 201, gift.get_json()
+    stage = api.get("pipelines").get_json()["data"][0]["stages"][0]
+    api.post("opportunities", json={"stage_id": stage["id"], "contact_id": person["id"], "name": "Fuzz grant",
+                                    "amount": "100.00", "currency": "USD"})
+    api.post("funds", json={"name": "Fuzz fund"})
     with app.app_context():
         from modules.contacts.models import Segment
 
