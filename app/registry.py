@@ -273,13 +273,15 @@ class Module:
     report_sources: list | Callable | str = field(default_factory=list)
     # Ready-made reports and the rollups that keep them fast
     # (app/reporting/standard.py: StandardReport, ReportRollup).
-    standard_reports: list = field(default_factory=list)
-    report_rollups: list = field(default_factory=list)
+    # Each a list, or "package.module:NAME" naming one (imported only when used).
+    standard_reports: list | str = field(default_factory=list)
+    report_rollups: list | str = field(default_factory=list)
     version: str = "0"
     distribution: str = ""
 
     def __post_init__(self):
-        refs.lazy_fields(self, "blueprint", "models", "seed", "seeded", "cli", "report_sources")
+        refs.lazy_fields(self, "blueprint", "models", "seed", "seeded", "cli", "report_sources", "standard_reports",
+                         "report_rollups")
         self.api = [refs.lazy(item) for item in self.api]
         refs.claim([self.blueprint, self.models, self.seed, self.seeded, self.cli, self.widgets, self.jobs,
                     self.schedules, self.mailboxes, self.search, self.calendar, self.extends,

@@ -124,7 +124,7 @@ def available(app=None) -> list[Contributed]:
 
     state = (app or current_app).extensions["steward"]
     found = [Contributed(report, module.name) for module in state.enabled
-             for report in getattr(module, "standard_reports", [])]
+             for report in refs.resolve(getattr(module, "standard_reports", []))]
     return sorted(found, key=lambda c: (c.report.family, c.report.order, c.report.title))
 
 
@@ -136,7 +136,8 @@ def rollups(app=None) -> list[tuple[str, ReportRollup]]:
     from flask import current_app
 
     state = (app or current_app).extensions["steward"]
-    return [(module.name, rollup) for module in state.enabled for rollup in getattr(module, "report_rollups", [])]
+    return [(module.name, rollup) for module in state.enabled
+            for rollup in refs.resolve(getattr(module, "report_rollups", []))]
 
 
 # Reading parameters ---------------------------------------------------------------------

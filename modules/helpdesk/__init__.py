@@ -5,7 +5,6 @@ contacts (requesters are contacts) and on the core's inbound mail intake
 
 from app.registry import MailboxKind, Module, NavItem, RecordKind, Schedule, WebhookEvent, migrations_dir
 from modules.contacts.hooks import ContactHooks
-from modules.helpdesk.reports import catalogue as reports
 
 module = Module(
     name="helpdesk",
@@ -59,7 +58,7 @@ module = Module(
     seed="modules.helpdesk.seed:seed",
     report_sources="modules.helpdesk.report_sources:sources",
     # Ticket volume, SLA times and satisfaction for the reports module (docs/reports.md).
-    standard_reports=reports.REPORTS,
+    standard_reports="modules.helpdesk.reports.catalogue:REPORTS",
     extends={"contacts": ContactHooks(panels="modules.helpdesk.contact_hooks:panels",
                                       timeline="modules.helpdesk.contact_hooks:timeline",
                                       merge="modules.helpdesk.contact_hooks:merge",

@@ -15,7 +15,6 @@ from app.registry import (
     migrations_dir,
 )
 from modules.contacts.hooks import ContactHooks
-from modules.marketing.reports import catalogue as reports
 from modules.marketing.sending.options import DEFAULTS as SENDING_DEFAULTS
 
 module = Module(
@@ -92,7 +91,7 @@ module = Module(
     seed="modules.marketing.seed:seed",
     report_sources="modules.marketing.report_sources:sources",
     # Campaign reports for the reports module (docs/reports.md).
-    standard_reports=reports.REPORTS,
+    standard_reports="modules.marketing.reports.catalogue:REPORTS",
     extends={"contacts": ContactHooks(panels="modules.marketing.contact_hooks:panels",
                                       timeline="modules.marketing.contact_timeline:timeline",
                                       filters="modules.marketing.contact_hooks:filters",

@@ -14,7 +14,6 @@ from app.registry import (
     migrations_dir,
 )
 from modules.contacts.hooks import ContactHooks
-from modules.pipeline.reports import catalogue as reports
 
 # The manifest is imported even when the module is disabled: it names the
 # code it contributes with "package.module:attr" references (app/refs.py),
@@ -104,8 +103,8 @@ module = Module(
                       "receipts_wording": "receipt_wording"},
     calendar=[CalendarSource("Expected close dates", "pipeline.view", "modules.pipeline.calendar:items")],
     # Giving and pipeline reports for the reports module, and the rollups that keep them fast.
-    standard_reports=reports.REPORTS,
-    report_rollups=reports.ROLLUPS,
+    standard_reports="modules.pipeline.reports.catalogue:REPORTS",
+    report_rollups="modules.pipeline.reports.catalogue:ROLLUPS",
     seed="modules.pipeline.seed:seed",
     cli="modules.pipeline.cli:group",
     report_sources="modules.pipeline.report_sources:sources",

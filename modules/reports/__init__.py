@@ -4,7 +4,6 @@ contributes its data through report sources (see docs/modules.md)."""
 
 from app.registry import JobHandler, Module, NavItem, RecordKind, Schedule, migrations_dir
 from modules.contacts.hooks import ContactHooks
-from modules.reports.standard import catalogue as standard
 
 module = Module(
     name="reports",
@@ -31,6 +30,6 @@ module = Module(
     # Drill-downs open the contacts list with a "has records in a report" rule.
     extends={"contacts": ContactHooks(filters="modules.reports.drill:filters", section="reports")},
     # The contacts reports; giving and pipeline reports come from the pipeline manifest.
-    standard_reports=standard.REPORTS,
+    standard_reports="modules.reports.standard.catalogue:REPORTS",
     cli="modules.reports.cli:group",
 )

@@ -30,6 +30,8 @@ def timeline(contact_id: int, before: datetime | None, limit: int) -> list[Timel
         url = url_for("marketing.sequence", sequence_id=enrolment.sequence_id)
         entries.append(TimelineEntry(at=enrolment.entered_at, kind="sequence", title=f"Entered the sequence “{name}”",
                                      body=f"By {enrolment.source}" if enrolment.source else "", url=url))
+    if not entries and before is None:  # never in a sequence (the usual case): nothing ended, no step sent
+        return []
     for enrolment, name in db.session.execute(
             select(Enrolment, Sequence.name).join(Sequence, Sequence.id == Enrolment.sequence_id)
             .where(Enrolment.contact_id == contact_id, Enrolment.ended_at.is_not(None),

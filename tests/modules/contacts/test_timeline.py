@@ -364,4 +364,4 @@ def test_the_timeline_uses_as_many_queries_for_50_entries_as_for_5(app, admin_cl
     assert html.count('<li class="tl-entry') == timeline.PER_PAGE and "Task done: Done 49" in html
     assert "Open 0" in html  # the Tasks box
     assert len(large) == len(small), "\n".join(large)
-    assert len(large) <= 15
+    assert len(large) <= 15, "\n".join(q[:160] for q in large)

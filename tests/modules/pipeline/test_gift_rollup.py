@@ -171,8 +171,9 @@ def test_the_migration_fills_the_totals_from_the_gifts_already_there(app, tmp_pa
     old = create_app(app_config(tmp_path, STEWARD_MODULES=["contacts", "pipeline"],
                                 SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'old.db'}",
                                 REDIS_URL=app.extensions["steward"].redis_url))
-    # Contacts at its head (the donor is made with today's model), giving just before the rollup.
-    for revision in ("contacts@head", "pipeline_0005"):
+    # The core and contacts at their heads (the donor is made with today's model and announced to
+    # today's webhooks), giving just before the rollup.
+    for revision in ("core@head", "contacts@head", "pipeline_0005"):
         result = old.test_cli_runner().invoke(args=["db", "upgrade", revision])
         assert result.exit_code == 0, result.output
     with old.app_context():
