@@ -36,7 +36,10 @@ module = Module(
          NavItem("Knowledge base", "helpdesk.kb", "helpdesk.view", order=51, section=("helpdesk.kb",))],
     styles=["css/helpdesk.css", "css/helpdesk-sla.css", "css/helpdesk-kb.css"],
     mailboxes=[MailboxKind("helpdesk.tickets", "Helpdesk tickets", "modules.helpdesk.intake:handle",
-                           "Each message becomes a ticket, or a reply on the ticket it answers.")],
+                           "Each message becomes a ticket, or a reply on the ticket it answers."),
+               MailboxKind("helpdesk.dropbox", "Logged on contacts' timelines", "modules.helpdesk.dropbox:handle",
+                           "Staff BCC or forward their mail here; it is logged on the timelines of the "
+                           "contacts it involves. No ticket is made.")],
     # Fallback threading window: same requester, same subject, within this many days.
     settings={"thread_days": 7, "ack_per_hour": 3, "auto_close_days": 7,
               # Help centre: customers see their organisation's tickets; minutes after which an

@@ -1,6 +1,7 @@
 """`flask helpdesk ...`: set up mailboxes and teams from the shell, for
 scripted installs. Mail itself comes in through the core: polled over IMAP,
-or piped with `flask mail receive NAME` (docs/helpdesk.md)."""
+or piped with `flask mail receive NAME` (or its alias `flask helpdesk ingest
+--mailbox NAME`; docs/helpdesk.md)."""
 
 from __future__ import annotations
 
@@ -70,3 +71,15 @@ def mailbox_add(name: str, address: str, team_name: str | None, imap_url: str | 
     db.session.commit()
     how = f"polled at {settings['host']}" if imap_url else f"piped in: flask mail receive {name!r}"
     click.echo(f"Mailbox {name!r} feeds the team {team.name!r} ({team.address}); mail is {how}.")
+
+
+@group.command("ingest")
+@click.option("--mailbox", "mailbox", required=True, help="The mailbox's name or number (Admin → Mailboxes).")
+@click.pass_context
+def ingest(ctx: click.Context, mailbox: str):
+    """Take the message on standard input into MAILBOX: the same as `flask
+    mail receive MAILBOX` (one intake path, the same exit codes), under the
+    name a Postfix pipe for the helpdesk is usually written with."""
+    from app.intake.cli import receive
+
+    ctx.invoke(receive, mailbox=mailbox)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app import settings
 from app.extensions import db
 from app.mail.service import domain
-from modules.helpdesk import loops, requesters, services, threading
+from modules.helpdesk import loops, origins, requesters, services, threading
 from modules.helpdesk.models import CLOSED, EVENT, IN, OPEN, OUT, Team, Ticket, TicketMessage
 from modules.helpdesk.parsing import parse
 
@@ -40,6 +40,10 @@ def handle(message, inbound) -> str:
         cc = [a for a in dict.fromkeys(parsed.to + parsed.cc) if a not in ours and a != parsed.from_address]
         ticket = services.open_ticket(subject=parsed.subject, requester=requester, email=parsed.from_address,
                                       team=team, cc=cc, mailbox_id=inbound.mailbox_id)
+        origin = origins.answering(parsed)
+        if origin is not None:  # a reply to a campaign (or other mail another module sent)
+            title, url = origin
+            services.add_message(ticket, EVENT, text=f"Reply to {title}: {url}")
         if follow_up is not None:
             ticket.follows_id = follow_up.id
             services.add_message(ticket, EVENT, text=f"Follow-up to closed ticket #{follow_up.number}.")

@@ -98,5 +98,7 @@ module = Module(
                                       merge="modules.marketing.contact_hooks:merge",
                                       export="modules.marketing.contact_hooks:export",
                                       erase="modules.marketing.contact_hooks:erase",
-                                      consent_topics="modules.marketing.contact_hooks:consent_topics")},
+                                      consent_topics="modules.marketing.contact_hooks:consent_topics"),
+             # Replies to campaigns become helpdesk tickets that link the campaign (helpdesk/origins.py).
+             "helpdesk": {"replied_to": "modules.marketing.helpdesk_replies:replied_to"}},
 )

@@ -98,6 +98,12 @@ def _records() -> dict:
                    "section": "identity", "number": 1, "fmt": "csv", "key": "contacts.growth",
                    "name": hooks.panels()[0].name, "row_name": "emails",
                    "slug": db.session.scalar(select(Topic.slug).order_by(Topic.id).limit(1)) or "newsletter"})
+    # The help centre's pages exist only for published public articles and their categories.
+    public = select(Article).where(Article.visibility == "public", Article.published_number.is_not(None))
+    shown = db.session.scalar(public.order_by(Article.id).limit(1))
+    values["help_article_slug"] = shown.slug if shown else "no-such-article"
+    values["help_category_slug"] = (db.session.scalar(select(Category.slug).where(Category.id == shown.category_id))
+                                    if shown and shown.category_id else "no-such-category")
     return values
 
 
@@ -107,6 +113,8 @@ def real_value(records: dict, rule, name: str):
         name = "gift_import_id"
     elif rule.endpoint == "contacts.blank_row":
         name = "row_name"
+    elif rule.endpoint in ("help.article", "help.category") and name == "slug":
+        name = f"help_{rule.endpoint.split('.')[1]}_slug"
     assert name in records, f"{rule.rule}: say in tests/security/walk.py where a real <{name}> comes from"
     return records[name]
 
