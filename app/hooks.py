@@ -11,13 +11,13 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, SecurityError
 
-from app import audit
+from app import assets, audit
 from app.extensions import db
 from app.htmx import is_htmx
 from app.permissions import PUBLIC, can, view_permission
 
 # Pages that stay reachable before the first administrator exists.
-SETUP_OPEN = {"static", "setup.index", "health.healthz"}
+SETUP_OPEN = {"static", "assets.stylesheet", "setup.index", "health.healthz"}
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -178,6 +178,7 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["aria"] = _aria
     app.jinja_env.globals["page_url"] = page_url
     app.jinja_env.globals["static_url"] = static_url
+    app.jinja_env.globals["stylesheet_url"] = assets.stylesheet_url
     app.jinja_env.globals["home_url"] = home_url
     app.jinja_env.globals["when"] = when
     app.jinja_env.globals["record_words"] = record_words
@@ -251,7 +252,6 @@ def register(app: Flask) -> None:
         return {
             "org": settings.get_all("core"),
             "nav": nav,
-            "module_styles": state.styles,
             "module_scripts": state.scripts,
             "current_nav": _current_nav(nav),
             "can": can,

@@ -38,6 +38,7 @@ class StewardState:
     records: dict[str, RecordKind] = field(default_factory=dict)  # by table name
     styles: list[str] = field(default_factory=list)
     scripts: list[str] = field(default_factory=list)
+    style_bundle: object = None  # app/assets.py: the core's and modules' styles, joined
     redis: object = None
     api: object = None  # the flask-smorest Api (app/api/)
     api_permissions: set[str] = field(default_factory=set)  # what API routes declare: a token's scopes
