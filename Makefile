@@ -7,6 +7,9 @@ PLUGINS := build/test-plugins
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 DEMO_CONTACTS ?= 300
+# `make test` runs one pytest worker per core, at most four (each drives its
+# own Chromium); TEST_WORKERS=1 for one process.
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ $$n -gt 4 ] && n=4; echo $$n)
 
 .PHONY: run demo upgrade test lint bench clean help
 
@@ -49,7 +52,7 @@ $(PLUGINS)/.installed: $(STAMP) $(shell find tests/plugin -type f -not -path '*/
 
 test: $(STAMP) $(PLUGINS)/.installed
 	@bash scripts/ensure-test-packages.sh
-	PYTHONPATH=$(PLUGINS) $(BIN)/pytest $(PYTEST_ARGS)
+	PYTHONPATH=$(PLUGINS) $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # Options in the environment: BENCH_CONTACTS, BENCH_DURATION, DATABASE_URL,
 # BENCH_RESET, BENCH_PROFILE ... (docs/benchmarks.md).

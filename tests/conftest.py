@@ -19,6 +19,43 @@ from app.models import Role, User
 PASSWORD = "correct horse battery staple"
 
 
+def _give_this_worker_its_own_services() -> None:
+    """Under pytest-xdist (`make test` runs one worker per core), each worker
+    empties its database and Redis after every test, so each needs its own:
+    DATABASE_URL gains the worker's name (the database is made if missing;
+    the role needs CREATEDB, which .ci/run grants) and REDIS_URL the worker's
+    database number. Set in the environment, before any app is made, so the
+    apps, CLI runs and subprocesses of the tests all see the same ones.
+    SQLite files and the embedded Redis are per test session already."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return
+    number = int(worker.removeprefix("gw"))
+    if os.environ.get("DATABASE_URL"):
+        from sqlalchemy import create_engine
+        from sqlalchemy.engine import make_url
+
+        url = make_url(os.environ["DATABASE_URL"])
+        mine = url.set(database=f"{url.database}_{worker}")
+        engine = create_engine(url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                  {"name": mine.database}).scalar()
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{mine.database}"'))
+        engine.dispose()
+        os.environ["DATABASE_URL"] = mine.render_as_string(hide_password=False)
+    if os.environ.get("REDIS_URL"):
+        from urllib.parse import urlsplit, urlunsplit
+
+        parts = urlsplit(os.environ["REDIS_URL"])
+        base = int(parts.path.strip("/") or 0)
+        os.environ["REDIS_URL"] = urlunsplit(parts._replace(path=f"/{base + number}"))
+
+
+_give_this_worker_its_own_services()
+
+
 _redis_url: str | None = None
 
 

@@ -23,6 +23,7 @@ from tests.conftest import csrf_from, login, make_user
 
 PUBLIC_ENDPOINTS = {
     "static",
+    "assets.stylesheet",  # the joined stylesheet (app/assets.py): the sign-in page needs it too
     "health.healthz",
     "setup.index",
     "auth.login",

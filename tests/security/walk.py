@@ -94,7 +94,10 @@ def _records() -> dict:
         "schedule_id": ReportSchedule, "widget_id": DashboardWidget,
     }
     values = {name: first(model) for name, model in by_name.items()}
+    from app import assets
+
     values.update({"year": date.today().year, "token": "no-such-token", "filename": "css/app.css",
+                   "digest": assets.bundle().digest,
                    "section": "identity", "number": 1, "fmt": "csv", "key": "contacts.growth",
                    "name": hooks.panels()[0].name, "row_name": "emails",
                    "slug": db.session.scalar(select(Topic.slug).order_by(Topic.id).limit(1)) or "newsletter"})
