@@ -21,7 +21,7 @@ BASE = "/api/v1"
 
 
 def init_app(app: Flask, state) -> None:
-    from app.api import auth, docs, limits, me, problems, tokens_views
+    from app.api import auth, docs, jobs, limits, me, problems, tokens_views
     from app.api.ids import RowIdConverter
     from app.api.ids import schema as id_schema
     from app.api.spec import StewardApi, marshmallow_plugin
@@ -47,7 +47,7 @@ def init_app(app: Flask, state) -> None:
     api.register_converter(RowIdConverter, id_schema)
     state.api = api
 
-    blueprints = [me.blp]
+    blueprints = [me.blp, jobs.blp]
     for module in state.enabled[1:]:
         blueprints.extend(module.load_api())
     for blueprint in blueprints:

@@ -61,6 +61,7 @@ module = Module(
     search=[SearchProvider("Contacts", "contacts.view", "modules.contacts.views.listing:global_search_results")],
     calendar=[CalendarSource("Tasks", "contacts.view", "modules.contacts.contracts.calendar:items")],
     jobs=[JobHandler("contacts.bulk", "modules.contacts.lists.bulk:run_job"),
+          JobHandler("contacts.api_batch", "modules.contacts.api.batch:run_job", resumable=True),
           JobHandler("contacts.find_duplicates", "modules.contacts.dedupe.duplicates:run_job"),
           JobHandler("contacts.export", "modules.contacts.lists.export:run_job"),
           # each chunk commits with the run's counts: running it again carries on after them

@@ -7,18 +7,27 @@ email or external id is refused, as an import refuses a repeated row.
 As in an import, a match gains the record's emails, phones and tags (none
 is removed); the other fields sent replace the contact's. Every record is
 checked by the contact form; one wrong record refuses the whole batch
-(422, each problem named `records[i].field`) and nothing is saved."""
+(422, each problem named `records[i].field`) and nothing is saved.
+
+More than 1,000 (up to 10,000) go to a background job (202, app/api/jobs.py),
+which saves them 1,000 at a time, each thousand in one transaction with the
+job's progress: a thousand with a wrong record is refused whole and named
+in the result's `errors`, the others are saved. A worker that dies carries
+on from the last thousand it committed."""
 
 from __future__ import annotations
 
 import marshmallow as ma
+from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import fields as f
 from marshmallow import validate as v
 from sqlalchemy import and_, or_, select
 
-from app.api import problems, writes
+from app.api import jobs, problems, writes
 from app.extensions import db
+from app.jobs import enqueue
+from app.models import Job
 from app.permissions import permission_required
 from modules.contacts.api import bridge, shown
 from modules.contacts.api.contact_resource import checked_form, save_extras
@@ -27,12 +36,16 @@ from modules.contacts.importer.matching import first_by
 from modules.contacts.models import PERSON, Contact, ExternalId
 from modules.contacts.people import existing, phones, saving
 
-MAX_RECORDS = 1000
+JOB_KIND = "contacts.api_batch"
+MAX_RECORDS = 1000  # in one request and one transaction
+MAX_JOB_RECORDS = 10_000  # in one background job, MAX_RECORDS at a time
 blp = Blueprint("api_contacts_batch", __name__, description="Create or update many people at once")
 
 
 class Batch(ma.Schema):
-    records = f.List(f.Nested(Person), required=True, validate=v.Length(min=1, max=MAX_RECORDS))
+    records = f.List(f.Nested(Person), required=True, validate=v.Length(min=1, max=MAX_JOB_RECORDS),
+                     metadata={"description": f"Up to {MAX_RECORDS:,} are saved at once (200); more, up to "
+                                              f"{MAX_JOB_RECORDS:,}, go to a background job (202)."})
 
 
 class Outcome(ma.Schema):
@@ -42,6 +55,8 @@ class Outcome(ma.Schema):
 
 
 class BatchResult(ma.Schema):
+    """In a job's result, `errors` also names the records of each thousand that was refused."""
+
     created = f.Integer(required=True)
     updated = f.Integer(required=True)
     unchanged = f.Integer(required=True)
@@ -115,14 +130,30 @@ def _added(current: list[dict], sent: list[dict] | None, key: str) -> list[dict]
 @blp.doc(parameters=[writes.IDEMPOTENCY_KEY])
 @blp.arguments(Batch, as_kwargs=False)
 @blp.response(200, BatchResult)
+@blp.alt_response(202, schema=jobs.JobStatus, description="More than 1,000 records: a background job saves "
+                  "them; poll the Location (/api/v1/jobs/{id}) for its progress and result.")
 def batch(body):
-    """Create or update up to 1,000 people in one transaction (see the module's rules above)."""
+    """Create or update people: up to 1,000 at once, more through a background job (see the rules above)."""
     records = body["records"]
     errors = _repeats(records)
     if errors:
         problems.invalid(errors, "Some records repeat another.")
-    results, counts = [], {"created": 0, "updated": 0, "unchanged": 0}
-    for index, (record, contact_id) in enumerate(zip(records, matches(records), strict=True)):
+    if len(records) > MAX_RECORDS:
+        job = enqueue(JOB_KIND, f"API batch of {len(records):,} people", {"records": records, **jobs.token_args()},
+                      user=current_user)
+        return jobs.accepted(job)
+    counts, results, errors = save(records)
+    if errors:
+        problems.invalid(errors, f"{len({k.split('.')[0] for k in errors})} record(s) need attention; "
+                                 "nothing was saved.")
+    return {**counts, "results": results}
+
+
+def save(records: list[dict], first: int = 0) -> tuple[dict, list[dict], dict]:
+    """Upsert `records` (numbered from `first` in results and errors) in the
+    session: (counts, results, errors). With errors, the caller rolls back."""
+    results, counts, errors = [], {"created": 0, "updated": 0, "unchanged": 0}, {}
+    for index, (record, contact_id) in enumerate(zip(records, matches(records), strict=True), start=first):
         where = f"records[{index}]."
         if contact_id is None:
             form, cleaned, found = checked_form(PERSON, dict(record), None, record, where)
@@ -153,7 +184,27 @@ def batch(body):
         counts[action] += 1
         db.session.flush()
         results.append({"index": index, "id": contact.id, "action": action})
-    if errors:
-        problems.invalid(errors, f"{len({k.split('.')[0] for k in errors})} record(s) need attention; "
-                                 "nothing was saved.")
-    return {**counts, "results": results}
+    return counts, results, errors
+
+
+def run_job(job, *, records: list[dict], user_id: int, token_id: int | None = None, **_ignored) -> dict:
+    """The "contacts.api_batch" job: MAX_RECORDS at a time, each thousand
+    committed with the job's progress and the result so far (so a resumed
+    job starts at the first thousand not saved, and says nothing twice)."""
+    from app.jobs import job_progress
+
+    job_id = job.id
+    result = dict(job.result or {"created": 0, "updated": 0, "unchanged": 0, "results": [], "errors": {}})
+    with jobs.acting_as(user_id, token_id):
+        for start in range(job.done or 0, len(records), MAX_RECORDS):
+            counts, results, errors = save(records[start:start + MAX_RECORDS], start)
+            if errors:
+                db.session.rollback()
+                job = db.session.get(Job, job_id)
+                result["errors"] = {**result["errors"], **errors}
+            else:
+                result.update({key: result[key] + counts[key] for key in counts})
+                result["results"] = result["results"] + results
+            job.result = dict(result)
+            job_progress(job, min(start + MAX_RECORDS, len(records)), len(records))
+    return result
