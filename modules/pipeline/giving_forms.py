@@ -15,7 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
@@ -27,8 +27,17 @@ from app.ids import parse_id
 from modules.contacts.lists import search
 from modules.contacts.models import Contact
 from modules.pipeline.form_fields import AmountField, ContactField, SoftCreditsField
-from modules.pipeline.models import FREQUENCIES, PAYMENT_METHODS, TRIBUTE_KINDS, Appeal, Fund, SoftCredit
-from modules.pipeline.money import AmountError, format_amount, parse_amount
+from modules.pipeline.models import (
+    FREQUENCIES,
+    PAYMENT_METHODS,
+    TRIBUTE_KINDS,
+    Appeal,
+    Fund,
+    Pledge,
+    RecurringGift,
+    SoftCredit,
+)
+from modules.pipeline.money import AmountError, format_amount, format_money, parse_amount
 
 MAX_CREDITS = 10
 PICKER_RESULTS = 8
@@ -164,6 +173,13 @@ class RecurringForm(FlaskForm, _Designation):
     def validate_ends_on(self, field):
         if field.data and self.starts_on.data and field.data < self.starts_on.data:
             raise ValidationError("The last gift cannot be due before the first.")
+
+    def values(self) -> dict:
+        """What the recurring-gift service saves from this checked form (the donor aside)."""
+        return {"amount": self.amount.data, "currency": self.currency.data or None,
+                "frequency": self.frequency.data, "starts_on": self.starts_on.data, "ends_on": self.ends_on.data,
+                "fund_id": self.fund_id.data, "appeal_id": self.appeal_id.data,
+                "payment_method": self.payment_method.data, "reference": self.reference.data or ""}
 
 
 class _NamedForm(FlaskForm):
@@ -341,3 +357,23 @@ def credit_values(rows: list[CreditRow], gift_amount: Decimal | None) -> list[tu
 def today() -> date:
     """Today in the organisation's timezone."""
     return datetime.now(org_zone()).date()
+
+
+def set_link_choices(form: GiftForm, donor_id: int | None, pledge_id: int | None, recurring_id: int | None) -> None:
+    """Pledges and recurring gifts of the donor that a gift can pay."""
+    pledges, recurring = [], []
+    if donor_id or pledge_id:
+        pledges = db.session.scalars(select(Pledge).where(
+            or_(Pledge.id == pledge_id, (Pledge.contact_id == donor_id) & (Pledge.status == "open")))
+            .order_by(Pledge.pledged_on.desc()).limit(50)).all()
+    if donor_id or recurring_id:
+        recurring = db.session.scalars(select(RecurringGift).where(
+            or_(RecurringGift.id == recurring_id,
+                (RecurringGift.contact_id == donor_id) & (RecurringGift.status != "ended")))
+            .order_by(RecurringGift.starts_on.desc()).limit(50)).all()
+    form.pledge_id.choices = [("", "No pledge")] + [
+        (str(p.id), f"Pledge of {format_money(p.amount, p.currency)} on {p.pledged_on.isoformat()}")
+        for p in pledges]
+    form.recurring_id.choices = [("", "Not a recurring gift")] + [
+        (str(r.id), f"{format_money(r.amount, r.currency)} {FREQUENCIES.get(r.frequency, r.frequency).lower()} "
+                    f"from {r.starts_on.isoformat()}") for r in recurring]

@@ -10,7 +10,6 @@ from flask_smorest import Blueprint
 from marshmallow import fields as f
 from marshmallow import validate as v
 
-from app import audit
 from app.api import lists, problems, writes
 from app.api.lists import ListArgs
 from app.extensions import db
@@ -53,30 +52,15 @@ def make(model, schema, noun: str, path: str) -> Blueprint:
         return item
 
     def save(data: dict, item):
+        from modules.pipeline import designations
         from modules.pipeline.giving_forms import AppealForm, FundForm
-        from modules.pipeline.views.admin_funds import _name_taken
 
         fields = {n: (data[n].isoformat() if hasattr(data.get(n), "isoformat") else data.get(n)) for n in names}
         form = (FundForm if model is Fund else AppealForm)(posted(fields), meta={"csrf": False})
         check(form)
-        if _name_taken(model, form.name.data, item):
-            problems.invalid({"name": [f"There is already a {noun} named “{form.name.data}”."]})
-        values = {"name": form.name.data, "code": form.code.data or "", "active": bool(form.active.data)}
-        if model is Appeal:
-            values.update(starts_on=form.starts_on.data, ends_on=form.ends_on.data)
-        else:
-            values["in_letters"] = form.in_letters.data or ""
-        if item is None:
-            item = model(**values)
-            db.session.add(item)
-            db.session.flush()
-            audit.record(audit.CREATE, item, summary=f"Added the {noun} “{item.name}”")
-        else:
-            changes = audit.diff(item, values)
-            if changes:
-                audit.record(audit.UPDATE, item, changes=changes, summary=f"Changed the {noun} “{item.name}”")
-            db.session.flush()
-        return item
+        if designations.name_taken(model, form.name.data, item):
+            problems.invalid({"name": [designations.taken_message(noun, form.name.data)]})
+        return designations.save(model, form, item, noun)[0]
 
     @blp.route(f"/{path}", endpoint="index")
     @permission_required("giving.view")

@@ -102,8 +102,7 @@ def _load(gift_id: int) -> Gift:
 
 def _checked(data: dict, gift: Gift | None) -> tuple[dict, list]:
     """The gift's columns and soft credits, checked by the gift form."""
-    from modules.pipeline.giving_forms import GiftForm
-    from modules.pipeline.views.gifts import _link_choices
+    from modules.pipeline.giving_forms import GiftForm, set_link_choices
 
     live_contact(data["contact_id"])
     if data.get("tribute_kind") and data.get("tribute_notify_id"):
@@ -115,7 +114,7 @@ def _checked(data: dict, gift: Gift | None) -> tuple[dict, list]:
     fields["received_on"] = data["received_on"].isoformat()
     form = GiftForm(posted(fields), meta={"csrf": False})
     form.set_choices(getattr(gift, "fund_id", None), getattr(gift, "appeal_id", None))
-    _link_choices(form, data["contact_id"], data.get("pledge_id"), data.get("recurring_id"))
+    set_link_choices(form, data["contact_id"], data.get("pledge_id"), data.get("recurring_id"))
     check(form)
     extra = []
     if form.tribute_kind.data and not form.tribute_name.data:

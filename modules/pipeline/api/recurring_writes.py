@@ -35,7 +35,6 @@ class RecurringIn(ma.Schema):
 
 def _checked(data: dict, rg: RecurringGift | None) -> dict:
     from modules.pipeline.giving_forms import RecurringForm
-    from modules.pipeline.views.recurring import _values
 
     live_contact(data["contact_id"])
     fields = {name: data.get(name) for name in ("amount", "currency", "frequency", "fund_id", "appeal_id",
@@ -45,7 +44,7 @@ def _checked(data: dict, rg: RecurringGift | None) -> dict:
     form = RecurringForm(posted(fields), meta={"csrf": False})
     form.set_choices(getattr(rg, "fund_id", None), getattr(rg, "appeal_id", None))
     check(form)
-    return _values(form)
+    return form.values()
 
 
 @blp.route("/recurring-gifts", methods=["POST"])

@@ -10,6 +10,7 @@ from app import audit, edits
 from app.extensions import db
 from app.htmx import confirm_page, redirect_after_post
 from app.permissions import permission_required
+from modules.pipeline import designations
 from modules.pipeline.giving_forms import AppealForm, FundForm
 from modules.pipeline.models import Appeal, Fund, Gift, Pledge, RecurringGift
 from modules.pipeline.views import bp
@@ -44,13 +45,6 @@ def _kind(kind: str):
     return KINDS[kind]
 
 
-def _name_taken(model, name: str, item) -> bool:
-    stmt = select(model.id).where(func.lower(model.name) == name.lower())
-    if item is not None:
-        stmt = stmt.where(model.id != item.id)
-    return db.session.execute(stmt.limit(1)).first() is not None
-
-
 def _edit(kind: str, item):
     model, form_class, noun = _kind(kind)
 
@@ -67,24 +61,14 @@ def _edit(kind: str, item):
         status = 409
     elif not form.errors:
         # Checked after settle: the name may now be the one someone else saved.
-        if _name_taken(model, form.name.data, item):
-            form.name.errors.append(f"There is already a {noun} named “{form.name.data}”.")
+        if designations.name_taken(model, form.name.data, item):
+            form.name.errors.append(designations.taken_message(noun, form.name.data))
         else:
-            values = {"name": form.name.data, "code": form.code.data or "", "active": bool(form.active.data)}
-            if model is Appeal:
-                values.update(starts_on=form.starts_on.data, ends_on=form.ends_on.data)
-            else:
-                values["in_letters"] = form.in_letters.data or ""
-            if item is None:
-                item = model(**values)
-                db.session.add(item)
-                db.session.flush()
-                audit.record(audit.CREATE, item, summary=f"Added the {noun} “{item.name}”")
+            adding = item is None
+            item, changes = designations.save(model, form, item, noun)
+            if adding:
                 message = f"Added the {noun} “{item.name}”."
             else:
-                changes = audit.diff(item, values)
-                if changes:
-                    audit.record(audit.UPDATE, item, changes=changes, summary=f"Changed the {noun} “{item.name}”")
                 message = edits.saved_message(f"Saved the {noun} “{item.name}”." if changes else "Nothing changed.",
                                               form)
             db.session.commit()

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 from flask import abort, current_app, flash, make_response, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app import edits
@@ -24,6 +24,7 @@ from modules.pipeline.giving_forms import (
     credit_values,
     find_contacts,
     picker,
+    set_link_choices,
     today,
 )
 from modules.pipeline.models import (
@@ -113,26 +114,6 @@ def giving_contact_search():
 
 # The form ----------------------------------------------------------------------
 
-def _link_choices(form: GiftForm, donor_id: int | None, pledge_id: int | None, recurring_id: int | None) -> None:
-    """Pledges and recurring gifts of the donor that a gift can pay."""
-    pledges, recurring = [], []
-    if donor_id or pledge_id:
-        pledges = db.session.scalars(select(Pledge).where(
-            or_(Pledge.id == pledge_id, (Pledge.contact_id == donor_id) & (Pledge.status == "open")))
-            .order_by(Pledge.pledged_on.desc()).limit(50)).all()
-    if donor_id or recurring_id:
-        recurring = db.session.scalars(select(RecurringGift).where(
-            or_(RecurringGift.id == recurring_id,
-                (RecurringGift.contact_id == donor_id) & (RecurringGift.status != "ended")))
-            .order_by(RecurringGift.starts_on.desc()).limit(50)).all()
-    form.pledge_id.choices = [("", "No pledge")] + [
-        (str(p.id), f"Pledge of {format_money(p.amount, p.currency)} on {p.pledged_on.isoformat()}")
-        for p in pledges]
-    form.recurring_id.choices = [("", "Not a recurring gift")] + [
-        (str(r.id), f"{format_money(r.amount, r.currency)} {FREQUENCIES.get(r.frequency, r.frequency).lower()} "
-                    f"from {r.starts_on.isoformat()}") for r in recurring]
-
-
 def _prefill(form: GiftForm) -> int | None:
     """A new gift's starting values from ?contact=, ?pledge= or ?recurring=; the donor's id."""
     form.received_on.data = today()
@@ -166,7 +147,7 @@ def _stored_form(gift: Gift):
     def build() -> GiftForm:
         form = GiftForm(obj=gift, formdata=None)
         form.set_choices(gift.fund_id, gift.appeal_id)
-        _link_choices(form, gift.contact_id, gift.pledge_id, gift.recurring_id)
+        set_link_choices(form, gift.contact_id, gift.pledge_id, gift.recurring_id)
         return form
     return build
 
@@ -198,8 +179,9 @@ def _form_page(gift: Gift | None):
     rows = credit_rows(source, initial=gift.soft_credits if gift is not None else (),
                        adding=adding, removing=removing)
     form.set_choices(gift.fund_id if gift is not None else None, gift.appeal_id if gift is not None else None)
-    _link_choices(form, donor.value, form.pledge_id.data if not posted else request.form.get("pledge_id", type=as_id),
-                  form.recurring_id.data if not posted else request.form.get("recurring_id", type=as_id))
+    set_link_choices(form, donor.value,
+                     form.pledge_id.data if not posted else request.form.get("pledge_id", type=as_id),
+                     form.recurring_id.data if not posted else request.form.get("recurring_id", type=as_id))
     status = 200
     if posted and not adding and removing is None and "find" not in request.form:
         outcome = _save(gift, form, donor, notify, rows)

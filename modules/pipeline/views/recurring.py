@@ -45,13 +45,6 @@ def recurring(recurring_id: int):
                            statuses=service.STATUSES, **giving_context("recurring"))
 
 
-def _values(form: RecurringForm) -> dict:
-    return {"amount": form.amount.data, "currency": form.currency.data or None,
-            "frequency": form.frequency.data, "starts_on": form.starts_on.data, "ends_on": form.ends_on.data,
-            "fund_id": form.fund_id.data, "appeal_id": form.appeal_id.data,
-            "payment_method": form.payment_method.data, "reference": form.reference.data or ""}
-
-
 def _stored_form(rg: RecurringGift):
     def build() -> RecurringForm:
         form = RecurringForm(obj=rg, formdata=None)
@@ -76,7 +69,7 @@ def _form_page(rg: RecurringGift | None):
         if valid_with_donor(form, donor):
             user = current_user._get_current_object()
             if rg is None:
-                rg = service.create(contact_id=donor.value, user=user, **_values(form))
+                rg = service.create(contact_id=donor.value, user=user, **form.values())
                 message = "Added the recurring gift."
             else:
                 posted_donor = form.contact_id
@@ -89,7 +82,7 @@ def _form_page(rg: RecurringGift | None):
                 if not settled:
                     status = 409
                 else:
-                    values = {**_values(form), "contact_id": form.contact_id.data}
+                    values = {**form.values(), "contact_id": form.contact_id.data}
                     changed = service.update(rg, values, user=user)
                     message = edits.saved_message("Saved the recurring gift." if changed else "Nothing changed.",
                                                   form)
