@@ -67,8 +67,24 @@ def test_schedule_a_report_and_see_a_failing_one(any_page, app, report_id, shot)
     page.get_by_role("button", name="Retry now").click()
     settle(page)
     expect(page.get_by_text("will be sent in a moment")).to_be_visible()
-    page.get_by_role("button", name="Delete").click()
+    page.get_by_role("link", name="Change the schedule of Board giving summary").click()
     settle(page)
+    page.get_by_label("How often").select_option("weekly")
+    page.get_by_label("Weekly: on").select_option("Friday")
+    page.get_by_role("button", name="Save").click()
+    settle(page)
+    expect(page.get_by_text("Saved: next sent")).to_be_visible()
+    expect(row).to_contain_text("Every week, Friday")
+    with app.app_context():
+        schedule = db.session.scalars(select(ReportSchedule)).one()
+        assert (schedule.frequency, schedule.weekday, schedule.failures) == ("weekly", 4, 0)
+    if page.steward_js:
+        page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Delete the schedule of Board giving summary").click()
+    settle(page)
+    if not page.steward_js:  # the confirmation page
+        page.get_by_role("button", name="Delete the schedule").click()
+        settle(page)
     expect(page.get_by_text("No report is emailed on a schedule yet")).to_be_visible()
     with app.app_context():
         assert db.session.scalar(select(db.func.count(ReportSchedule.id))) == 0

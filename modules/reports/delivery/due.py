@@ -3,12 +3,14 @@
 Weekly: on the chosen weekday. Monthly: on the chosen day of the month
 (1-28, so every month has it). Quarterly: on the first working day of the
 quarter, skipping weekends and the public holidays of the organisation's
-country (the `holidays` package). Every run is at SEND_HOUR UTC.
+country (the `holidays` package). Every run is at SEND_HOUR on the
+organisation's clock (Admin → Organisation → time zone): a school in
+Auckland gets its Monday report on Monday morning there, summer time or not.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 import holidays as public_holidays
 
@@ -41,13 +43,19 @@ def quarter_starts(year: int):
     return [(year, m) for m in (1, 4, 7, 10)]
 
 
-def _at(day: date) -> datetime:
-    return datetime.combine(day, time(SEND_HOUR), tzinfo=UTC)
+def next_due(frequency: str, after: datetime, *, weekday: int = 0, day: int = 1, holidays=None,
+             zone: tzinfo | None = None) -> datetime:
+    """The first run time strictly after `after` (an aware datetime), in UTC.
+    `zone`: the organisation's time zone unless given."""
+    if zone is None:
+        from app.dates import org_zone
 
+        zone = org_zone()
 
-def next_due(frequency: str, after: datetime, *, weekday: int = 0, day: int = 1, holidays=None) -> datetime:
-    """The first run time strictly after `after` (an aware datetime)."""
-    after = after.astimezone(UTC)
+    def _at(day: date) -> datetime:
+        return datetime.combine(day, time(SEND_HOUR), tzinfo=zone).astimezone(UTC)
+
+    after = after.astimezone(zone)
     if frequency == "weekly":
         start = after.date()
         for i in range(8):

@@ -1,15 +1,17 @@
 """Report schedules: list (yours, or all for reports.admin, with status and
-last error), create for a saved report, send again now, delete."""
+last error), create for a saved report, change, send again now, delete."""
 
 from __future__ import annotations
 
-from flask import abort, flash, render_template, url_for
+from flask import abort, flash, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 
-from app import audit, schedules
+from app import audit, edits, schedules
+from app.dates import when
 from app.extensions import db
-from app.htmx import redirect_after_post
+from app.htmx import confirm_page, redirect_after_post
 from app.models.base import utcnow
 from app.permissions import can, permission_required
 from modules.reports.delivery import forms
@@ -47,20 +49,60 @@ def schedule_new(report_id: int):
     if form.is_submitted() is False:
         form.recipients.data = current_user.email
     if form.validate_on_submit():
-        schedule = ReportSchedule(
-            report=report, owner_id=current_user.id, frequency=form.frequency.data, weekday=form.weekday.data,
-            day=form.day.data, format=form.format.data, recipients="\n".join(forms.addresses(form.recipients.data)),
-            next_run_at=next_due(form.frequency.data, utcnow(), weekday=form.weekday.data, day=form.day.data))
+        schedule = ReportSchedule(report=report, owner_id=current_user.id, **_values(form))
         db.session.add(schedule)
         db.session.flush()
         audit.record(audit.CREATE, schedule, user=current_user,
                      summary=f"Scheduled the report “{report.name}” ({FREQUENCIES[schedule.frequency].lower()})")
         schedules.wake(NAME, schedule.next_run_at)
         db.session.commit()
-        flash(f"Scheduled “{report.name}”: first sent {schedule.next_run_at:%d %B %Y %H:%M} UTC.", "success")
+        flash(Markup("Scheduled “{}”: first sent {}.").format(report.name, when(schedule.next_run_at)), "success")
         return redirect_after_post(url_for("reports.schedules_list"))
     status = 422 if form.is_submitted() else 200
-    return render_template("reports/schedule_form.html", form=form, report=report), status
+    return render_template("reports/schedule_form.html", form=form, report=report, schedule=None), status
+
+
+def _values(form: forms.ScheduleForm) -> dict:
+    """The schedule's columns from its checked form, with its next run from now."""
+    return {"frequency": form.frequency.data, "weekday": form.weekday.data, "day": form.day.data,
+            "format": form.format.data, "recipients": "\n".join(forms.addresses(form.recipients.data)),
+            "next_run_at": next_due(form.frequency.data, utcnow(), weekday=form.weekday.data, day=form.day.data)}
+
+
+@bp.route("/schedules/<int:schedule_id>/edit", methods=["GET", "POST"])
+@permission_required("reports.schedule")
+def schedule_edit(schedule_id: int):
+    """Change how often, the format or the recipients; someone else's change
+    meanwhile is kept or shown as a conflict (app/edits)."""
+    schedule = _schedule_or_404(schedule_id)
+
+    def stored_form(formdata=None):
+        return forms.ScheduleForm(obj=schedule) if formdata is ... else \
+            forms.ScheduleForm(obj=schedule, formdata=formdata)
+
+    form = stored_form(None if request.method == "GET" else ...)
+    status = 200
+    if request.method == "GET":
+        edits.stamp(form)
+    elif form.validate_on_submit() and not edits.settle(form, schedule, stored_form):
+        status = 409
+    elif not form.errors:
+        values = _values(form)
+        changes = audit.diff(schedule, {k: v for k, v in values.items() if k != "next_run_at"})
+        if changes:
+            schedule.next_run_at = values["next_run_at"]
+            schedule.failures, schedule.last_error = 0, None
+            audit.record(audit.UPDATE, schedule, user=current_user, changes=changes,
+                         summary=f"Changed the schedule of the report “{schedule.report.name}”")
+            schedules.wake(NAME, schedule.next_run_at)
+        db.session.commit()
+        flash(edits.saved_message(Markup("Saved: next sent {}.").format(when(schedule.next_run_at))
+                                  if changes else "Nothing changed.", form), "success")
+        return redirect_after_post(url_for("reports.schedules_list"))
+    if form.errors:
+        status = 422 if status == 200 else status
+    return render_template("reports/schedule_form.html", form=form, report=schedule.report,
+                           schedule=schedule), status
 
 
 @bp.post("/schedules/<int:schedule_id>/now")
@@ -75,10 +117,14 @@ def schedule_now(schedule_id: int):
     return redirect_after_post(url_for("reports.schedules_list"))
 
 
-@bp.post("/schedules/<int:schedule_id>/delete")
+@bp.route("/schedules/<int:schedule_id>/delete", methods=["GET", "POST"])
 @permission_required("reports.schedule")
 def schedule_delete(schedule_id: int):
     schedule = _schedule_or_404(schedule_id)
+    if request.method == "GET":
+        return confirm_page(f"Delete the schedule of “{schedule.report.name}”?",
+                            f"Stop emailing “{schedule.report.name}” to {', '.join(schedule.addresses)}? "
+                            "The saved report stays.", "Delete the schedule", url_for("reports.schedules_list"))
     audit.record(audit.DELETE, schedule, user=current_user,
                  summary=f"Stopped emailing the report “{schedule.report.name}”")
     db.session.delete(schedule)

@@ -4,6 +4,7 @@ working day of the quarter with weekends and the country's holidays."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -31,18 +32,30 @@ def at(*args) -> datetime:
 
 
 def test_quarterly_runs_on_the_next_quarters_first_working_day():
-    assert next_due("quarterly", at(2023, 12, 20), holidays=UK) == at(2024, 1, 2, 7)
-    assert next_due("quarterly", at(2024, 1, 2, 7), holidays=UK) == at(2024, 4, 1, 7)  # strictly after
-    assert next_due("quarterly", at(2024, 1, 2, 6, 59), holidays=UK) == at(2024, 1, 2, 7)
-    assert next_due("quarterly", at(2024, 10, 5), holidays=UK) == at(2025, 1, 2, 7)  # 1 Jan 2025: holiday
+    assert next_due("quarterly", zone=UTC, after=at(2023, 12, 20), holidays=UK) == at(2024, 1, 2, 7)
+    assert next_due("quarterly", zone=UTC, after=at(2024, 1, 2, 7), holidays=UK) == at(2024, 4, 1, 7)  # strictly after
+    assert next_due("quarterly", zone=UTC, after=at(2024, 1, 2, 6, 59), holidays=UK) == at(2024, 1, 2, 7)
+    assert next_due("quarterly", zone=UTC, after=at(2024, 10, 5), holidays=UK) == at(2025, 1, 2, 7)  # 1 Jan: holiday
 
 
 def test_weekly_and_monthly():
     # 2026-12-07 is a Monday.
-    assert next_due("weekly", at(2026, 12, 7, 6), weekday=0) == at(2026, 12, 7, 7)
-    assert next_due("weekly", at(2026, 12, 7, 7), weekday=0) == at(2026, 12, 14, 7)
-    assert next_due("weekly", at(2026, 12, 7, 9), weekday=4) == at(2026, 12, 11, 7)
-    assert next_due("monthly", at(2026, 12, 7), day=1) == at(2027, 1, 1, 7)
-    assert next_due("monthly", at(2026, 12, 7), day=28) == at(2026, 12, 28, 7)
+    assert next_due("weekly", zone=UTC, after=at(2026, 12, 7, 6), weekday=0) == at(2026, 12, 7, 7)
+    assert next_due("weekly", zone=UTC, after=at(2026, 12, 7, 7), weekday=0) == at(2026, 12, 14, 7)
+    assert next_due("weekly", zone=UTC, after=at(2026, 12, 7, 9), weekday=4) == at(2026, 12, 11, 7)
+    assert next_due("monthly", zone=UTC, after=at(2026, 12, 7), day=1) == at(2027, 1, 1, 7)
+    assert next_due("monthly", zone=UTC, after=at(2026, 12, 7), day=28) == at(2026, 12, 28, 7)
     with pytest.raises(ValueError):
-        next_due("daily", at(2026, 12, 7))
+        next_due("daily", zone=UTC, after=at(2026, 12, 7))
+
+
+def test_runs_are_at_seven_on_the_organisations_clock_summer_time_included():
+    auckland, london = ZoneInfo("Pacific/Auckland"), ZoneInfo("Europe/London")
+    # Monday 7 Dec 2026, 07:00 in Auckland (NZDT, UTC+13) is Sunday 6 Dec 18:00 UTC.
+    assert next_due("weekly", zone=auckland, after=at(2026, 12, 6, 12), weekday=0) == at(2026, 12, 6, 18)
+    assert next_due("weekly", zone=auckland, after=at(2026, 12, 6, 18), weekday=0) == at(2026, 12, 13, 18)
+    # London: 07:00 GMT in winter, 07:00 BST (06:00 UTC) in summer.
+    assert next_due("monthly", zone=london, after=at(2026, 12, 7), day=1) == at(2027, 1, 1, 7)
+    assert next_due("monthly", zone=london, after=at(2027, 6, 7), day=1) == at(2027, 7, 1, 6)
+    # The quarter's first working day is the organisation's date, not UTC's.
+    assert next_due("quarterly", zone=auckland, after=at(2026, 12, 20), holidays={}) == at(2026, 12, 31, 18)
