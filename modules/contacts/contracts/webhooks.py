@@ -3,8 +3,11 @@ Called inside the transaction of the change, from the module's signals."""
 
 from __future__ import annotations
 
-from app.webhooks import Occurrence
-from app.webhooks.events import erased_data
+from sqlalchemy import select
+
+from app.extensions import db
+from app.webhooks import Occurrence, emit
+from app.webhooks.events import erased_data, wanted
 
 
 def _iso(value):
@@ -39,3 +42,21 @@ def erased(contact_id, **_):
 
 def deleted(contact_ids, **_):
     return [Occurrence(cid, {**erased_data(cid, cid), "deleted": True}, cid) for cid in contact_ids]
+
+
+def imported(created_ids: list[int], changed: list[tuple[int, dict]]) -> None:
+    """An import writes its rows in bulk, past the signals; its events are
+    sent from here, in the import's transaction: contact.created for each
+    new contact and contact.updated (with what changed) for each matched one
+    it changed. Nothing is read unless an endpoint wants the event."""
+    from modules.contacts.models import Contact
+
+    subscribed = wanted()
+    for type_, pairs in (("contact.created", [(cid, None) for cid in created_ids]), ("contact.updated", changed)):
+        if not pairs or type_ not in subscribed:
+            continue
+        changes = dict(pairs)
+        contacts = db.session.scalars(select(Contact).where(Contact.id.in_(changes)).order_by(Contact.id)).all()
+        emit(type_, [occurrence for contact in contacts
+                     for occurrence in (created(contact) if type_ == "contact.created"
+                                        else updated(contact, changes[contact.id]))])

@@ -29,6 +29,7 @@ from app import audit, bulk_insert
 from app.extensions import db
 from app.models import User
 from app.models.base import utcnow
+from modules.contacts.contracts import webhooks
 from modules.contacts.importer import documents, mapping, updates, value_lists
 from modules.contacts.importer.page_cache import PageCache, bigger_page_cache
 from modules.contacts.importer.plan import CREATE, FAIL, PREVIEW_LIMIT, SKIP_MATCH, SKIP_NEW, UPDATE, Planned, Planner
@@ -173,6 +174,7 @@ class Writer:
                 bulk_insert.insert_rows(model.__table__, columns, values)
         search.reindex(docs)
         audit.record_many(audit.CREATE, "contacts_contact", entries, user=self.user)
+        webhooks.imported(ids, [])
         return len(ids)
 
     # matched contacts -----------------------------------------------------------

@@ -15,6 +15,7 @@ from sqlalchemy import bindparam, delete, select, update
 from app import audit, bulk_insert
 from app.extensions import db
 from app.models.base import utcnow
+from modules.contacts.contracts import webhooks
 from modules.contacts.importer import documents, snapshot
 from modules.contacts.lists import search
 from modules.contacts.models import (
@@ -150,6 +151,7 @@ def apply(writer, planned: list, home: str) -> tuple[int, int]:
     out.write(writer.custom_rows)
     search.reindex(docs)
     audit.record_many(audit.UPDATE, "contacts_contact", entries, user=writer.user)
+    webhooks.imported([], [(contact_id, changes) for contact_id, _, changes in entries])
     return updated, unchanged
 
 
