@@ -40,6 +40,9 @@ class Settings:
     warmup: float
     import_rows: int
     send_recipients: int
+    freeze_recipients: int
+    campaign_history: float
+    ingest_messages: int
     reset: bool
     profile: bool
     note: str
@@ -69,6 +72,9 @@ def load() -> Settings:
         warmup=_float("BENCH_WARMUP", 2.0),
         import_rows=_int("BENCH_IMPORT_ROWS", 100_000),
         send_recipients=_int("BENCH_SEND_RECIPIENTS", 100_000),
+        freeze_recipients=_int("BENCH_FREEZE_RECIPIENTS", 100_000),
+        campaign_history=_float("BENCH_CAMPAIGN_HISTORY", 5.0),
+        ingest_messages=_int("BENCH_INGEST_MESSAGES", 5_000),
         reset=_flag("BENCH_RESET"),
         profile=_flag("BENCH_PROFILE"),
         note=os.environ.get("BENCH_NOTE", "").strip(),

@@ -9,10 +9,15 @@ only a 1M tier, to those), or to the largest tier when it is bigger.
 from __future__ import annotations
 
 # {(database, tier size): {scenario target group: server p95 limit in ms}}
+# "list" also holds issue 10's campaign pages; "helpdesk" is issue 11's
+# queue, ticket page, KB search and suggestions (30 ms at 500,000 tickets,
+# which the 1M seed makes; the smaller tier keeps the same limit).
 LATENCY = {
-    ("sqlite", 100_000): {"list": 25, "search_rare": 30, "search_common": 30, "contact": 25, "report": 1000},
-    ("sqlite", 1_000_000): {"list": 50, "search_rare": 60, "search_common": 150, "report": 1000},
-    ("postgresql", 1_000_000): {"list": 50, "search_rare": 60, "search_common": 150, "report": 1000},
+    ("sqlite", 100_000): {"list": 25, "search_rare": 30, "search_common": 30, "contact": 25, "report": 1000,
+                          "helpdesk": 30},
+    ("sqlite", 1_000_000): {"list": 50, "search_rare": 60, "search_common": 150, "report": 1000, "helpdesk": 30},
+    ("postgresql", 1_000_000): {"list": 50, "search_rare": 60, "search_common": 150, "report": 1000,
+                                "helpdesk": 30},
 }
 LIST_VS_HELLO = 0.30          # list page throughput, share of the hello app's
 IMPORT_ROWS_PER_S = 5_000
