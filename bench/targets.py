@@ -35,6 +35,8 @@ def tier(database: str, contacts: int) -> tuple[int, dict[str, float]] | None:
 
 SEND_PER_S = 300  # issue 10: one worker, merge fields, a loopback SMTP sink
 SEND_RSS_MB = 150  # issue 10: the sending worker's RSS for a 100,000-recipient campaign
+FREEZE_SECONDS = 10  # issue 10: freezing the audience of 100,000 recipients
+INGEST_PER_S = 50  # issue 11: messages parsed, threaded and stored per second, one worker
 
 
 def verdict(ok: bool | None) -> str:
@@ -66,6 +68,15 @@ def other_checks(report: dict) -> list[dict]:
                        "target": f">= {SEND_PER_S} messages/s", "pass": send["messages_per_s"] >= SEND_PER_S})
         checks.append({"name": "Send worker RSS", "value": send["work_horse_peak_rss_mb"],
                        "target": f"< {SEND_RSS_MB} MB", "pass": send["work_horse_peak_rss_mb"] < SEND_RSS_MB})
+    freeze = report.get("freeze")
+    if freeze:
+        checks.append({"name": "Audience freeze", "value": freeze["seconds"],
+                       "target": f"< {FREEZE_SECONDS} s for 100,000", "pass": freeze["seconds"] < FREEZE_SECONDS})
+    ingest = report.get("ingest")
+    if ingest:
+        ok = ingest["messages_per_s"] >= INGEST_PER_S and not ingest["problems"]
+        checks.append({"name": "Helpdesk ingest", "value": ingest["messages_per_s"],
+                       "target": f">= {INGEST_PER_S} messages/s, counts checked", "pass": ok})
     idle = report["memory"]["idle"]["total"]["pss"]
     checks.append({"name": "Idle memory (PSS total)", "value": idle, "target": f"< {IDLE_MEMORY_MB} MB",
                    "pass": idle < IDLE_MEMORY_MB})
