@@ -21,7 +21,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 from bench.cli import flask
-from bench.settings import BUILD, ROOT, Settings
+from bench.settings import BUILD, ROOT, Settings, shown
 
 ADMIN_EMAIL = "bench@example.org"
 ADMIN_PASSWORD = "bench-password-not-secret"  # a throwaway account in a throwaway database
@@ -115,7 +115,7 @@ def prepare_sqlite(settings: Settings, env_for, instance: Path, log: Path) -> di
     else:
         meta = json.loads((cache / "meta.json").read_text())
         seed = {**meta, "cached": True}
-        print(f"bench: reusing the seeded database {cache.relative_to(ROOT)} "
+        print(f"bench: reusing the seeded database {shown(cache)} "
               f"(seeded in {meta['seconds']} s on {meta['seeded_at'][:10]})", flush=True)
     instance.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()

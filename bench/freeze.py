@@ -45,10 +45,16 @@ def _audience(wanted: int) -> tuple[dict, str]:
 
 
 def freeze(wanted: int) -> dict:
-    """In the app: make the campaign, freeze it (timed), check, cancel."""
+    from app import create_app
+
+    with create_app().app_context():
+        return freeze_campaign(wanted)
+
+
+def freeze_campaign(wanted: int) -> dict:
+    """In an app context: make the campaign, freeze it (timed), check, cancel."""
     from sqlalchemy import func, select
 
-    from app import create_app
     from app.extensions import db
     from app.models.base import utcnow
     from modules.marketing import freezing
@@ -56,34 +62,32 @@ def freeze(wanted: int) -> dict:
     from modules.marketing.models import Topic
     from modules.marketing.sending import control
 
-    app = create_app()
-    with app.app_context():
-        audience, described = _audience(wanted)
-        topic = db.session.scalar(select(Topic).where(Topic.slug == "newsletter")) or \
-            db.session.scalar(select(Topic).order_by(Topic.id).limit(1))
-        sender = db.session.scalar(select(Sender).where(Sender.email == "bench@sink.example")) or \
-            Sender(name="Bench", email="bench@sink.example", verified_at=utcnow())
-        campaign = Campaign(name=f"Freeze bench {utcnow():%Y-%m-%d %H:%M:%S}", subject="Freeze bench",
-                            body="Hello {{ contact.first_name | default('friend') }}", format="markdown",
-                            sender=sender, topic_id=topic.id if topic else None, audience=audience, excluded={},
-                            status=FREEZING)
-        db.session.add(campaign)
+    audience, described = _audience(wanted)
+    topic = db.session.scalar(select(Topic).where(Topic.slug == "newsletter")) or \
+        db.session.scalar(select(Topic).order_by(Topic.id).limit(1))
+    sender = db.session.scalar(select(Sender).where(Sender.email == "bench@sink.example")) or \
+        Sender(name="Bench", email="bench@sink.example", verified_at=utcnow())
+    campaign = Campaign(name=f"Freeze bench {utcnow():%Y-%m-%d %H:%M:%S}", subject="Freeze bench",
+                        body="Hello {{ contact.first_name | default('friend') }}", format="markdown",
+                        sender=sender, topic_id=topic.id if topic else None, audience=audience, excluded={},
+                        status=FREEZING)
+    db.session.add(campaign)
+    db.session.commit()
+    campaign_id = campaign.id
+    started = time.perf_counter()
+    ok = freezing.freeze_in_job(campaign)
+    seconds = time.perf_counter() - started
+    campaign = db.session.get(Campaign, campaign_id)
+    rows = db.session.scalar(select(func.count()).select_from(Recipient)
+                             .where(Recipient.campaign_id == campaign_id))
+    result = {"frozen": ok and campaign.status == SENDING, "reason": campaign.paused_reason or "",
+              "seconds": round(seconds, 2), "recipients": campaign.recipients_total or 0, "rows": rows,
+              "excluded": {k: v for k, v in (campaign.excluded or {}).items() if v},
+              "audience": described, "topic": topic.name if topic else None}
+    if campaign.status == SENDING:
+        control.cancel(campaign_id)
         db.session.commit()
-        campaign_id = campaign.id
-        started = time.perf_counter()
-        ok = freezing.freeze_in_job(campaign)
-        seconds = time.perf_counter() - started
-        campaign = db.session.get(Campaign, campaign_id)
-        rows = db.session.scalar(select(func.count()).select_from(Recipient)
-                                 .where(Recipient.campaign_id == campaign_id))
-        result = {"frozen": ok and campaign.status == SENDING, "reason": campaign.paused_reason or "",
-                  "seconds": round(seconds, 2), "recipients": campaign.recipients_total or 0, "rows": rows,
-                  "excluded": {k: v for k, v in (campaign.excluded or {}).items() if v},
-                  "audience": described, "topic": topic.name if topic else None}
-        if campaign.status == SENDING:
-            control.cancel(campaign_id)
-            db.session.commit()
-        return result
+    return result
 
 
 def measure(env: dict, log: Path, wanted: int) -> dict:

@@ -77,44 +77,48 @@ def _number_of(message_id: str, cache: dict) -> int | None:
 
 
 def feed(folder: Path, count: int, seed: int) -> dict:
-    """In the app: write the corpus if needed, take every message, check."""
+    from app import create_app
+
+    with create_app().app_context():
+        return feed_in_app(folder, count, seed)
+
+
+def feed_in_app(folder: Path, count: int, seed: int, mailbox_name: str = MAILBOX) -> dict:
+    """In an app context: write the corpus if needed, take every message, check."""
     from sqlalchemy import func, select
 
-    from app import create_app
     from app.extensions import db
     from app.intake import take
     from app.models import Mailbox
     from modules.helpdesk.models import Ticket
 
-    app = create_app()
-    with app.app_context():
-        if not (folder / "manifest.json").exists():
-            from bench.mail_corpus import write
+    if not (folder / "manifest.json").exists():
+        from bench.mail_corpus import write
 
-            seeded, contacts = _seeded()
-            write(folder, count, seed, seeded, contacts)
-        corpus = json.loads((folder / "manifest.json").read_text())
-        box = mailbox.Maildir(folder, create=False)
-        target = db.session.scalar(select(Mailbox).where(Mailbox.name == MAILBOX))
-        tickets_before = db.session.scalar(select(func.count()).select_from(Ticket))
-        numbers: dict[str, int | None] = {}
-        taken, already, spent = [], 0, 0.0
-        for uid, item in enumerate(corpus["messages"], 1):
-            started = time.perf_counter()
-            raw = box.get_bytes(item["key"])
-            spent += time.perf_counter() - started
-            if b"@@TICKET:" in raw:  # the number the customer read in the acknowledgement
-                raw = TOKEN.sub(lambda m: str(_number_of(m.group(1).decode(), numbers)).encode(), raw)
-            started = time.perf_counter()
-            inbound = take(target, raw, last_uid=uid)
-            spent += time.perf_counter() - started
-            if inbound is None:
-                already += 1
-            else:
-                taken.append(inbound.id)
-            db.session.expire_all()  # as a poll's next message would find it
-        tickets_made = db.session.scalar(select(func.count()).select_from(Ticket)) - tickets_before
-        problems = check(corpus["messages"], target.id, tickets_made, already)
+        seeded, contacts = _seeded()
+        write(folder, count, seed, seeded, contacts)
+    corpus = json.loads((folder / "manifest.json").read_text())
+    box = mailbox.Maildir(folder, create=False)
+    target = db.session.scalar(select(Mailbox).where(Mailbox.name == mailbox_name))
+    tickets_before = db.session.scalar(select(func.count()).select_from(Ticket))
+    numbers: dict[str, int | None] = {}
+    taken, already, spent = [], 0, 0.0
+    for uid, item in enumerate(corpus["messages"], 1):
+        started = time.perf_counter()
+        raw = box.get_bytes(item["key"])
+        spent += time.perf_counter() - started
+        if b"@@TICKET:" in raw:  # the number the customer read in the acknowledgement
+            raw = TOKEN.sub(lambda m: str(_number_of(m.group(1).decode(), numbers)).encode(), raw)
+        started = time.perf_counter()
+        inbound = take(target, raw, last_uid=uid)
+        spent += time.perf_counter() - started
+        if inbound is None:
+            already += 1
+        else:
+            taken.append(inbound.id)
+        db.session.expire_all()  # as a poll's next message would find it
+    tickets_made = db.session.scalar(select(func.count()).select_from(Ticket)) - tickets_before
+    problems = check(corpus["messages"], target.id, tickets_made, already)
     fed = len(corpus["messages"])
     return {"messages": fed, "seconds": round(spent, 2), "messages_per_s": round(fed / spent, 1) if spent else None,
             "kinds": corpus["shape"]["kinds"], "corpus_bytes": corpus["shape"]["bytes"], "tickets_made": tickets_made,

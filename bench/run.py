@@ -40,7 +40,7 @@ from bench import (
 )
 from bench.markdown import DB_NAMES, section
 from bench.session import fetch, sign_in
-from bench.settings import BUILD, ROOT, WRK_CONNECTIONS, WRK_THREADS, Settings, load
+from bench.settings import BUILD, ROOT, WRK_CONNECTIONS, WRK_THREADS, Settings, load, shown
 from bench.targets import latency_check, other_checks, tier
 
 
@@ -173,8 +173,7 @@ def _result(settings: Settings, about: dict, started: datetime, seed: dict, foun
         "send": measured["send"],
         "freeze": measured["freeze"],
         "ingest": measured["ingest"],
-        "campaign_history": (seed.get("campaign_history") or {}).get("rows") or
-        (found.get("marketing") or {}).get("history"),
+        "campaign_history": (found.get("marketing") or {}).get("history"),
         "tickets": {k: (found.get("helpdesk") or {}).get(k) for k in ("tickets", "messages")},
         "memory": {"idle": measured["idle"], "load": measured["peak"]},
         "list_html_bytes": measured["html_bytes"],
@@ -264,7 +263,7 @@ def main() -> None:
     written = report.write(result)
     print("\n" + section(result) + "\n")
     for path in written:
-        print(f"bench: wrote {path.relative_to(ROOT)}")
+        print(f"bench: wrote {shown(path)}")
     problems = [s["title"] for s in result["scenarios"] if s.get("problems")]
     if problems:
         raise SystemExit(f"bench: some requests failed (see build/bench/run/): {', '.join(problems)}")

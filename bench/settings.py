@@ -10,12 +10,22 @@ from pathlib import Path
 from dotenv import load_dotenv
 
 ROOT = Path(__file__).resolve().parent.parent
-BUILD = ROOT / "build" / "bench"
+# BENCH_BUILD: elsewhere than build/bench/, for checkouts that share one build/
+# (git worktrees with a symlinked build/) and must not wait for each other's lock.
+BUILD = Path(os.environ["BENCH_BUILD"]).resolve() if os.environ.get("BENCH_BUILD") else ROOT / "build" / "bench"
 
 # Fixed load: two wrk threads holding eight connections open between them,
 # four per gunicorn worker, so each worker always has a request waiting.
 WRK_THREADS = 2
 WRK_CONNECTIONS = 8
+
+
+def shown(path: Path) -> str:
+    """`path` relative to the checkout when it is inside it (BENCH_BUILD may be elsewhere)."""
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)
 
 
 def _int(name: str, default: int) -> int:

@@ -36,6 +36,7 @@ def tier(database: str, contacts: int) -> tuple[int, dict[str, float]] | None:
 SEND_PER_S = 300  # issue 10: one worker, merge fields, a loopback SMTP sink
 SEND_RSS_MB = 150  # issue 10: the sending worker's RSS for a 100,000-recipient campaign
 FREEZE_SECONDS = 10  # issue 10: freezing the audience of 100,000 recipients
+FREEZE_AT = 100_000  # a smaller audience (a small run) gets its figure, not a verdict
 INGEST_PER_S = 50  # issue 11: messages parsed, threaded and stored per second, one worker
 
 
@@ -71,7 +72,8 @@ def other_checks(report: dict) -> list[dict]:
     freeze = report.get("freeze")
     if freeze:
         checks.append({"name": "Audience freeze", "value": freeze["seconds"],
-                       "target": f"< {FREEZE_SECONDS} s for 100,000", "pass": freeze["seconds"] < FREEZE_SECONDS})
+                       "target": f"< {FREEZE_SECONDS} s for {FREEZE_AT:,}",
+                       "pass": freeze["seconds"] < FREEZE_SECONDS if freeze["recipients"] >= FREEZE_AT else None})
     ingest = report.get("ingest")
     if ingest:
         ok = ingest["messages_per_s"] >= INGEST_PER_S and not ingest["problems"]
