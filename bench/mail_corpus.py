@@ -177,6 +177,7 @@ def write(folder: Path, count: int, seed: int, seeded: list[dict], contacts: lis
     import shutil
 
     shutil.rmtree(folder, ignore_errors=True)
+    folder.parent.mkdir(parents=True, exist_ok=True)
     box = mailbox.Maildir(folder, create=True)
     rng = random.Random(f"steward-bench-ingest:{seed}")
     start = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)

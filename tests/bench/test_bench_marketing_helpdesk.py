@@ -72,7 +72,7 @@ def test_ingest_corpus_counts_check(seeded, tmp_path):
                                 "support@bench-desk.example", "--team", ingest.TEAM])
     assert added.exit_code == 0, added.output
     with seeded.app_context():
-        result = ingest.feed_in_app(tmp_path / "corpus", 120, seed=3)
+        result = ingest.feed_in_app(tmp_path / "not-yet" / "corpus", 120, seed=3)  # folders made as needed
     assert result["problems"] == []
     assert result["messages"] == 120 and result["tickets_made"] == result["kinds"]["new"]
     assert result["already_had"] == result["kinds"].get("again", 0)
