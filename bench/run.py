@@ -5,10 +5,10 @@ Redis (embedded unless REDIS_URL), the RQ worker and gunicorn as in
 production, and sign in; 4. idle memory, list page size; 5. the hello app,
 then every page under wrk with peak memory sampled; 6. server-side
 percentiles from the access log; 7. optional profiles; 8. stop the servers,
-time a CSV import from the command line, a campaign's audience freeze
-(bench/freeze.py), the helpdesk's ingest of a Maildir corpus
-(bench/ingest.py) and a campaign's send rate (bench/send_rate.py);
-9. write the reports.
+time a CSV import from the command line, a campaign's send rate
+(bench/send_rate.py), a campaign's audience freeze (bench/freeze.py) and
+the helpdesk's ingest of a Maildir corpus (bench/ingest.py); 9. write the
+reports.
 """
 
 from __future__ import annotations
@@ -247,9 +247,11 @@ def main() -> None:
         web.stop()
         servers.stop(worker)
         imported = _import(settings, found, seed, env, log) if settings.import_rows else None
+        # The send first: the ingest's acknowledgements wait in Redis for a
+        # worker, and the send's worker would deliver them to the sink too.
+        sent = _send(settings, found, env, run_dir)
         frozen = _freeze(settings, found, env, log)
         ingested = _ingest(settings, seed, env, run_dir) if "helpdesk" in found["modules"] else None
-        sent = _send(settings, found, env, run_dir)
     finally:
         if web is not None:
             web.stop()
