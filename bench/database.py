@@ -13,13 +13,15 @@ import hashlib
 import json
 import shutil
 import sqlite3
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime
 from importlib.metadata import entry_points
 from pathlib import Path
 
 from bench.cli import flask
-from bench.settings import BUILD, ROOT, Settings
+from bench.settings import BUILD, ROOT, Settings, shown
 
 ADMIN_EMAIL = "bench@example.org"
 ADMIN_PASSWORD = "bench-password-not-secret"  # a throwaway account in a throwaway database
@@ -37,9 +39,11 @@ def schema_key(settings: Settings) -> str:
     """What the seeded data depends on, hashed: change any of it and the cache is rebuilt."""
     digest = hashlib.sha256()
     digest.update(f"{settings.contacts}:{settings.seed}:{','.join(enabled_modules(settings))}".encode())
+    digest.update(f":history{settings.campaign_history:g}".encode())
     # The manifests too: they name each module's seed hook, wherever its code lives.
     files = {*ROOT.glob("migrations/versions/*.py"), *ROOT.glob("modules/*/migrations/*.py"),
-             ROOT / "app" / "seed.py", *ROOT.glob("modules/*/__init__.py"), *ROOT.glob("modules/*/**/*seed*.py")}
+             ROOT / "app" / "seed.py", *ROOT.glob("modules/*/__init__.py"), *ROOT.glob("modules/*/**/*seed*.py"),
+             ROOT / "bench" / "campaign_history.py"}
     for path in sorted(files):
         digest.update(path.relative_to(ROOT).as_posix().encode())
         digest.update(path.read_bytes())
@@ -55,8 +59,30 @@ def _seed(env: dict, settings: Settings, log: Path) -> dict:
            "--name", "Bench"], env, log)
     last = output.strip().splitlines()[-1] if output.strip() else ""
     print(f"bench: seeded in {seconds:.1f} s ({last})", flush=True)
-    return {"seconds": round(seconds, 1), "cached": False, "seeded_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    meta = {"seconds": round(seconds, 1), "cached": False, "seeded_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "output": last}
+    if settings.campaign_history > 0 and "marketing" in enabled_modules(settings):
+        meta["campaign_history"] = _campaign_history(env, settings, log)
+    return meta
+
+
+def _campaign_history(env: dict, settings: Settings, log: Path) -> dict:
+    """More past campaigns, up to BENCH_CAMPAIGN_HISTORY recipient rows per
+    contact (bench/campaign_history.py); timed apart from the seed."""
+    print(f"bench: adding past campaigns up to {settings.campaign_history:g} recipient rows per contact…", flush=True)
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "bench.campaign_history", f"{settings.campaign_history:g}",
+                           str(settings.seed)], cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - started
+    with log.open("a", encoding="utf-8") as out:
+        out.write(f"$ python -m bench.campaign_history  ({seconds:.1f} s, exit {done.returncode})\n"
+                  f"{done.stdout}{done.stderr}\n")
+    if done.returncode != 0:
+        raise RuntimeError(f"bench.campaign_history failed:\n{(done.stdout + done.stderr)[-3000:]}")
+    result = {**json.loads(done.stdout.strip().splitlines()[-1]), "seconds": round(seconds, 1)}
+    print(f"bench: {result['added']} past campaigns added in {seconds:.1f} s: {result['rows']:,} recipient rows",
+          flush=True)
+    return result
 
 
 def _prune(cache: Path, keep: int = 2) -> None:
@@ -89,7 +115,7 @@ def prepare_sqlite(settings: Settings, env_for, instance: Path, log: Path) -> di
     else:
         meta = json.loads((cache / "meta.json").read_text())
         seed = {**meta, "cached": True}
-        print(f"bench: reusing the seeded database {cache.relative_to(ROOT)} "
+        print(f"bench: reusing the seeded database {shown(cache)} "
               f"(seeded in {meta['seconds']} s on {meta['seeded_at'][:10]})", flush=True)
     instance.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()

@@ -4,8 +4,8 @@
 Writes JSON: the contact count, a keyset cursor ~90% through the list,
 the rarest and the commonest name by how many contacts the quick search
 really finds, contact ids spread over the table, a contact with a busy
-timeline, existing emails for the import's matching rows, and the pipeline
-module's pages when it is enabled.
+timeline, existing emails for the import's matching rows, and the pipeline,
+marketing and helpdesk modules' pages when they are enabled.
 """
 
 from __future__ import annotations
@@ -122,6 +122,8 @@ def api_token() -> str | None:
 
 def main(out: str, wanted_matches: int) -> None:
     from app.extensions import db
+    from bench.helpdesk_pages import discover as helpdesk_pages
+    from bench.marketing_pages import discover as marketing_pages
     from bench.pipeline_pages import discover as pipeline_pages
     from bench.report_pages import discover as report_pages
     from modules.contacts.models import Activity, Contact
@@ -142,6 +144,8 @@ def main(out: str, wanted_matches: int) -> None:
             "pipeline": pipeline_pages(app) if "pipeline" in {m.name for m in state.enabled} else None,
             "api_token": api_token(),
             "reports": report_pages(app),
+            "marketing": marketing_pages(app),
+            "helpdesk": helpdesk_pages(app),
         }
     with open(out, "w", encoding="utf-8") as f:
         json.dump(found, f, indent=1)

@@ -90,8 +90,28 @@ def section(report: dict) -> str:
                      f"{send['failed']:,} failed) | {_check(report, 'Campaign send rate')} |")
         lines.append(f"| Campaign send: work horse peak RSS | {send['work_horse_peak_rss_mb']} MB | "
                      f"{_check(report, 'Send worker RSS')} |")
+    if report.get("freeze"):
+        fr = report["freeze"]
+        left = ", ".join(f"{n:,} {why.replace('_', ' ')}" for why, n in fr["excluded"].items()) or "none"
+        lines.append(f"| Audience freeze, {fr['recipients']:,} recipients ({fr['audience']}; left out: {left}) | "
+                     f"{fr['seconds']} s ({fr['command_seconds']} s the whole command) | "
+                     f"{_check(report, 'Audience freeze')} |")
+    if report.get("ingest"):
+        ing = report["ingest"]
+        kinds = ", ".join(f"{n:,} {kind}" for kind, n in ing["kinds"].items())
+        checked = "counts checked" if not ing["problems"] else f"**counts wrong: {'; '.join(ing['problems'])}**"
+        lines.append(f"| Helpdesk ingest, {ing['messages']:,} messages from a Maildir ({kinds}), one process | "
+                     f"{ing['messages_per_s']} messages/s ({ing['seconds']} s, {ing['tickets_made']:,} tickets made, "
+                     f"{checked}) | {_check(report, 'Helpdesk ingest')} |")
+    if report.get("campaign_history"):
+        lines.append(f"| Campaign history | {report['campaign_history']:,} recipient rows | |")
+    tickets = report.get("tickets") or {}
+    if tickets.get("tickets") is not None:
+        lines.append(f"| Helpdesk data | {tickets['tickets']:,} tickets, {tickets['messages']:,} messages | |")
+    history = seed.get("campaign_history")
+    extra = (f" (+ {history['seconds']} s adding {history['added']} past campaigns)" if history else "")
     lines.append(f"| Seed, {report['contacts']:,} contacts | {seed['seconds']} s"
-                 f"{' (cached)' if seed.get('cached') else ''} | |")
+                 f"{' (cached)' if seed.get('cached') else ''}{extra} | |")
     memory = report["memory"]
     for phase, label in (("idle", "idle"), ("load", "peak under load")):
         for group, name in (("web", "web (gunicorn master + 2 workers)"), ("rq", "RQ worker"), ("redis", "Redis")):

@@ -5,8 +5,10 @@ Redis (embedded unless REDIS_URL), the RQ worker and gunicorn as in
 production, and sign in; 4. idle memory, list page size; 5. the hello app,
 then every page under wrk with peak memory sampled; 6. server-side
 percentiles from the access log; 7. optional profiles; 8. stop the servers,
-time a CSV import from the command line and a campaign's send rate
-(bench/send_rate.py); 9. write the reports.
+time a CSV import from the command line, a campaign's send rate
+(bench/send_rate.py), a campaign's audience freeze (bench/freeze.py) and
+the helpdesk's ingest of a Maildir corpus (bench/ingest.py); 9. write the
+reports.
 """
 
 from __future__ import annotations
@@ -21,10 +23,24 @@ import sys
 import time
 from datetime import UTC, datetime
 
-from bench import accesslog, database, import_csv, machine, measure, memory, report, scenarios, send_rate, servers, wrk
+from bench import (
+    accesslog,
+    database,
+    freeze,
+    import_csv,
+    ingest,
+    machine,
+    measure,
+    memory,
+    report,
+    scenarios,
+    send_rate,
+    servers,
+    wrk,
+)
 from bench.markdown import DB_NAMES, section
 from bench.session import fetch, sign_in
-from bench.settings import BUILD, ROOT, WRK_CONNECTIONS, WRK_THREADS, Settings, load
+from bench.settings import BUILD, ROOT, WRK_CONNECTIONS, WRK_THREADS, Settings, load, shown
 from bench.targets import latency_check, other_checks, tier
 
 
@@ -92,6 +108,27 @@ def _send(settings: Settings, found: dict, env: dict, run_dir) -> dict | None:
     return result
 
 
+def _freeze(settings: Settings, found: dict, env: dict, log) -> dict | None:
+    """The audience freeze of a BENCH_FREEZE_RECIPIENTS campaign (bench/freeze.py)."""
+    if not settings.freeze_recipients or "marketing" not in found["modules"]:
+        return None
+    print(f"bench: freezing the audience of a campaign of about {settings.freeze_recipients:,} recipients…",
+          flush=True)
+    result = freeze.measure(env, log, settings.freeze_recipients)
+    print(f"bench: froze {result['recipients']:,} recipients in {result['seconds']} s", flush=True)
+    return result
+
+
+def _ingest(settings: Settings, seed: dict, env: dict, run_dir) -> dict | None:
+    """The helpdesk's ingest rate over a Maildir corpus (bench/ingest.py)."""
+    if not settings.ingest_messages:
+        return None
+    result = ingest.measure(env, run_dir, settings.ingest_messages, settings.seed, seed["key"])
+    if result is not None:
+        print(f"bench: ingested {result['messages']:,} messages at {result['messages_per_s']} per second", flush=True)
+    return result
+
+
 def _scenario_result(s: scenarios.Scenario, client: dict | None, parsed: dict, limits: dict,
                      hello_rps: float) -> dict:
     out = {"key": s.key, "title": s.title, "available": s.available, "note": s.note, "group": s.group,
@@ -134,6 +171,10 @@ def _result(settings: Settings, about: dict, started: datetime, seed: dict, foun
                       for s in pages],
         "import": measured["import"],
         "send": measured["send"],
+        "freeze": measured["freeze"],
+        "ingest": measured["ingest"],
+        "campaign_history": (found.get("marketing") or {}).get("history"),
+        "tickets": {k: (found.get("helpdesk") or {}).get(k) for k in ("tickets", "messages")},
         "memory": {"idle": measured["idle"], "load": measured["peak"]},
         "list_html_bytes": measured["html_bytes"],
     }
@@ -206,7 +247,11 @@ def main() -> None:
         web.stop()
         servers.stop(worker)
         imported = _import(settings, found, seed, env, log) if settings.import_rows else None
+        # The send first: the ingest's acknowledgements wait in Redis for a
+        # worker, and the send's worker would deliver them to the sink too.
         sent = _send(settings, found, env, run_dir)
+        frozen = _freeze(settings, found, env, log)
+        ingested = _ingest(settings, seed, env, run_dir) if "helpdesk" in found["modules"] else None
     finally:
         if web is not None:
             web.stop()
@@ -215,12 +260,12 @@ def main() -> None:
             redis.stop()
 
     measured = {"hello": hello, "clients": clients, "parsed": parsed, "idle": idle, "peak": sampler.peak,
-                "html_bytes": html_bytes, "import": imported, "send": sent}
+                "html_bytes": html_bytes, "import": imported, "send": sent, "freeze": frozen, "ingest": ingested}
     result = _result(settings, about, started, seed, found, pages, measured)
     written = report.write(result)
     print("\n" + section(result) + "\n")
     for path in written:
-        print(f"bench: wrote {path.relative_to(ROOT)}")
+        print(f"bench: wrote {shown(path)}")
     problems = [s["title"] for s in result["scenarios"] if s.get("problems")]
     if problems:
         raise SystemExit(f"bench: some requests failed (see build/bench/run/): {', '.join(problems)}")

@@ -52,7 +52,8 @@ def build(found: dict) -> list[Scenario]:
                  HTMX, note="the contact page's timeline region"),
         Scenario("dashboard", "Dashboard", ["/"]),
     ]
-    return scenarios + api(found) + pipeline(found.get("pipeline")) + reports(found.get("reports"))
+    return (scenarios + api(found) + pipeline(found.get("pipeline")) + reports(found.get("reports"))
+            + marketing(found.get("marketing")) + helpdesk(found.get("helpdesk")))
 
 
 def api(found: dict) -> list[Scenario]:
@@ -112,3 +113,41 @@ def reports(pages: list[dict] | None) -> list[Scenario]:
                          available=False)]
     return [Scenario(f"report_{p['key'].replace('.', '_').replace('-', '_')}", f"Report: {p['title']}",
                      [p["path"]], group="report", note="default parameters") for p in pages]
+
+
+def _pages(table, pages: dict | None, module: str, group: str) -> list[Scenario]:
+    """Scenarios of `table` ((key, title, part, headers)) from a module's
+    discovered pages, or "not available" rows saying why."""
+    out = []
+    for key, title, part, headers in table:
+        page = (pages or {}).get(part) or {}
+        if page.get("path"):
+            out.append(Scenario(key, title, [page["path"]], dict(headers), group=group, note=page.get("note", "")))
+        else:
+            why = f"{module} module not enabled" if pages is None else page.get("missing", "not found")
+            out.append(Scenario(key, title, [], note=why, available=False))
+    return out
+
+
+MARKETING = (("marketing_campaigns", "Campaign list", "list", {}),
+             ("marketing_campaign", "Campaign page", "campaign", {}),
+             ("marketing_recipients", "Campaign recipients, first page", "recipients", {}),
+             ("marketing_recipients_deep", "Campaign recipients, deep page (keyset cursor)", "recipients_deep", {}))
+
+
+def marketing(pages: dict | None) -> list[Scenario]:
+    """Issue 10's pages, held to the contact list's targets (group "list")."""
+    return _pages(MARKETING, pages, "marketing", "list")
+
+
+HELPDESK = (("helpdesk_queue", "Ticket queue, default view", "queue", {}),
+            ("helpdesk_queue_all", "Ticket queue, all tickets", "queue_all", {}),
+            ("helpdesk_ticket", "Ticket page, busy ticket", "ticket", {}),
+            ("helpdesk_kb_search", "Knowledge base search (staff)", "kb_search", {}),
+            ("helpdesk_kb_public", "Help centre search (public)", "kb_public", {}),
+            ("helpdesk_suggest", "Request form: article suggestions (HTMX)", "suggest", HTMX))
+
+
+def helpdesk(pages: dict | None) -> list[Scenario]:
+    """Issue 11's pages (group "helpdesk": ≤ 30 ms at 500,000 tickets)."""
+    return _pages(HELPDESK, pages, "helpdesk", "helpdesk")

@@ -10,12 +10,22 @@ from pathlib import Path
 from dotenv import load_dotenv
 
 ROOT = Path(__file__).resolve().parent.parent
-BUILD = ROOT / "build" / "bench"
+# BENCH_BUILD: elsewhere than build/bench/, for checkouts that share one build/
+# (git worktrees with a symlinked build/) and must not wait for each other's lock.
+BUILD = Path(os.environ["BENCH_BUILD"]).resolve() if os.environ.get("BENCH_BUILD") else ROOT / "build" / "bench"
 
 # Fixed load: two wrk threads holding eight connections open between them,
 # four per gunicorn worker, so each worker always has a request waiting.
 WRK_THREADS = 2
 WRK_CONNECTIONS = 8
+
+
+def shown(path: Path) -> str:
+    """`path` relative to the checkout when it is inside it (BENCH_BUILD may be elsewhere)."""
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)
 
 
 def _int(name: str, default: int) -> int:
@@ -40,6 +50,9 @@ class Settings:
     warmup: float
     import_rows: int
     send_recipients: int
+    freeze_recipients: int
+    campaign_history: float
+    ingest_messages: int
     reset: bool
     profile: bool
     note: str
@@ -69,6 +82,9 @@ def load() -> Settings:
         warmup=_float("BENCH_WARMUP", 2.0),
         import_rows=_int("BENCH_IMPORT_ROWS", 100_000),
         send_recipients=_int("BENCH_SEND_RECIPIENTS", 100_000),
+        freeze_recipients=_int("BENCH_FREEZE_RECIPIENTS", 100_000),
+        campaign_history=_float("BENCH_CAMPAIGN_HISTORY", 5.0),
+        ingest_messages=_int("BENCH_INGEST_MESSAGES", 5_000),
         reset=_flag("BENCH_RESET"),
         profile=_flag("BENCH_PROFILE"),
         note=os.environ.get("BENCH_NOTE", "").strip(),

@@ -37,6 +37,8 @@ def test_every_scenario_path_answers(app, client):
             "pipeline_donor_giving", "pipeline_lybunt_count", "pipeline_sybunt_count", "report_giving_lybunt",
             "report_giving_retention", "report_contacts_quality", "report_pipeline_win_rate"} <= keys
     for scenario in built:
+        if scenario.key.startswith(("marketing_", "helpdesk_")):
+            continue  # need a seeded history: tests/bench/test_bench_marketing_helpdesk.py
         assert scenario.available, scenario.key
         for path in scenario.paths:
             response = client.get(path, headers=scenario.headers)
