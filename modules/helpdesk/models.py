@@ -51,7 +51,7 @@ class Ticket(db.Model):
         Index("ix_helpdesk_ticket_team", "team_id", "status", "id"),
         Index("ix_helpdesk_ticket_assignee", "assignee_id", "status", "id"),
         Index("ix_helpdesk_ticket_requester", "requester_id", "id"),
-        Index("ix_helpdesk_ticket_thread", "requester_id", "subject_key", "last_message_at"),
+        Index("ix_helpdesk_ticket_thread", "requester_email", "subject_key", "last_message_at"),
         # Queues sorted by due time (sla.py keeps due_at up to date on every event).
         Index("ix_helpdesk_ticket_due", "due_at", "id"),
         Index("ix_helpdesk_ticket_team_due", "team_id", "due_at", "id"),
@@ -111,7 +111,8 @@ class Ticket(db.Model):
 
 class TicketMessage(db.Model):
     __tablename__ = "helpdesk_message"
-    __table_args__ = (Index("ix_helpdesk_message_ticket", "ticket_id", "id"),)
+    __table_args__ = (Index("ix_helpdesk_message_ticket", "ticket_id", "id"),
+                      Index("ix_helpdesk_message_to", "to", "created_at"))  # the acknowledgement cap
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("helpdesk_ticket.id", ondelete="CASCADE"))

@@ -147,7 +147,8 @@ class Recipient(db.Model):
                       Index("ix_marketing_recipient_campaign_status", "campaign_id", "status"),
                       Index("ix_marketing_recipient_contact", "contact_id", "id"),
                       Index("ix_marketing_recipient_contact_campaign", "contact_id", "campaign_id"),
-                      Index("ix_marketing_recipient_message", "message_id"))
+                      Index("ix_marketing_recipient_message", "message_id"),
+                      Index("ix_marketing_recipient_email", "email", "sent_at"))  # replies to campaigns
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("marketing_campaign.id", ondelete="CASCADE"))
