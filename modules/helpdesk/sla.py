@@ -19,11 +19,11 @@ ticket and emails the team's lead, once per ticket.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import case, or_, select
+from sqlalchemy import case, func, or_, select
 
-from app import audit, mail
+from app import audit, mail, schedules
 from app.extensions import db
 from app.links import external_url
 from app.models import User
@@ -34,6 +34,8 @@ from modules.helpdesk.models import ACTIVE, EVENT, WAITING, Ticket
 
 FIRST, NEXT, RESOLUTION = "first response", "next response", "resolution"
 BATCH = 500
+NAME = "helpdesk.sla"  # the schedule (the manifest)
+IDLE = timedelta(hours=1)  # with no target to watch, look again this late
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,11 @@ def refresh(ticket: Ticket) -> None:
     flagged = set(filter(None, (ticket.breached or "").split(", ")))
     unflagged = [] if ticket.status not in ACTIVE or ticket.status == WAITING else [
         due for name, due in _targets(ticket) if due is not None and name not in flagged]
+    before = _aware(ticket.sla_check_at)
     ticket.sla_check_at = min(unflagged) if unflagged else None
+    if ticket.sla_check_at is not None and (before is None or ticket.sla_check_at < before):
+        # The schedule sleeps until the earliest target (run_checks): an earlier one wakes it.
+        schedules.wake(NAME, ticket.sla_check_at)
 
 
 def _targets(ticket: Ticket) -> list[tuple[str, datetime | None]]:
@@ -177,9 +183,11 @@ def targets(ticket: Ticket, now: datetime | None = None) -> list[Target]:
     return out
 
 
-def run_checks(now: datetime | None = None) -> str:
+def run_checks(now: datetime | None = None) -> schedules.Ran:
     """The schedule helpdesk.sla: flag the targets whose time has passed,
-    note it on the ticket and email the team's lead once per ticket."""
+    note it on the ticket and email the team's lead once per ticket. It
+    runs again when the next target falls due (an hour at most), not every
+    minute, so an idle worker stays light (app/rq_worker.py)."""
     from modules.helpdesk import services
 
     now = now or utcnow()
@@ -200,7 +208,9 @@ def run_checks(now: datetime | None = None) -> str:
                 emailed += 1
         refresh(ticket)
     db.session.commit()
-    return f"{flagged} ticket(s) breached their SLA; {emailed} escalation email(s)"
+    upcoming = _aware(db.session.scalar(select(func.min(Ticket.sla_check_at))))
+    next_at = min(upcoming, now + IDLE) if upcoming is not None else now + IDLE
+    return schedules.Ran(f"{flagged} ticket(s) breached their SLA; {emailed} escalation email(s)", max(next_at, now))
 
 
 def _escalate(ticket: Ticket, missed: list[str]) -> bool:

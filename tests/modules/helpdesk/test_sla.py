@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 
 from app import settings
 from app.extensions import db
-from app.models import MailMessage, User
+from app.models import MailMessage, ScheduleState, User
+from app.models.base import utcnow
 from modules.helpdesk import calendar, services, sla
 from modules.helpdesk.automation_models import Holiday, SlaPolicy
 from modules.helpdesk.models import EVENT, IN, OPEN, WAITING, Team, Ticket, TicketMessage
@@ -67,10 +68,13 @@ def test_targets_skip_the_weekend_public_holidays_and_added_days_and_breach_esca
     [first] = [t for t in sla.targets(ticket, london(2026, 12, 30, 8, 0)) if t.name == sla.FIRST]
     assert first.state == "running" and first.words == "due in 2 hours"
 
-    assert sla.run_checks(london(2026, 12, 30, 9, 59)).startswith("0 ticket(s)")
+    early = sla.run_checks(london(2026, 12, 30, 9, 59))
+    # Nothing to flag yet: the schedule sleeps until the first target, not a minute.
+    assert early.summary.startswith("0 ticket(s)") and early.next_at == london(2026, 12, 30, 10, 0)
     assert ticket.breached == ""
-    summary = sla.run_checks(london(2026, 12, 30, 10, 1))
-    assert summary == "1 ticket(s) breached their SLA; 1 escalation email(s)"
+    ran = sla.run_checks(london(2026, 12, 30, 10, 1))
+    assert ran.summary == "1 ticket(s) breached their SLA; 1 escalation email(s)"
+    assert ran.next_at == london(2026, 12, 30, 11, 1)  # the resolution target is later: an hour at most
     for later in (london(2026, 12, 30, 11, 0), london(2026, 12, 31, 17, 0), london(2027, 1, 4, 12, 0)):
         sla.run_checks(later)  # the resolution target breaches too: noted, but no second email
     ticket = db.session.get(Ticket, ticket.id)
@@ -98,6 +102,16 @@ def test_the_schedule_is_registered_and_runs_from_the_worker(app, ctx):
     assert {"helpdesk.sla", "helpdesk.auto_close"} <= set(schedules.enabled())
     done = schedules.run_due(only="helpdesk.sla")
     assert done["helpdesk.sla"].startswith("0 ticket(s) breached")
+    state = db.session.get(ScheduleState, "helpdesk.sla")
+    assert state.next_run_at - utcnow() > timedelta(minutes=50)  # no target anywhere: it looks in an hour
+    # A new ticket whose first target is sooner than the schedule's next look brings it forward.
+    state.next_run_at = datetime(2031, 1, 1, tzinfo=UTC)
+    db.session.commit()
+    team_id, _ = setup_desk(app)
+    ticket = open_at(team_id, london(2030, 1, 2, 10, 0))  # a Wednesday: due the same day
+    db.session.refresh(state)
+    assert london(2030, 1, 2, 10, 0) < ticket.sla_check_at < london(2030, 1, 3, 0, 0)
+    assert state.next_run_at <= ticket.sla_check_at  # it never sleeps past a target
 
 
 def test_waiting_on_the_customer_pauses_the_clock(app, ctx):
