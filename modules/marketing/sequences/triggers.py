@@ -16,11 +16,14 @@ marketing is not enabled."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import blinker
 from flask import current_app, has_app_context
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.models.base import utcnow
 from app.schedules import Ran
 from modules.contacts.lists import segments
 from modules.contacts.models import Segment
@@ -74,9 +77,14 @@ def on_gift_recorded(gift, **_):
 
 
 def check_segments() -> Ran:
-    """The schedule: enrol who joined each active sequence's segment."""
+    """The schedule: enrol who joined each active sequence's segment. With
+    none, it looks again in an hour (switching one on wakes it), so an idle
+    worker is not made to load the app every five minutes."""
     entered = 0
-    for sequence in _active(SEGMENT):
+    active = _active(SEGMENT)
+    if not active:
+        return Ran("No active sequence enrols from a segment", utcnow() + timedelta(hours=1))
+    for sequence in active:
         segment = db.session.get(Segment, sequence.segment_id) if sequence.segment_id else None
         if segment is None:
             continue

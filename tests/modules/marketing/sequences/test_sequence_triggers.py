@@ -90,7 +90,7 @@ def test_a_paused_sequence_takes_no_one_from_its_segment(app):
     segment_id = _segment(app, "volunteer")
     sequence_id, topic_id = make_sequence(app, trigger=SEGMENT, segment_id=segment_id, status="paused")
     people(app, 2, topic_id, tags=("volunteer",))
-    assert _check_segments(app) == "0 contacts entered sequences"
+    assert _check_segments(app) == "No active sequence enrols from a segment"
     assert enrolments(app, sequence_id) == {}
 
 
@@ -206,3 +206,11 @@ def test_the_personal_data_export_lists_the_contacts_sequences(app):
         exported = contact_hooks.export(ids[0])["sequences"]
     assert [(e["sequence"], e["status"], e["steps_sent"], e["left_because"]) for e in exported] == [
         ("Welcome series", "left", 1, "removed")]
+
+
+def test_with_no_segment_sequence_the_check_sleeps_an_hour(app):
+    with app.app_context():
+        done = schedules.run_due(only="marketing.sequence_segments")
+        assert done["marketing.sequence_segments"] == "No active sequence enrols from a segment"
+        state = db.session.get(ScheduleState, "marketing.sequence_segments")
+        assert state.next_run_at > utcnow() + timedelta(minutes=55)
