@@ -52,7 +52,8 @@ def build(found: dict) -> list[Scenario]:
                  HTMX, note="the contact page's timeline region"),
         Scenario("dashboard", "Dashboard", ["/"]),
     ]
-    return scenarios + api(found) + pipeline(found.get("pipeline")) + reports(found.get("reports"))
+    return (scenarios + api(found) + pipeline(found.get("pipeline")) + reports(found.get("reports"))
+            + widgets(found.get("widgets")))
 
 
 def api(found: dict) -> list[Scenario]:
@@ -112,3 +113,28 @@ def reports(pages: list[dict] | None) -> list[Scenario]:
                          available=False)]
     return [Scenario(f"report_{p['key'].replace('.', '_').replace('-', '_')}", f"Report: {p['title']}",
                      [p["path"]], group="report", note="default parameters") for p in pages]
+
+
+def widgets(found: dict | None) -> list[Scenario]:
+    """Each dashboard widget by its own URL, the report dashboard, its widget
+    and the builder (bench/widget_pages.py); issue 13: widgets ≤ 100 ms."""
+    if not found:
+        return []
+    out = [Scenario(f"widget_{w['key'].replace('-', '_')}", f"Widget: {w['title']}", [w["path"]], HTMX,
+                    group="widget", note="the card alone, as HTMX fetches it") for w in found["widgets"]]
+    rep = found.get("reports")
+    if rep is None:
+        return out
+    out.append(Scenario("reports_dashboard", "Reports dashboard", [rep["dashboard"]],
+                        note="the page; its widgets load after it"))
+    if rep.get("widget"):
+        out.append(Scenario("reports_widget", "Report widget (HTMX)", [rep["widget"]], HTMX, group="widget",
+                            note="gifts by fund by month, chart; cached in Redis for 5 minutes after the first"))
+    else:
+        out.append(Scenario("reports_widget", "Report widget (HTMX)", [], available=False,
+                            note="needs the pipeline module and the bench administrator"))
+    if rep.get("builder"):
+        out.append(Scenario("report_builder", "Report builder: gifts by fund by month", [rep["builder"]],
+                            group="report", note="every gift, sum by fund and month, stacked bars, "
+                                                 "opened from its URL (never cached)"))
+    return out
