@@ -134,7 +134,9 @@ def widgets(found: dict | None) -> list[Scenario]:
         out.append(Scenario("reports_widget", "Report widget (HTMX)", [], available=False,
                             note="needs the pipeline module and the bench administrator"))
     if rep.get("builder"):
+        # No latency target: issue 13 asks that a builder query over its time budget
+        # (REPORTS_QUERY_SECONDS, 10 s) is stopped, not that it is fast.
         out.append(Scenario("report_builder", "Report builder: gifts by fund by month", [rep["builder"]],
-                            group="report", note="every gift, sum by fund and month, stacked bars, "
-                                                 "opened from its URL (never cached)"))
+                            note="every gift, sum by fund and month, stacked bars, opened from its URL "
+                                 "(never cached); no target: a query over the 10 s budget is stopped"))
     return out
