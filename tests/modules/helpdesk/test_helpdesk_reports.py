@@ -162,3 +162,25 @@ def test_reports_and_sources_exist_only_with_their_modules_enabled(app, tmp_path
     with app.test_request_context():
         assert {"tickets", "campaign_recipients"} <= set(all_sources())
     assert {"ticket.created", "ticket.solved", "campaign.sent"} <= set(app.extensions["steward"].webhook_events)
+
+
+def test_ticket_volume_counts_each_ticket_in_its_utc_day(app, ids):
+    """The database counts per UTC day: a ticket late on the last of March and
+    one early on the first of April fall in their own months (and weeks)."""
+    from datetime import UTC, datetime
+
+    from app.extensions import db
+    from modules.helpdesk.models import Ticket
+
+    with app.app_context():
+        for subject, created, solved in (("Late", datetime(2026, 3, 31, 23, 59, 30, tzinfo=UTC), None),
+                                         ("Early", datetime(2026, 4, 1, 0, 0, 10, tzinfo=UTC),
+                                          datetime(2026, 4, 1, 1, tzinfo=UTC))):
+            db.session.add(Ticket(subject=subject, requester_id=ids["Ann"], requester_email="ann@example.org",
+                                  team_id=ids["care"], channel="email", status="solved" if solved else "open",
+                                  created_at=created, solved_at=solved))
+        db.session.commit()
+    months, _, _ = report(app, "helpdesk.volume", by="month")
+    assert months.result.rows == [("2026-03", 4, 2), ("2026-04", 2, 2)]
+    weeks, _, _ = report(app, "helpdesk.volume", by="week")
+    assert weeks.result.rows[-1] == ("Week of 2026-03-30", 3, 2)  # Tue 03-31 and Wed 04-01 with T4
