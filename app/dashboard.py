@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, url_for
+from flask import Blueprint, abort, current_app, render_template, url_for
 from markupsafe import Markup
 
 from app import mail, settings
 from app.extensions import db
+from app.htmx import is_htmx
 from app.models import AuditEntry, Invitation, User
 from app.permissions import can, permission_required
 
@@ -20,6 +21,21 @@ def index():
     # Widgets return HTML rendered by their own (autoescaped) templates.
     widgets = [(w, Markup(w.render())) for w in state.widgets if can(w.permission)]  # noqa: S704
     return render_template("dashboard/index.html", widgets=widgets)
+
+
+@bp.get("/dashboard/widgets/<name>")
+@permission_required("core.dashboard")
+def widget(name: str):
+    """One widget's card on its own: the fragment with HX-Request (to
+    refresh one card), a page otherwise. Also what `make bench` measures each
+    widget by. 404 for a widget that is not enabled or the role may not see."""
+    state = current_app.extensions["steward"]
+    found = next((w for w in state.widgets if w.name == name and can(w.permission)), None)
+    if found is None:
+        abort(404)
+    html = Markup(found.render())  # noqa: S704 (rendered by the widget's own autoescaped template)
+    template = "dashboard/_widget.html" if is_htmx() else "dashboard/widget.html"
+    return render_template(template, widget=found, html=html), 200, {"Vary": "HX-Request"}
 
 
 def home_url() -> str:

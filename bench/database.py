@@ -1,8 +1,9 @@
 """The seeded database a run measures.
 
 SQLite: a pristine seeded copy is cached under build/bench/cache/, keyed by
-size, seed, the migrations, the seed code and the enabled modules; each run
-works on a fresh copy of it (the import changes the data). PostgreSQL: the
+size, seed, gifts per contact, the migrations, the seed code and the
+enabled modules; each run works on a fresh copy of it (the import changes
+the data). PostgreSQL: the
 database DATABASE_URL names is seeded in place; one that holds any data is
 wiped only with BENCH_RESET=1.
 """
@@ -40,6 +41,7 @@ def schema_key(settings: Settings) -> str:
     digest = hashlib.sha256()
     digest.update(f"{settings.contacts}:{settings.seed}:{','.join(enabled_modules(settings))}".encode())
     digest.update(f":history{settings.campaign_history:g}".encode())
+    digest.update(f":gifts{settings.gifts_per_contact}".encode())
     # The manifests too: they name each module's seed hook, wherever its code lives.
     files = {*ROOT.glob("migrations/versions/*.py"), *ROOT.glob("modules/*/migrations/*.py"),
              ROOT / "app" / "seed.py", *ROOT.glob("modules/*/__init__.py"), *ROOT.glob("modules/*/**/*seed*.py"),
@@ -53,8 +55,11 @@ def schema_key(settings: Settings) -> str:
 def _seed(env: dict, settings: Settings, log: Path) -> dict:
     """Migrate, seed (timed, the whole command) and add the bench's administrator."""
     flask(["db", "upgrade"], env, log)
-    print(f"bench: seeding {settings.contacts:,} contacts (seed {settings.seed})…", flush=True)
-    output, seconds = flask(["seed", "--contacts", str(settings.contacts), "--seed", str(settings.seed)], env, log)
+    print(f"bench: seeding {settings.contacts:,} contacts (seed {settings.seed}, gifts topped up to "
+          f"{settings.gifts_per_contact} a contact)…", flush=True)
+    seed_env = {**env, "SEED_GIFTS_PER_CONTACT": str(settings.gifts_per_contact)}
+    output, seconds = flask(["seed", "--contacts", str(settings.contacts), "--seed", str(settings.seed)], seed_env,
+                            log)
     flask(["users", "create", "--email", ADMIN_EMAIL, "--password", ADMIN_PASSWORD, "--role", "admin",
            "--name", "Bench"], env, log)
     last = output.strip().splitlines()[-1] if output.strip() else ""

@@ -120,12 +120,24 @@ def api_token() -> str | None:
     return secret
 
 
+def gift_count(state) -> int | None:
+    """How many gifts the data holds (issue 13's targets are at 5,000,000), None without pipeline."""
+    from app.extensions import db
+
+    if "pipeline" not in {m.name for m in state.enabled}:
+        return None
+    from modules.pipeline.models import Gift
+
+    return db.session.scalar(select(func.count()).select_from(Gift))
+
+
 def main(out: str, wanted_matches: int) -> None:
     from app.extensions import db
     from bench.helpdesk_pages import discover as helpdesk_pages
     from bench.marketing_pages import discover as marketing_pages
     from bench.pipeline_pages import discover as pipeline_pages
     from bench.report_pages import discover as report_pages
+    from bench.widget_pages import discover as widget_pages
     from modules.contacts.models import Activity, Contact
 
     with app.app_context():
@@ -146,6 +158,8 @@ def main(out: str, wanted_matches: int) -> None:
             "reports": report_pages(app),
             "marketing": marketing_pages(app),
             "helpdesk": helpdesk_pages(app),
+            "gifts": gift_count(state),
+            "widgets": widget_pages(app),
         }
     with open(out, "w", encoding="utf-8") as f:
         json.dump(found, f, indent=1)

@@ -54,6 +54,14 @@ def _scenario_row(s: dict) -> str:
             f"{_pct(s.get('ratio_to_hello'))} | {limit} {ok} | {note} |")
 
 
+def _gifts(report: dict) -> str:
+    """", 500,123 gifts (topped up to 5 a contact)" when the run counted them."""
+    if report.get("gifts") is None:
+        return ""
+    per = report.get("gifts_per_contact")
+    return f", {report['gifts']:,} gifts" + (f" (topped up to {per} a contact)" if per else "")
+
+
 def section(report: dict) -> str:
     m, run, seed = report["machine"], report["run"], report["seed"]
     db = DB_NAMES.get(report["database"], report["database"])
@@ -67,7 +75,7 @@ def section(report: dict) -> str:
     seeded = (f"seeded {seed['seeded_at'][:10]} in {seed['seconds']} s, reused from the cache"
               if seed.get("cached") else f"seeded in this run in {seed['seconds']} s")
     lines += ["", f"wrk -t{run['wrk_threads']} -c{run['wrk_connections']}, {run['duration']:g} s per page after "
-              f"{run['warmup']:g} s of warm-up; gunicorn {run['gunicorn']}. Data: {seeded}. "
+              f"{run['warmup']:g} s of warm-up; gunicorn {run['gunicorn']}. Data: {seeded}{_gifts(report)}. "
               f"Latency targets: {report['targets_tier']}.", "",
               "| Page | Server p50 / p95 / p99 ms | Client p50 / p95 / p99 ms | req/s | vs hello | "
               "Target (server p95) | Notes |",

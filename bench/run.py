@@ -166,6 +166,8 @@ def _result(settings: Settings, about: dict, started: datetime, seed: dict, foun
                          if tier_found else "none"),
         "seed": {k: v for k, v in seed.items() if k != "output"},
         "search_terms": found["search"],
+        "gifts": found.get("gifts"),
+        "gifts_per_contact": settings.gifts_per_contact,
         "hello": measured["hello"],
         "scenarios": [_scenario_result(s, measured["clients"].get(s.key), measured["parsed"], limits, hello_rps)
                       for s in pages],

@@ -53,6 +53,7 @@ class Settings:
     freeze_recipients: int
     campaign_history: float
     ingest_messages: int
+    gifts_per_contact: int
     reset: bool
     profile: bool
     note: str
@@ -85,6 +86,8 @@ def load() -> Settings:
         freeze_recipients=_int("BENCH_FREEZE_RECIPIENTS", 100_000),
         campaign_history=_float("BENCH_CAMPAIGN_HISTORY", 5.0),
         ingest_messages=_int("BENCH_INGEST_MESSAGES", 5_000),
+        # issue 13: 5,000,000 gifts at 1,000,000 contacts (the demo seed alone makes about 1.9 a contact)
+        gifts_per_contact=_int("BENCH_GIFTS_PER_CONTACT", 5),
         reset=_flag("BENCH_RESET"),
         profile=_flag("BENCH_PROFILE"),
         note=os.environ.get("BENCH_NOTE", "").strip(),

@@ -1,4 +1,5 @@
-"""The targets of issue 4 and the PASS/MISS verdicts.
+"""The targets of issue 4 (and issue 13: standard reports and the builder
+≤ 1 s, dashboard widgets ≤ 100 ms) and the PASS/MISS verdicts.
 
 Latency targets are on the server-side p95, per database and data size.
 A run is held to the smallest size tier at or above its own size for its
@@ -14,10 +15,11 @@ from __future__ import annotations
 # which the 1M seed makes; the smaller tier keeps the same limit).
 LATENCY = {
     ("sqlite", 100_000): {"list": 25, "search_rare": 30, "search_common": 30, "contact": 25, "report": 1000,
-                          "helpdesk": 30},
-    ("sqlite", 1_000_000): {"list": 50, "search_rare": 60, "search_common": 150, "report": 1000, "helpdesk": 30},
+                          "helpdesk": 30, "widget": 100},
+    ("sqlite", 1_000_000): {"list": 50, "search_rare": 60, "search_common": 150, "report": 1000, "helpdesk": 30,
+                            "widget": 100},
     ("postgresql", 1_000_000): {"list": 50, "search_rare": 60, "search_common": 150, "report": 1000,
-                                "helpdesk": 30},
+                                "helpdesk": 30, "widget": 100},
 }
 LIST_VS_HELLO = 0.30          # list page throughput, share of the hello app's
 IMPORT_ROWS_PER_S = 5_000

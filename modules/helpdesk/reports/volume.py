@@ -1,14 +1,16 @@
 """Ticket volume: tickets created (and, of those, solved) per week or
-month, and per team and channel, over the chosen range. Buckets are made
-from the created dates here rather than in SQL, so SQLite and PostgreSQL
-agree (weeks start on Monday, months on the 1st)."""
+month, and per team and channel, over the chosen range. The database
+counts per UTC day (a few hundred rows, not a datetime per ticket turned
+into Python objects: most of the report's time at 100,000 contacts, make
+bench); weeks and months are made from the days here, so SQLite and
+PostgreSQL agree (weeks start on Monday, months on the 1st)."""
 
 from __future__ import annotations
 
 from collections import Counter
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, cast, func, select
 
 from app.extensions import db
 from app.reporting.results import Column, Result
@@ -25,14 +27,21 @@ def _label(day: date, by: str) -> str:
     return f"Week of {day.isoformat()}" if by == WEEK else day.strftime("%Y-%m")
 
 
+def _utc_day(column):
+    """The UTC day of a timestamp column (stored as naive UTC on both databases)."""
+    return func.date(column) if db.session.get_bind().dialect.name == "sqlite" else cast(column, Date)
+
+
 def volume(values: dict) -> list[Table]:
     by = values.get("by") or "month"
     conditions = ticket_conditions(values)
     created, solved = Counter(), Counter()
-    for created_at, solved_at in db.session.execute(select(Ticket.created_at, Ticket.solved_at).where(*conditions)):
-        bucket = _bucket(created_at.date(), by)
-        created[bucket] += 1
-        solved[bucket] += solved_at is not None
+    day = _utc_day(Ticket.created_at)
+    for on, n, done in db.session.execute(select(day, func.count(), func.count(Ticket.solved_at))
+                                          .where(*conditions).group_by(day)):
+        bucket = _bucket(on if isinstance(on, date) else date.fromisoformat(on), by)
+        created[bucket] += n
+        solved[bucket] += done
     periods = Result([Column("period", "Week" if by == WEEK else "Month"), Column("created", "Created", "number"),
                       Column("solved", "Of these, solved", "number")],
                      [(_label(b, by), created[b], solved[b]) for b in sorted(created)])

@@ -162,3 +162,51 @@ def test_reports_and_sources_exist_only_with_their_modules_enabled(app, tmp_path
     with app.test_request_context():
         assert {"tickets", "campaign_recipients"} <= set(all_sources())
     assert {"ticket.created", "ticket.solved", "campaign.sent"} <= set(app.extensions["steward"].webhook_events)
+
+
+def test_ticket_volume_counts_each_ticket_in_its_utc_day(app, ids):
+    """The database counts per UTC day: a ticket late on the last of March and
+    one early on the first of April fall in their own months (and weeks)."""
+    from datetime import UTC, datetime
+
+    from app.extensions import db
+    from modules.helpdesk.models import Ticket
+
+    with app.app_context():
+        for subject, created, solved in (("Late", datetime(2026, 3, 31, 23, 59, 30, tzinfo=UTC), None),
+                                         ("Early", datetime(2026, 4, 1, 0, 0, 10, tzinfo=UTC),
+                                          datetime(2026, 4, 1, 1, tzinfo=UTC))):
+            db.session.add(Ticket(subject=subject, requester_id=ids["Ann"], requester_email="ann@example.org",
+                                  team_id=ids["care"], channel="email", status="solved" if solved else "open",
+                                  created_at=created, solved_at=solved))
+        db.session.commit()
+    months, _, _ = report(app, "helpdesk.volume", by="month")
+    assert months.result.rows == [("2026-03", 4, 2), ("2026-04", 2, 2)]
+    weeks, _, _ = report(app, "helpdesk.volume", by="week")
+    assert weeks.result.rows[-1] == ("Week of 2026-03-30", 3, 2)  # Tue 03-31 and Wed 04-01 with T4
+
+
+def test_a_response_right_on_its_due_time_is_within_target(app, ids):
+    """The database compares the times now: on the dot counts as met, a
+    minute late does not; the hours are the same as the clock says."""
+    from datetime import UTC, datetime
+
+    from app.extensions import db
+    from modules.helpdesk.models import Team, Ticket
+
+    with app.app_context():
+        desk = Team(name="Desk")
+        db.session.add(desk)
+        db.session.flush()
+        for subject, responded in (("On time", 11), ("Late", 12)):
+            db.session.add(Ticket(subject=subject, requester_id=ids["Ann"], requester_email="ann@example.org",
+                                  team_id=desk.id, channel="email", status="open",
+                                  created_at=datetime(2026, 3, 20, 9, tzinfo=UTC),
+                                  first_responded_at=datetime(2026, 3, 20, responded, 1 if responded == 12 else 0,
+                                                              tzinfo=UTC),
+                                  first_response_due_at=datetime(2026, 3, 20, 11, tzinfo=UTC)))
+        db.session.commit()
+    [times] = report(app, "helpdesk.sla-times")
+    desk_row = next(r for r in times.result.rows if r[0] == "Desk")
+    # Responses after 2 h and 3 h 1 min: median 2.51 -> 2.5; one of two within target = 50.0 %.
+    assert desk_row == ("Desk", 2, D("2.5"), D("50.0"), None, None)

@@ -15,7 +15,7 @@ from app.seed import module_rng
 from modules.contacts import seed as contacts_seed
 from modules.contacts.models import Contact
 from modules.contacts.people import records
-from modules.pipeline import giving_filters, insight
+from modules.pipeline import gift_rollup, giving_filters, insight
 from modules.pipeline import seed as pipeline_seed
 from modules.pipeline.models import (
     Appeal,
@@ -160,3 +160,29 @@ def test_the_demo_giving_is_varied_enough_to_segment(app):
                                          .order_by(StageChange.at)).all()
             assert changes[0].from_stage_id is None and changes[-1].to_stage_id == opp.stage_id
             assert all(a.to_stage_id == b.from_stage_id for a, b in zip(changes, changes[1:]))
+
+
+def gift_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(Gift))
+
+
+def test_gifts_per_contact_tops_the_giving_up_and_leaves_the_demo_alone_without_it(app):
+    """SEED_GIFTS_PER_CONTACT (the bench's 5) reaches that many gifts per
+    contact, over more donors than the demo's half, every gift in the rollup;
+    without it, the demo giving is what it was."""
+    plain = seeded(app, 7)
+    assert len(plain["gifts"]) < 3 * N  # the demo's own mix: about 1.9 a contact
+    app.config["SEED_GIFTS_PER_CONTACT"] = 5
+    try:
+        empty_tables(app)
+        with app.app_context():
+            contacts_seed.seed(N, module_rng(7, "contacts"), lambda *a, **k: None)
+            pipeline_seed.seed(N, module_rng(7, "pipeline"), lambda *a, **k: None, today=TODAY)
+            gifts = gift_count()
+            assert 5 * N <= gifts < 5 * N + 40  # topped up in small steps near the end
+            assert db.session.scalar(select(func.count(func.distinct(Gift.contact_id)))) > N * 0.6
+            assert db.session.scalar(select(func.max(Gift.received_on))) <= TODAY
+            assert gift_rollup.in_step()
+    finally:
+        app.config.pop("SEED_GIFTS_PER_CONTACT")
+    assert seeded(app, 7) == plain

@@ -177,6 +177,33 @@ def test_contacts_by_tag_and_source(app, people, client, admin):
     assert client.get(sources.result.drill[0]).get_data(as_text=True).count('<a id="c') == 3
 
 
+def test_contacts_by_source_reads_the_index_alone(app, people):
+    """Its counts come from the index (deleted_at, source, created_at)
+    (contacts_0011), not from a scan of the contacts' rows: what SQLite's
+    planner says of the report's own query (PostgreSQL chooses by its statistics)."""
+    from sqlalchemy import event
+
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("the query plan is SQLite's")
+        seen = []
+
+        def keep(conn, cursor, statement, parameters, context, executemany):
+            if "GROUP BY contacts_contact.source" in statement:
+                seen.append((statement, parameters))
+
+        event.listen(db.engine, "before_cursor_execute", keep)
+        try:
+            (sources,) = run(app, "contacts.by-source", **Q1)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", keep)
+        assert sources.result.rows == [("Website", 2, 3), ("Event", 1, 1), ("Import", 0, 1)]
+        (statement, parameters), = seen
+        with db.engine.connect() as conn:
+            plan = " ".join(row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters))
+        assert "COVERING INDEX ix_contacts_contact_live_source" in plan, plan
+
+
 def test_data_quality(app, people, client, admin):
     # Live: P1, C1, C2, C3, C4 = 5. No email: C1, C3 = 2 (40.0%); no postal address: all but C1 = 4 (80.0%);
     # neither: C3 = 1 (20.0%). Duplicates come from the duplicate finder's full scan: none has run yet.
