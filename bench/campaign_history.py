@@ -3,7 +3,7 @@
 past campaigns to their topics' subscribers, about 1.3 recipient rows per
 contact: enough for a demo. After it, the bench adds more past campaigns
 the same way (modules/marketing/seed_history.py: recipient rows, their
-delivered, bounce, click and unsubscribe events, the unsubscribed leaving
+delivered, bounce and unsubscribe events and clicks, the unsubscribed leaving
 the topic, hard bounces suppressed) until the history holds
 BENCH_CAMPAIGN_HISTORY rows per contact (5 by default; 0 adds none).
 

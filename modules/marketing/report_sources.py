@@ -9,7 +9,7 @@ leads to no contact."""
 
 from __future__ import annotations
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 
 from app.extensions import db
 from app.reporting.sources import ContactJoin, Field, Source
@@ -17,18 +17,12 @@ from modules.marketing.campaign_models import (
     CAMPAIGN_STATES,
     SEQUENCE_STEP,
     Campaign,
-    Event,
     Recipient,
 )
+from modules.marketing.reports import flags
 
 ROW_STATES = [("queued", "Queued"), ("sending", "Sending"), ("sent", "Sent"), ("failed", "Failed"),
               ("deferred", "Deferred")]
-
-
-def _happened(*kinds: str):
-    """True when the recipient's message has an event of one of these kinds."""
-    return exists(select(Event.id).where(Event.recipient_id == Recipient.id, Event.kind.in_(kinds))
-                  .correlate(Recipient.__table__))
 
 
 def _campaign_names():
@@ -52,11 +46,11 @@ def sources() -> list[Source]:
             Field("campaign_started", "Campaign started", "date", Campaign.started_at, groupable=True),
             Field("sent_at", "Sent at", "date", Recipient.sent_at, groupable=True),
             Field("status", "Status", "choice", Recipient.status, groupable=True, choices=lambda: ROW_STATES),
-            Field("opened", "Opened (by a person)", "boolean", _happened("open_human"), groupable=True),
-            Field("clicked", "Clicked", "boolean", _happened("click"), groupable=True),
-            Field("bounced", "Bounced", "boolean", _happened("bounce_hard", "bounce_soft"), groupable=True),
-            Field("unsubscribed", "Unsubscribed", "boolean", _happened("unsubscribe"), groupable=True),
-            Field("complained", "Complained", "boolean", _happened("complaint"), groupable=True),
+            Field("opened", "Opened (by a person)", "boolean", flags.happened("open_human"), groupable=True),
+            Field("clicked", "Clicked", "boolean", flags.clicked(), groupable=True),
+            Field("bounced", "Bounced", "boolean", flags.happened("bounce_hard", "bounce_soft"), groupable=True),
+            Field("unsubscribed", "Unsubscribed", "boolean", flags.happened("unsubscribe"), groupable=True),
+            Field("complained", "Complained", "boolean", flags.happened("complaint"), groupable=True),
             Field("variant", "A/B variant", "choice", Recipient.variant, groupable=True,
                   choices=lambda: [("", "No test"), ("a", "A"), ("b", "B"), ("c", "C")]),
             Field("recipient_id", "Recipient ID", "number", Recipient.id, filterable=False),

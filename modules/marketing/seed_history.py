@@ -1,7 +1,7 @@
 """Demo history for `flask seed`, after the topics and subscriptions
 (seed.py): a verified sender, four past campaigns sent to their topic's
 subscribers with what happened to the messages (delivered, hard and soft
-bounces, clicks, unsubscribes: the unsubscribed leave the topic, with a
+bounces, clicks on the campaign's link, unsubscribes: the unsubscribed leave the topic, with a
 consent-ledger row; hard bounces are suppressed), and two drip sequences
 with people at each step, finished and left.
 
@@ -21,7 +21,7 @@ from app.bulk_insert import insert_rows
 from app.extensions import db
 from app.models.base import utcnow
 from modules.contacts.models import OPT_OUT, ConsentEntry, Contact
-from modules.marketing.campaign_models import SENT, SENT_ROW, Campaign, Event, Recipient, Sender
+from modules.marketing.campaign_models import SENT, SENT_ROW, Campaign, Click, Event, Link, Recipient, Sender
 from modules.marketing.models import (
     HARD_BOUNCE,
     SUBSCRIBED,
@@ -101,11 +101,15 @@ def _audience(topic: Topic) -> list[tuple[int, str]]:
 def _campaign(name: str, topic: Topic, subject: str, at: datetime, sender: Sender, rng: random.Random,
               progress) -> None:
     people = _audience(topic)
-    campaign = Campaign(name=name, subject=subject, body=BODY.format(link=rng.choice(LINKS)), format="markdown",
+    url = rng.choice(LINKS)
+    campaign = Campaign(name=name, subject=subject, body=BODY.format(link=url), format="markdown",
                         topic_id=topic.id, sender_id=sender.id, status=SENT, audience={"topics": [topic.id]},
                         excluded={}, created_at=at - timedelta(days=2), started_at=at,
                         finished_at=at + timedelta(minutes=20))
     db.session.add(campaign)
+    db.session.flush()
+    link = Link(campaign_id=campaign.id, position=1, url=url)
+    db.session.add(link)
     db.session.commit()
     columns = ("campaign_id", "contact_id", "email", "status", "attempts", "sent_at", "error", "variant")
     for start in range(0, len(people), CHUNK):
@@ -116,7 +120,7 @@ def _campaign(name: str, topic: Topic, subject: str, at: datetime, sender: Sende
         db.session.commit()
     sent = db.session.execute(select(Recipient.id, Recipient.contact_id, Recipient.email, Recipient.sent_at)
                               .where(Recipient.campaign_id == campaign.id).order_by(Recipient.id)).all()
-    events, unsubscribed, bounced = [], [], []
+    events, clicks, unsubscribed, bounced = [], [], [], []
     for rid, cid, email, sent_at in sent:
         roll = rng.random()
         if roll < HARD:
@@ -127,14 +131,20 @@ def _campaign(name: str, topic: Topic, subject: str, at: datetime, sender: Sende
             events.append((campaign.id, rid, "bounce_soft", "452 4.2.2 Mailbox full", sent_at + timedelta(minutes=3)))
             continue
         events.append((campaign.id, rid, "delivered", "", sent_at + timedelta(seconds=20)))
-        if rng.random() < CLICK:
-            events.append((campaign.id, rid, "click", rng.choice(LINKS), sent_at + timedelta(hours=rng.randint(1, 72))))
+        if rng.random() < CLICK:  # as the tracking redirect records them: first, last, how many
+            first = sent_at + timedelta(hours=rng.randint(1, 72))
+            times = rng.choice((1, 1, 1, 2, 3))
+            clicks.append((campaign.id, rid, link.id, first, first + timedelta(hours=times - 1), times))
         if rng.random() < UNSUB:
             events.append((campaign.id, rid, "unsubscribe", "", sent_at + timedelta(hours=rng.randint(1, 96))))
             unsubscribed.append(cid)
     for start in range(0, len(events), CHUNK):
         insert_rows(Event.__table__, ("campaign_id", "recipient_id", "kind", "detail", "at"),
                     events[start:start + CHUNK])
+        db.session.commit()
+    for start in range(0, len(clicks), CHUNK):
+        insert_rows(Click.__table__, ("campaign_id", "recipient_id", "link_id", "first_at", "last_at", "count"),
+                    clicks[start:start + CHUNK])
         db.session.commit()
     _unsubscribe(topic, unsubscribed, at + timedelta(days=1))
     _suppress(bounced, at)

@@ -1,11 +1,12 @@
 """Campaign performance, engagement decay and unsubscribes by campaign,
-counted from the frozen recipient rows and their events.
+counted from the frozen recipient rows and their events and clicks.
 
 Counts are of recipients (unique): a person who opened three times is one
 open. "Sent" is a recipient whose message left (row status sent);
 "delivered" is sent less bounced (hard or soft); open, click and
 unsubscribe rates are shares of delivered, the bounce rate of sent. Opens
-are a person's (machine opens by mail scanners are left out). Drip
+are a person's (machine opens by mail scanners are left out); clicks come
+from marketing_click, where the tracking redirect records them. Drip
 sequences' steps are not campaigns and are left out."""
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ from collections import defaultdict
 from datetime import UTC, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import case, distinct, exists, func, select
+from sqlalchemy import case, distinct, func, select
 
 from app.extensions import db
 from app.reporting.results import Column, Result
 from app.reporting.standard import ChartSpec, Table
-from modules.marketing.campaign_models import SENT_ROW, SEQUENCE_STEP, Campaign, Event, Recipient
+from modules.marketing.campaign_models import SENT_ROW, SEQUENCE_STEP, Campaign, Click, Event, Recipient
+from modules.marketing.reports import flags
 
 BOUNCES = ("bounce_hard", "bounce_soft")
 SEQUENCE, MONTHS = "sequence", "months"
@@ -63,6 +65,10 @@ def _counts(values: dict) -> list[dict]:
             .join(Campaign, Campaign.id == Event.campaign_id)
             .where(*conditions, Event.campaign_id.in_(list(sent) or [0])).group_by(Event.campaign_id, kind)):
         events[campaign_id][name] = count
+    for campaign_id, count in db.session.execute(
+            select(Click.campaign_id, func.count(distinct(Click.recipient_id)))
+            .where(Click.campaign_id.in_(list(sent) or [0])).group_by(Click.campaign_id)):
+        events[campaign_id]["click"] = count
     campaigns = db.session.execute(select(Campaign.id, Campaign.name, Campaign.started_at)
                                    .where(Campaign.id.in_(list(sent) or [0]))
                                    .order_by(Campaign.started_at, Campaign.id)).all()
@@ -115,17 +121,12 @@ def unsubscribes(values: dict) -> list[Table]:
                   footer=footer)]
 
 
-def _engaged(*kinds: str):
-    return exists(select(Event.id).where(Event.recipient_id == Recipient.id, Event.kind.in_(kinds))
-                  .correlate(Recipient.__table__))
-
-
 def engagement_decay(values: dict) -> list[Table]:
     """Each contact's sent messages, numbered in the order they were sent
     (1st campaign, 2nd…) or by calendar months since their first; per step
     the recipients and the share who opened and who clicked."""
     base = (select(Recipient.contact_id, Recipient.sent_at, Recipient.id,
-                   _engaged("open_human").label("opened"), _engaged("click").label("clicked"))
+                   flags.happened("open_human").label("opened"), flags.clicked().label("clicked"))
             .join(Campaign, Campaign.id == Recipient.campaign_id)
             .where(Recipient.status == SENT_ROW, Recipient.contact_id.is_not(None), Recipient.sent_at.is_not(None),
                    Campaign.status != SEQUENCE_STEP))

@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 
 from app.extensions import db
 from modules.contacts.people import records
-from modules.marketing.campaign_models import DRAFT, SENT, SEQUENCE_STEP, Campaign, Event, Recipient
+from modules.marketing.campaign_models import DRAFT, SENT, SEQUENCE_STEP, Campaign, Event, Link, Recipient
+from modules.marketing.tracking import record
 
 
 def build() -> dict[str, int]:
@@ -39,7 +40,15 @@ def build() -> dict[str, int]:
 
     def events(c, r, *kinds):
         for kind in kinds:
-            db.session.add(Event(campaign_id=c.id, recipient_id=r.id, kind=kind, at=c.started_at))
+            if kind == "click":  # as the tracking redirect records it: a row of marketing_click
+                link = db.session.query(Link).filter_by(campaign_id=c.id).first()
+                if link is None:
+                    link = Link(campaign_id=c.id, position=1, url="https://example.org/news")
+                    db.session.add(link)
+                    db.session.flush()
+                assert record.click(c.id, r.id, link.id) == link.url
+            else:
+                db.session.add(Event(campaign_id=c.id, recipient_id=r.id, kind=kind, at=c.started_at))
 
     spring = campaign("Spring", datetime(2026, 3, 1, 9, tzinfo=UTC))
     events(spring, row(spring, "Ann", variant="a"), "delivered", "open_human", "open_human", "click")
