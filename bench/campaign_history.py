@@ -69,6 +69,7 @@ def add_campaigns(per_contact: float, seed: int) -> dict:
     if added:
         from app.dbstats import refresh_statistics
 
+        seed_history.rebuild_rollup()
         refresh_statistics()  # as `flask seed` does after filling the tables
     return {"added": added, "rows_before": before, "rows": have, "contacts": contacts}
 

@@ -92,6 +92,7 @@ module = Module(
     report_sources="modules.marketing.report_sources:sources",
     # Campaign reports for the reports module (docs/reports.md).
     standard_reports="modules.marketing.reports.catalogue:REPORTS",
+    report_rollups="modules.marketing.reports.catalogue:ROLLUPS",
     extends={"contacts": ContactHooks(panels="modules.marketing.contact_hooks:panels",
                                       timeline="modules.marketing.contact_timeline:timeline",
                                       filters="modules.marketing.contact_hooks:filters",

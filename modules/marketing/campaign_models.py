@@ -210,3 +210,28 @@ class Click(db.Model):
     first_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     count: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class EngagementStep(db.Model):
+    """Engagement decay's rollup (modules/marketing/engagement.py): per step
+    of a person's campaign history, numbered by campaign received (`by`
+    "sequence": 1st, 2nd…) or by calendar months since their first
+    ("months": 0, 1…), the messages sent and how many were opened and clicked."""
+
+    __tablename__ = "marketing_engagement_step"
+
+    by: Mapped[str] = mapped_column(String(10), primary_key=True)
+    step: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    opened: Mapped[int] = mapped_column(Integer, default=0)
+    clicked: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class EngagementState(db.Model):
+    """One row once marketing_engagement_step holds the whole history:
+    until then writers leave it alone and the report reads the recipients."""
+
+    __tablename__ = "marketing_engagement_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    built_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

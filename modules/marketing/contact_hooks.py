@@ -21,7 +21,7 @@ from app.extensions import db
 from app.ids import parse_id
 from modules.contacts.hooks import FilterSpec, Panel
 from modules.contacts.models import Contact, ContactEmail
-from modules.marketing import subscriptions, topics
+from modules.marketing import engagement, subscriptions, topics
 from modules.marketing.bounce_models import BOUNCE_KINDS, Bounce
 from modules.marketing.campaign_models import Recipient
 from modules.marketing.models import (
@@ -83,9 +83,12 @@ def merge(survivor_id: int, merged_id: int) -> None:
     from modules.marketing.sequences import enrol
 
     subscriptions.move(survivor_id, merged_id)
-    # The campaigns received (and their opens, clicks) become the survivor's history.
+    # The campaigns received (and their opens, clicks) become the survivor's
+    # history, which renumbers its steps in engagement decay's rollup.
+    history = engagement.Change([survivor_id, merged_id])
     db.session.execute(update(Recipient).where(Recipient.contact_id == merged_id)
                        .values(contact_id=survivor_id).execution_options(synchronize_session=False))
+    history.done()
     enrol.merge(survivor_id, merged_id)
     db.session.execute(update(PreferenceKey).where(PreferenceKey.contact_id == merged_id)
                        .values(contact_id=survivor_id).execution_options(synchronize_session=False))

@@ -21,6 +21,7 @@ from app.bulk_insert import insert_rows
 from app.extensions import db
 from app.models.base import utcnow
 from modules.contacts.models import OPT_OUT, ConsentEntry, Contact
+from modules.marketing import engagement
 from modules.marketing.campaign_models import SENT, SENT_ROW, Campaign, Click, Event, Link, Recipient, Sender
 from modules.marketing.models import (
     HARD_BOUNCE,
@@ -79,6 +80,13 @@ def seed(n: int, rng: random.Random, progress) -> None:
     for name, slug, trigger, status, step_list in SEQUENCES:
         if slug in topics and not db.session.scalar(select(Sequence.id).where(Sequence.name == name)):
             _sequence(name, topics[slug], trigger, status, step_list, sender, rng, progress)
+    rebuild_rollup()
+
+
+def rebuild_rollup() -> None:
+    """The rows went in without the sending pipeline: engagement decay's rollup is counted afresh."""
+    engagement.rebuild()
+    db.session.commit()
 
 
 def _sender() -> Sender:

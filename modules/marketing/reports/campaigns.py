@@ -20,8 +20,8 @@ from sqlalchemy import case, distinct, func, select
 from app.extensions import db
 from app.reporting.results import Column, Result
 from app.reporting.standard import ChartSpec, Table
+from modules.marketing import engagement
 from modules.marketing.campaign_models import SENT_ROW, SEQUENCE_STEP, Campaign, Click, Event, Recipient
-from modules.marketing.reports import flags
 
 BOUNCES = ("bounce_hard", "bounce_soft")
 SEQUENCE, MONTHS = "sequence", "months"
@@ -124,33 +124,18 @@ def unsubscribes(values: dict) -> list[Table]:
 def engagement_decay(values: dict) -> list[Table]:
     """Each contact's sent messages, numbered in the order they were sent
     (1st campaign, 2nd…) or by calendar months since their first; per step
-    the recipients and the share who opened and who clicked."""
-    base = (select(Recipient.contact_id, Recipient.sent_at, Recipient.id,
-                   flags.happened("open_human").label("opened"), flags.clicked().label("clicked"))
-            .join(Campaign, Campaign.id == Recipient.campaign_id)
-            .where(Recipient.status == SENT_ROW, Recipient.contact_id.is_not(None), Recipient.sent_at.is_not(None),
-                   Campaign.status != SEQUENCE_STEP))
+    the recipients and the share who opened and who clicked. Read from the
+    rollup modules/marketing/engagement.py keeps."""
     by_months = values.get("by") == MONTHS
+    by = engagement.BY_MONTHS if by_months else engagement.BY_SEQUENCE
+    built = engagement.built()
+    if built:
+        grouped = engagement.steps(by)
+    else:  # a history from before the rollup, until `flask reports rebuild`: one pass over every message
+        grouped = sorted((step, r, o, c) for kind, step, r, o, c in engagement.recomputed() if kind == by)
     if by_months:
-        first = func.min(Recipient.sent_at).over(partition_by=Recipient.contact_id)
-        inner = base.add_columns(first.label("first_at")).subquery()
-        steps: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
-        for sent_at, first_at, opened, clicked in db.session.execute(
-                select(inner.c.sent_at, inner.c.first_at, inner.c.opened, inner.c.clicked)):
-            step = (sent_at.year * 12 + sent_at.month) - (first_at.year * 12 + first_at.month)
-            counts = steps[step]
-            counts[0] += 1
-            counts[1] += bool(opened)
-            counts[2] += bool(clicked)
-        grouped = sorted((step, *counts) for step, counts in steps.items())
         label, caption = "Months since their first campaign", "Engagement by months since the first campaign"
     else:
-        n = func.row_number().over(partition_by=Recipient.contact_id, order_by=(Recipient.sent_at, Recipient.id))
-        inner = base.add_columns(n.label("n")).subquery()
-        opened = func.sum(case((inner.c.opened, 1), else_=0))
-        clicked = func.sum(case((inner.c.clicked, 1), else_=0))
-        grouped = db.session.execute(select(inner.c.n, func.count(), opened, clicked)
-                                     .group_by(inner.c.n).order_by(inner.c.n)).all()
         label, caption = "Campaign received (1st, 2nd…)", "Engagement by campaign sequence"
     rows = [(int(step), int(total), int(o), rate(int(o), int(total)), int(c), rate(int(c), int(total)))
             for step, total, o, c in grouped]
@@ -159,4 +144,7 @@ def engagement_decay(values: dict) -> list[Table]:
                      Column("clicked", "Clicked", "number"), Column("click_share", "Share clicked", "percent")], rows)
     if by_months:
         result.notes.append("0 is the month of a person's first campaign; months are calendar months.")
+    if not built:
+        result.notes.append("Counted from every message sent, which is slow with a long history: an "
+                            "administrator makes it quick with `flask reports rebuild`.")
     return [Table(caption, result, ChartSpec("line", "step", ("open_share", "click_share")))]

@@ -1,7 +1,7 @@
 """Marketing's standard reports: declarations only, imported with the
 manifest; the code they name is imported when a report is first opened."""
 
-from app.reporting.standard import Param, StandardReport
+from app.reporting.standard import Param, ReportRollup, StandardReport
 
 R = "modules.marketing.reports.campaigns"
 FROM = Param("from", "Started from", "date", hint="Optional: campaigns started on or after this day.")
@@ -23,3 +23,6 @@ REPORTS = [
     _report("unsubscribes", "Unsubscribes by campaign", "How many recipients of each campaign unsubscribed "
             "or complained.", "unsubscribes", order=30),
 ]
+
+ROLLUPS = [ReportRollup("marketing.engagement", "Engagement decay: messages, opens and clicks per step",
+                        "modules.marketing.engagement:rebuild", "modules.marketing.engagement:in_step")]

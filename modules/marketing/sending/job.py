@@ -34,7 +34,7 @@ from app.mail.delivery import backoff
 from app.models.base import utcnow
 from app.templating import TemplateProblem
 from modules.contacts.models import Contact
-from modules.marketing import ab, rendering, signals
+from modules.marketing import ab, engagement, rendering, signals
 from modules.marketing.campaign_models import (
     AB_TESTING,
     DEFERRED_ROW,
@@ -222,10 +222,11 @@ def _give_up_on_deferred(rows: list[Recipient], out: Outcome, limit: int) -> Non
 
 
 def _record(campaign: Campaign, rows: list[Recipient], out: Outcome, opts: options.Options,
-            main_pass: bool) -> bool:
-    """Counts, cursor and the auto-pause, committed with the rows. True
-    when the campaign paused itself."""
+            main_pass: bool, history: engagement.Change) -> bool:
+    """Counts, cursor, engagement decay's rollup and the auto-pause,
+    committed with the rows. True when the campaign paused itself."""
     _give_up_on_deferred(rows, out, current_app.config["MAIL_MAX_ATTEMPTS"])
+    history.done()
     campaign.sent_count += out.sent
     campaign.failed_count += out.failed
     if main_pass and out.settled:
@@ -284,12 +285,13 @@ def run(job, campaign_id: int, retry_deferred: bool = False, round: int = 0) -> 
             if not rows:
                 break
             campaign = db.session.get(Campaign, campaign_id)
+            history = engagement.Change(row.contact_id for row in rows)  # engagement decay's rollup
             untried = QUEUED if deferred_after is None else DEFERRED_ROW
             out = Sender(campaign, compiled, opts, tracker).send(rows, untried)
             totals.sent, totals.failed = totals.sent + out.sent, totals.failed + out.failed
             if deferred_after is not None:
                 deferred_after = rows[-1].id
-            if _record(campaign, rows, out, opts, deferred_after is None):
+            if _record(campaign, rows, out, opts, deferred_after is None, history):
                 return _summary(totals, "paused by itself")
             if out.wait is not None:
                 opens = datetime.fromtimestamp(out.wait.until, UTC)

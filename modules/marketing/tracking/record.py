@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models.base import utcnow
+from modules.marketing import engagement
 from modules.marketing.campaign_models import Click, Event, Link, Recipient
 from modules.marketing.tracking import opens
 
@@ -17,7 +18,8 @@ from modules.marketing.tracking import opens
 def click(campaign_id: int, recipient_id: int, link_id: int) -> str | None:
     """The link's address, after counting the click (first time and count,
     one row per recipient and link); None when the link is not this
-    campaign's. One lookup by primary key, one insert-or-update."""
+    campaign's. One lookup by primary key, one insert-or-update; the
+    message's first click also counts in engagement decay's rollup."""
     link = db.session.execute(select(Link.url, Link.campaign_id).where(Link.id == link_id)).first()
     if link is None or link.campaign_id != campaign_id:
         return None
@@ -29,7 +31,9 @@ def click(campaign_id: int, recipient_id: int, link_id: int) -> str | None:
     stmt = stmt.on_conflict_do_update(index_elements=["recipient_id", "link_id"],
                                       set_={"count": Click.__table__.c.count + 1, "last_at": now})
     try:
-        db.session.execute(stmt)
+        if db.session.execute(stmt.returning(Click.__table__.c.count)).scalar_one() == 1 and not db.session.scalar(
+                select(Click.id).where(Click.recipient_id == recipient_id, Click.link_id != link_id).limit(1)):
+            engagement.engaged(recipient_id, clicked=1)  # the message's first click, on any of its links
         db.session.commit()
     except IntegrityError:  # the message's row is gone (its campaign deleted): still take them there
         db.session.rollback()
@@ -47,6 +51,8 @@ def open_(campaign_id: int, recipient_id: int, agent: str | None, ip: str | None
                              .limit(1)):
         db.session.add(Event(campaign_id=campaign_id, recipient_id=recipient_id, kind=verdict.kind,
                              detail=verdict.why))
+        if verdict.kind == "open_human":
+            engagement.engaged(recipient_id, opened=1)
         db.session.commit()
     return verdict
 
