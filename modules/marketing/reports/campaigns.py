@@ -21,9 +21,10 @@ from app.extensions import db
 from app.reporting.results import Column, Result
 from app.reporting.standard import ChartSpec, Table
 from modules.marketing import engagement
-from modules.marketing.campaign_models import SENT_ROW, SEQUENCE_STEP, Campaign, Click, Event, Recipient
+from modules.marketing.campaign_models import SEQUENCE_STEP, Campaign, Click, Event
 
 BOUNCES = ("bounce_hard", "bounce_soft")
+COUNTED = (*BOUNCES, "open_human", "unsubscribe", "complaint")  # not "delivered": one per message sent
 SEQUENCE, MONTHS = "sequence", "months"
 
 
@@ -52,31 +53,29 @@ def _campaign_conditions(values: dict) -> list:
 
 
 def _counts(values: dict) -> list[dict]:
-    """Per campaign with at least one message sent: its name, sent, and the
-    unique recipients per kind of event (bounces counted together)."""
-    conditions = _campaign_conditions(values)
-    sent = dict(db.session.execute(
-        select(Recipient.campaign_id, func.count(Recipient.id)).join(Campaign, Campaign.id == Recipient.campaign_id)
-        .where(Recipient.status == SENT_ROW, *conditions).group_by(Recipient.campaign_id)).all())
+    """Per campaign with at least one message sent: its name, sent (the
+    count the sending job keeps with the rows), and the unique recipients
+    per kind of event (bounces counted together) and who clicked."""
+    campaigns = db.session.execute(
+        select(Campaign.id, Campaign.name, Campaign.started_at, Campaign.sent_count)
+        .where(*_campaign_conditions(values), Campaign.sent_count > 0)
+        .order_by(Campaign.started_at, Campaign.id)).all()
+    ids = [c.id for c in campaigns] or [0]
     kind = case((Event.kind.in_(BOUNCES), "bounce"), else_=Event.kind)
     events: dict[int, dict[str, int]] = defaultdict(dict)
     for campaign_id, name, count in db.session.execute(
             select(Event.campaign_id, kind, func.count(distinct(Event.recipient_id)))
-            .join(Campaign, Campaign.id == Event.campaign_id)
-            .where(*conditions, Event.campaign_id.in_(list(sent) or [0])).group_by(Event.campaign_id, kind)):
+            .where(Event.campaign_id.in_(ids), Event.kind.in_(COUNTED)).group_by(Event.campaign_id, kind)):
         events[campaign_id][name] = count
     for campaign_id, count in db.session.execute(
             select(Click.campaign_id, func.count(distinct(Click.recipient_id)))
-            .where(Click.campaign_id.in_(list(sent) or [0])).group_by(Click.campaign_id)):
+            .where(Click.campaign_id.in_(ids)).group_by(Click.campaign_id)):
         events[campaign_id]["click"] = count
-    campaigns = db.session.execute(select(Campaign.id, Campaign.name, Campaign.started_at)
-                                   .where(Campaign.id.in_(list(sent) or [0]))
-                                   .order_by(Campaign.started_at, Campaign.id)).all()
     out = []
-    for campaign_id, name, started in campaigns:
+    for campaign_id, name, started, sent in campaigns:
         got = events.get(campaign_id, {})
         out.append({"id": campaign_id, "name": name, "started": started.date() if started else None,
-                    "sent": sent[campaign_id], "bounced": got.get("bounce", 0), "opened": got.get("open_human", 0),
+                    "sent": sent, "bounced": got.get("bounce", 0), "opened": got.get("open_human", 0),
                     "clicked": got.get("click", 0), "unsubscribed": got.get("unsubscribe", 0),
                     "complained": got.get("complaint", 0)})
     return out
