@@ -14,6 +14,9 @@ transaction, through gift_rollup.Changes (record, edit, delete, import and
 its undo, the seed) and after a merge moves gifts. Purged contacts take
 their rows with them (ON DELETE CASCADE); trash and restore change no gift.
 
+Their sums per year (donor_year_totals.py) change with them, in the same
+write.
+
 Fiscal years count from the start month in pipeline_donor_year_state,
 amounts are in its currency. When either setting differs (it was changed),
 `valid()` is False, writes leave
@@ -32,6 +35,7 @@ from decimal import Decimal
 from sqlalchemy import delete, func, select
 
 from app.extensions import db
+from modules.pipeline import donor_year_totals
 from modules.pipeline.gifts import default_currency
 from modules.pipeline.insight import fiscal_start_month
 from modules.pipeline.models import DonorYear, DonorYearState, Gift
@@ -73,14 +77,19 @@ def _rows(contact_ids: list[int], month: int, currency: str) -> list[dict]:
     return out
 
 
-def _write(contact_ids: list[int], month: int) -> None:
+def _write(contact_ids: list[int], month: int, totals: bool = True) -> None:
+    """Rewrite these donors' rows, and (`totals`) their sums in donor_year_totals."""
     currency = default_currency()
     for start in range(0, len(contact_ids), CHUNK):
         ids = contact_ids[start:start + CHUNK]
+        old = db.session.execute(select(DonorYear.__table__).where(DonorYear.contact_id.in_(ids))).mappings().all() \
+            if totals else []
         db.session.execute(delete(DonorYear).where(DonorYear.contact_id.in_(ids)))
         rows = _rows(ids, month, currency)
         if rows:
             db.session.execute(DonorYear.__table__.insert(), rows)
+        if totals:
+            donor_year_totals.change(old, rows)
 
 
 def refresh(contact_ids: Iterable[int]) -> None:
@@ -118,7 +127,7 @@ def stored() -> set[tuple]:
 
 
 def in_step() -> bool:
-    return valid() and stored() == recomputed()
+    return valid() and stored() == recomputed() and donor_year_totals.stored() == donor_year_totals.recomputed()
 
 
 def rebuild() -> int:
@@ -131,5 +140,7 @@ def rebuild() -> int:
     else:
         state.start_month, state.currency = month, default_currency()
     db.session.flush()
-    _write(list(db.session.scalars(select(Gift.contact_id).distinct().order_by(Gift.contact_id))), month)
+    _write(list(db.session.scalars(select(Gift.contact_id).distinct().order_by(Gift.contact_id))), month,
+           totals=False)
+    donor_year_totals.rebuild()
     return db.session.scalar(select(func.count()).select_from(DonorYear))

@@ -425,7 +425,30 @@ class DonorYear(db.Model):
     to_date: Mapped[Decimal] = mapped_column(Money)
     gifts_to_date: Mapped[int] = mapped_column(Integer)
 
-    __table_args__ = (Index("ix_pipeline_donor_year_contact", "contact_id"),)
+    __table_args__ = (Index("ix_pipeline_donor_year_contact", "contact_id"),
+                      # The LYBUNT and SYBUNT lists: a year's donors, and everyone's giving to date, biggest first.
+                      Index("ix_pipeline_donor_year_total", "start_month", "year", "total", "contact_id"),
+                      Index("ix_pipeline_donor_year_to_date", "start_month", "to_date", "contact_id"))
+
+
+class DonorYearTotal(db.Model):
+    """pipeline_donor_year summed per (start month, year, next year, first
+    year or not): a few dozen rows that donor retention, conversion and the
+    LYBUNT and SYBUNT totals read instead of a year's donors. `next_year`
+    0 stands for "none yet". Kept with pipeline_donor_year (donor_years.py)."""
+
+    __tablename__ = "pipeline_donor_year_total"
+
+    start_month: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    next_year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    first: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    donors: Mapped[int] = mapped_column(Integer)
+    multi: Mapped[int] = mapped_column(Integer)  # donors with two gifts or more that year
+    gifts: Mapped[int] = mapped_column(Integer)
+    total: Mapped[Decimal] = mapped_column(Money)
+    gifts_to_date: Mapped[int] = mapped_column(Integer)
+    to_date: Mapped[Decimal] = mapped_column(Money)
 
 
 class DonorYearState(db.Model):

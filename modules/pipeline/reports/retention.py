@@ -15,22 +15,23 @@ First-time donor conversion: of the donors whose first gift fell in a year,
 how many gave a second gift by the end of the next fiscal year.
 
 A donor is a contact with a gift they paid (soft credits never make one),
-in any currency; trashed contacts are left out. Each figure is one query
-over a year's donors (the index (received_on, contact_id)) with, per donor,
-a probe of the index (contact_id, received_on)."""
+in any currency; trashed contacts are left out. The figures are sums of
+the donors' years (donor_year_totals.py: a few rows per year); before that
+rollup is built, one query over a year's donors (the index (received_on,
+contact_id)) with, per donor, a probe of the index (contact_id, received_on)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import case, func, select
 
 from app.extensions import db
 from app.reporting.results import Column, Result
 from app.reporting.standard import ChartSpec, Table
-from modules.pipeline import donor_years
+from modules.pipeline import donor_year_totals, donor_years
 from modules.pipeline.insight import FiscalYear, fiscal_start_month
-from modules.pipeline.models import DonorYear, Gift
+from modules.pipeline.models import Gift
 from modules.pipeline.reports import periods
 
 MEDIANS = {"overall": Decimal("41"), "new": Decimal("27"), "repeat": Decimal("70")}
@@ -52,12 +53,9 @@ def _year_donors(fy: FiscalYear):
     return select(gave.c.contact_id).subquery()
 
 
-def _from_rollup(year: int, *counted) -> tuple:
-    """Sums over the donors of fiscal `year` in pipeline_donor_year (live contacts)."""
-    return db.session.execute(
-        select(func.count(), *(func.coalesce(func.sum(case((c, 1), else_=0)), 0) for c in counted))
-        .where(DonorYear.start_month == fiscal_start_month(), DonorYear.year == year,
-               DonorYear.contact_id.not_in(periods.trashed()))).one()
+def _year(year: int) -> list[donor_year_totals.Totals]:
+    """The sums of fiscal `year`'s donors (live contacts), by next year given and first year or not."""
+    return [t for t in donor_year_totals.year_totals(fiscal_start_month()) if t.year == year]
 
 
 def figures(fy: FiscalYear) -> dict[str, tuple[int, int]]:
@@ -67,9 +65,11 @@ def figures(fy: FiscalYear) -> dict[str, tuple[int, int]]:
     per donor of last year (gave again, gave before)."""
     last = fy.previous()
     if donor_years.valid():
-        row = _from_rollup(last.start.year, DonorYear.again, ~DonorYear.first,
-                           and_(DonorYear.again, ~DonorYear.first))
-        total, retained, repeat, repeat_retained = (int(v) for v in row)
+        rows, again = _year(last.start.year), last.start.year + 1
+        total = sum(t.donors for t in rows)
+        retained = sum(t.donors for t in rows if t.next_year == again)
+        repeat = sum(t.donors for t in rows if not t.first)
+        repeat_retained = sum(t.donors for t in rows if not t.first and t.next_year == again)
         return {"overall": (total, retained), "new": (total - repeat, retained - repeat_retained),
                 "repeat": (repeat, repeat_retained)}
     donors = _year_donors(last)
@@ -129,9 +129,10 @@ def conversion(values: dict) -> list[Table]:
         fy = periods.year(year_start)
         horizon = fy.end.replace(year=fy.end.year + 1)
         if donor_years.valid():  # first years, and a second gift that year or a gift the next
-            new, converted = _from_rollup(year_start, DonorYear.first,
-                                          and_(DonorYear.first, or_(DonorYear.gifts >= 2, DonorYear.again)))[1:]
-            rows.append((fy.label, int(new), int(converted), periods.percent(int(converted), int(new))))
+            firsts = [t for t in _year(year_start) if t.first]
+            new = sum(t.donors for t in firsts)
+            converted = sum(t.donors if t.next_year == year_start + 1 else t.multi for t in firsts)
+            rows.append((fy.label, new, converted, periods.percent(converted, new)))
             drill.append(periods.contacts_url(f"gave:between:{periods.inclusive(fy)}",
                                               f"gave:not_between:..{periods.day_before(fy.start)}"))
             continue

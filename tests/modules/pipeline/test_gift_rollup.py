@@ -18,10 +18,10 @@ from app.extensions import db
 from modules.contacts.dedupe import merge
 from modules.contacts.models import Contact
 from modules.contacts.people import privacy, records
-from modules.pipeline import donor_years, gift_rollup, gifts, widgets
+from modules.pipeline import donor_year_totals, donor_years, gift_rollup, gifts, widgets
 from modules.pipeline import seed as pipeline_seed
 from modules.pipeline.gift_import import run as runner
-from modules.pipeline.models import Appeal, Fund, Gift, GiftDay
+from modules.pipeline.models import Appeal, DonorYear, Fund, Gift, GiftDay
 from tests.conftest import app_config
 
 D = Decimal
@@ -44,6 +44,9 @@ def in_step() -> dict:
     assert all(gifts_ > 0 for _, gifts_ in gift_rollup.fund_days_stored().values())
     # So do the donors' fiscal years the retention reports count.
     assert donor_years.stored() == donor_years.recomputed()
+    # And their sums per year, which retention, conversion, LYBUNT and SYBUNT total.
+    assert donor_year_totals.stored() == donor_year_totals.recomputed()
+    assert sum(row[4] for row in donor_year_totals.stored()) == len(donor_years.stored())
     assert all(gifts_ > 0 for _, gifts_ in stored.values())  # no empty days left behind
     return stored
 
@@ -191,5 +194,33 @@ def test_the_migration_fills_the_totals_from_the_gifts_already_there(app, tmp_pa
         assert gift_rollup.stored() == gift_rollup.recomputed() == {
             ("USD", date(2025, 5, 1)): (D("25.00"), 2), ("EUR", date(2025, 5, 1)): (D("20.00"), 1),
             ("USD", date(2026, 1, 1)): (D("30.00"), 1)}
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_the_migration_sums_the_donors_years_already_built(app, tmp_path):
+    """pipeline_0017 fills pipeline_donor_year_total from the rows built before it."""
+    old = create_app(app_config(tmp_path, STEWARD_MODULES=["contacts", "pipeline"],
+                                SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'years.db'}",
+                                REDIS_URL=app.extensions["steward"].redis_url))
+    for revision in ("core@head", "contacts@head", "pipeline_0016_gift_external_ids"):
+        result = old.test_cli_runner().invoke(args=["db", "upgrade", revision])
+        assert result.exit_code == 0, result.output
+    with old.app_context():
+        ann, bob = person("Ann"), person("Bob")
+        db.session.execute(DonorYear.__table__.insert(), [
+            {"start_month": 1, "year": 2024, "contact_id": ann, "gifts": 2, "first": True, "again": True,
+             "next_year": 2025, "total": D("30"), "to_date": D("30"), "gifts_to_date": 2},
+            {"start_month": 1, "year": 2025, "contact_id": ann, "gifts": 1, "first": False, "again": False,
+             "next_year": None, "total": D("5"), "to_date": D("35"), "gifts_to_date": 3},
+            {"start_month": 1, "year": 2024, "contact_id": bob, "gifts": 1, "first": True, "again": True,
+             "next_year": 2025, "total": D("10"), "to_date": D("10"), "gifts_to_date": 1}])
+        db.session.commit()
+    result = old.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    with old.app_context():
+        assert donor_year_totals.stored() == donor_year_totals.recomputed() == {
+            (1, 2024, 2025, True, 2, 1, 3, D("40.00"), 3, D("40.00")),
+            (1, 2025, 0, False, 1, 0, 1, D("5.00"), 3, D("35.00"))}
         db.session.remove()
         db.engine.dispose()
