@@ -402,6 +402,20 @@ class GiftFundDay(db.Model):
     gifts: Mapped[int] = mapped_column(Integer)
 
 
+class GiftAmountDay(db.Model):
+    """How many gifts of each amount were received on one day in one
+    currency: the average and median gift read these (a few dozen amounts
+    a day) instead of sorting a year of gifts. Kept with `GiftDay` by the
+    same writes (gift_rollup.Changes); never edited by hand."""
+
+    __tablename__ = "pipeline_gift_amount_day"
+
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    amount: Mapped[Decimal] = mapped_column(Money, primary_key=True)
+    gifts: Mapped[int] = mapped_column(Integer)
+
+
 class DonorYear(db.Model):
     """One donor's fiscal year with a gift they paid, for the retention
     reports: how many gifts (any currency), whether it was their first year

@@ -1,4 +1,4 @@
-"""donors' years summed per year, and the indexes of the LYBUNT and SYBUNT lists
+"""donors' years summed per year, the indexes of the LYBUNT and SYBUNT lists, gifts per amount and day
 
 Revision ID: pipeline_0017_donor_year_totals
 Revises: pipeline_0016_gift_external_ids
@@ -44,7 +44,19 @@ def upgrade():
         "FROM pipeline_donor_year GROUP BY start_month, year, COALESCE(next_year, 0), first")
 
 
+    op.create_table('pipeline_gift_amount_day',
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('amount', sa.BigInteger(), nullable=False),
+    sa.Column('gifts', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('currency', 'day', 'amount', name=op.f('pk_pipeline_gift_amount_day'))
+    )
+    op.execute("INSERT INTO pipeline_gift_amount_day (currency, day, amount, gifts) "
+               "SELECT currency, received_on, amount, COUNT(*) FROM pipeline_gift GROUP BY currency, received_on, amount")
+
+
 def downgrade():
+    op.drop_table('pipeline_gift_amount_day')
     op.drop_index('ix_pipeline_donor_year_to_date', table_name='pipeline_donor_year')
     op.drop_index('ix_pipeline_donor_year_total', table_name='pipeline_donor_year')
     op.drop_table('pipeline_donor_year_total')

@@ -42,6 +42,9 @@ def in_step() -> dict:
     # The per-fund-and-appeal table the standard reports read follows the same writes.
     assert gift_rollup.fund_days_stored() == gift_rollup.fund_days_recomputed()
     assert all(gifts_ > 0 for _, gifts_ in gift_rollup.fund_days_stored().values())
+    # So does the count of gifts per amount the median reads.
+    assert gift_rollup.amounts_stored() == gift_rollup.amounts_recomputed()
+    assert all(gifts_ > 0 for gifts_ in gift_rollup.amounts_stored().values())
     # So do the donors' fiscal years the retention reports count.
     assert donor_years.stored() == donor_years.recomputed()
     # And their sums per year, which retention, conversion, LYBUNT and SYBUNT total.
@@ -199,7 +202,8 @@ def test_the_migration_fills_the_totals_from_the_gifts_already_there(app, tmp_pa
 
 
 def test_the_migration_sums_the_donors_years_already_built(app, tmp_path):
-    """pipeline_0017 fills pipeline_donor_year_total from the rows built before it."""
+    """pipeline_0017 fills pipeline_donor_year_total from the rows built before it, and the
+    gifts per amount and day from the gifts."""
     old = create_app(app_config(tmp_path, STEWARD_MODULES=["contacts", "pipeline"],
                                 SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'years.db'}",
                                 REDIS_URL=app.extensions["steward"].redis_url))
@@ -215,6 +219,11 @@ def test_the_migration_sums_the_donors_years_already_built(app, tmp_path):
              "next_year": None, "total": D("5"), "to_date": D("35"), "gifts_to_date": 3},
             {"start_month": 1, "year": 2024, "contact_id": bob, "gifts": 1, "first": True, "again": True,
              "next_year": 2025, "total": D("10"), "to_date": D("10"), "gifts_to_date": 1}])
+        for amount in ("10", "10", "25"):  # and gifts, which it counts per amount and day
+            db.session.execute(Gift.__table__.insert().values(
+                contact_id=ann, amount=D(amount), currency="USD", received_on=date(2025, 5, 1), payment_method="",
+                reference="", anonymous=False, in_kind=False, in_kind_description="", tribute_kind="",
+                tribute_name="", notes="", created_at=datetime.now(UTC), updated_at=datetime.now(UTC)))
         db.session.commit()
     result = old.test_cli_runner().invoke(args=["db", "upgrade"])
     assert result.exit_code == 0, result.output
@@ -222,5 +231,7 @@ def test_the_migration_sums_the_donors_years_already_built(app, tmp_path):
         assert donor_year_totals.stored() == donor_year_totals.recomputed() == {
             (1, 2024, 2025, True, 2, 1, 3, D("40.00"), 3, D("40.00")),
             (1, 2025, 0, False, 1, 0, 1, D("5.00"), 3, D("35.00"))}
+        assert gift_rollup.amounts_stored() == gift_rollup.amounts_recomputed() == {
+            ("USD", date(2025, 5, 1), D("10.00")): 2, ("USD", date(2025, 5, 1), D("25.00")): 1}
         db.session.remove()
         db.engine.dispose()

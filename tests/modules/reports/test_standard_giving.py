@@ -130,6 +130,9 @@ def test_average_and_median_gift(app, history):
     # FY2024's USD gifts: 20, 20, 40, 60, 200, 500, 999, 1500 (Ivy's euros are left out; money received
     # counts whoever gave it, so trashed Tom's 999 is in): median (60 + 200) / 2 = 130.00.
     assert table.result.rows[-2][1] == 8 and table.result.rows[-2][4] == D("130.00")
+    # The same dates as a range (counted from the gifts per amount and day, donors from the gifts).
+    (dated,) = run(app, "giving.average-median", **{"from": "2025-07-01", "to": "2026-06-30"})
+    assert len(dated.result.rows) == 1 and dated.result.rows[0][1:] == last[1:]
     # An odd count and a fund: the Building fund in FY2025 is 250 and 12,000 -> median 6,125.00.
     (fund,) = run(app, "giving.average-median", year=2025, fund=history["building"])
     assert fund.result.rows[-1][4] == D("6125.00")
