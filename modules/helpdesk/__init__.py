@@ -62,6 +62,7 @@ module = Module(
     report_sources="modules.helpdesk.report_sources:sources",
     # Ticket volume, SLA times and satisfaction for the reports module (docs/reports.md).
     standard_reports="modules.helpdesk.reports.catalogue:REPORTS",
+    report_rollups="modules.helpdesk.reports.catalogue:ROLLUPS",
     extends={"contacts": ContactHooks(panels="modules.helpdesk.contact_hooks:panels",
                                       timeline="modules.helpdesk.contact_hooks:timeline",
                                       merge="modules.helpdesk.contact_hooks:merge",

@@ -65,29 +65,31 @@ class Ticket(db.Model):
     requester_id: Mapped[int | None] = mapped_column(ForeignKey("contacts_contact.id", ondelete="SET NULL"))
     requester_email: Mapped[str] = mapped_column(String(254), default="")
     cc: Mapped[str] = mapped_column(Text, default="")  # comma-separated addresses
-    status: Mapped[str] = mapped_column(String(20), default=NEW)
+    # active_history: the ticket reports' rollup (ticket_days.py) takes out what a changed ticket counted for.
+    status: Mapped[str] = mapped_column(String(20), default=NEW, active_history=True)
     priority: Mapped[str] = mapped_column(String(20), default="normal")
-    team_id: Mapped[int | None] = mapped_column(ForeignKey("helpdesk_team.id", ondelete="SET NULL"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("helpdesk_team.id", ondelete="SET NULL"),
+                                                active_history=True)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
     tags: Mapped[str] = mapped_column(String(500), default="")
-    channel: Mapped[str] = mapped_column(String(20), default="email")
+    channel: Mapped[str] = mapped_column(String(20), default="email", active_history=True)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("helpdesk_ticket.id", ondelete="SET NULL"))
     # Bumped by every message and change: a reply posts the version it was
     # written against, so a second agent's reply is held back (views/ticket.py).
     version: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, active_history=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_message_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    solved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    solved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, active_history=True)
     # A follow-up (a reply to a closed ticket) points at the ticket it follows.
     follows_id: Mapped[int | None] = mapped_column(ForeignKey("helpdesk_ticket.id", ondelete="SET NULL"))
     # SLA (sla.py): each target's due time, the earliest still running in due_at
     # (NULL while waiting on the customer or when no target runs).
     sla_policy_id: Mapped[int | None] = mapped_column(ForeignKey("helpdesk_sla_policy.id", ondelete="SET NULL"))
-    first_response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    first_responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, active_history=True)
+    first_responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, active_history=True)
     next_response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, active_history=True)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     paused_minutes: Mapped[int] = mapped_column(Integer, default=0)  # business minutes spent waiting, in all
@@ -152,6 +154,8 @@ class TicketAttachment(db.Model):
     note: Mapped[str] = mapped_column(String(300), default="")  # why it was not kept
 
 
+# The ticket reports' rollup and the flush listener that keeps it.
+from modules.helpdesk import ticket_days as _ticket_days  # noqa: E402,F401
 from modules.helpdesk.automation_models import (  # noqa: E402,F401  (one import loads every table)
     BusinessHours,
     CannedReply,

@@ -22,7 +22,7 @@ from app.bulk_insert import insert_returning_ids, insert_rows
 from app.extensions import db
 from app.models.base import utcnow
 from modules.contacts.models import Contact
-from modules.helpdesk import business_time, calendar, subjects
+from modules.helpdesk import business_time, calendar, subjects, ticket_days
 from modules.helpdesk.automation_models import CannedReply, Rule, SlaPolicy
 from modules.helpdesk.models import CLOSED, IN, NEW, NOTE, OPEN, OUT, SOLVED, WAITING, Team, Ticket, TicketMessage
 
@@ -144,6 +144,8 @@ def seed(n: int, rng: random.Random, progress) -> None:
         db.session.commit()
         done += size
         progress(done, total, "tickets")
+    ticket_days.rebuild()  # the tickets went in in bulk, past the flush listener that keeps the rollup
+    db.session.commit()
     from modules.helpdesk.kb import seed as help_centre  # knowledge base and satisfaction ratings
 
     help_centre.seed(n, rng, progress)

@@ -1,7 +1,7 @@
 """The helpdesk's standard reports: declarations only, imported with the
 manifest; the code they name is imported when a report is first opened."""
 
-from app.reporting.standard import Param, StandardReport
+from app.reporting.standard import Param, ReportRollup, StandardReport
 
 R = "modules.helpdesk.reports"
 FROM = Param("from", "From", "date", default=f"{R}.common:year_ago", hint="Tickets created on or after this day.")
@@ -24,3 +24,6 @@ REPORTS = [
     _report("satisfaction", "Satisfaction by team and agent", "Good and bad ratings from the satisfaction "
             "survey, by team and by agent.", "satisfaction:satisfaction", (FROM, TO), order=30),
 ]
+
+ROLLUPS = [ReportRollup("helpdesk.ticket_days", "Tickets per day of creation, team and channel",
+                        "modules.helpdesk.ticket_days:rebuild", "modules.helpdesk.ticket_days:in_step")]
