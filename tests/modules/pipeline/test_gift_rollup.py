@@ -170,29 +170,43 @@ def test_rebuild_rollup_puts_the_table_right(app, damage):
         assert gift_rollup.stored() == expected
 
 
-def test_the_migration_fills_the_totals_from_the_gifts_already_there(app, tmp_path):
-    # A SQLite file of its own, migrated to the revision before the rollup
-    # (the session database cannot be taken back a revision without
-    # breaking the other tests); the SQL it runs is plain on both databases.
+def _migrated_to(app, tmp_path, pipeline_revision: str):
+    """A SQLite file of its own, migrated to `pipeline_revision` (the session
+    database cannot be taken back a revision without breaking the other
+    tests); the core and contacts at their heads (donors are made with
+    today's model and announced to today's webhooks)."""
     old = create_app(app_config(tmp_path, STEWARD_MODULES=["contacts", "pipeline"],
                                 SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'old.db'}",
                                 REDIS_URL=app.extensions["steward"].redis_url))
-    # The core and contacts at their heads (the donor is made with today's model and announced to
-    # today's webhooks), giving just before the rollup.
-    for revision in ("core@head", "contacts@head", "pipeline_0005"):
+    for revision in ("core@head", "contacts@head", pipeline_revision):
         result = old.test_cli_runner().invoke(args=["db", "upgrade", revision])
         assert result.exit_code == 0, result.output
+    return old
+
+
+def _raw_gift(contact_id: int, amount: str, currency: str, on: date) -> None:
+    """A gift as an older version wrote it, past today's gift service."""
+    db.session.execute(Gift.__table__.insert().values(
+        contact_id=contact_id, amount=D(amount), currency=currency, received_on=on, payment_method="",
+        reference="", anonymous=False, in_kind=False, in_kind_description="", tribute_kind="",
+        tribute_name="", notes="", created_at=datetime.now(UTC), updated_at=datetime.now(UTC)))
+
+
+def _upgrade(old) -> None:
+    result = old.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+
+
+def test_the_migration_fills_the_totals_from_the_gifts_already_there(app, tmp_path):
+    # The SQL the migration runs is plain on both databases.
+    old = _migrated_to(app, tmp_path, "pipeline_0005")  # giving just before the rollup
     with old.app_context():
         ann = person("Ann")
         for amount, on, currency in (("10", date(2025, 5, 1), "USD"), ("15", date(2025, 5, 1), "USD"),
                                      ("20", date(2025, 5, 1), "EUR"), ("30", date(2026, 1, 1), "USD")):
-            db.session.execute(Gift.__table__.insert().values(
-                contact_id=ann, amount=D(amount), currency=currency, received_on=on, payment_method="",
-                reference="", anonymous=False, in_kind=False, in_kind_description="", tribute_kind="",
-                tribute_name="", notes="", created_at=datetime.now(UTC), updated_at=datetime.now(UTC)))
+            _raw_gift(ann, amount, currency, on)
         db.session.commit()
-    result = old.test_cli_runner().invoke(args=["db", "upgrade"])
-    assert result.exit_code == 0, result.output
+    _upgrade(old)
     with old.app_context():
         assert gift_rollup.stored() == gift_rollup.recomputed() == {
             ("USD", date(2025, 5, 1)): (D("25.00"), 2), ("EUR", date(2025, 5, 1)): (D("20.00"), 1),
@@ -204,12 +218,7 @@ def test_the_migration_fills_the_totals_from_the_gifts_already_there(app, tmp_pa
 def test_the_migration_sums_the_donors_years_already_built(app, tmp_path):
     """pipeline_0017 fills pipeline_donor_year_total from the rows built before it, and the
     gifts per amount and day from the gifts."""
-    old = create_app(app_config(tmp_path, STEWARD_MODULES=["contacts", "pipeline"],
-                                SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'years.db'}",
-                                REDIS_URL=app.extensions["steward"].redis_url))
-    for revision in ("core@head", "contacts@head", "pipeline_0016_gift_external_ids"):
-        result = old.test_cli_runner().invoke(args=["db", "upgrade", revision])
-        assert result.exit_code == 0, result.output
+    old = _migrated_to(app, tmp_path, "pipeline_0016_gift_external_ids")
     with old.app_context():
         ann, bob = person("Ann"), person("Bob")
         db.session.execute(DonorYear.__table__.insert(), [
@@ -220,13 +229,9 @@ def test_the_migration_sums_the_donors_years_already_built(app, tmp_path):
             {"start_month": 1, "year": 2024, "contact_id": bob, "gifts": 1, "first": True, "again": True,
              "next_year": 2025, "total": D("10"), "to_date": D("10"), "gifts_to_date": 1}])
         for amount in ("10", "10", "25"):  # and gifts, which it counts per amount and day
-            db.session.execute(Gift.__table__.insert().values(
-                contact_id=ann, amount=D(amount), currency="USD", received_on=date(2025, 5, 1), payment_method="",
-                reference="", anonymous=False, in_kind=False, in_kind_description="", tribute_kind="",
-                tribute_name="", notes="", created_at=datetime.now(UTC), updated_at=datetime.now(UTC)))
+            _raw_gift(ann, amount, "USD", date(2025, 5, 1))
         db.session.commit()
-    result = old.test_cli_runner().invoke(args=["db", "upgrade"])
-    assert result.exit_code == 0, result.output
+    _upgrade(old)
     with old.app_context():
         assert donor_year_totals.stored() == donor_year_totals.recomputed() == {
             (1, 2024, 2025, True, 2, 1, 3, D("40.00"), 3, D("40.00")),
