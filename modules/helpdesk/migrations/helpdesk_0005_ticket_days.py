@@ -1,6 +1,6 @@
 """helpdesk: the ticket reports' rollup (tickets per day of creation, team and channel)
 
-Revision ID: helpdesk_0005_ticket_report_rollup
+Revision ID: helpdesk_0005_ticket_days
 Revises: helpdesk_0004
 Create Date: 2026-12-07
 
@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-revision = "helpdesk_0005_ticket_report_rollup"
+revision = "helpdesk_0005_ticket_days"
 down_revision = "helpdesk_0004"
 branch_labels = None
 depends_on = None
