@@ -52,7 +52,7 @@ def sweep() -> dict:
     Returns the ids it interrupted and resumed."""
     state = current_app.extensions["steward"]
     lost_after = current_app.config["WORKER_LOST_AFTER"]
-    running = list(db.session.scalars(db.select(Job).where(Job.status == Job.STARTED)))
+    running = list(db.session.scalars(db.select(Job).where(Job.status == Job.STARTED).order_by(Job.id)))
     beats = heartbeat.job_beats(state.redis, [job.id for job in running])
     interrupted, resumed = [], []
     for job in running:
