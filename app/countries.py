@@ -164,3 +164,18 @@ def proposal(region: str) -> dict:
         "fiscal_year_start_month": FISCAL_YEAR_STARTS.get(region, 1),
         "receipt_wording": _RECEIPT_WORDING_OF.get(region, "standard"),
     }
+
+
+def public_holidays(country: str):
+    """The country's public holidays (a dict-like of date -> name), or {}
+    without a country or for one the `holidays` package does not know. The
+    package is imported here, when first asked: at start-up it held about
+    9 MB in every web worker."""
+    import holidays
+
+    if not country:
+        return {}
+    try:
+        return holidays.country_holidays(country.upper())
+    except NotImplementedError:
+        return {}

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-import holidays as public_holidays
 from sqlalchemy import select
 
-from app import settings
+from app import countries, settings
 from app.dates import org_zone
 from app.extensions import db
 from modules.helpdesk.automation_models import BusinessHours, Holiday
@@ -37,13 +36,7 @@ def hours() -> dict[int, list[tuple[int, int]]]:
 def country_holidays():
     """The country's public holidays (a dict-like of date -> name), or {} when
     no country is set or the package does not know it."""
-    country = (settings.get("core", "country") or "").upper()
-    if not country:
-        return {}
-    try:
-        return public_holidays.country_holidays(country)
-    except NotImplementedError:
-        return {}
+    return countries.public_holidays(settings.get("core", "country") or "")
 
 
 def current() -> Calendar:

@@ -15,9 +15,10 @@ from tests.conftest import shared_redis_url
 ROOT = Path(__file__).resolve().parents[2]
 
 # Migrations (Flask-Migrate, Alembic and what Alembic imports), demo data,
-# spreadsheet and PDF libraries, the profiler, the IMAP client.
+# spreadsheet and PDF libraries, the profiler, the IMAP client, the public
+# holidays (about 9 MB, for business hours and report schedules).
 ONLY_WHEN_USED = ("flask_migrate", "alembic", "mako", "pygments", "faker", "openpyxl", "weasyprint",
-                  "pyinstrument", "imapclient")
+                  "pyinstrument", "imapclient", "holidays")
 
 
 def _run(code: str, tmp_path: Path, **env) -> dict:

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
-import holidays as public_holidays
-
-from app import settings
+from app import countries, settings
 
 SEND_HOUR = 7
 FREQUENCIES = {"weekly": "Every week", "monthly": "Every month",
@@ -23,13 +21,7 @@ FREQUENCIES = {"weekly": "Every week", "monthly": "Every month",
 
 def country_holidays(country: str | None = None):
     """A dict-like of date -> name, or {} without a (known) country."""
-    country = (country if country is not None else settings.get("core", "country") or "").upper()
-    if not country:
-        return {}
-    try:
-        return public_holidays.country_holidays(country)
-    except NotImplementedError:
-        return {}
+    return countries.public_holidays(country if country is not None else settings.get("core", "country") or "")
 
 
 def first_working_day(year: int, month: int, holidays) -> date:
