@@ -100,7 +100,7 @@ def top_donors(values: dict) -> list[Table]:
     per = _per_donor(p, values)
     top = list(db.session.execute(select(per.c.contact_id, per.c.total)
                                   .where(per.c.contact_id.not_in(periods.trashed()))
-                                  .order_by(desc(per.c.total), per.c.contact_id).limit(TOP)))
+                                  .order_by(desc(per.c.total), desc(per.c.contact_id)).limit(TOP)))
     ids = [row[0] for row in top]
     details = {cid: (n, largest, last_on) for cid, n, largest, last_on in db.session.execute(
         select(Gift.contact_id, func.count(Gift.id), func.max(Gift.amount), func.max(Gift.received_on))
