@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask import url_for
-from sqlalchemy import desc, func, literal, select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.reporting.results import Column, Result
@@ -15,36 +15,50 @@ from app.reporting.standard import Table
 from modules.contacts.activity.timeline import local_today
 from modules.contacts.models import Contact
 from modules.pipeline.models import Gift, Pledge, PledgeInstallment
-from modules.pipeline.money import Money
 from modules.pipeline.reports import periods
 
 ROWS = 100
 
 
+def _sums(key, amount, *conditions) -> dict[int, Decimal]:
+    return dict(db.session.execute(select(key, func.sum(amount)).where(key.is_not(None), *conditions)
+                                   .group_by(key)).all())
+
+
 def outstanding(values: dict) -> list[Table]:
+    """Three reads (the open pledges, what was paid on each, what fell due)
+    put together here, then the names of the listed: per-pledge subqueries
+    read the gifts and installments once per pledge, twice over (2.8 s at a
+    million contacts' 17,000 open pledges)."""
     today = local_today()
-    paid = (select(func.coalesce(func.sum(Gift.amount), literal(0, Money))).where(Gift.pledge_id == Pledge.id)
-            .correlate(Pledge).scalar_subquery())
-    due = (select(func.coalesce(func.sum(PledgeInstallment.amount), literal(0, Money)))
-           .where(PledgeInstallment.pledge_id == Pledge.id, PledgeInstallment.due_on <= today)
-           .correlate(Pledge).scalar_subquery())
-    conditions = [Pledge.status == "open", Contact.deleted_at.is_(None)]
+    # The (few) trashed contacts left out by NOT IN: joining every pledge to the contacts made
+    # SQLite walk all live contacts looking for pledges.
+    conditions = [Pledge.status == "open", Pledge.contact_id.not_in(periods.trashed())]
     fund = periods.chosen_id(values, "fund")
     if fund is not None:
         conditions.append(Pledge.fund_id == fund)
-    base = (select(Pledge.id, Contact.display_name, Pledge.pledged_on, Pledge.currency, Pledge.amount,
-                   paid.label("paid"), due.label("due"))
-            .join(Contact, Contact.id == Pledge.contact_id).where(*conditions).subquery())
-    left = base.c.amount - base.c.paid
+    pledges = db.session.execute(
+        select(Pledge.id, Pledge.contact_id, Pledge.pledged_on, Pledge.currency, Pledge.amount)
+        .where(*conditions)).all()
+    paid = _sums(Gift.pledge_id, Gift.amount)
+    due = _sums(PledgeInstallment.pledge_id, PledgeInstallment.amount, PledgeInstallment.due_on <= today)
+    zero = Decimal(0)
+    listed = sorted(pledges, key=lambda p: (-(p.amount - (paid.get(p.id) or zero)), p.id))[:ROWS]
+    names = dict(db.session.execute(select(Contact.id, Contact.display_name).where(
+        Contact.id.in_({p.contact_id for p in listed}))).all())
     rows, drill = [], []
-    for pid, name, on, currency, amount, got, due_now in db.session.execute(
-            select(base).order_by(desc(left), base.c.id).limit(ROWS)):
-        got, due_now = periods.money(got), periods.money(due_now)
-        rows.append((name, on, currency, amount, got, max(amount - got, Decimal(0)), max(due_now - got, Decimal(0))))
+    for pid, contact_id, on, currency, amount in listed:
+        name = names.get(contact_id, "")
+        got, due_now = periods.money(paid.get(pid) or zero), periods.money(due.get(pid) or zero)
+        rows.append((name, on, currency, amount, got, max(amount - got, zero), max(due_now - got, zero)))
         drill.append(url_for("pipeline.pledge", pledge_id=pid))
-    totals = {currency: (n, periods.money(a), periods.money(g)) for currency, n, a, g in db.session.execute(
-        select(base.c.currency, func.count(), func.sum(base.c.amount), func.sum(base.c.paid))
-        .group_by(base.c.currency))}
+    sums: dict[str, list] = {}
+    for pid, _contact, _on, currency, amount in pledges:
+        entry = sums.setdefault(currency, [0, zero, zero])
+        entry[0] += 1
+        entry[1] += amount
+        entry[2] += paid.get(pid) or zero
+    totals = {currency: (n, periods.money(a), periods.money(g)) for currency, (n, a, g) in sums.items()}
     result = Result([Column("donor", "Donor"), Column("pledged_on", "Pledged on", "date"),
                      Column("currency", "Currency"), Column("amount", "Pledged", "money"),
                      Column("paid", "Paid", "money"), Column("outstanding", "Outstanding", "money"),
