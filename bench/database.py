@@ -1,9 +1,10 @@
 """The seeded database a run measures.
 
 SQLite: a pristine seeded copy is cached under build/bench/cache/, keyed by
-size, seed, gifts per contact, the migrations, the seed code and the
-enabled modules; each run works on a fresh copy of it (the import changes
-the data). PostgreSQL: the
+size, seed, gifts per contact, the seed code and the enabled modules; each
+run works on a fresh copy of it (the import changes the data). A cache
+seeded under older migrations is upgraded once, as an install would be, and
+the report says so. PostgreSQL: the
 database DATABASE_URL names is seeded in place; one that holds any data is
 wiped only with BENCH_RESET=1.
 """
@@ -12,15 +13,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from datetime import UTC, datetime
 from importlib.metadata import entry_points
 from pathlib import Path
 
+from bench import machine
 from bench.cli import flask
 from bench.settings import BUILD, ROOT, Settings, shown
 
@@ -36,20 +40,36 @@ def enabled_modules(settings: Settings) -> list[str]:
     return installed
 
 
-def schema_key(settings: Settings) -> str:
-    """What the seeded data depends on, hashed: change any of it and the cache is rebuilt."""
+def _digest(paths, digest=None) -> "hashlib._Hash":
+    digest = digest or hashlib.sha256()
+    for path in sorted(paths):
+        digest.update(path.relative_to(ROOT).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest
+
+
+SEED_HOOK = re.compile(r"^\s*seed(?:ed)?\s*=.*$", re.MULTILINE)
+
+
+def seed_key(settings: Settings) -> str:
+    """What the seeded data depends on, hashed: change any of it and the
+    cache is seeded again. Not the migrations: a cache older than them is
+    upgraded, as an install would be (`_upgrade`)."""
     digest = hashlib.sha256()
     digest.update(f"{settings.contacts}:{settings.seed}:{','.join(enabled_modules(settings))}".encode())
     digest.update(f":history{settings.campaign_history:g}".encode())
     digest.update(f":gifts{settings.gifts_per_contact}".encode())
-    # The manifests too: they name each module's seed hook, wherever its code lives.
-    files = {*ROOT.glob("migrations/versions/*.py"), *ROOT.glob("modules/*/migrations/*.py"),
-             ROOT / "app" / "seed.py", *ROOT.glob("modules/*/__init__.py"), *ROOT.glob("modules/*/**/*seed*.py"),
-             ROOT / "bench" / "campaign_history.py"}
-    for path in sorted(files):
-        digest.update(path.relative_to(ROOT).as_posix().encode())
-        digest.update(path.read_bytes())
+    # The manifests' lines that name each module's seed hooks, wherever their code lives.
+    for manifest in sorted(ROOT.glob("modules/*/__init__.py")):
+        digest.update("\n".join(SEED_HOOK.findall(manifest.read_text(encoding="utf-8"))).encode())
+    _digest({ROOT / "app" / "seed.py", *ROOT.glob("modules/*/**/*seed*.py"), ROOT / "bench" / "campaign_history.py"},
+            digest)
     return digest.hexdigest()[:12]
+
+
+def schema_key() -> str:
+    """The migrations, hashed: a cached database seeded under others is upgraded before use."""
+    return _digest({*ROOT.glob("migrations/versions/*.py"), *ROOT.glob("modules/*/migrations/*.py")}).hexdigest()[:12]
 
 
 def _seed(env: dict, settings: Settings, log: Path) -> dict:
@@ -65,7 +85,7 @@ def _seed(env: dict, settings: Settings, log: Path) -> dict:
     last = output.strip().splitlines()[-1] if output.strip() else ""
     print(f"bench: seeded in {seconds:.1f} s ({last})", flush=True)
     meta = {"seconds": round(seconds, 1), "cached": False, "seeded_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "output": last}
+            "output": last, "commit": machine.commit(), "schema": schema_key()}
     if settings.campaign_history > 0 and "marketing" in enabled_modules(settings):
         meta["campaign_history"] = _campaign_history(env, settings, log)
     return meta
@@ -100,18 +120,56 @@ def _prune(cache: Path, keep: int = 2) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def _checkpoint(path: Path) -> None:
+    """Everything into the database file itself: the cache is copied as that one file."""
+    with closing(sqlite3.connect(path)) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def _upgrade(cache: Path, env_for, settings: Settings, log: Path) -> dict:
+    """Bring a cached database seeded under older migrations to the current
+    ones, as an install is upgraded (`flask db upgrade`, then `flask reports
+    rebuild`, which also checks every rollup against a recomputation), and
+    keep the result as the cache: a schema change costs minutes, not the
+    hour a million-contact seed takes. The run's report names each upgrade."""
+    meta = json.loads((cache / "meta.json").read_text())
+    building = cache.with_name(cache.name + ".upgrading")
+    shutil.rmtree(building, ignore_errors=True)
+    (building / "instance").mkdir(parents=True)
+    shutil.copyfile(cache / "instance" / "steward.db", building / "instance" / "steward.db")
+    env = env_for(building / "instance")
+    print(f"bench: the cached database {shown(cache)} predates the migrations: upgrading it…", flush=True)
+    _output, upgrade_seconds = flask(["db", "upgrade"], env, log)
+    step = {"at": datetime.now(UTC).isoformat(timespec="seconds"), "commit": machine.commit(),
+            "upgrade_seconds": round(upgrade_seconds, 1)}
+    if "reports" in enabled_modules(settings):
+        _output, rebuild_seconds = flask(["reports", "rebuild"], env, log)
+        step["rebuild_seconds"] = round(rebuild_seconds, 1)
+    _checkpoint(building / "instance" / "steward.db")
+    meta = {**meta, "schema": schema_key(), "upgrades": [*meta.get("upgrades", []), step]}
+    (building / "meta.json").write_text(json.dumps(meta, indent=2))
+    old = cache.with_name(cache.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    cache.rename(old)
+    building.rename(cache)
+    shutil.rmtree(old, ignore_errors=True)
+    print(f"bench: upgraded in {step['upgrade_seconds']} s"
+          + (f", rollups rebuilt in {step['rebuild_seconds']} s" if "rebuild_seconds" in step else ""), flush=True)
+    return meta
+
+
 def prepare_sqlite(settings: Settings, env_for, instance: Path, log: Path) -> dict:
     """Copy the cached seeded database into `instance` (seeding it first if
-    needed). `env_for(instance_dir)` gives the environment for CLI commands."""
-    key = f"sqlite-{settings.contacts}-seed{settings.seed}-{schema_key(settings)}"
+    needed, upgrading it if it predates the migrations). `env_for(instance_dir)`
+    gives the environment for CLI commands."""
+    key = f"sqlite-{settings.contacts}-seed{settings.seed}-{seed_key(settings)}"
     cache = BUILD / "cache" / key
     if not (cache / "meta.json").exists():
         building = cache.with_name(key + ".building")
         shutil.rmtree(building, ignore_errors=True)
         (building / "instance").mkdir(parents=True)
         meta = _seed(env_for(building / "instance"), settings, log)
-        with sqlite3.connect(building / "instance" / "steward.db") as conn:
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        _checkpoint(building / "instance" / "steward.db")
         (building / "meta.json").write_text(json.dumps({**meta, "key": key}, indent=2))
         shutil.rmtree(cache, ignore_errors=True)
         building.rename(cache)
@@ -119,6 +177,8 @@ def prepare_sqlite(settings: Settings, env_for, instance: Path, log: Path) -> di
         seed = meta
     else:
         meta = json.loads((cache / "meta.json").read_text())
+        if meta.get("schema") != schema_key():
+            meta = _upgrade(cache, env_for, settings, log)
         seed = {**meta, "cached": True}
         print(f"bench: reusing the seeded database {shown(cache)} "
               f"(seeded in {meta['seconds']} s on {meta['seeded_at'][:10]})", flush=True)
@@ -173,4 +233,4 @@ def prepare_postgresql(settings: Settings, env: dict, log: Path) -> dict:
     finally:
         engine.dispose()
     seed = _seed(env, settings, log)
-    return {**seed, "key": f"postgresql-{settings.contacts}-seed{settings.seed}-{schema_key(settings)}"}
+    return {**seed, "key": f"postgresql-{settings.contacts}-seed{settings.seed}-{seed_key(settings)}"}

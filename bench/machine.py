@@ -22,7 +22,7 @@ def _cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
-def _commit() -> str:
+def commit() -> str:
     done = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True,
                           check=False)
     return done.stdout.strip() or "unknown"
@@ -41,5 +41,5 @@ def describe() -> dict:
         "load_at_start": [round(x, 2) for x in load],
         # More runnable work than half the cores before we start: other jobs compete for the CPU.
         "busy": load[0] > cores / 2,
-        "commit": _commit(),
+        "commit": commit(),
     }

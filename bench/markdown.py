@@ -62,6 +62,10 @@ def _gifts(report: dict) -> str:
     return f", {report['gifts']:,} gifts" + (f" (topped up to {per} a contact)" if per else "")
 
 
+def _at(step: dict) -> str:
+    return f" at commit {step['commit']}" if step.get("commit") else ""
+
+
 def section(report: dict) -> str:
     m, run, seed = report["machine"], report["run"], report["seed"]
     db = DB_NAMES.get(report["database"], report["database"])
@@ -72,8 +76,12 @@ def section(report: dict) -> str:
                  f"Python {m['python']}){busy}. Commit {m['commit']}.")
     if report.get("note"):
         lines.append(f"Note: {report['note']}")
-    seeded = (f"seeded {seed['seeded_at'][:10]} in {seed['seconds']} s, reused from the cache"
+    seeded = (f"seeded {seed['seeded_at'][:10]}{_at(seed)} in {seed['seconds']} s, reused from the cache"
               if seed.get("cached") else f"seeded in this run in {seed['seconds']} s")
+    for step in seed.get("upgrades", []):
+        seeded += (f"; upgraded {step['at'][:10]}{_at(step)} by `flask db upgrade` ({step['upgrade_seconds']} s)"
+                   + (f" and `flask reports rebuild` ({step['rebuild_seconds']} s)" if "rebuild_seconds" in step
+                      else ""))
     lines += ["", f"wrk -t{run['wrk_threads']} -c{run['wrk_connections']}, {run['duration']:g} s per page after "
               f"{run['warmup']:g} s of warm-up; gunicorn {run['gunicorn']}. Data: {seeded}{_gifts(report)}. "
               f"Latency targets: {report['targets_tier']}.", "",
