@@ -40,7 +40,7 @@ def enabled_modules(settings: Settings) -> list[str]:
     return installed
 
 
-def _digest(paths, digest=None) -> "hashlib._Hash":
+def _digest(paths, digest=None) -> hashlib._Hash:
     digest = digest or hashlib.sha256()
     for path in sorted(paths):
         digest.update(path.relative_to(ROOT).as_posix().encode())
