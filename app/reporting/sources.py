@@ -30,6 +30,9 @@ SQL; values are bound parameters, never text.
   pays for that (count distinct contacts there).
 - `where` is always applied (live contacts only, say).
 - A field's `permission`, when set, is needed on top of the source's.
+- `rollups` are tables of totals the module keeps in step with the rows
+  (`Rollup`, below): the builder reads one instead of the rows when a
+  report asks only what it holds, with the same result.
 """
 
 from __future__ import annotations
@@ -93,6 +96,50 @@ class ContactJoin:
 
 
 @dataclass(frozen=True, eq=False)
+class Rollup:
+    """Totals of a source's rows that a module keeps in step with them (see
+    docs/modules.md, "Answering from a rollup"). The builder reads `table`
+    instead of the rows when every grouping, filter and summary of a report
+    is declared here, and no contact filter applies; otherwise it reads the
+    rows. What is declared must give the very result the rows give:
+
+    - `fields`: source field key -> a column expression over `table` holding
+      the same value for every row it totals (a date field's day: the
+      builder buckets it by week, month, fiscal year... as it buckets the
+      field). Only these can be grouped and filtered on.
+    - `count`: the column holding how many rows each rollup row totals.
+    - `sums`: summable field key -> the column holding that field's sum
+      (the field is never empty). Count and sum are all a rollup answers:
+      no average, minimum, maximum or distinct count.
+    - `excludes`: the rollup totals every row of the source's table; when
+      the source's `where` leaves some out (trashed donors' gifts), a
+      function returning conditions over the source's table that select
+      exactly those. The builder takes them out again as it reads (cheap
+      while they are few: make it use an index).
+    - `usable`: when set, () -> whether the table can be read now (a rollup
+      built only after `flask reports rebuild`, say).
+    """
+
+    name: str
+    table: object  # the FROM clause: the rollup table, outer joins for names
+    fields: dict[str, object]
+    count: object
+    sums: dict[str, object] = field(default_factory=dict)
+    excludes: Callable | None = None
+    usable: Callable | None = None
+
+    def answers(self, group_keys, measures, filter_keys) -> bool:
+        """Whether the fields grouped and filtered on are mapped and every
+        measure ((agg, field key or None)) is a count or a declared sum."""
+        if not set(group_keys) | set(filter_keys) <= self.fields.keys():
+            return False
+        for agg, key in measures:
+            if not (agg == "count" or (agg == "sum" and key in self.sums)):
+                return False
+        return self.usable() if self.usable else True
+
+
+@dataclass(frozen=True, eq=False)
 class Source:
     name: str
     label: str
@@ -104,6 +151,7 @@ class Source:
     joins: list[Join] = field(default_factory=list)
     where: Callable | None = None  # () -> list of conditions always applied
     description: str = ""
+    rollups: list[Rollup] = field(default_factory=list)  # tried in order
     module: str = ""  # filled in from the manifest that declares it
 
     def field(self, key: str) -> Field | None:

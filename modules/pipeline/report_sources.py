@@ -3,7 +3,12 @@
 outstanding), and opportunities (pipeline, stage, owner).
 
 Amounts are in each record's own currency: a report that sums money across
-currencies should group by currency (or filter to one)."""
+currencies should group by currency (or filter to one).
+
+Gifts answer from the daily totals per fund and appeal (gift_rollup.py)
+when a report groups and filters only by received date, fund, appeal and
+currency and counts or sums the amount: the table totals every gift, and
+trashed donors' gifts, which the source leaves out, are taken out again."""
 
 from __future__ import annotations
 
@@ -12,13 +17,14 @@ from sqlalchemy.orm import aliased
 
 from app.extensions import db
 from app.models import User
-from app.reporting.sources import ContactJoin, Field, Join, Source
+from app.reporting.sources import ContactJoin, Field, Join, Rollup, Source
 from modules.pipeline.models import (
     OUTCOMES,
     PAYMENT_METHODS,
     Appeal,
     Fund,
     Gift,
+    GiftFundDay,
     LostReason,
     Opportunity,
     Pipeline,
@@ -65,6 +71,21 @@ def _donor_name(contact_id_column, name: str):
     return donor, Join(name, donor, donor.id == contact_id_column)
 
 
+def _fund_days(trashed_donor) -> Rollup:
+    """pipeline_gift_fund_day: per day, currency, fund and appeal (0: none, which
+    joins no name, as a gift without one), the number and sum of gifts. A fund
+    or appeal deleted with gifts still on it names nothing either way."""
+    table = (GiftFundDay.__table__.outerjoin(Fund.__table__, Fund.id == GiftFundDay.fund_id)
+             .outerjoin(Appeal.__table__, Appeal.id == GiftFundDay.appeal_id))
+    return Rollup(
+        name="gift_fund_days", table=table,
+        fields={"received": GiftFundDay.day, "currency": GiftFundDay.currency, "fund": Fund.name,
+                "appeal": Appeal.name},
+        count=GiftFundDay.gifts, sums={"amount": GiftFundDay.total},
+        excludes=lambda: [trashed_donor],
+    )
+
+
 def sources() -> list[Source]:
     from modules.contacts.models import Contact
 
@@ -79,6 +100,8 @@ def sources() -> list[Source]:
         fields=[Field("donor", "Donor", "text", donor.display_name, joins=("donor",)), *_gift_fields()],
         contacts=[ContactJoin("donor", "The donor", Gift.contact_id)],
         where=lambda: [live_donor],
+        # Every gift has a donor (contact_id is required): those not live are in the trash.
+        rollups=[_fund_days(Gift.contact_id.in_(select(Contact.id).where(Contact.deleted_at.is_not(None))))],
     )
 
     credited, credited_join = _donor_name(SoftCredit.contact_id, "credited")

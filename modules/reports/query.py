@@ -15,7 +15,7 @@ from app.dates import day_start
 from app.extensions import db
 from app.reporting.results import Column, Result
 from app.reporting.sources import Field, Source, fiscal_year_start_month
-from modules.reports import buckets
+from modules.reports import buckets, from_rollup
 from modules.reports.budget import budget
 from modules.reports.spec import Spec, Where
 
@@ -24,7 +24,7 @@ CENT = Decimal("0.01")
 
 # Filters ----------------------------------------------------------------------
 
-def _is_datetime(f: Field) -> bool:
+def is_datetime(f: Field) -> bool:
     kind = getattr(f.column, "type", None)
     return isinstance(kind, DateTime) or isinstance(getattr(kind, "impl", None), DateTime)
 
@@ -32,7 +32,7 @@ def _is_datetime(f: Field) -> bool:
 def _day_bounds(f: Field, lo: date | None, hi: date | None):
     """Inclusive days as conditions (date-times from the organisation's midnight)."""
     col, parts = f.column, []
-    if _is_datetime(f):
+    if is_datetime(f):
         if lo is not None:
             parts.append(col >= day_start(lo))
         if hi is not None:
@@ -129,16 +129,23 @@ def _measure(m):
 
 
 def statement(spec: Spec, contact_specs: dict | None = None, *, dialect: str | None = None,
-              fiscal_start: int | None = None, limit: int | None = None):
-    """The SELECT for `spec` (its labels are the output keys)."""
+              fiscal_start: int | None = None, limit: int | None = None, rollups: bool = True):
+    """The SELECT for `spec` (its labels are the output keys): from one of
+    the source's rollups when one answers it (from_rollup.py; `rollups=False`
+    reads the rows whatever), else from the rows."""
     dialect = dialect or db.session.get_bind().dialect.name
     fiscal_start = fiscal_start or fiscal_year_start_month()
     source = spec.source
-    conditions = source.conditions() + [where_condition(w) for w in spec.wheres if not w.error and not w.pending]
+    conditions = source.conditions() + [where_condition(w) for w in from_rollup.applied(spec)]
     contacts = contact_condition(spec, contact_specs)
     if contacts is not None:
         conditions.append(contacts)
-    if spec.grouped:
+    rollup = from_rollup.chosen(spec) if rollups and contacts is None else None
+    if rollup is not None:
+        stmt, labelled = from_rollup.statement(spec, rollup, dialect, fiscal_start)
+        by_key = {lab.key: lab for lab in labelled}
+        default = [by_key[g.key].asc().nulls_last() for g in spec.groups]
+    elif spec.grouped:
         group_exprs = [buckets.bucket(g.field.column, g.bucket, dialect, fiscal_start) if g.bucket
                        else g.field.column for g in spec.groups]
         labelled = [e.label(g.key) for e, g in zip(group_exprs, spec.groups, strict=True)]
@@ -196,11 +203,11 @@ def _choice_labels(f: Field) -> dict:
 
 
 def run(spec: Spec, contact_specs: dict | None = None, *, limit: int | None = None,
-        seconds: float | None = None) -> tuple[Result, list[tuple]]:
+        seconds: float | None = None, rollups: bool = True) -> tuple[Result, list[tuple]]:
     """The result (display values) and the raw group values per row (for
     drill-downs). Raises budget.OverBudget when the query runs too long."""
     limit = limit or spec.limit
-    stmt = statement(spec, contact_specs, limit=limit)
+    stmt = statement(spec, contact_specs, limit=limit, rollups=rollups)
     with budget(seconds):
         rows = db.session.execute(stmt).all()
     notes, truncated = [], len(rows) > limit
