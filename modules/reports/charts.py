@@ -87,6 +87,11 @@ def fmt(value, kind: str = "number") -> str:
         return "—"
     if kind == "money":
         return f"{Decimal(value):,.2f}"
+    if kind == "percent":
+        return f"{Decimal(value):,.1f}%"
+    if kind == "percent-tick":
+        text = f"{Decimal(value):,f}"
+        return (text.rstrip("0").rstrip(".") if "." in text else text) + "%"
     if isinstance(value, Decimal) and value != value.to_integral_value():
         return f"{value:,.2f}"
     if isinstance(value, float):
@@ -148,8 +153,8 @@ def build(result: Result, kind: str, title: str = "") -> Chart | None:
         notes.append(f"The chart shows the first {MAX_SERIES} of {len(series)} series; the table has all.")
         series = series[:MAX_SERIES]
     value_type = result.columns[numeric[0]].type
-    measured = result.columns[numeric[0]].label if dims == 2 else " and ".join(result.columns[c].label
-                                                                                for c in numeric)
+    labels = [result.columns[c].label for c in numeric]
+    measured = labels[0] if dims == 2 else " and ".join(filter(None, (", ".join(labels[:-1]), labels[-1])))
     title = title or f"{measured} by {' and '.join(c.label.lower() for c in result.columns[:dims])}"
     chart = Chart(kind, title, categories, series,
                   {k: v for k, v in values.items() if k[0] < len(categories) and k[1] < len(series)},
@@ -182,8 +187,8 @@ def _layout(chart: Chart) -> None:
     chart.baseline = y(0)
     tick = bottom
     while tick <= top + step / 2:
-        chart.ticks.append((y(tick), fmt(Decimal(str(round(tick, 6))).normalize(), chart.value_type
-                                         if chart.value_type != "money" else "number")))
+        kind = {"money": "number", "percent": "percent-tick"}.get(chart.value_type, chart.value_type)
+        chart.ticks.append((y(tick), fmt(Decimal(str(round(tick, 6))).normalize(), kind)))
         tick += step
     slot = plot_w / max(n_cat, 1)
     every_nth = max(1, math.ceil(n_cat / 16))

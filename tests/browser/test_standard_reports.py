@@ -36,7 +36,7 @@ def test_retention_and_lybunt_with_a_drill_down(app, any_page, new_page, shot):
     settle(page)
     expect(page.get_by_role("heading", level=1)).to_have_text("Donor retention")
 
-    page.get_by_label("Fiscal year").fill("2025")
+    page.get_by_label("Fiscal year", exact=True).fill("2025")
     page.get_by_role("button", name="Show report").click()
     settle(page)
     assert "year=2025" in page.url  # the report's state is its URL: bookmark it, share it

@@ -65,6 +65,30 @@ def test_every_standard_report_opens_for_an_admin(client, app, admin, history):
     assert "<html" not in text and "57.1%" in text and "41.0%" in text and 'hx-push-url="true"' in text
 
 
+def test_each_table_is_drawn_as_its_svg_chart_above_it(client, app, admin, history):
+    """A table whose report names a chart gets that chart, server-rendered: an
+    SVG with a text description, whose marks carry the table's own numbers."""
+    login(client)
+    html = client.get("/reports/standard/giving.top-donors?from=2024-01-01&to=2026-12-31").get_data(as_text=True)
+    (figure,) = re.findall(r'<figure class="rp-figure".*?</figure>', html, re.S)
+    assert '<svg class="rp-svg"' in figure and 'role="img"' in figure and "<desc" in figure
+    bars = re.findall(r"<rect [^>]*><title>(.*?)</title>", figure)
+    headings = re.findall(r'<th scope="col"[^>]*>(.*?)</th>', html)
+    given = next(i for i, h in enumerate(headings) if h.startswith("Given ("))
+    rows = cells(html)
+    assert len(rows) >= 3 and bars == [f"{row[0]}, {headings[given]}: {row[given]}" for row in rows]
+    assert html.index("rp-figure") < html.index("<table>")  # above the table holding the numbers
+    # Line charts too; and every report with a chart spec draws it.
+    retention = client.get("/reports/standard/giving.retention?year=2025").get_data(as_text=True)
+    assert "<polyline" in retention and retention.count('<svg class="rp-svg"') == 2
+    with app.app_context():
+        for contributed in standard.available():
+            key = contributed.report.key
+            page = client.get(f"/reports/standard/{key}?year=2025").get_data(as_text=True)
+            tables = page.count('class="card report-table"')
+            assert tables and page.count('<svg class="rp-svg"') <= tables, key
+
+
 def test_parameters_that_cannot_be_read_say_so_and_use_the_defaults(client, app, admin, history):
     login(client)
     html = client.get("/reports/standard/giving.by-month?year=twenty&fund=99999&to=2026-13-01") \
