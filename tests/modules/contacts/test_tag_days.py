@@ -18,7 +18,7 @@ from modules.contacts.lists import bulk
 from modules.contacts.models import Contact, ContactTag, ContactTagDay, Tag
 from modules.contacts.people import privacy, records, relations
 from tests.conftest import csrf_from
-from tests.modules.contacts.test_import import FILES, _start, post, run_id, upload, work
+from tests.modules.contacts.test_import import _start, post, run_id, upload, work
 
 JAN5, JAN6 = date(2026, 1, 5), date(2026, 1, 6)
 
