@@ -166,6 +166,18 @@ class ContactTag(db.Model):
     tag_id: Mapped[int] = mapped_column(ForeignKey("contacts_tag.id", ondelete="CASCADE"), primary_key=True)
 
 
+class ContactTagDay(db.Model):
+    """Live contacts per tag and UTC day of the contact's creation: the
+    contacts-by-tag report's rollup, kept by database triggers
+    (modules/contacts/tag_days.py, migration contacts_0012_tag_days)."""
+
+    __tablename__ = "contacts_tag_day"
+
+    tag_id: Mapped[int] = mapped_column(ForeignKey("contacts_tag.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    contacts: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class RelationshipType(db.Model):
     """A kind of link with a name for each direction ("parent of" / "child of")."""
 

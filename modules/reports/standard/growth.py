@@ -2,7 +2,7 @@
 the contacts list's "Added between" filter counts them), the running total,
 and the contacts by tag and by source. Live contacts only: a trashed contact
 counts nowhere. Each month is a conditional count in one pass over the
-index (deleted_at, created_at)."""
+index (deleted_at, created_at); tags come from their rollup."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ from app.dates import day_start
 from app.extensions import db
 from app.reporting.results import Column, Result
 from app.reporting.standard import ChartSpec, Table
+from modules.contacts import tag_days
 from modules.contacts.activity.timeline import local_today
-from modules.contacts.models import Contact, ContactTag, Tag
+from modules.contacts.models import Contact, Tag
 
 MAX_MONTHS = 36
 SOURCES = 50
@@ -81,15 +82,16 @@ def growth(values: dict) -> list[Table]:
 
 
 def by_tag(values: dict) -> list[Table]:
+    """Reads the rollup contacts_tag_day (modules/contacts/tag_days.py), not
+    every tag row joined to its contact: 2.1 s at a million contacts before."""
     start, end = _span(values)
-    added = case((Contact.created_at >= day_start(start), case((
-        Contact.created_at < day_start(end + timedelta(days=1)), 1), else_=0)), else_=0)
-    rows_q = (select(Tag.id, Tag.name, func.count(), func.coalesce(func.sum(added), 0))
-              .join(ContactTag, ContactTag.tag_id == Tag.id).join(Contact, Contact.id == ContactTag.contact_id)
-              .where(*_live()).group_by(Tag.id, Tag.name).order_by(func.count().desc(), Tag.name))
+    counts = tag_days.per_tag(day_start(start), day_start(end + timedelta(days=1)))
+    # Ties in the database's order of names; most contacts first.
+    names = dict(db.session.execute(select(Tag.id, Tag.name).where(Tag.id.in_(counts)).order_by(Tag.name)).all())
     rows, drill = [], []
-    for tag_id, name, total, new in db.session.execute(rows_q):
-        rows.append((name, int(new), int(total)))
+    for tag_id in sorted(names, key=lambda t: -counts[t][0]):
+        total, new = counts[tag_id]
+        rows.append((names[tag_id], new, total))
         drill.append(_contacts_url(f"tag:is:{tag_id}"))
     result = Result([Column("tag", "Tag"), Column("added", "Added in the period", "number"),
                      Column("total", "Contacts with the tag", "number")], rows, drill)

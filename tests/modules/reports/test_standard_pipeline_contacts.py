@@ -177,6 +177,61 @@ def test_contacts_by_tag_and_source(app, people, client, admin):
     assert client.get(sources.result.drill[0]).get_data(as_text=True).count('<a id="c') == 3
 
 
+def test_contacts_by_tag_counts_local_days_at_both_ends(app):
+    """In New York (UTC-5 in January) the period 5-7 January runs from 05:00 UTC
+    on the 5th to 05:00 UTC on the 8th: the rollup holds UTC days, so the
+    report reads the whole 6th and 7th from it and the hours at either end
+    from the contacts. Every contact is a Volunteer:
+
+        a  2026-01-05 04:59 UTC  (4 Jan, 23:59 in New York: before)
+        b  2026-01-05 05:00 UTC  (5 Jan, 00:00: in)
+        c  2026-01-06 12:00 UTC  (in)
+        d  2026-01-08 04:59 UTC  (7 Jan, 23:59: in)
+        e  2026-01-08 05:00 UTC  (8 Jan: after)
+        f  2026-01-07 12:00 UTC  in the trash: counted nowhere
+    """
+    from app import settings
+
+    with app.app_context():
+        settings.put("core", {"timezone": "America/New_York"})
+        volunteer = Tag(name="Volunteer")
+        db.session.add(volunteer)
+        db.session.flush()
+        for key, made in [("a", "2026-01-05T04:59:00"), ("b", "2026-01-05T05:00:00"), ("c", "2026-01-06T12:00:00"),
+                          ("d", "2026-01-08T04:59:00"), ("e", "2026-01-08T05:00:00"), ("f", "2026-01-07T12:00:00")]:
+            contact = records.create("person", {"first_name": key, "last_name": "Zone"})
+            db.session.flush()
+            contact.created_at = at(made)
+            db.session.add(ContactTag(contact_id=contact.id, tag_id=volunteer.id))
+            db.session.flush()
+            if key == "f":
+                records.trash([contact])
+        db.session.commit()
+    # b, c, d added; a to e live
+    (table,) = run(app, "contacts.by-tag", **{"from": "2026-01-05", "to": "2026-01-07"})
+    assert table.result.rows == [("Volunteer", 3, 5)]
+    # one local day, the 7th (05:00 UTC on the 7th to 05:00 on the 8th): d only, read from the contacts
+    (table,) = run(app, "contacts.by-tag", **{"from": "2026-01-07", "to": "2026-01-07"})
+    assert table.result.rows == [("Volunteer", 1, 5)]
+    # 4 January: a only
+    (table,) = run(app, "contacts.by-tag", **{"from": "2026-01-04", "to": "2026-01-04"})
+    assert table.result.rows == [("Volunteer", 1, 5)]
+
+
+def test_contacts_by_tag_leaves_out_tags_no_live_contact_has(app, people):
+    # Board loses C3, and a new tag is on the trashed contact only: neither is listed.
+    with app.app_context():
+        db.session.execute(db.delete(ContactTag).where(ContactTag.contact_id == people["C3"],
+                                                       ContactTag.tag_id != people["volunteer"]))
+        unused = Tag(name="Unused")
+        db.session.add(unused)
+        db.session.flush()
+        db.session.add(ContactTag(contact_id=people["T"], tag_id=unused.id))
+        db.session.commit()
+    (tags,) = run(app, "contacts.by-tag", **Q1)
+    assert tags.result.rows == [("Volunteer", 2, 3)]
+
+
 def test_contacts_by_source_reads_the_index_alone(app, people):
     """Its counts come from the index (deleted_at, source, created_at)
     (contacts_0011), not from a scan of the contacts' rows: what SQLite's
