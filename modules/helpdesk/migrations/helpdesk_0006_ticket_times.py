@@ -28,17 +28,23 @@ KINDS = (("response", "first_responded_at"), ("resolution", "solved_at"))
 
 def _elapsed_us(dialect: str, later: str) -> str:
     """SQL for the microseconds from created_at to `later` (a column name from KINDS), exact on both
-    databases: SQLite stores 'YYYY-MM-DD HH:MM:SS.ffffff' (whole seconds, then the microseconds)."""
+    databases. SQLite stores 'YYYY-MM-DD HH:MM:SS.ffffff': the whole seconds and the microseconds are
+    taken apart, as its date functions round to milliseconds (12:00:00.999999 would count as 12:00:01)."""
     if dialect == "sqlite":
-        return (f"(CAST(strftime('%s', {later}) AS INTEGER) - CAST(strftime('%s', created_at) AS INTEGER)) "
-                f"* 1000000 + CAST(substr({later}, 21) AS INTEGER) - CAST(substr(created_at, 21) AS INTEGER)")
+        def seconds(column):
+            return f"CAST(strftime('%s', substr({column}, 1, 19)) AS INTEGER)"
+
+        def micros(column):
+            return f"CAST(substr({column}, 21) AS INTEGER)"
+
+        return (f"({seconds(later)} - {seconds('created_at')}) * 1000000 + {micros(later)} - {micros('created_at')}")
     return f"CAST(ROUND(EXTRACT(EPOCH FROM {later} - created_at) * 1000000) AS BIGINT)"
 
 
 def _fill_times(bind) -> None:
     sets = ", ".join(f"{kind}_us = CASE WHEN {later} IS NOT NULL THEN {_elapsed_us(bind.dialect.name, later)} END"
                      for kind, later in KINDS)
-    bind.execute(sa.text(f"UPDATE helpdesk_ticket SET {sets} "
+    bind.execute(sa.text(f"UPDATE helpdesk_ticket SET {sets} "  # noqa: S608 (fixed column names)
                          "WHERE first_responded_at IS NOT NULL OR solved_at IS NOT NULL"))
 
 
@@ -46,10 +52,10 @@ def _fill_responded(bind) -> None:
     """The rollup's new count, when it is built (otherwise `flask reports rebuild` builds it whole)."""
     if bind.execute(sa.text("SELECT 1 FROM helpdesk_ticket_day_state")).first() is None:
         return
-    day = "date(created_at)" if bind.dialect.name == "sqlite" else "CAST(created_at AS DATE)"
+    day = "substr(created_at, 1, 10)" if bind.dialect.name == "sqlite" else "CAST(created_at AS DATE)"
     counts = Counter()
     for on, team_id, channel, responded in bind.execute(sa.text(
-            f"SELECT {day}, COALESCE(team_id, 0), channel, COUNT(*) FROM helpdesk_ticket "
+            f"SELECT {day}, COALESCE(team_id, 0), channel, COUNT(*) FROM helpdesk_ticket "  # noqa: S608 (fixed SQL)
             "WHERE first_responded_at IS NOT NULL AND status != 'merged' GROUP BY 1, 2, 3")):
         counts[(on if isinstance(on, date) else date.fromisoformat(on), team_id, channel)] = responded
     if counts:

@@ -38,7 +38,8 @@ TICKETS, SOLVED, RESPONSE_TARGETS, RESPONSE_MET, RESOLUTION_TARGETS, RESOLUTION_
 def _counts(values: dict) -> dict[int, list[int]]:
     """The day rollup's counts of the range and channel, summed per team id (0: no team)."""
     if ticket_days.built():
-        days = ticket_days.read(values.get("from"), values.get("to"), None, values.get("channel") or None).days
+        team = int(values["team"]) if values.get("team") else None  # as ticket_conditions reads it
+        days = ticket_days.read(values.get("from"), values.get("to"), team, values.get("channel") or None).days
     else:  # tickets from before the rollup, until `flask reports rebuild`
         days = ticket_days.recomputed(*ticket_conditions(values)).days
     teams: dict[int, list[int]] = defaultdict(lambda: [0] * len(ticket_days.COUNTS))
@@ -72,7 +73,7 @@ def _row(label: str, team_id, counts: list[int], values: dict) -> tuple:
 def sla_times(values: dict) -> list[Table]:
     teams = {team_id: counts for team_id, counts in _counts(values).items() if counts[TICKETS]}
     names = dict(db.session.execute(select(Team.id, Team.name)).all())
-    labelled = sorted(((names.get(team_id, "No team"), team_id) for team_id in teams))
+    labelled = sorted((names.get(team_id, "No team"), team_id) for team_id in teams)
     result = Result([Column("team", "Team"), Column("tickets", "Tickets", "number"),
                      Column("response_median", "Median first response (hours)", "number"),
                      Column("response_within", "First response within target", "percent"),
