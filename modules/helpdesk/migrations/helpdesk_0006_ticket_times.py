@@ -10,9 +10,9 @@ holds its elapsed times in microseconds (kept by
 modules/helpdesk/ticket_times.py), indexed per team and for all teams so a
 median is the middle row of an index range; the day rollup counts the
 tickets with a response, which says which row that is. Both are filled
-here from the existing rows.
+here from the existing rows (the day rollup counted again whole: its SLA
+shares, which the report now reads there, were short).
 """
-from collections import Counter
 from datetime import date
 
 import sqlalchemy as sa
@@ -48,20 +48,34 @@ def _fill_times(bind) -> None:
                          "WHERE first_responded_at IS NOT NULL OR solved_at IS NOT NULL"))
 
 
-def _fill_responded(bind) -> None:
-    """The rollup's new count, when it is built (otherwise `flask reports rebuild` builds it whole)."""
+COUNTS = ("tickets", "solved", "response_targets", "response_met", "resolution_targets", "resolution_met",
+          "responded")
+
+
+def _met(at: str, due: str) -> str:
+    return f"SUM(CASE WHEN {at} IS NOT NULL AND {due} IS NOT NULL AND {at} <= {due} THEN 1 ELSE 0 END)"
+
+
+def _refill_days(bind) -> None:
+    """The day rollup counted again from the tickets, with its new count, when it is built (otherwise
+    `flask reports rebuild` builds it whole). Again, because its flush listener took a due time set after
+    a ticket's INSERT (sla.start on opening) as counted already: the SLA shares, which the times report now
+    reads here, were short."""
     if bind.execute(sa.text("SELECT 1 FROM helpdesk_ticket_day_state")).first() is None:
         return
     day = "substr(created_at, 1, 10)" if bind.dialect.name == "sqlite" else "CAST(created_at AS DATE)"
-    counts = Counter()
-    for on, team_id, channel, responded in bind.execute(sa.text(
-            f"SELECT {day}, COALESCE(team_id, 0), channel, COUNT(*) FROM helpdesk_ticket "  # noqa: S608 (fixed SQL)
-            "WHERE first_responded_at IS NOT NULL AND status != 'merged' GROUP BY 1, 2, 3")):
-        counts[(on if isinstance(on, date) else date.fromisoformat(on), team_id, channel)] = responded
-    if counts:
-        bind.execute(sa.text("UPDATE helpdesk_ticket_day SET responded = :responded "
-                             "WHERE day = :day AND team_id = :team_id AND channel = :channel"),
-                     [{"day": d, "team_id": t, "channel": c, "responded": n} for (d, t, c), n in counts.items()])
+    rows = bind.execute(sa.text(
+        f"SELECT {day}, COALESCE(team_id, 0), channel, COUNT(*), COUNT(solved_at), "  # noqa: S608 (fixed SQL)
+        f"COUNT(first_response_due_at), {_met('first_responded_at', 'first_response_due_at')}, "
+        f"COUNT(resolution_due_at), {_met('solved_at', 'resolution_due_at')}, COUNT(first_responded_at) "
+        "FROM helpdesk_ticket WHERE status != 'merged' GROUP BY 1, 2, 3")).all()
+    bind.execute(sa.text("DELETE FROM helpdesk_ticket_day"))
+    if rows:
+        bind.execute(sa.text(f"INSERT INTO helpdesk_ticket_day (day, team_id, channel, {', '.join(COUNTS)}) "  # noqa: S608
+                             f"VALUES (:day, :team_id, :channel, {', '.join(':' + c for c in COUNTS)})"),
+                     [{"day": on if isinstance(on, date) else date.fromisoformat(on), "team_id": team_id,
+                       "channel": channel, **dict(zip(COUNTS, (int(n) for n in counts), strict=True))}
+                      for on, team_id, channel, *counts in rows])
 
 
 def upgrade():
@@ -78,7 +92,7 @@ def upgrade():
                         [f"{kind}_us", "created_at", "channel", "status", "team_id"],
                         sqlite_where=where, postgresql_where=where)
     op.add_column("helpdesk_ticket_day", sa.Column("responded", sa.Integer(), nullable=False, server_default="0"))
-    _fill_responded(bind)
+    _refill_days(bind)
 
 
 def downgrade():

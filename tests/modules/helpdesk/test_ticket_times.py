@@ -248,7 +248,7 @@ def test_the_medians_are_read_from_the_times_indexes_alone(app, ctx, admin):
 
 
 def test_the_migration_fills_the_times_and_the_response_counts_as_the_code_keeps_them(app, ctx, admin):
-    """helpdesk_0006's own SQL (one per database) against the listener's arithmetic."""
+    """helpdesk_0006's own SQL (one per database) against the listener's arithmetic and the day rollup's counts."""
     import importlib.util
     from pathlib import Path
 
@@ -269,14 +269,16 @@ def test_the_migration_fills_the_times_and_the_response_counts_as_the_code_keeps
         db.session.add(Ticket(subject="Hello", requester_email="a@example.org", team_id=desk.id, channel=channel,
                               status=SOLVED if solved else OPEN, created_at=opened,
                               first_responded_at=responded and opened + responded,
-                              solved_at=solved and opened + solved))
+                              solved_at=solved and opened + solved,  # targets: met on the dot, met, missed
+                              first_response_due_at=opened + timedelta(microseconds=1),
+                              resolution_due_at=opened + timedelta(days=3)))
     db.session.commit()
     assert ticket_times.in_step() and ticket_days.in_step()
     db.session.execute(update(Ticket).values(response_us=None, resolution_us=None))
-    db.session.execute(update(ticket_days.TicketDay).values(responded=0))
+    db.session.execute(update(ticket_days.TicketDay).values(responded=0, response_targets=5))
     db.session.commit()
     assert not ticket_times.in_step() and not ticket_days.in_step()
     migration._fill_times(db.session.connection())
-    migration._fill_responded(db.session.connection())
+    migration._refill_days(db.session.connection())
     db.session.commit()
     assert ticket_times.in_step() and ticket_days.in_step()
