@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -56,6 +56,18 @@ class Ticket(db.Model):
         Index("ix_helpdesk_ticket_due", "due_at", "id"),
         Index("ix_helpdesk_ticket_team_due", "team_id", "due_at", "id"),
         Index("ix_helpdesk_ticket_assignee_due", "assignee_id", "due_at", "id"),
+        # The response and resolution times report (reports/times.py) reads a median as the middle
+        # row of one of these, in time order, per team and for all teams; each holds all the report
+        # filters on, so the rows themselves are never read (ticket_times.py).
+        Index("ix_helpdesk_ticket_response_time", "team_id", "response_us", "created_at", "channel", "status",
+              sqlite_where=text("response_us IS NOT NULL"), postgresql_where=text("response_us IS NOT NULL")),
+        Index("ix_helpdesk_ticket_response_time_all", "response_us", "created_at", "channel", "status", "team_id",
+              sqlite_where=text("response_us IS NOT NULL"), postgresql_where=text("response_us IS NOT NULL")),
+        Index("ix_helpdesk_ticket_resolution_time", "team_id", "resolution_us", "created_at", "channel", "status",
+              sqlite_where=text("resolution_us IS NOT NULL"), postgresql_where=text("resolution_us IS NOT NULL")),
+        Index("ix_helpdesk_ticket_resolution_time_all", "resolution_us", "created_at", "channel", "status",
+              "team_id", sqlite_where=text("resolution_us IS NOT NULL"),
+              postgresql_where=text("resolution_us IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -98,6 +110,10 @@ class Ticket(db.Model):
     breached: Mapped[str] = mapped_column(String(200), default="")  # which targets were missed, in words
     breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Microseconds from created_at to first_responded_at and to solved_at (NULL until then), kept
+    # by ticket_times.py at every flush: what the times report ranks for its medians.
+    response_us: Mapped[int | None] = mapped_column(BigInteger)
+    resolution_us: Mapped[int | None] = mapped_column(BigInteger)
 
     team: Mapped[Team | None] = relationship(lazy="joined")
     messages: Mapped[list[TicketMessage]] = relationship(back_populates="ticket", order_by="TicketMessage.id")
@@ -156,6 +172,7 @@ class TicketAttachment(db.Model):
 
 # The ticket reports' rollup and the flush listener that keeps it.
 from modules.helpdesk import ticket_days as _ticket_days  # noqa: E402,F401
+from modules.helpdesk import ticket_times as _ticket_times  # noqa: E402,F401
 from modules.helpdesk.automation_models import (  # noqa: E402,F401  (one import loads every table)
     BusinessHours,
     CannedReply,

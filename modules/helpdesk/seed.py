@@ -22,7 +22,7 @@ from app.bulk_insert import insert_returning_ids, insert_rows
 from app.extensions import db
 from app.models.base import utcnow
 from modules.contacts.models import Contact
-from modules.helpdesk import business_time, calendar, subjects, ticket_days
+from modules.helpdesk import business_time, calendar, subjects, ticket_days, ticket_times
 from modules.helpdesk.automation_models import CannedReply, Rule, SlaPolicy
 from modules.helpdesk.models import CLOSED, IN, NEW, NOTE, OPEN, OUT, SOLVED, WAITING, Team, Ticket, TicketMessage
 
@@ -83,7 +83,7 @@ def _setup() -> list[tuple[int, int]]:
 TICKET_COLUMNS = ("subject", "subject_key", "requester_id", "requester_email", "cc", "status", "priority", "team_id",
                   "tags", "channel", "version", "created_at", "updated_at", "last_message_at", "solved_at",
                   "sla_policy_id", "first_response_due_at", "first_responded_at", "resolution_due_at", "due_at",
-                  "sla_check_at", "breached", "paused_minutes", "paused_at")
+                  "sla_check_at", "breached", "paused_minutes", "paused_at", "response_us", "resolution_us")
 MESSAGE_COLUMNS = ("ticket_id", "direction", "from_address", "from_name", "to", "cc", "subject", "message_id",
                    "in_reply_to", "references", "body_text", "new_text", "body_html", "auto", "created_at")
 
@@ -120,13 +120,15 @@ def seed(n: int, rng: random.Random, progress) -> None:
             due = min(running) if running and status != WAITING else None
             breached = ", ".join(name for name, d in (("first response", None if answered else due_first),
                                                        ("resolution", due_resolution)) if d and d <= now)
+            solved = times[-1] if status in (SOLVED, CLOSED) else None
+            responded = answered if due_first else None
             tickets.append((subject, subjects.key(subject), contact_id, email.lower(), "", status,
                             rng.choice(("low", "normal", "normal", "normal", "high", "urgent")), team_id, "",
                             rng.choice(("email", "email", "email", "phone", "web")), count + 1, opened, times[-1],
-                            times[-1], times[-1] if status in (SOLVED, CLOSED) else None,
-                            policy_id if due_first else None, due_first, answered if due_first else None,
+                            times[-1], solved, policy_id if due_first else None, due_first, responded,
                             due_resolution, due, None if breached or not due else due, breached, 0,
-                            times[-1] if status == WAITING else None))
+                            times[-1] if status == WAITING else None,
+                            *ticket_times.expected(opened, responded, solved)))  # in bulk, past its listener
             conversations.append((email.lower(), first or "", subject, times))
         ids = insert_returning_ids(Ticket.__table__, TICKET_COLUMNS, tickets)
         messages = []

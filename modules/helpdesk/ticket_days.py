@@ -2,8 +2,10 @@
 the tickets created, how many are solved, and their SLA targets and how
 many were met (helpdesk_ticket_day). Ticket volume reads it instead of
 every ticket of the range: a few thousand rows a year, where a busy desk
-has hundreds of thousands of tickets. (The medians of the response and
-resolution times need each ticket's times: that report reads the tickets.)
+has hundreds of thousands of tickets. The response and resolution times
+report reads its counts and shares here, and how many tickets of each team
+have a response and a resolution, which says which row of the times'
+indexes is the median (ticket_times.py).
 
 Every ticket write goes through the ORM, so one flush listener keeps both
 in step in the writer's transaction: it takes out what a changed ticket
@@ -31,7 +33,8 @@ from app.extensions import db
 from app.models.base import UTCDateTime, utcnow
 from modules.helpdesk.models import MERGED, Ticket
 
-COUNTS = ("tickets", "solved", "response_targets", "response_met", "resolution_targets", "resolution_met")
+COUNTS = ("tickets", "solved", "response_targets", "response_met", "resolution_targets", "resolution_met",
+          "responded")
 FIELDS = ("status", "created_at", "team_id", "channel", "solved_at", "first_responded_at", "first_response_due_at",
           "resolution_due_at")
 CHUNK = 5_000
@@ -49,6 +52,7 @@ class TicketDay(db.Model):
     response_met: Mapped[int] = mapped_column(Integer, default=0)
     resolution_targets: Mapped[int] = mapped_column(Integer, default=0)
     resolution_met: Mapped[int] = mapped_column(Integer, default=0)
+    responded: Mapped[int] = mapped_column(Integer, default=0)  # with a first response (the times' medians)
 
 
 class TicketDayState(db.Model):
@@ -76,7 +80,8 @@ class Tally:
         key = (created.date(), v["team_id"] or 0, v["channel"])
         for i, value in enumerate((1, v["solved_at"] is not None, v["first_response_due_at"] is not None,
                                    _met(v["first_responded_at"], v["first_response_due_at"]),
-                                   v["resolution_due_at"] is not None, _met(v["solved_at"], v["resolution_due_at"]))):
+                                   v["resolution_due_at"] is not None, _met(v["solved_at"], v["resolution_due_at"]),
+                                   v["first_responded_at"] is not None)):
             self.days[key][i] += sign * int(value)
 
     def apply(self, connection) -> None:
@@ -96,12 +101,14 @@ def _now(ticket: Ticket) -> dict:
 
 
 def _before(ticket: Ticket) -> dict:
-    """The values the ticket was counted with: each changed column's old value."""
+    """The values the ticket was counted with: each changed column's old value.
+    A column first set after the ticket's INSERT (a due time `sla.start` sets
+    once the ticket has its id) has no old value in its history: it was NULL."""
     attrs = inspect(ticket).attrs
     out = {}
     for name in FIELDS:
         history = attrs[name].history
-        out[name] = history.deleted[0] if history.deleted else getattr(ticket, name)
+        out[name] = history.deleted[0] if history.deleted else None if history.added else getattr(ticket, name)
     return out
 
 

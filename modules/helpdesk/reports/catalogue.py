@@ -26,4 +26,6 @@ REPORTS = [
 ]
 
 ROLLUPS = [ReportRollup("helpdesk.ticket_days", "Tickets per day of creation, team and channel",
-                        "modules.helpdesk.ticket_days:rebuild", "modules.helpdesk.ticket_days:in_step")]
+                        "modules.helpdesk.ticket_days:rebuild", "modules.helpdesk.ticket_days:in_step"),
+           ReportRollup("helpdesk.ticket_times", "Each ticket's response and resolution times",
+                        "modules.helpdesk.ticket_times:rebuild", "modules.helpdesk.ticket_times:in_step")]
