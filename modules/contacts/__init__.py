@@ -32,9 +32,9 @@ module = Module(
         "contacts.admin": "Manage custom fields, tags, relationship types; purge the trash",
     },
     blueprint="modules.contacts.views:bp",
-    # The contacts-by-tag report's rollup, kept by triggers (modules/contacts/tag_days.py).
+    # The contacts-by-tag report's rollup, kept by triggers (modules/contacts/lists/tag_days.py).
     report_rollups=[ReportRollup("contacts.tag_days", "Live contacts per tag and day of creation",
-                                 "modules.contacts.tag_days:rebuild", "modules.contacts.tag_days:in_step")],
+                                 "modules.contacts.lists.tag_days:rebuild", "modules.contacts.lists.tag_days:in_step")],
     models="modules.contacts.models",
     migrations=migrations_dir(__file__),
     # How the audit log names these tables' records, and links to them.

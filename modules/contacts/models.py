@@ -169,7 +169,7 @@ class ContactTag(db.Model):
 class ContactTagDay(db.Model):
     """Live contacts per tag and UTC day of the contact's creation: the
     contacts-by-tag report's rollup, kept by database triggers
-    (modules/contacts/tag_days.py, migration contacts_0012_tag_days)."""
+    (modules/contacts/lists/tag_days.py, migration contacts_0012_tag_days)."""
 
     __tablename__ = "contacts_tag_day"
 

@@ -12,7 +12,7 @@ from sqlalchemy import delete, select, update
 
 from app.extensions import db
 from app.models import User
-from modules.contacts import tag_days
+from modules.contacts.lists import tag_days
 from modules.contacts.dedupe import merge
 from modules.contacts.lists import bulk
 from modules.contacts.models import Contact, ContactTag, ContactTagDay, Tag
