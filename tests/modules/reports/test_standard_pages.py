@@ -97,7 +97,8 @@ def test_giving_reports_exist_only_with_pipeline_enabled(app, tmp_path):
     assert standard.rollups(without) == []
     with app.app_context():
         assert sorted((module, r.name) for module, r in standard.rollups()) == [
-            ("helpdesk", "helpdesk.ticket_days"), ("marketing", "marketing.engagement"),
+            ("helpdesk", "helpdesk.ticket_days"), ("marketing", "marketing.campaign_tally"),
+            ("marketing", "marketing.engagement"),
             ("pipeline", "pipeline.donor_years"),
             ("pipeline", "pipeline.gift_days")]
 
