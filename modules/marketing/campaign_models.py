@@ -235,3 +235,40 @@ class EngagementState(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     built_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CampaignTally(db.Model):
+    """A campaign's results as the campaign pages show them
+    (modules/marketing/tracking/tally.py): per kind of event, the messages
+    (recipients) it happened to, each counted once however many events say
+    so; the messages with a click and every click. Written with zeros when
+    the campaign's audience is frozen, then kept by the writers of events
+    and clicks. A campaign without a row (sent before the tally existed,
+    or put in by hand) is counted from its events instead."""
+
+    __tablename__ = "marketing_campaign_tally"
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("marketing_campaign.id", ondelete="CASCADE"),
+                                             primary_key=True, autoincrement=False)
+    bounce_hard: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    bounce_soft: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    complaint: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    unsubscribe: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    open_human: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    open_machine: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    clicked: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # messages with a click
+    clicks: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")  # every click
+
+
+class LinkTally(db.Model):
+    """One tracked link's people (messages that clicked it) and clicks, for
+    the campaign page; kept with the campaign's tally (a row from its first click)."""
+
+    __tablename__ = "marketing_link_tally"
+    __table_args__ = (Index("ix_marketing_link_tally_campaign", "campaign_id"),)
+
+    link_id: Mapped[int] = mapped_column(ForeignKey("marketing_link.id", ondelete="CASCADE"), primary_key=True,
+                                         autoincrement=False)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("marketing_campaign.id", ondelete="CASCADE"))
+    people: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    clicks: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")

@@ -39,6 +39,7 @@ from modules.marketing.campaign_models import (
     Campaign,
     Recipient,
 )
+from modules.marketing.tracking import tally
 
 log = logging.getLogger(__name__)
 CHUNK = 1_000
@@ -112,6 +113,7 @@ def freeze(campaign: Campaign) -> None:
     campaign.status = FREEZING
     campaign.paused_reason = ""
     db.session.flush()
+    tally.start(campaign.id)  # no message yet, so nothing to count: the writers keep it from here
     expand = audience.expansion(campaign.audience or {})
     per = expand[2] if expand else None
     counts = dict.fromkeys(EXCLUSIONS, 0)

@@ -44,6 +44,7 @@ from modules.marketing.sequences.models import (
     Enrolment,
     Sequence,
 )
+from modules.marketing.tracking import tally
 
 CHUNK = 5_000
 SENDER = ("Riverside news", "news@riverside.example")
@@ -84,8 +85,10 @@ def seed(n: int, rng: random.Random, progress) -> None:
 
 
 def rebuild_rollup() -> None:
-    """The rows went in without the sending pipeline: engagement decay's rollup is counted afresh."""
+    """The rows went in without the sending pipeline: engagement decay's
+    rollup and the campaigns' tallies are counted afresh."""
     engagement.rebuild()
+    tally.rebuild()
     db.session.commit()
 
 

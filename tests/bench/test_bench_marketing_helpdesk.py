@@ -51,8 +51,11 @@ def test_history_grows_to_rows_per_contact(seeded):
     from modules.marketing.campaign_models import Recipient
 
     with seeded.app_context():
+        from modules.marketing.tracking import tally
+
         result = campaign_history.add_campaigns(3, seed=1)
         rows = db.session.scalar(select(func.count()).select_from(Recipient))
+        assert tally.in_step() and len(tally.stored()) > result["added"]  # the pages read the added campaigns' tallies
     assert result["added"] > 0 and rows == result["rows"] >= 3 * result["contacts"]
 
 

@@ -21,6 +21,7 @@ from modules.marketing.campaign_models import Campaign, Event, Recipient
 from modules.marketing.models import COMPLAINT as COMPLAINED
 from modules.marketing.models import HARD_BOUNCE, SOFT_BOUNCES, SUPPRESSION_REASONS, UNSUBSCRIBED_ALL
 from modules.marketing.suppressions import find, normal, suppress
+from modules.marketing.tracking import tally
 
 EVENT_KIND = {HARD: "bounce_hard", SOFT: "bounce_soft", COMPLAINT: "complaint"}
 COMPLAINT_SOURCE = "spam complaint"
@@ -156,9 +157,13 @@ def _note(email: str, subject: str, detail: str) -> int:
 
 
 def _event(recipient: Recipient, found: Found) -> None:
+    """The message's event; its first of the kind counts in the campaign's
+    tally (tracking/tally.py). Soft bounces are kept each time."""
     kind = EVENT_KIND[found.kind]
-    if kind != "bounce_soft" and db.session.scalar(select(Event.id).where(
-            Event.recipient_id == recipient.id, Event.kind == kind)):
+    first = tally.first_event(recipient.id, kind)
+    if not first and kind != "bounce_soft":
         return  # one hard bounce or complaint per message, however many reports say so
     db.session.add(Event(campaign_id=recipient.campaign_id, recipient_id=recipient.id, kind=kind,
                          detail=found.detail[:2000]))
+    if first:
+        tally.event(recipient.campaign_id, kind)

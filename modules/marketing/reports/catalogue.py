@@ -25,4 +25,6 @@ REPORTS = [
 ]
 
 ROLLUPS = [ReportRollup("marketing.engagement", "Engagement decay: messages, opens and clicks per step",
-                        "modules.marketing.engagement:rebuild", "modules.marketing.engagement:in_step")]
+                        "modules.marketing.engagement:rebuild", "modules.marketing.engagement:in_step"),
+           ReportRollup("marketing.campaign_tally", "Campaign results: messages per kind of event, clicks per link",
+                        "modules.marketing.tracking.tally:rebuild", "modules.marketing.tracking.tally:in_step")]

@@ -22,6 +22,7 @@ from modules.marketing.campaign_models import (
     FREEZING,
     PAUSED,
     SENDING,
+    SENT,
     SENT_ROW,
     TESTING,
     Campaign,
@@ -116,8 +117,12 @@ def progress(campaign: Campaign) -> Progress:
     last minute (at most a minute's worth of rows are counted)."""
     remaining = max(0, (campaign.recipients_total or 0) - campaign.sent_count - campaign.failed_count)
     since = utcnow() - RATE_WINDOW
-    recent = db.session.scalar(select(func.count()).select_from(Recipient).where(
-        Recipient.campaign_id == campaign.id, Recipient.status == SENT_ROW, Recipient.sent_at >= since)) or 0
+    recent = 0
+    if not (campaign.status == SENT and campaign.finished_at is not None and campaign.finished_at < since):
+        # A campaign that finished more than a minute ago sent nothing since:
+        # no need to look through its (maybe hundreds of thousands of) rows.
+        recent = db.session.scalar(select(func.count()).select_from(Recipient).where(
+            Recipient.campaign_id == campaign.id, Recipient.status == SENT_ROW, Recipient.sent_at >= since)) or 0
     first = campaign.started_at
     window = RATE_WINDOW.total_seconds()
     if first is not None and utcnow() - first < RATE_WINDOW:

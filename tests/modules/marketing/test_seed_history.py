@@ -20,6 +20,7 @@ from modules.marketing.campaign_models import Campaign, Click, Event, Link, Reci
 from modules.marketing.models import UNSUBSCRIBED, Subscription, Suppression
 from modules.marketing.sequences import sending
 from modules.marketing.sequences.models import Enrolment, Sequence, Step
+from modules.marketing.tracking import tally
 
 N = 1000
 
@@ -50,6 +51,10 @@ def test_seeded_campaigns_events_and_sequences_hang_together(app):
         assert all(mine == theirs and url in bodies[mine] for mine, theirs, url in clicked)
         assert {mine for mine, _, _ in clicked} == {c.id for c in campaigns}
         assert kinds["delivered"] > 10 * kinds["bounce_hard"]
+        # Every campaign's tally is there (the pages read it) and equals its events and clicks.
+        kept = tally.stored()
+        assert set(kept) == set(db.session.scalars(select(Campaign.id))) and tally.in_step()
+        assert sum(row["bounce_hard"] for row in kept.values()) == kinds["bounce_hard"]
 
         # Each unsubscribe event left the topic, with its ledger row; each hard bounce is suppressed.
         unsubscribed = _count(Subscription, Subscription.status == UNSUBSCRIBED)
