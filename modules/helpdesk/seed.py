@@ -114,18 +114,22 @@ def seed(n: int, rng: random.Random, progress) -> None:
             times = sorted(opened + timedelta(minutes=rng.randint(0, 3 * 24 * 60)) for _ in range(count - 1))
             times = [opened] + [min(t, now) for t in times]
             answered = next((t for i, t in enumerate(times) if i % 2 == 1), None)
-            due_first = business_time.add(cal, opened, 240) if status in (NEW, OPEN, WAITING) else None
-            due_resolution = business_time.add(cal, opened, 2400) if due_first else None
-            running = [d for d in ((None if answered else due_first), due_resolution) if d]
+            # Every ticket keeps its policy's targets, solved ones too (the SLA report measures them);
+            # only an open one has a clock running, and so a due time or a breach.
+            due_first = business_time.add(cal, opened, 240)
+            due_resolution = business_time.add(cal, opened, 2400)
+            active = status in (NEW, OPEN, WAITING)
+            running = [d for d in ((None if answered else due_first), due_resolution) if d] if active else []
             due = min(running) if running and status != WAITING else None
             breached = ", ".join(name for name, d in (("first response", None if answered else due_first),
-                                                       ("resolution", due_resolution)) if d and d <= now)
+                                                       ("resolution", due_resolution)) if d and d <= now
+                                 ) if active else ""
             solved = times[-1] if status in (SOLVED, CLOSED) else None
-            responded = answered if due_first else None
+            responded = answered
             tickets.append((subject, subjects.key(subject), contact_id, email.lower(), "", status,
                             rng.choice(("low", "normal", "normal", "normal", "high", "urgent")), team_id, "",
                             rng.choice(("email", "email", "email", "phone", "web")), count + 1, opened, times[-1],
-                            times[-1], solved, policy_id if due_first else None, due_first, responded,
+                            times[-1], solved, policy_id, due_first, responded,
                             due_resolution, due, None if breached or not due else due, breached, 0,
                             times[-1] if status == WAITING else None,
                             *ticket_times.expected(opened, responded, solved)))  # in bulk, past its listener
