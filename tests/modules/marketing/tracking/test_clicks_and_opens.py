@@ -112,7 +112,11 @@ def test_a_forged_or_altered_link_is_a_404_and_never_redirects(app, smtp, client
     payload, signature = token.rsplit(".", 1)
     altered = payload[:-2] + ("AA" if payload[-2:] != "AA" else "BB") + "." + signature
     assert client.get(f"/marketing/r/{altered}").status_code == 404
-    assert client.get(f"/marketing/r/{token[:-1]}x").status_code == 404
+    # A signature with one character changed: a middle one, which carries six bits of the signature (the
+    # last carries two and padding, so some changes to it decode the same; and it may already be the letter).
+    middle = len(signature) // 2
+    forged = signature[:middle] + ("A" if signature[middle] != "A" else "B") + signature[middle + 1:]
+    assert client.get(f"/marketing/r/{payload}.{forged}").status_code == 404
     assert client.get("/marketing/r/https%3A%2F%2Fevil.example").status_code == 404
     # A correctly signed token for a link of another campaign is refused too.
     with app.app_context():
