@@ -16,8 +16,8 @@ from app.dates import day_start
 from app.extensions import db
 from app.reporting.results import Column, Result
 from app.reporting.standard import ChartSpec, Table
-from modules.contacts.lists import tag_days
 from modules.contacts.activity.timeline import local_today
+from modules.contacts.lists import tag_days
 from modules.contacts.models import Contact, Tag
 
 MAX_MONTHS = 36

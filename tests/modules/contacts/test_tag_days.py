@@ -12,9 +12,8 @@ from sqlalchemy import delete, select, update
 
 from app.extensions import db
 from app.models import User
-from modules.contacts.lists import tag_days
 from modules.contacts.dedupe import merge
-from modules.contacts.lists import bulk
+from modules.contacts.lists import bulk, tag_days
 from modules.contacts.models import Contact, ContactTag, ContactTagDay, Tag
 from modules.contacts.people import privacy, records, relations
 from tests.conftest import csrf_from

@@ -122,7 +122,8 @@ def test_giving_reports_exist_only_with_pipeline_enabled(app, tmp_path):
     assert [(module, r.name) for module, r in standard.rollups(without)] == [("contacts", "contacts.tag_days")]
     with app.app_context():
         assert sorted((module, r.name) for module, r in standard.rollups()) == [
-            ("contacts", "contacts.tag_days"), ("helpdesk", "helpdesk.ticket_days"), ("helpdesk", "helpdesk.ticket_times"),
+            ("contacts", "contacts.tag_days"),
+            ("helpdesk", "helpdesk.ticket_days"), ("helpdesk", "helpdesk.ticket_times"),
             ("marketing", "marketing.campaign_tally"),
             ("marketing", "marketing.engagement"),
             ("pipeline", "pipeline.donor_years"),
