@@ -116,6 +116,16 @@ def hold_write_lock(session, table: str) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _hold(session, locking_select) -> None:
+    """PostgreSQL: run `locking_select` (a SELECT ... FOR UPDATE of the row).
+    SQLite: take the database's one write lock, as `hold_write_lock` does."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        session.execute(locking_select)
+    elif connection.dialect.name == "sqlite" and not connection.connection.driver_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def hold_row_lock(record) -> None:
     """Keep other writers of `record`'s row waiting until this transaction
     ends, then forget what the session had loaded, so that what is read next
@@ -126,12 +136,19 @@ def hold_row_lock(record) -> None:
     from sqlalchemy import inspect, select
 
     state = inspect(record)
-    session = state.session
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        keys = state.mapper.primary_key
-        session.execute(select(*keys).where(*(c == v for c, v in zip(keys, state.identity, strict=True)))
-                        .with_for_update())
-    elif connection.dialect.name == "sqlite" and not connection.connection.driver_connection.in_transaction:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
-    session.expire_all()
+    keys = state.mapper.primary_key
+    _hold(state.session, select(*keys).where(*(c == v for c, v in zip(keys, state.identity, strict=True)))
+          .with_for_update())
+    state.session.expire_all()
+
+
+def hold_key_lock(column, value, *, no_key: bool = False) -> None:
+    """`hold_row_lock` for the row where `column == value`, without loading
+    it or expiring the session. `no_key`: on PostgreSQL `FOR NO KEY UPDATE`,
+    which rows inserted with a foreign key to it do not wait for (two
+    writers that insert such rows cannot deadlock on it)."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+
+    _hold(db.session, select(column).where(column == value).with_for_update(key_share=no_key))

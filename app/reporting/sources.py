@@ -116,8 +116,6 @@ class Rollup:
       function returning conditions over the source's table that select
       exactly those. The builder takes them out again as it reads (cheap
       while they are few: make it use an index).
-    - `usable`: when set, () -> whether the table can be read now (a rollup
-      built only after `flask reports rebuild`, say).
     """
 
     name: str
@@ -126,17 +124,13 @@ class Rollup:
     count: object
     sums: dict[str, object] = field(default_factory=dict)
     excludes: Callable | None = None
-    usable: Callable | None = None
 
     def answers(self, group_keys, measures, filter_keys) -> bool:
         """Whether the fields grouped and filtered on are mapped and every
         measure ((agg, field key or None)) is a count or a declared sum."""
         if not set(group_keys) | set(filter_keys) <= self.fields.keys():
             return False
-        for agg, key in measures:
-            if not (agg == "count" or (agg == "sum" and key in self.sums)):
-                return False
-        return self.usable() if self.usable else True
+        return all(agg == "count" or (agg == "sum" and key in self.sums) for agg, key in measures)
 
 
 @dataclass(frozen=True, eq=False)

@@ -17,14 +17,9 @@ from sqlalchemy import case, func, literal, select, type_coerce, union_all
 
 from app.reporting.sources import Field, Rollup
 from modules.reports import buckets
-from modules.reports.spec import Spec, Where
+from modules.reports.spec import Spec, applied
 
 ROWS = "rollup_rows_"  # the inner column counting the source's rows
-
-
-def applied(spec: Spec) -> list[Where]:
-    """The filters a query applies (one with an error or no value yet is not)."""
-    return [w for w in spec.wheres if not w.error and not w.pending]
 
 
 def _same_kind(f: Field, column) -> bool:

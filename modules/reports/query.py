@@ -17,7 +17,7 @@ from app.reporting.results import Column, Result
 from app.reporting.sources import Field, Source, fiscal_year_start_month
 from modules.reports import buckets, from_rollup
 from modules.reports.budget import budget
-from modules.reports.spec import Spec, Where
+from modules.reports.spec import Spec, Where, applied
 
 CENT = Decimal("0.01")
 
@@ -136,7 +136,7 @@ def statement(spec: Spec, contact_specs: dict | None = None, *, dialect: str | N
     dialect = dialect or db.session.get_bind().dialect.name
     fiscal_start = fiscal_start or fiscal_year_start_month()
     source = spec.source
-    conditions = source.conditions() + [where_condition(w) for w in from_rollup.applied(spec)]
+    conditions = source.conditions() + [where_condition(w) for w in applied(spec)]
     contacts = contact_condition(spec, contact_specs)
     if contacts is not None:
         conditions.append(contacts)

@@ -393,3 +393,8 @@ def _split(token: str) -> tuple[str, str, str]:
     key, _, rest = token.partition(":")
     op, _, value = rest.partition(":")
     return key.strip(), op.strip(), value
+
+
+def applied(spec: Spec) -> list[Where]:
+    """The filters a query applies (one with an error or no value yet is not)."""
+    return [w for w in spec.wheres if not w.error and not w.pending]

@@ -30,6 +30,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from app.database import hold_key_lock
 from app.extensions import db
 from modules.marketing.campaign_models import Campaign, CampaignTally, Click, Event, LinkTally, Recipient
 
@@ -48,16 +49,9 @@ def start(campaign_id: int) -> None:
 
 def lock(recipient_id: int) -> None:
     """Hold the message's row until the caller commits, so that a second
-    writer of the same message waits and then sees the first one's rows.
-    PostgreSQL: FOR NO KEY UPDATE (inserting events and clicks, which only
-    share-lock the row through their foreign key, does not wait for it, so
-    two writers cannot deadlock). SQLite: its one write lock (as
-    app.database.hold_row_lock), since reads run outside a transaction."""
-    connection = db.session.connection()
-    if connection.dialect.name == "postgresql":
-        db.session.execute(select(Recipient.id).where(Recipient.id == recipient_id).with_for_update(key_share=True))
-    elif connection.dialect.name == "sqlite" and not connection.connection.driver_connection.in_transaction:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    writer of the same message waits and then sees the first one's rows
+    (no key lock: the events and clicks inserted meanwhile refer to it)."""
+    hold_key_lock(Recipient.id, recipient_id, no_key=True)
 
 
 def first_event(recipient_id: int, kind: str) -> bool:
