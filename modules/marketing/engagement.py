@@ -7,8 +7,10 @@ and messages whose contact is gone do not count, as in the report.
 
 A person's rows in the rollup depend on all of their messages, so a write
 takes the contribution of the contacts it touches before and adds the
-difference after (`Change`): sending a batch (sending/job.py), a merge
-(contact_hooks.merge). A message's first open by a person or first click
+difference after (`Change`): a merge (contact_hooks.merge). Sending a
+batch (sending/job.py) only appends each person's newest message, unopened:
+`Sent` reads each person's count and first month before and adds one step
+after, without rereading their whole history. A message's first open by a person or first click
 adds one at its steps (`engaged`, from tracking/record.py). Contacts
 purged for good leave it (`contacts_purged` comes before the delete).
 Two writers touching one person at the same moment can each miss the
@@ -143,6 +145,38 @@ class Change:
             entry[0] -= r
             entry[1] -= o
             entry[2] -= c
+        _apply(delta)
+        self.before = None
+
+
+class Sent:
+    """A batch about to be sent: each message sent now is its person's
+    newest, so it lands at the step after their last one and at the month
+    since their first, with nothing opened or clicked yet. `done(rows)`,
+    after the send and in its transaction, adds the rows that were sent."""
+
+    def __init__(self, contact_ids: Iterable[int]):
+        ids = sorted(set(contact_ids) - {None})
+        self.before: dict[int, tuple[int, object]] | None = None  # contact -> (messages, first sent_at)
+        if ids and _kept():
+            self.before = {}
+            for start in range(0, len(ids), CHUNK):
+                self.before.update((contact_id, (n, first)) for contact_id, n, first in db.session.execute(
+                    _counted(Recipient.contact_id, func.count(), func.min(Recipient.sent_at)).order_by(None)
+                    .where(Recipient.contact_id.in_(ids[start:start + CHUNK])).group_by(Recipient.contact_id)))
+
+    def done(self, rows: Iterable[Recipient]) -> None:
+        if self.before is None:
+            return
+        delta = _new_tally()
+        sent = sorted((r for r in rows if r.status == SENT_ROW and r.contact_id is not None and r.sent_at),
+                      key=lambda r: (r.sent_at, r.id))
+        for row in sent:
+            n, first = self.before.get(row.contact_id, (0, None))
+            first = first or row.sent_at
+            self.before[row.contact_id] = (n + 1, first)
+            delta[(BY_SEQUENCE, n + 1)][0] += 1
+            delta[(BY_MONTHS, _month(row.sent_at) - _month(first))][0] += 1
         _apply(delta)
         self.before = None
 

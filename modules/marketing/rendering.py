@@ -207,14 +207,16 @@ def _org_once() -> dict:
     return g.marketing_org_fields
 
 
-def person_fields(contact) -> dict:
-    """What a template may read of one contact; blanks for a missing contact."""
+def person_fields(contact, addressed: dict | None = None) -> dict:
+    """What a template may read of one contact; blanks for a missing
+    contact. `addressed`: contact id -> Addressing, read for a whole batch
+    (addressing.of_many); else this contact's is read on its own."""
     if contact is None:
         return {"first_name": "", "last_name": "", "name": "", "email": "", "salutation": "Friend",
                 "addressee": ""}
     from modules.contacts.people import addressing
 
-    them = addressing.of(contact)
+    them = addressed[contact.id] if addressed and contact.id in addressed else addressing.of(contact)
     return {"first_name": (contact.preferred_name or contact.first_name or "").strip(),
             "last_name": (contact.last_name or "").strip(),
             "name": (contact.display_name or contact.name or "").strip(),
@@ -223,7 +225,7 @@ def person_fields(contact) -> dict:
 
 
 def recipient_context(recipient_row, contact, related_contacts=(), links: dict | None = None,
-                      org: dict | None = None) -> dict:
+                      org: dict | None = None, addressed: dict | None = None) -> dict:
     """The merge fields of one message: `contact.*`, `related` (the first
     contact the recipient was reached through, e.g. a guardian's student)
     and `related_all` (all of them), `org.*` and the links the caller made.
@@ -231,11 +233,12 @@ def recipient_context(recipient_row, contact, related_contacts=(), links: dict |
     `view_in_browser_url` or, as the sending engine does, `unsubscribe`,
     `preferences`, `view`; the dict is kept as `links` too (the engine reads
     it back for the List-Unsubscribe header). Pass `org` (org_fields())
-    when rendering many, to read the settings once."""
-    person = person_fields(contact)
+    when rendering many, to read the settings once, and `addressed`
+    (addressing.of_many) to address the whole batch in two queries."""
+    person = person_fields(contact, addressed)
     if recipient_row is not None and getattr(recipient_row, "email", None):
         person["email"] = recipient_row.email
-    related = [person_fields(c) for c in related_contacts or ()]
+    related = [person_fields(c, addressed) for c in related_contacts or ()]
     links = dict(links or {})
     return {"contact": person, "related": related[0] if related else person_fields(None),
             "variant": getattr(recipient_row, "variant", "") or "",

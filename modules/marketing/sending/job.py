@@ -34,6 +34,7 @@ from app.mail.delivery import backoff
 from app.models.base import utcnow
 from app.templating import TemplateProblem
 from modules.contacts.models import Contact
+from modules.contacts.people import addressing
 from modules.marketing import ab, engagement, rendering, signals
 from modules.marketing.campaign_models import (
     AB_TESTING,
@@ -148,6 +149,7 @@ class Sender:
         (queued in the main pass, deferred in the retry pass)."""
         out = Outcome()
         people = self._people(rows)
+        addressed = addressing.of_many(people.values())
         keys = links.preference_keys({r.contact_id for r in rows if r.contact_id})
         pending = list(rows)
         try:
@@ -161,7 +163,8 @@ class Sender:
                     try:
                         personal = links.for_recipient(row, keys[row.contact_id], self.campaign.topic_id)
                         context = rendering.recipient_context(
-                            row, contact, [people[i] for i in (row.related or []) if i in people], personal)
+                            row, contact, [people[i] for i in (row.related or []) if i in people], personal,
+                            addressed=addressed)
                         tracked, pixel = None, ""
                         if self.tracker is not None:
                             tracked = self.tracker.rewriter(row.id, set(personal.values()))
@@ -222,11 +225,11 @@ def _give_up_on_deferred(rows: list[Recipient], out: Outcome, limit: int) -> Non
 
 
 def _record(campaign: Campaign, rows: list[Recipient], out: Outcome, opts: options.Options,
-            main_pass: bool, history: engagement.Change) -> bool:
+            main_pass: bool, history: engagement.Sent) -> bool:
     """Counts, cursor, engagement decay's rollup and the auto-pause,
     committed with the rows. True when the campaign paused itself."""
     _give_up_on_deferred(rows, out, current_app.config["MAIL_MAX_ATTEMPTS"])
-    history.done()
+    history.done(rows)
     campaign.sent_count += out.sent
     campaign.failed_count += out.failed
     if main_pass and out.settled:
@@ -285,7 +288,7 @@ def run(job, campaign_id: int, retry_deferred: bool = False, round: int = 0) -> 
             if not rows:
                 break
             campaign = db.session.get(Campaign, campaign_id)
-            history = engagement.Change(row.contact_id for row in rows)  # engagement decay's rollup
+            history = engagement.Sent(row.contact_id for row in rows)  # engagement decay's rollup
             untried = QUEUED if deferred_after is None else DEFERRED_ROW
             out = Sender(campaign, compiled, opts, tracker).send(rows, untried)
             totals.sent, totals.failed = totals.sent + out.sent, totals.failed + out.failed

@@ -10,6 +10,8 @@ import csv
 import io
 import re
 
+from sqlalchemy import event
+
 from app.extensions import db
 from modules.contacts.models import Contact, Relationship, RelationshipType
 from modules.contacts.people import addressing, records, relations
@@ -91,6 +93,36 @@ def test_a_contacts_own_greeting_and_addressee_win_over_every_rule(ctx):
     relations.set_primary_contact(plain, grace.id)
     # The primary contact's own greeting and addressee carry through.
     assert addressing.of(plain) == addressing.Addressing("Dr Hopper", "Dr and Mr Hopper, Initech", grace)
+
+
+def test_a_batch_is_addressed_as_each_contact_alone_in_two_queries(ctx):
+    """`of_many` (a campaign's batch): the same answers as `of`, for every
+    kind at once, in two queries however many households and organisations."""
+    grace, walter, alan = person("Grace", "Hopper"), person("Walter", "Hopper"), person("Alan", "Turing")
+    home = relations.create_household(grace)
+    relations.join_household(walter, home)
+    lonely = relations.create_household(person("Ada", "Lovelace"))
+    acme, initech, empty = organisation(), organisation("Initech"), organisation("Nobody Ltd")
+    employ(acme, alan, grace)
+    relations.set_primary_contact(acme, grace.id)
+    employ(initech, alan)
+    relations.set_primary_contact(initech, alan.id)
+    overridden = person("Sam", "Jones", salutation="Sam and family")
+    everyone = [grace, walter, alan, home, lonely, acme, initech, empty, overridden]
+    db.session.flush()
+    queries = []
+    sql_event = "before_cursor_execute"
+    listener = lambda *args, **kw: queries.append(args[2])  # noqa: E731
+    event.listen(db.engine, sql_event, listener)
+    try:
+        many = addressing.of_many(everyone)
+    finally:
+        event.remove(db.engine, sql_event, listener)
+    assert len(queries) == 2
+    assert many == {c.id: addressing.of(c) for c in everyone}
+    assert many[home.id].salutation == "Grace and Walter"
+    assert many[acme.id].addressee == "Grace Hopper, Acme Ltd" and many[initech.id].salutation == "Alan"
+    assert many[empty.id].salutation == "friends at Nobody Ltd" and many[overridden.id].salutation == "Sam and family"
 
 
 def _org_with_people(app) -> tuple[int, int, int]:

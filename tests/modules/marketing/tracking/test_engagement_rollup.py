@@ -8,6 +8,8 @@ until `flask reports rebuild` builds it."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import delete, func, select
 
 from app.extensions import db
@@ -129,3 +131,34 @@ def test_a_history_from_before_the_rollup_is_read_until_it_is_rebuilt(app, smtp)
         assert engagement.built() and engagement.in_step()
         assert engagement.steps(engagement.BY_SEQUENCE) == [(1, 2, 0, 0), (2, 2, 0, 0)]
         assert sum(r for _, r, _, _ in engagement.steps(engagement.BY_MONTHS)) == 4
+
+
+def test_a_batch_appends_each_persons_newest_messages_at_their_next_steps(app, smtp):
+    """Sending adds each message at the step after the person's last one
+    and at the months since their first, without rereading the history:
+    a history begun three months ago, and one person reached twice in one
+    batch (one message per student of a guardian), land where the full
+    recomputation puts them."""
+    first = make_campaign(app, 3, body=BODY)
+    run_all(app)
+    with app.app_context():
+        rows = db.session.scalars(select(Recipient).where(Recipient.campaign_id == first)).all()
+        for row in rows:  # the first campaign went out three months ago
+            row.sent_at = row.sent_at.replace(day=1) - timedelta(days=80)
+        db.session.commit()
+        engagement.rebuild()
+        db.session.commit()
+        second = db.session.get(Campaign, _again(app, first))
+        twice = db.session.scalars(select(Recipient).where(Recipient.campaign_id == second.id)
+                                   .order_by(Recipient.id)).first()
+        extra = Recipient(campaign_id=second.id, contact_id=twice.contact_id, email="guardian-again@example.org")
+        db.session.add(extra)
+        db.session.flush()
+        second.frozen_max_id, second.recipients_total = extra.id, 4
+        db.session.commit()
+    run_all(app)
+    _check(app, [(1, 3, 0, 0), (2, 3, 0, 0), (3, 1, 0, 0)])
+    with app.app_context():
+        months = engagement.steps(engagement.BY_MONTHS)
+        assert months[0] == (0, 3, 0, 0) and sum(r for _, r, _, _ in months) == 7
+        assert [step for step, *_ in months][1] >= 2  # the second campaign, months after the first
