@@ -3,7 +3,7 @@ template editor (Markdown or HTML, merge fields), filled in for a ticket.
 
 The merge fields are the same for both: `contact.*` (the requester),
 `ticket.*` and `agent.*` (who replies; the team for automatic mail).
-A filled-in text goes into the reply box as plain text (html2text), which
+A filled-in text goes into the reply box as plain text (app/templating/plaintext.py), which
 the agent can still change before sending."""
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from sqlalchemy import or_, select
 from app.extensions import db
 from app.templating import editor
 from app.templating.formats import render_html
+from app.templating.plaintext import html_to_text
 from modules.helpdesk.automation_models import CannedReply
 from modules.helpdesk.models import Ticket
-from modules.helpdesk.parsing import html_to_text
 
 GROUPS = editor.field_groups([
     ("contact", "the requester", [("contact.first_name", "First name", "Ann"),

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage, Message
 from email.utils import getaddresses, parseaddr
 
-import html2text
 import nh3
 
+from app.templating.plaintext import html_to_text
 from modules.helpdesk import quoting
 
 MSGID = re.compile(r"<([^<>\s]{1,250})>")
@@ -86,13 +86,6 @@ def decode(part: Message) -> str:
 def sanitise(html: str) -> str:
     """Inert HTML: nh3 keeps formatting tags, drops scripts, styles, handlers and unsafe URLs."""
     return nh3.clean(html, link_rel="noopener noreferrer nofollow")
-
-
-def html_to_text(html: str) -> str:
-    converter = html2text.HTML2Text()
-    converter.body_width = 0
-    converter.ignore_images = True
-    return converter.handle(html)
 
 
 def _walk(message: Message):

@@ -12,7 +12,7 @@ recipient. The order of the work is what keeps a merge value harmless:
    body goes into the layout as `{{ content }}`;
 3. the layout's <style> rules are inlined (css_inline), then nh3 sanitises
    the whole (style attributes keep text and box properties only);
-4. the plain-text part is made from that HTML (html2text).
+4. the plain-text part is made from that HTML (app/templating/plaintext.py).
 
 Any failure for one recipient raises RenderFailed with the template's
 words: the engine marks that recipient failed, never sends half a message.
@@ -24,7 +24,6 @@ import html as htmllib
 from dataclasses import dataclass, field
 
 import css_inline
-import html2text
 from markupsafe import Markup, escape
 
 from app import settings
@@ -34,6 +33,7 @@ from app.templating.formats import HTML, html_source
 from app.templating.guard import guarding
 from app.templating.limits import Limits
 from app.templating.limits import current as current_limits
+from app.templating.plaintext import html_to_text
 from app.templating.sandbox import environment
 from app.templating.sanitise import clean
 
@@ -84,15 +84,6 @@ def _fill(part: _Part, context: dict, limits: Limits) -> str:
         raise RenderFailed(f"{part.name}: {errors.friendly(error)}") from None
 
 
-def _text_part(html: str) -> str:
-    maker = html2text.HTML2Text()
-    maker.body_width = 0  # no hard wraps: mail clients wrap
-    maker.ignore_images = True
-    maker.ignore_emphasis = False
-    maker.protect_links = True
-    return maker.handle(html).strip() + "\n"
-
-
 def _document(body_html: str, preheader: str) -> str:
     """The sanitised body in a minimal document, the preheader first and
     hidden (written after sanitising: nh3 would drop `display:none`)."""
@@ -139,7 +130,7 @@ class Compiled:
             from modules.marketing.tracking.links import rewrite
 
             html = rewrite(html, tracked)
-        text = _text_part(html)
+        text = html_to_text(html)
         if pixel:
             from modules.marketing.tracking.links import add_pixel
 
