@@ -30,12 +30,13 @@ def header(name: str, value: str) -> bytes:
     if not value.isascii():
         encoded = Header(value, "utf-8", header_name=name).encode(linesep=LINESEP, maxlinelen=FOLD_AT)
         return f"{name}: {encoded}".encode("ascii")
-    lines, line = [], f"{name}:"
+    lines, line, words = [], f"{name}:", 0
     for word in value.split(" "):
-        if len(line) + 1 + len(word) > FOLD_AT and line.strip() and line != f"{name}:":
+        if words and len(line) + 1 + len(word) > FOLD_AT:  # fold before this word
             lines.append(line)
             line = ""
         line += " " + word
+        words += 1
     return LINESEP.join((*lines, line)).encode("ascii")
 
 
