@@ -4,9 +4,11 @@ SQLite: a pristine seeded copy is cached under build/bench/cache/, keyed by
 size, seed, gifts per contact, the seed code and the enabled modules; each
 run works on a fresh copy of it (the import changes the data). A cache
 seeded under older migrations is upgraded once, as an install would be, and
-the report says so. PostgreSQL: the
-database DATABASE_URL names is seeded in place; one that holds any data is
-wiped only with BENCH_RESET=1.
+the report says so. PostgreSQL: the database DATABASE_URL names is seeded
+in place and kept as a database of the same server, which later runs copy
+it from (bench/pgcache.py), upgraded the same way; a role without CREATEDB
+seeds in place every run. A database that holds any data is wiped only with
+BENCH_RESET=1.
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ from datetime import UTC, datetime
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from bench import machine
+import psycopg
+
+from bench import machine, pgcache
 from bench.cli import flask
 from bench.settings import BUILD, ROOT, Settings, shown
 
@@ -126,36 +130,46 @@ def _checkpoint(path: Path) -> None:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
-def _upgrade(cache: Path, env_for, settings: Settings, log: Path) -> dict:
+def _upgraded(env: dict, settings: Settings, log: Path, meta: dict, shown_as: str) -> dict:
     """Bring a cached database seeded under older migrations to the current
     ones, as an install is upgraded (`flask db upgrade`, then `flask reports
-    rebuild`, which also checks every rollup against a recomputation), and
-    keep the result as the cache: a schema change costs minutes, not the
-    hour a million-contact seed takes. The run's report names each upgrade."""
-    meta = json.loads((cache / "meta.json").read_text())
-    building = cache.with_name(cache.name + ".upgrading")
-    shutil.rmtree(building, ignore_errors=True)
-    (building / "instance").mkdir(parents=True)
-    shutil.copyfile(cache / "instance" / "steward.db", building / "instance" / "steward.db")
-    env = env_for(building / "instance")
-    print(f"bench: the cached database {shown(cache)} predates the migrations: upgrading it…", flush=True)
+    rebuild`, which also checks every rollup against a recomputation): a
+    schema change costs minutes, not the hour a million-contact seed takes.
+    Its meta with the step, which the run's report names."""
+    print(f"bench: the cached database {shown_as} predates the migrations: upgrading it…", flush=True)
     _output, upgrade_seconds = flask(["db", "upgrade"], env, log)
     step = {"at": datetime.now(UTC).isoformat(timespec="seconds"), "commit": machine.commit(),
             "upgrade_seconds": round(upgrade_seconds, 1)}
     if "reports" in enabled_modules(settings):
         _output, rebuild_seconds = flask(["reports", "rebuild"], env, log)
         step["rebuild_seconds"] = round(rebuild_seconds, 1)
+    print(f"bench: upgraded in {step['upgrade_seconds']} s"
+          + (f", rollups rebuilt in {step['rebuild_seconds']} s" if "rebuild_seconds" in step else ""), flush=True)
+    return {**meta, "schema": schema_key(), "upgrades": [*meta.get("upgrades", []), step]}
+
+
+def _upgrade(cache: Path, env_for, settings: Settings, log: Path) -> dict:
+    """Upgrade a copy of the cached SQLite database (`_upgraded`) and keep it
+    as the cache, in place of the old one only once it is whole."""
+    building = cache.with_name(cache.name + ".upgrading")
+    shutil.rmtree(building, ignore_errors=True)
+    (building / "instance").mkdir(parents=True)
+    shutil.copyfile(cache / "instance" / "steward.db", building / "instance" / "steward.db")
+    meta = _upgraded(env_for(building / "instance"), settings, log,
+                     json.loads((cache / "meta.json").read_text()), shown(cache))
     _checkpoint(building / "instance" / "steward.db")
-    meta = {**meta, "schema": schema_key(), "upgrades": [*meta.get("upgrades", []), step]}
     (building / "meta.json").write_text(json.dumps(meta, indent=2))
     old = cache.with_name(cache.name + ".old")
     shutil.rmtree(old, ignore_errors=True)
     cache.rename(old)
     building.rename(cache)
     shutil.rmtree(old, ignore_errors=True)
-    print(f"bench: upgraded in {step['upgrade_seconds']} s"
-          + (f", rollups rebuilt in {step['rebuild_seconds']} s" if "rebuild_seconds" in step else ""), flush=True)
     return meta
+
+
+def _say_reused(shown_as: str, meta: dict) -> None:
+    print(f"bench: reusing the seeded database {shown_as} "
+          f"(seeded in {meta['seconds']} s on {meta['seeded_at'][:10]})", flush=True)
 
 
 def prepare_sqlite(settings: Settings, env_for, instance: Path, log: Path) -> dict:
@@ -180,8 +194,7 @@ def prepare_sqlite(settings: Settings, env_for, instance: Path, log: Path) -> di
         if meta.get("schema") != schema_key():
             meta = _upgrade(cache, env_for, settings, log)
         seed = {**meta, "cached": True}
-        print(f"bench: reusing the seeded database {shown(cache)} "
-              f"(seeded in {meta['seconds']} s on {meta['seeded_at'][:10]})", flush=True)
+        _say_reused(shown(cache), meta)
     instance.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     shutil.copyfile(cache / "instance" / "steward.db", instance / "steward.db")
@@ -193,10 +206,7 @@ def prepare_sqlite(settings: Settings, env_for, instance: Path, log: Path) -> di
 def _engine(url: str):
     from sqlalchemy import create_engine
 
-    for prefix in ("postgres://", "postgresql://"):
-        if url.startswith(prefix):
-            url = "postgresql+psycopg://" + url[len(prefix):]
-    return create_engine(url)
+    return create_engine(pgcache.url(url).set(drivername="postgresql+psycopg"))
 
 
 def _tables_with_rows(engine) -> list[str]:
@@ -215,8 +225,9 @@ def _drop_everything(engine) -> None:
     metadata.drop_all(engine)
 
 
-def prepare_postgresql(settings: Settings, env: dict, log: Path) -> dict:
-    """Seed the PostgreSQL database in place; never wipe data without BENCH_RESET=1."""
+def _may_wipe(settings: Settings, drop_tables: bool) -> None:
+    """Stop unless the target holds no row or BENCH_RESET=1 allows wiping it;
+    with `drop_tables`, drop its tables for a seed in place."""
     engine = _engine(settings.database_url)
     try:
         filled = _tables_with_rows(engine)
@@ -226,11 +237,78 @@ def prepare_postgresql(settings: Settings, env: dict, log: Path) -> dict:
                     f"bench: the database in DATABASE_URL holds data ({len(filled)} tables with rows, e.g. "
                     f"{', '.join(filled[:3])}). The bench seeds its own data and would delete everything "
                     "in it: point DATABASE_URL at a throwaway database, or run again with BENCH_RESET=1 "
-                    "to drop every table in it.")
-            print(f"bench: BENCH_RESET=1: dropping every table of the database ({len(filled)} had rows)",
-                  flush=True)
-        _drop_everything(engine)
+                    "to wipe it.")
+            print(f"bench: BENCH_RESET=1: wiping the database ({len(filled)} tables had rows)", flush=True)
+        if drop_tables:
+            _drop_everything(engine)
     finally:
-        engine.dispose()
-    seed = _seed(env, settings, log)
-    return {**seed, "key": f"postgresql-{settings.contacts}-seed{settings.seed}-{seed_key(settings)}"}
+        engine.dispose()  # no session of ours may stay on a database being copied or dropped
+
+
+def _cache_server(settings: Settings, target: str, cache: str) -> tuple[psycopg.Connection | None, str | None]:
+    """A connection to make and copy caches with, or why there is none."""
+    if target == pgcache.MAINTENANCE_DATABASE:
+        return None, f"DATABASE_URL names {target}, the database the copies are made from"
+    try:
+        server = pgcache.maintenance(settings.database_url)
+    except psycopg.OperationalError as error:
+        return None, f"no connection to the database {pgcache.MAINTENANCE_DATABASE} of the server ({error})"
+    refusal = pgcache.refusal(server, [target, cache])
+    if refusal:
+        server.close()
+        return None, refusal
+    return server, None
+
+
+def _without_cache(why: str) -> dict:
+    print(f"bench: the seeded database is not cached, {why}; every run seeds it again", flush=True)
+    return {"cache": None, "no_cache": why}
+
+
+def _seeded_and_kept(server, target: str, cache: str, settings: Settings, env: dict, log: Path) -> dict:
+    """Seed the target in place and keep a copy of it as the cache."""
+    if pgcache.exists(server, target):
+        _may_wipe(settings, drop_tables=True)
+    else:
+        pgcache.create(server, target)
+    meta = _seed(env, settings, log)
+    try:
+        seconds = pgcache.keep(server, target, cache, meta)
+    except psycopg.errors.InsufficientPrivilege as error:
+        return {**meta, **_without_cache(f"copying it was refused ({str(error).strip()})")}
+    pgcache.prune(server, cache)
+    print(f"bench: kept a copy of the seeded database as {cache} ({seconds} s)", flush=True)
+    return {**meta, "cache": cache, "copy_seconds": seconds}
+
+
+def _copied(server, target: str, cache: str, meta: dict, settings: Settings, env: dict, log: Path) -> dict:
+    """Make the target a copy of the cache, upgrading both if the cache predates the migrations."""
+    if pgcache.exists(server, target):
+        _may_wipe(settings, drop_tables=False)
+    _say_reused(cache, meta)
+    pgcache.drop(server, target)
+    seconds = pgcache.copy(server, cache, target)
+    if meta.get("schema") != schema_key():
+        meta = _upgraded(env, settings, log, meta, cache)
+        pgcache.keep(server, target, cache, meta)
+    return {**meta, "cached": True, "cache": cache, "copy_seconds": seconds}
+
+
+def prepare_postgresql(settings: Settings, env: dict, log: Path) -> dict:
+    """Give DATABASE_URL's database the seeded data: a copy of this seed's
+    cache on the same server when there is one, else a seed in place, then
+    kept as that cache. Never wipes data without BENCH_RESET=1."""
+    seeded_as = seed_key(settings)
+    key = f"postgresql-{settings.contacts}-seed{settings.seed}-{seeded_as}"
+    target = pgcache.url(settings.database_url).database
+    cache = pgcache.cache_name(target, f"{settings.contacts}_{settings.seed}", seeded_as)
+    server, refusal = _cache_server(settings, target, cache)
+    if server is None:
+        no_cache = _without_cache(refusal)
+        _may_wipe(settings, drop_tables=True)
+        return {**_seed(env, settings, log), **no_cache, "key": key}
+    with server:
+        meta = pgcache.meta(server, cache)
+        if meta is None:
+            return {**_seeded_and_kept(server, target, cache, settings, env, log), "key": key}
+        return {**_copied(server, target, cache, meta, settings, env, log), "key": key}

@@ -78,6 +78,8 @@ def section(report: dict) -> str:
         lines.append(f"Note: {report['note']}")
     seeded = (f"seeded {seed['seeded_at'][:10]}{_at(seed)} in {seed['seconds']} s, reused from the cache"
               if seed.get("cached") else f"seeded in this run in {seed['seconds']} s")
+    if seed.get("no_cache"):
+        seeded += f" (not cached: {seed['no_cache']})"
     for step in seed.get("upgrades", []):
         seeded += (f"; upgraded {step['at'][:10]}{_at(step)} by `flask db upgrade` ({step['upgrade_seconds']} s)"
                    + (f" and `flask reports rebuild` ({step['rebuild_seconds']} s)" if "rebuild_seconds" in step
