@@ -49,7 +49,10 @@ def test_country_defaults_logo_and_address(app, any_page, shot, tmp_path):
     settle(page)
     expect(page.locator(".flash")).to_contain_text("The organisation settings are saved.")
     expect(page.get_by_alt_text("The current logo of Kia Ora Trust")).to_be_visible()
-    assert page.get_by_alt_text("The current logo of Kia Ora Trust").evaluate("img => img.naturalWidth") == 240
+    # decode() waits for the image to arrive (a loaded machine may not have it yet); 0 if it cannot be read.
+    width = page.get_by_alt_text("The current logo of Kia Ora Trust").evaluate(
+        "img => img.decode().then(() => img.naturalWidth, () => 0)")
+    assert width == 240
     expect(page.get_by_label("Postal address")).to_have_value("1 Queen Street\nAuckland 1010")
     shot(page, f"organisation-settings-{mode}")
     with app.app_context():
