@@ -29,9 +29,9 @@ from app import audit, bulk_insert
 from app.extensions import db
 from app.models import User
 from app.models.base import utcnow
+from app.page_cache import PageCache, bigger_page_cache
 from modules.contacts.contracts import webhooks
 from modules.contacts.importer import documents, mapping, updates, value_lists
-from modules.contacts.importer.page_cache import PageCache, bigger_page_cache
 from modules.contacts.importer.plan import CREATE, FAIL, PREVIEW_LIMIT, SKIP_MATCH, SKIP_NEW, UPDATE, Planned, Planner
 from modules.contacts.importer.updates import ADDRESS_PARTS, CUSTOM_COLUMNS
 from modules.contacts.importer.upload import Intake

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from sqlalchemy import inspect, select, text
 
-from app import create_app
+from app import create_app, page_cache
 from app.extensions import db
-from modules.contacts.importer import page_cache
 from modules.contacts.importer.run import execute, new_run
 from modules.contacts.models import ImportFile, ImportRun
 from tests.conftest import app_config

@@ -4,8 +4,9 @@ estimate shown before sending, and the sending job queued."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
+from app import page_cache
 from app.extensions import db
 from app.models import Job
 from app.models.base import utcnow
@@ -62,6 +63,37 @@ def test_every_reason_is_counted_once_and_only_the_rest_are_frozen(app):
         assert (stored.kind, stored.args) == ("marketing.send_campaign",
                                               {"campaign_id": row.id, "retry_deferred": True})
         assert row.job_id == job.id
+
+
+def test_the_freeze_writes_with_a_bigger_page_cache_until_its_commit_then_gives_it_back(app, monkeypatch):
+    """SQLite: the recipient rows go in with app/page_cache.py's cache (its
+    indexes by contact and address take pages all over), kept through the
+    commit and set back after it. PostgreSQL: left alone."""
+    with app.app_context():
+        sqlite = db.engine.dialect.name == "sqlite"
+
+        def cache_size():
+            return db.session.execute(text("PRAGMA cache_size")).scalar() if sqlite else None
+
+        for i in range(3):
+            person(f"Reader{i}", f"reader{i}@example.org", tags=["News"])
+        row = campaign({"segments": [segment("News readers", "News")]})
+        freezing.start_sending(row)
+        db.session.commit()
+        before, during, real_insert = cache_size(), [], freezing.insert_rows
+
+        def insert_and_look(*args, **kwargs):
+            during.append(cache_size())
+            return real_insert(*args, **kwargs)
+
+        monkeypatch.setattr(freezing, "insert_rows", insert_and_look)
+        assert freezing.freeze_in_job(row) is True
+        assert len(_rows(row.id)) == 3
+        if sqlite:
+            assert during == [-page_cache.CACHE_KIB] != [before]
+            assert cache_size() == before
+        else:
+            assert during == [None]
 
 
 def _family():

@@ -1,15 +1,17 @@
-"""A bigger SQLite page cache while an import runs.
+"""A bigger SQLite page cache while a bulk write runs: a contact import,
+a campaign's audience freeze.
 
-Each chunk inserts a thousand contacts into a table with a dozen indexes
-(and their emails, phones, addresses, search documents...), touching pages
-all over those indexes. SQLite's default cache (2 MB a connection) cannot
-hold them: it writes dirty pages to the WAL in the middle of a transaction
-and reads them back for the next rows, about a fifth of an import's time at
+Each chunk inserts a thousand rows into tables with many indexes (a
+contact's emails, phones, addresses, search documents; a campaign's
+recipient rows, indexed by contact and by address), touching pages all
+over those indexes. SQLite's default cache (2 MB a connection) cannot hold
+them: it writes dirty pages to the WAL in the middle of a transaction and
+reads them back for the next rows, about a fifth of an import's time at
 100,000 contacts. With room for them, each page is written once per commit.
 
 The cache only grows as pages are used, and goes back to its size before
-the import when the import ends (memory comes back then), so a worker keeps
-its usual footprint between imports. PostgreSQL: nothing to do.
+the write when it ends (memory comes back then), so a worker keeps its
+usual footprint between jobs. PostgreSQL: nothing to do.
 """
 
 from __future__ import annotations
