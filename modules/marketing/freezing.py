@@ -26,7 +26,7 @@ from sqlalchemy import delete, func, select, update
 from app.bulk_insert import insert_rows
 from app.extensions import db
 from app.models.base import utcnow
-from app.page_cache import PageCache, bigger_page_cache
+from app.page_cache import bigger_page_cache
 from modules.contacts.models import Contact
 from modules.marketing import audience
 from modules.marketing.campaign_models import (
@@ -106,10 +106,9 @@ def _reason(row, seen: set, key) -> str | None:
     return None
 
 
-def freeze(campaign: Campaign, cache: PageCache | None = None) -> None:
+def freeze(campaign: Campaign) -> None:
     """Write the campaign's recipient rows and counts; status SENDING.
-    Runs in the caller's transaction (which commits it). `cache`: a bigger
-    SQLite page cache the caller holds until after its commit."""
+    Runs in the caller's transaction (which commits it)."""
     if campaign.status not in (DRAFT, SCHEDULED, FREEZING):
         raise NotStartable(f"This campaign is {campaign.status}; only a draft or a scheduled one can start.")
     campaign.status = FREEZING
@@ -119,26 +118,11 @@ def freeze(campaign: Campaign, cache: PageCache | None = None) -> None:
     expand = audience.expansion(campaign.audience or {})
     per = expand[2] if expand else None
     counts = dict.fromkeys(EXCLUSIONS, 0)
-    total = _write(campaign, per, counts, cache)
-    campaign.excluded = counts
-    campaign.recipients_total = total
-    campaign.frozen_max_id = db.session.scalar(
-        select(func.max(Recipient.id)).where(Recipient.campaign_id == campaign.id))
-    campaign.cursor = 0
-    campaign.status = SENDING
-    campaign.started_at = utcnow()
-    db.session.flush()
-
-
-def _write(campaign: Campaign, per: str | None, counts: dict, cache: PageCache | None) -> int:
-    """The recipient rows, in chunks; `counts` gets what was left out, by reason."""
     seen: set = set()
     batch: list[tuple] = []
     table = Recipient.__table__
     columns = ("campaign_id", "contact_id", "email", "related", "status")
     total = 0
-    if cache is not None:
-        cache.ensure()
     for contact_id, related, row in _grouped(_stream(campaign), per):
         email = row[2]
         key = (email, related[0]) if per == audience.EACH else email
@@ -154,7 +138,14 @@ def _write(campaign: Campaign, per: str | None, counts: dict, cache: PageCache |
             _tell(campaign.id, total)
     if batch:
         total += insert_rows(table, columns, batch)
-    return total
+    campaign.excluded = counts
+    campaign.recipients_total = total
+    campaign.frozen_max_id = db.session.scalar(
+        select(func.max(Recipient.id)).where(Recipient.campaign_id == campaign.id))
+    campaign.cursor = 0
+    campaign.status = SENDING
+    campaign.started_at = utcnow()
+    db.session.flush()
 
 
 def _tell(campaign_id: int, written: int) -> None:
@@ -199,12 +190,14 @@ def freeze_in_job(campaign: Campaign) -> bool:
     try:
         # Nothing should be there (a killed run's rows were rolled back), but a
         # second freeze must never double an audience.
-        # Held until after the commit: shrinking it mid-transaction would
-        # write the dirty pages out early, the cost it saves (app/page_cache.py).
+        # The recipient rows go in with a bigger SQLite page cache, held until
+        # after the commit: shrinking it mid-transaction would write the dirty
+        # pages out early, the cost it saves (app/page_cache.py).
         with bigger_page_cache() as cache:
+            cache.ensure()
             db.session.execute(delete(Recipient).where(Recipient.campaign_id == campaign_id)
                                .execution_options(synchronize_session=False))
-            freeze(campaign, cache)
+            freeze(campaign)
             ab.split(campaign)
             db.session.commit()
         return True
