@@ -75,10 +75,14 @@ class ThreadScheduler(RQScheduler):
     retries, into the queue when due) in a thread of the worker, instead of
     the process RQ forks for it, which held 6 MB of its own while it slept."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._wake = threading.Event()
+
     def start(self):
         self._status = self.Status.STARTED
         self._stop_requested = False
-        self._wake = threading.Event()
+        self._wake.clear()
         self._process = threading.Thread(target=self._loop, name="Scheduler", daemon=True)
         self._process.start()
         return self._process
@@ -132,9 +136,17 @@ class AppWorker(Worker):
             self.scheduler.start()
 
     def stop_scheduler(self):
+        """Ask the scheduler thread to stop, without waiting: RQ calls this
+        from its stop-signal handler too, which runs in the main thread
+        wherever the signal caught it, perhaps holding a lock the scheduler
+        thread needs to finish; waiting there stalled a stop for 30 s."""
         if self.scheduler._process is not None:
             self.scheduler.request_stop()
-            self.scheduler._process.join(timeout=30)
+
+    def teardown(self):
+        super().teardown()
+        if self.scheduler and self.scheduler._process is not None:
+            self.scheduler._process.join(timeout=5)  # it releases its lock; a daemon thread, it cannot hold the exit
 
     def dequeue_job_and_maintain_ttl(self, timeout, max_idle_time=None):
         # Inside RQ's work loop, so a stop signal held back across the exec is handled as any other.

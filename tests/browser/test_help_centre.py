@@ -137,7 +137,10 @@ def test_articles_are_suggested_while_typing_a_request_and_a_deflection_is_count
     if page.steward_js:
         page.get_by_label("Subject").press_sequentially("Where is my receipt", delay=20)
         expect(suggestions.get_by_role("link", name="Receipts for gifts")).to_be_visible()
-        page.get_by_label("Your question").press_sequentially("I gave last month.", delay=10)
+        # Wait for the suggestions the question brings (400 ms after the last key), or they may be
+        # swapped in under the click below, which then lands on neither list.
+        with page.expect_response(lambda r: "/help/new/suggest" in r.url and "month." in r.url):
+            page.get_by_label("Your question").press_sequentially("I gave last month.", delay=10)
         settle(page)
         expect(suggestions.get_by_role("link", name="Receipts for gifts")).to_be_visible()
         # Seen while typing: no separate check step, the button sends.

@@ -125,3 +125,37 @@ def test_the_light_worker_queues_the_sweep_the_app_runs():
     from app.rq_worker import SWEEP_RQ_ID as WORKER_SWEEP
 
     assert WORKER_SWEEP == SWEEP_RQ_ID
+
+
+def test_a_stop_signal_during_a_job_does_not_wait_for_the_scheduler_thread(app):
+    """RQ's stop-signal handler runs in the main thread wherever the signal
+    caught it; had it waited there for the scheduler thread (which may need a
+    lock the main thread holds), the stop stalled: CI saw a worker take over
+    30 s to stop. The handler only asks the thread to stop."""
+    import threading
+    import time
+
+    from redis import Redis
+    from rq import Queue
+    from rq.worker import WorkerStatus
+
+    from app.rq_worker import AppWorker, ThreadScheduler
+
+    connection = Redis.from_url(app.extensions["steward"].redis_url)
+    worker = AppWorker([Queue(WORKER_QUEUE, connection=connection)], connection=connection)
+    worker.scheduler = ThreadScheduler(worker.queues, connection=connection)
+    stuck = threading.Event()
+    worker.scheduler._process = threading.Thread(target=stuck.wait, daemon=True)  # a thread that cannot finish yet
+    worker.scheduler._process.start()
+    worker._state = WorkerStatus.BUSY  # a horse is running a job
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        started = time.monotonic()
+        worker.request_stop(signal.SIGTERM, None)
+        assert time.monotonic() - started < 5
+        assert worker._stop_requested and worker.scheduler._stop_requested
+    finally:
+        stuck.set()
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+        connection.close()
