@@ -15,10 +15,11 @@ from app.seed import module_rng
 from modules.contacts import seed as contacts_seed
 from modules.contacts.models import Contact
 from modules.contacts.people import records
-from modules.pipeline import gift_rollup, giving_filters, insight
+from modules.pipeline import donor_years, gift_rollup, giving_filters, insight
 from modules.pipeline import seed as pipeline_seed
 from modules.pipeline.models import (
     Appeal,
+    DonorYear,
     Fund,
     Gift,
     Opportunity,
@@ -57,7 +58,11 @@ def seeded(app, seed: int, progress=lambda *a, **k: None) -> dict:
                                   for p in db.session.scalars(select(Pledge))),
                 "recurring": sorted((rank[r.contact_id], str(r.amount), r.starts_on.isoformat(), r.status)
                                     for r in db.session.scalars(select(RecurringGift))),
-                "changes": db.session.scalar(select(func.count()).select_from(StageChange))}
+                "changes": db.session.scalar(select(func.count()).select_from(StageChange)),
+                "donor_years": sorted((rank[y.contact_id], y.year, y.gifts, y.first, y.again, y.next_year,
+                                       str(y.total), str(y.to_date), y.gifts_to_date)
+                                      for y in db.session.scalars(select(DonorYear))),
+                "years_in_step": donor_years.in_step()}
 
 
 def test_the_same_seed_gives_the_same_giving_and_another_seed_does_not(app):
@@ -74,8 +79,10 @@ def indexes() -> dict[str, set]:
 
 
 def test_a_big_seed_into_a_database_without_gifts_builds_its_indexes_at_the_end(app, monkeypatch):
-    """The same giving as chunk by chunk, and every index is back afterwards."""
+    """The same giving as chunk by chunk, donors' years included (built once
+    at the end), and every index is back afterwards."""
     chunked = seeded(app, 7)
+    assert chunked["donor_years"] and chunked["years_in_step"]
     with app.app_context():
         before = indexes()
         assert sum(1 for table in before.values() for *_, unique in table if not unique) >= 10
