@@ -152,3 +152,18 @@ def hold_key_lock(column, value, *, no_key: bool = False) -> None:
     from app.extensions import db
 
     _hold(db.session, select(column).where(column == value).with_for_update(key_share=no_key))
+
+
+def commit_without_waiting_for_disk(session) -> None:
+    """Let this transaction's commit return before its changes reach the
+    disk, for a write that a crash of the database server may lose because
+    something else covers it: a later commit that does wait (PostgreSQL
+    writes its log in order, so that one makes both durable), or a source
+    that sends again what was lost. PostgreSQL: `SET LOCAL
+    synchronous_commit = off`, for this transaction only; a crash can lose
+    its last fraction of a second of such commits, never leave them half
+    done. Each waited commit costs a flush of the log, milliseconds on a
+    small VPS's disk. SQLite (WAL, synchronous=NORMAL) already commits so."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET LOCAL synchronous_commit = off")

@@ -20,6 +20,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app.database import commit_without_waiting_for_disk
 from app.extensions import db
 from app.models import InboundMessage, Mailbox
 from app.models.base import utcnow
@@ -73,6 +74,10 @@ def take(mailbox: Mailbox, raw: bytes, *, last_uid: int | None = None,
                              status=InboundMessage.RECEIVED, outcome="", attempts=1)
     db.session.add(inbound)
     _advance(mailbox, last_uid)
+    kind = mailbox.kind
+    # Not waiting for the disk here: the handler's commit, which does, makes this durable too, and a
+    # database crash before it loses the message and the mailbox's progress together (fetched again).
+    commit_without_waiting_for_disk(db.session)
     try:
         db.session.commit()
     except IntegrityError:  # the other route (pipe or poll) stored it a moment ago
@@ -82,7 +87,7 @@ def take(mailbox: Mailbox, raw: bytes, *, last_uid: int | None = None,
         _finish(inbound, error=f"The message is {_size(size)}; the limit is {_size(max_bytes())} "
                               "(INTAKE_MAX_BYTES), so it was not read.")
         return inbound
-    _handle(inbound, message)
+    _handle(inbound, message, kind)
     return inbound
 
 
@@ -92,7 +97,7 @@ def retry(inbound: InboundMessage) -> bool:
         return False
     inbound.attempts += 1
     db.session.commit()
-    _handle(inbound, parse(inbound.raw))
+    _handle(inbound, parse(inbound.raw), inbound.mailbox.kind)
     return inbound.status == InboundMessage.HANDLED
 
 
@@ -105,8 +110,8 @@ def _advance(mailbox: Mailbox, last_uid: int | None) -> None:
         mailbox.last_uid = last_uid
 
 
-def _handle(inbound: InboundMessage, message: EmailMessage) -> None:
-    inbound_id, kind_name = inbound.id, inbound.mailbox.kind
+def _handle(inbound: InboundMessage, message: EmailMessage, kind_name: str) -> None:
+    inbound_id = inbound.id
     kind = current_app.extensions["steward"].mailbox_kinds.get(kind_name)
     if kind is None:
         _finish(inbound, error=f"No enabled module reads mailboxes of the kind “{kind_name}”; is it disabled?")

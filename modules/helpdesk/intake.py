@@ -20,9 +20,10 @@ from modules.helpdesk.parsing import parse
 def handle(message, inbound) -> str:
     parsed = parse(message)
     if parsed.message_id:
-        known = db.session.scalar(select(TicketMessage).where(TicketMessage.message_id == parsed.message_id))
+        known = db.session.scalar(select(TicketMessage.ticket_id)
+                                  .where(TicketMessage.message_id == parsed.message_id).limit(1))
         if known is not None:  # the same mail reached a second mailbox (To one team, Cc another)
-            return f"already on ticket #{known.ticket.number}"
+            return f"already on ticket #{db.session.get(Ticket, known).number}"
     if loops.is_bounce(message, parsed):
         return _bounce(message, parsed, inbound)
     auto = loops.automatic(parsed, domain())

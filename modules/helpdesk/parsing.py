@@ -43,7 +43,13 @@ class Parsed:
     new_text: str
     html: str
     attachments: list[Part] = field(default_factory=list)
-    headers: dict[str, str] = field(default_factory=dict)  # lower-cased name -> value, for the loop rules
+    headers: dict[str, str] = field(default_factory=dict)  # LOOP_HEADERS present: lower-cased name -> value
+
+
+# The headers that mark a message as automatic (loops.py): only these are decoded, each one costing the
+# email package's full header parsing.
+LOOP_HEADERS = ("auto-submitted", "precedence", "list-id", "list-unsubscribe", "x-autoreply", "x-autorespond",
+                "x-loop", "x-auto-response-suppress")
 
 
 def header(message: Message, name: str) -> str:
@@ -139,5 +145,5 @@ def parse(message: EmailMessage) -> Parsed:
         in_reply_to=ids(header(message, "In-Reply-To")), references=ids(header(message, "References")),
         text=text, new_text=new.strip("\n") or text.strip("\n"), html=sanitise(html) if html else "",
         attachments=files,
-        headers={k.lower(): header(message, k) for k in set(message.keys())},
+        headers={name: value for name in LOOP_HEADERS if (value := header(message, name))},
     )

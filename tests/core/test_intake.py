@@ -227,6 +227,33 @@ def test_the_pipe_command_takes_a_message_once_whichever_route_brings_it(app, ct
     assert missing.exit_code == 67 and "there is no mailbox 'nowhere'" in missing.output
 
 
+def test_storing_a_message_does_not_wait_for_the_disk_handling_it_does(ctx, inbox):
+    """The first commit (the message row, the mailbox's progress) returns
+    before it is on disk; the handler's commit waits, and makes both durable.
+    On SQLite every commit is so already (WAL, synchronous=NORMAL)."""
+    from sqlalchemy import event
+
+    from app.intake import take
+
+    box = db.session.get(Mailbox, mailbox(inbox, name="Durable"))
+    session = db.session()
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    seen = []
+
+    def durability(committing) -> None:
+        setting = "SHOW synchronous_commit" if postgresql else "PRAGMA synchronous"
+        seen.append(committing.connection().exec_driver_sql(setting).scalar())
+
+    event.listen(session, "before_commit", durability)
+    try:
+        inbound = take(box, mail("Kept", "kept@example.org"), last_uid=7)
+    finally:
+        event.remove(session, "before_commit", durability)
+    assert inbound.status == InboundMessage.HANDLED and greetings() == ["Kept"]
+    assert seen == (["off", "on"] if postgresql else [1, 1])  # 1: NORMAL
+    assert db.session.get(Mailbox, box.id).last_uid == 7
+
+
 def test_with_no_mailbox_the_schedule_sleeps_and_saving_one_wakes_it(app, admin_client, inbox):
     from app import schedules
 
