@@ -19,8 +19,9 @@ never through the ORM. Like the contacts seed, a big seed (BULK_FROM
 contacts or more) into a database without gifts is one transaction that
 drops the plain indexes of the giving tables first and builds them at the
 end: a gift has eleven indexes, and inserting into them at random places is
-most of the work otherwise. Smaller seeds, and seeds on top of existing
-gifts, commit chunk by chunk.
+most of the work otherwise. On PostgreSQL it drops their foreign keys too
+and adds them back, each checked in one pass (app.seed.foreign_keys).
+Smaller seeds, and seeds on top of existing gifts, commit chunk by chunk.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from sqlalchemy import select, text
 from app import audit, bulk_insert
 from app.extensions import db
 from app.models import User
-from app.seed import create_indexes, drop_indexes, plain_indexes
+from app.seed import add_foreign_keys, create_indexes, drop_foreign_keys, drop_indexes, foreign_keys, plain_indexes
 from modules.contacts.models import HOUSEHOLD, ORGANISATION, Contact
 from modules.pipeline import donor_years, gift_rollup
 from modules.pipeline.gifts import default_currency
@@ -435,6 +436,8 @@ def seed(n: int, rng: random.Random, progress, *, today: date | None = None,
     gifts = 0
     try:
         indexes = plain_indexes(BULK_TABLES) if bulk else []
+        keys = foreign_keys(BULK_TABLES) if bulk else []
+        drop_foreign_keys(keys)
         drop_indexes(indexes)
         for start in range(0, len(donors), CHUNK):
             out = Chunk(seeder, donor_years=not bulk)
@@ -455,6 +458,7 @@ def seed(n: int, rng: random.Random, progress, *, today: date | None = None,
                 db.session.commit()
             progress(min(gifts, wanted), wanted, "gifts, topping up")
         create_indexes(indexes)
+        add_foreign_keys(keys)
         if bulk:
             donor_years.rebuild()
             progress(len(donors), len(donors), f"donors, {len(indexes)} indexes built")

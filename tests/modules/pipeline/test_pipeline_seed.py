@@ -72,10 +72,14 @@ def test_the_same_seed_gives_the_same_giving_and_another_seed_does_not(app):
 
 
 def indexes() -> dict[str, set]:
-    """Every index on the tables a bulk giving seed fills, as the database reports it."""
+    """Every index and foreign key on the tables a bulk giving seed fills, as the database reports it."""
     inspector = sa_inspect(db.engine)
-    return {table: {(i["name"], tuple(i.get("column_names") or ()), tuple(i.get("expressions") or ()),
-                     bool(i["unique"])) for i in inspector.get_indexes(table)} for table in pipeline_seed.BULK_TABLES}
+    found = {table: {(i["name"], tuple(i.get("column_names") or ()), tuple(i.get("expressions") or ()),
+                      bool(i["unique"])) for i in inspector.get_indexes(table)} for table in pipeline_seed.BULK_TABLES}
+    for table in pipeline_seed.BULK_TABLES:
+        found[table] |= {(k["name"], tuple(k["constrained_columns"]), k["referred_table"],
+                          tuple(sorted(k.get("options", {}).items()))) for k in inspector.get_foreign_keys(table)}
+    return found
 
 
 def test_a_big_seed_into_a_database_without_gifts_builds_its_indexes_at_the_end(app, monkeypatch):
@@ -85,7 +89,8 @@ def test_a_big_seed_into_a_database_without_gifts_builds_its_indexes_at_the_end(
     assert chunked["donor_years"] and chunked["years_in_step"]
     with app.app_context():
         before = indexes()
-        assert sum(1 for table in before.values() for *_, unique in table if not unique) >= 10
+        assert sum(1 for table in before.values() for *_, unique in table if unique is False) >= 10
+        assert sum(1 for table in before.values() for key in table if isinstance(key[2], str)) >= 8  # foreign keys
     monkeypatch.setattr(pipeline_seed, "BULK_FROM", 100)
     monkeypatch.setattr(pipeline_seed, "CHUNK", 40)
     said = []
